@@ -1,0 +1,117 @@
+/**
+ * yargs wiring only: each command's flags map onto the options object of a plain async function in
+ * src/commands/. Only this file decides exit codes and prints errors.
+ */
+import yargs from 'yargs';
+import { EXIT, isLogwardenError, type ExitCode } from './core/errors.js';
+import { processIo, type Io } from './core/io.js';
+import { VERSION } from './core/version.js';
+import { FORMAT_NAMES } from './logs/formats.js';
+import { runDetect } from './commands/detect.js';
+import { DEFAULT_DETECT, DEFAULT_FLOORS } from './detect/detect.js';
+import { runGenerate } from './commands/generate.js';
+
+class UsageError extends Error {}
+
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.ok;
+  const parser = yargs([...argv])
+    .scriptName('logwarden')
+    .usage('$0 <command> [options]\n\nFind abusive web clients in access logs, block them, tell the people responsible.')
+    .version(VERSION)
+    .strict()
+    .demandCommand(1, 'name a command')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .epilogue(
+      'Exit codes: 0 done, 1 internal error, 2 usage or config error, 3 upstream unreachable, 4 partly applied.',
+    )
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    })
+    .command(
+      'detect <inputs..>',
+      'find abusive clients in access logs (files, directories, globs, .gz, - for stdin)',
+      (y) =>
+        y
+          .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'log files, directories, globs or -' })
+          .option('out', { alias: 'o', type: 'string', default: 'out', describe: 'directory for blocklist.txt, verdicts.json, clients.csv' })
+          .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
+          .option('json-fields', { type: 'string', describe: 'JSON field names, e.g. ip=client,time=ts,status=code' })
+          .option('ipv6-prefix', { type: 'number', default: 128, describe: 'count IPv6 clients per network of this length (64: per /64)' })
+          .option('allow', { type: 'string', array: true, default: [], describe: 'addresses or CIDRs never flagged (repeat or comma-separate)' })
+          .option('allow-file', { type: 'string', array: true, default: [], describe: 'file of addresses or CIDRs never flagged, one per line' })
+          .option('seed', { type: 'number', default: DEFAULT_DETECT.seed, describe: 'seed for k-means and sampling' })
+          .option('k-min', { type: 'number', default: DEFAULT_DETECT.kMin, describe: 'smallest k tried' })
+          .option('k-max', { type: 'number', default: DEFAULT_DETECT.kMax, describe: 'largest k tried' })
+          .option('cluster-threshold', { type: 'number', default: DEFAULT_DETECT.clusterThreshold, describe: 'robust SDs above the median client that make a cluster abusive' })
+          .option('min-requests', { type: 'number', default: DEFAULT_FLOORS.minRequests, describe: 'never flag a client with fewer requests' })
+          .option('flood-peak', { type: 'number', default: DEFAULT_FLOORS.floodPeakPerMinute, describe: 'flood floor: requests in one minute' })
+          .option('scan-errors', { type: 'number', default: DEFAULT_FLOORS.scanErrors, describe: 'scan floor: 4xx responses (and half of all)' })
+          .option('scan-sensitive', { type: 'number', default: DEFAULT_FLOORS.scanSensitive, describe: 'scan floor: requests to sensitive paths (and half of all)' })
+          .option('brute-posts', { type: 'number', default: DEFAULT_FLOORS.brutePosts, describe: 'brute-force floor: POST requests (and half of all)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
+      async (a) => {
+        await runDetect(
+          {
+            inputs: a.inputs as string[],
+            out: a.out,
+            format: a.format,
+            jsonFields: a['json-fields'],
+            ipv6Prefix: a['ipv6-prefix'],
+            allow: a.allow,
+            allowFile: a['allow-file'],
+            seed: a.seed,
+            kMin: a['k-min'],
+            kMax: a['k-max'],
+            clusterThreshold: a['cluster-threshold'],
+            floors: {
+              minRequests: a['min-requests'],
+              floodPeakPerMinute: a['flood-peak'],
+              scanErrors: a['scan-errors'],
+              scanSensitive: a['scan-sensitive'],
+              brutePosts: a['brute-posts'],
+            },
+            json: a.json,
+            quiet: a.quiet,
+          },
+          io,
+        );
+      },
+    )
+    .command(
+      'generate',
+      'write a labelled synthetic access log (normal visitors, crawlers, floods, scanners, brute force)',
+      (y) =>
+        y
+          .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'log file to write' })
+          .option('lines', { type: 'number', default: 20000, describe: 'approximate number of lines' })
+          .option('clients', { type: 'number', default: 300, describe: 'normal visitors' })
+          .option('attacks', { type: 'boolean', default: true, describe: 'include floods, scanners and brute force (--no-attacks for a quiet day)' })
+          .option('seed', { type: 'number', default: 1, describe: 'random seed' })
+          .option('labels', { type: 'string', describe: 'CSV of address,label (default: <out>.labels.csv)' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
+      async (a) => {
+        await runGenerate({ out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, labels: a.labels, quiet: a.quiet }, io);
+      },
+    );
+
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`logwarden: ${err.message}\nRun "logwarden --help" for usage.\n`);
+      exitCode = EXIT.usage;
+    } else if (isLogwardenError(err)) {
+      io.stderr.write(`logwarden: ${err.message}\n`);
+      if (err.details) io.stderr.write(`${err.details}\n`);
+      exitCode = err.exitCode;
+    } else {
+      io.stderr.write(`logwarden: internal error, please report:\n${(err as Error).stack ?? String(err)}\n`);
+      exitCode = EXIT.internal;
+    }
+  }
+  return exitCode;
+}

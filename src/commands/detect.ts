@@ -1,0 +1,168 @@
+/**
+ * `logwarden detect`: stream logs into per-client features, cluster, flag, explain, and write
+ * blocklist.txt, verdicts.json and clients.csv into the output directory.
+ */
+import { join } from 'node:path';
+import { AddressSet } from '../core/address.js';
+import { errors } from '../core/errors.js';
+import type { Io } from '../core/io.js';
+import { VERSION } from '../core/version.js';
+import { writeFileAtomic, writeJsonAtomic } from '../adapters/files.js';
+import { ClientTable } from '../features/aggregate.js';
+import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
+import { jsonFieldMap } from '../logs/parse.js';
+import { expandInputs, readLogs, type ParseStats } from '../logs/read.js';
+import { DEFAULT_DETECT, DEFAULT_FLOORS, detect, type DetectionResult, type Floors } from '../detect/detect.js';
+import { blocklistText, buildVerdicts, clientsCsv, type VerdictsDocument } from '../detect/verdicts.js';
+
+export interface DetectCommandOptions {
+  readonly inputs: readonly string[];
+  readonly out: string;
+  readonly format?: string;
+  readonly jsonFields?: string;
+  readonly ipv6Prefix?: number;
+  readonly allow?: readonly string[];
+  readonly allowFile?: readonly string[];
+  readonly seed?: number;
+  readonly kMin?: number;
+  readonly kMax?: number;
+  readonly clusterThreshold?: number;
+  readonly floors?: Partial<Floors>;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+  readonly progress?: boolean;
+  readonly now?: Date;
+}
+
+export interface DetectOutcome {
+  readonly verdicts: VerdictsDocument;
+  readonly result: DetectionResult;
+  readonly stats: ParseStats;
+  readonly files: { blocklist: string; verdicts: string; clients: string };
+}
+
+function checkInt(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw errors.badOption(name, `expected a whole number from ${min} to ${max}, got ${v}`);
+  return v;
+}
+
+export function loadAllowlist(allow: readonly string[] = [], files: readonly string[] = []): AddressSet {
+  const set = new AddressSet();
+  for (const a of allow) for (const part of a.split(',')) if (part.trim()) set.add(part, '--allow');
+  for (const f of files) set.addFile(f);
+  return set;
+}
+
+export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<DetectOutcome> {
+  const format = opts.format === undefined || opts.format === 'auto' ? undefined : findFormat(opts.format);
+  if (opts.format !== undefined && opts.format !== 'auto' && !format) throw errors.unknownFormat(opts.format, FORMAT_NAMES);
+  const fields = jsonFieldMap(opts.jsonFields);
+  if (typeof fields === 'string') throw errors.badOption('json-fields', fields);
+  const ipv6Prefix = checkInt('ipv6-prefix', opts.ipv6Prefix ?? 128, 16, 128);
+  const kMin = checkInt('k-min', opts.kMin ?? DEFAULT_DETECT.kMin, 2, 20);
+  const kMax = checkInt('k-max', opts.kMax ?? DEFAULT_DETECT.kMax, kMin, 20);
+  const seed = checkInt('seed', opts.seed ?? DEFAULT_DETECT.seed, 0, 2 ** 31 - 1);
+  const floors: Floors = { ...DEFAULT_FLOORS, ...opts.floors };
+  for (const [name, v] of Object.entries(floors)) checkInt(name, v, 1, 1e9);
+  const allowlist = loadAllowlist(opts.allow, opts.allowFile);
+  const inputs = expandInputs(opts.inputs, () => io.stdin);
+
+  const table = new ClientTable({ ipv6Prefix });
+  const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
+  const showProgress = opts.progress ?? (io.stderr.isTTY === true && !opts.quiet);
+  let lastProgress = Date.now();
+  const stats = await readLogs(
+    inputs,
+    {
+      format,
+      jsonFields: fields,
+      onProgress: showProgress
+        ? (bytes) => {
+            const now = Date.now();
+            if (now - lastProgress < 500) return;
+            lastProgress = now;
+            const pct = totalBytes ? ` (${Math.min(100, Math.round((100 * bytes) / totalBytes))}%)` : '';
+            io.stderr.write(`\rread ${(bytes / 1e6).toFixed(0)} MB${pct}, ${table.size} clients `);
+          }
+        : undefined,
+    },
+    (rec, buf, start, end) => table.add(rec, buf, start, end),
+  );
+  if (showProgress) io.stderr.write('\r\x1b[K');
+
+  const result = detect([...table.clients()], {
+    seed,
+    kMin,
+    kMax,
+    clusterThreshold: opts.clusterThreshold ?? DEFAULT_DETECT.clusterThreshold,
+    floors,
+    allowlist,
+    fitSample: DEFAULT_DETECT.fitSample,
+    scoreSample: DEFAULT_DETECT.scoreSample,
+  });
+  const parameters = {
+    inputs: opts.inputs,
+    format: format?.name ?? 'auto',
+    ipv6Prefix,
+    seed,
+    kMin,
+    kMax,
+    clusterThreshold: opts.clusterThreshold ?? DEFAULT_DETECT.clusterThreshold,
+    floors,
+    allowlist: allowlist.entries(),
+  };
+  const verdicts = buildVerdicts(result, stats, table.badAddressLines, parameters, VERSION, opts.now ?? new Date());
+  const files = {
+    blocklist: join(opts.out, 'blocklist.txt'),
+    verdicts: join(opts.out, 'verdicts.json'),
+    clients: join(opts.out, 'clients.csv'),
+  };
+  writeFileAtomic(files.blocklist, blocklistText(result));
+  writeJsonAtomic(files.verdicts, verdicts);
+  writeFileAtomic(files.clients, clientsCsv(result));
+
+  if (opts.json) io.stdout.write(`${JSON.stringify(summaryJson(verdicts, files), null, 2)}\n`);
+  else if (!opts.quiet) io.stdout.write(summaryText(verdicts, files));
+  return { verdicts, result, stats, files };
+}
+
+export function summaryJson(v: VerdictsDocument, files: DetectOutcome['files']) {
+  return {
+    schemaVersion: v.schemaVersion,
+    parse: { linesRead: v.parse.linesRead, parsed: v.parse.parsed, malformed: v.parse.malformed, timeRange: v.parse.timeRange },
+    clients: v.clients.total,
+    k: v.clustering.k,
+    silhouette: v.clustering.silhouette,
+    flagged: v.flagged.map((f) => ({ address: f.address, kinds: f.kinds, requests: f.features.requests, reasons: f.reasons })),
+    files,
+  };
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+export function summaryText(v: VerdictsDocument, files: DetectOutcome['files']): string {
+  const p = v.parse;
+  const out: string[] = [];
+  const range = p.timeRange ? `, ${p.timeRange.first} .. ${p.timeRange.last}` : '';
+  out.push(`read ${p.linesRead} lines: ${p.parsed} parsed, ${p.malformed} malformed${range}`);
+  for (const s of p.malformedSamples.slice(0, 3)) out.push(`  malformed ${s.input}:${s.line}: ${JSON.stringify(s.text.slice(0, 120))}`);
+  for (const i of p.inputs) if (i.error) out.push(`  ${i.name}: stopped early: ${i.error}`);
+  out.push(
+    `${v.clients.total} clients in ${v.clustering.k} clusters` +
+      (v.clustering.silhouette === null ? '' : ` (silhouette ${v.clustering.silhouette.toFixed(3)})`) +
+      `; ${v.flagged.length} flagged`,
+  );
+  if (v.flagged.length > 0) {
+    out.push('');
+    out.push(`${pad('address', 40)} ${pad('kind', 18)} ${pad('requests', 9)} reason`);
+    for (const f of v.flagged) {
+      out.push(`${pad(f.address, 40)} ${pad(f.kinds.join(','), 18)} ${pad(String(f.features.requests), 9)} ${f.reasons[0] ?? ''}`);
+    }
+  }
+  if (v.clients.spared.length > 0) out.push(`spared by the allowlist: ${v.clients.spared.join(', ')}`);
+  out.push('');
+  out.push(`wrote ${files.blocklist}, ${files.verdicts}, ${files.clients}`);
+  return `${out.join('\n')}\n`;
+}

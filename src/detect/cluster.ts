@@ -1,0 +1,152 @@
+/**
+ * k-means (ml-kmeans, k-means++ initialisation, seeded) with k chosen by the mean silhouette over a seeded
+ * sample. Many clients stay cheap: k is chosen and centroids are fitted on a sample, then every client is
+ * assigned to its nearest centroid.
+ */
+import { kmeans } from 'ml-kmeans';
+
+export interface ClusterOptions {
+  readonly seed: number;
+  readonly kMin: number;
+  readonly kMax: number;
+  /** Points used to fit the centroids. */
+  readonly fitSample: number;
+  /** Points used to score each k (the silhouette is quadratic in this). */
+  readonly scoreSample: number;
+}
+
+export interface KScore {
+  readonly k: number;
+  readonly silhouette: number;
+}
+
+export interface Clustering {
+  readonly k: number;
+  readonly silhouette: number | null;
+  readonly scores: KScore[];
+  readonly centroids: number[][];
+  /** Cluster index of every input point. */
+  readonly assignment: Int32Array;
+  readonly converged: boolean;
+  readonly iterations: number;
+}
+
+/** mulberry32: small, fast, seedable. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Indices of a seeded sample of size min(n, size), in ascending order. */
+export function sampleIndices(n: number, size: number, seed: number): number[] {
+  if (n <= size) return Array.from({ length: n }, (_, i) => i);
+  const rand = seededRandom(seed);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < size; i++) {
+    const j = i + Math.floor(rand() * (n - i));
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx.slice(0, size).sort((a, b) => a - b);
+}
+
+export function squaredDistance(a: readonly number[], b: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    s += d * d;
+  }
+  return s;
+}
+
+export function nearestCentroid(p: readonly number[], centroids: readonly number[][]): number {
+  let best = 0;
+  let bestD = Infinity;
+  for (let c = 0; c < centroids.length; c++) {
+    const d = squaredDistance(p, centroids[c]!);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** Mean silhouette of a labelled point set (Euclidean); points in singleton clusters score 0. */
+export function silhouette(points: readonly number[][], labels: ArrayLike<number>, k: number): number {
+  const n = points.length;
+  if (n < 2 || k < 2) return 0;
+  const sizes = new Array<number>(k).fill(0);
+  for (let i = 0; i < n; i++) sizes[labels[i]!]!++;
+  const sums = new Float64Array(k);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    sums.fill(0);
+    const p = points[i]!;
+    for (let j = 0; j < n; j++) if (j !== i) sums[labels[j]!]! += Math.sqrt(squaredDistance(p, points[j]!));
+    const own = labels[i]!;
+    if (sizes[own]! <= 1) continue;
+    const a = sums[own]! / (sizes[own]! - 1);
+    let b = Infinity;
+    for (let c = 0; c < k; c++) if (c !== own && sizes[c]! > 0) b = Math.min(b, sums[c]! / sizes[c]!);
+    if (b === Infinity) continue;
+    const m = Math.max(a, b);
+    total += m > 0 ? (b - a) / m : 0;
+  }
+  return total / n;
+}
+
+function distinctCount(points: readonly number[][], cap: number): number {
+  const seen = new Set<string>();
+  for (const p of points) {
+    seen.add(p.join(','));
+    if (seen.size >= cap) break;
+  }
+  return seen.size;
+}
+
+function fit(points: number[][], k: number, seed: number) {
+  return kmeans(points, k, { seed, initialization: 'kmeans++', maxIterations: 300 });
+}
+
+export function cluster(points: number[][], opts: ClusterOptions): Clustering {
+  const n = points.length;
+  const fitIdx = sampleIndices(n, opts.fitSample, opts.seed);
+  const fitPoints = fitIdx.map((i) => points[i]!);
+  const kMax = Math.min(opts.kMax, distinctCount(fitPoints, opts.kMax + 1), Math.max(1, n - 1));
+  if (kMax < Math.max(2, opts.kMin)) {
+    const centroid = fitPoints.length
+      ? fitPoints[0]!.map((_, d) => fitPoints.reduce((s, p) => s + p[d]!, 0) / fitPoints.length)
+      : [];
+    return { k: 1, silhouette: null, scores: [], centroids: [centroid], assignment: new Int32Array(n), converged: true, iterations: 0 };
+  }
+  const scoreIdx = sampleIndices(fitPoints.length, opts.scoreSample, opts.seed + 1);
+  const scorePoints = scoreIdx.map((i) => fitPoints[i]!);
+  const scores: KScore[] = [];
+  let best: { k: number; score: number; result: ReturnType<typeof fit> } | null = null;
+  for (let k = Math.max(2, opts.kMin); k <= kMax; k++) {
+    const result = fit(fitPoints, k, opts.seed);
+    const labels = scorePoints.map((p) => nearestCentroid(p, result.centroids));
+    const score = silhouette(scorePoints, labels, k);
+    scores.push({ k, silhouette: score });
+    // Ties go to the smaller k: fewer, larger groups are easier to explain.
+    if (!best || score > best.score + 1e-9) best = { k, score, result };
+  }
+  const chosen = best!;
+  const assignment = new Int32Array(n);
+  for (let i = 0; i < n; i++) assignment[i] = nearestCentroid(points[i]!, chosen.result.centroids);
+  return {
+    k: chosen.k,
+    silhouette: chosen.score,
+    scores,
+    centroids: chosen.result.centroids,
+    assignment,
+    converged: chosen.result.converged,
+    iterations: chosen.result.iterations,
+  };
+}

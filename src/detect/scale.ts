@@ -1,0 +1,57 @@
+/**
+ * Robust scaling: each transformed feature is centred on its median and divided by a robust spread, then
+ * clipped, so that a single extreme client neither stretches the axis for everyone nor drags the clusters.
+ * The median client sits at 0 on every axis, which is what "compared with the bulk of the clients" means.
+ */
+export interface Scaler {
+  readonly center: number[];
+  readonly spread: number[];
+  readonly clip: number;
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/**
+ * Spread: IQR/1.349 (a standard deviation for normal data); when half the clients share one value (common:
+ * most clients have no 404 at all) the IQR is 0, so fall back to the standard deviation, then to `floor`.
+ */
+export function fitScaler(rows: readonly number[][], floors: readonly number[], clip = 10): Scaler {
+  const dims = floors.length;
+  const center: number[] = [];
+  const spread: number[] = [];
+  const col = new Float64Array(rows.length);
+  for (let d = 0; d < dims; d++) {
+    let sum = 0;
+    for (let i = 0; i < rows.length; i++) {
+      col[i] = rows[i]![d]!;
+      sum += col[i]!;
+    }
+    col.sort();
+    const median = quantile(col, 0.5);
+    const iqr = quantile(col, 0.75) - quantile(col, 0.25);
+    const mean = rows.length ? sum / rows.length : 0;
+    let sq = 0;
+    for (let i = 0; i < rows.length; i++) sq += (col[i]! - mean) ** 2;
+    const std = rows.length > 1 ? Math.sqrt(sq / (rows.length - 1)) : 0;
+    center.push(median);
+    spread.push(Math.max(iqr / 1.349 > 0 ? iqr / 1.349 : std, floors[d]!));
+  }
+  return { center, spread, clip };
+}
+
+export function scaleRow(s: Scaler, row: readonly number[]): number[] {
+  return row.map((v, d) => {
+    const z = (v - s.center[d]!) / s.spread[d]!;
+    return Math.max(-s.clip, Math.min(s.clip, z));
+  });
+}
+
+export function unscaleRow(s: Scaler, row: readonly number[]): number[] {
+  return row.map((z, d) => z * s.spread[d]! + s.center[d]!);
+}

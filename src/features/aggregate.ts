@@ -1,0 +1,180 @@
+/**
+ * The per-client table, built while the log streams past. Each client costs a fixed number of counters, two
+ * bounded distinct counters and at most a few sample lines, whatever the number of its lines. Aggregates
+ * merge, so tables built by workers or on other machines can be combined.
+ */
+import { canonicalAddress, clientKey } from '../core/address.js';
+import { Method, type LogRecord } from '../logs/parse.js';
+import { DistinctCounter } from './sketch.js';
+import { PATH_SENSITIVE, PATH_STATIC, PathClassifier } from './classify.js';
+
+export const MAX_SAMPLES = 5;
+const SAMPLE_CHARS = 400;
+/** Minute buckets kept per client for the peak rate; a few tolerate lines a little out of time order. */
+const MINUTE_SLOTS = 3;
+
+export class ClientAggregate {
+  requests = 0;
+  post = 0;
+  otherMethod = 0;
+  invalidRequest = 0;
+  status4xx = 0;
+  status404 = 0;
+  status5xx = 0;
+  staticHits = 0;
+  sensitiveHits = 0;
+  withQuery = 0;
+  bytes = 0;
+  firstTime = Infinity;
+  lastTime = -Infinity;
+  peakPerMinute = 0;
+  readonly paths = new DistinctCounter();
+  readonly queries = new DistinctCounter();
+  readonly agents = new DistinctCounter();
+  readonly samples: string[] = [];
+  /** How many of `samples` are lines that show intent (sensitive path, error status, POST). */
+  private telling = 0;
+  private readonly minutes = new Float64Array(MINUTE_SLOTS).fill(-1);
+  private readonly counts = new Uint32Array(MINUTE_SLOTS);
+
+  constructor(readonly key: string) {}
+
+  countMinute(minute: number): void {
+    const m = this.minutes;
+    let oldest = 0;
+    for (let i = 0; i < MINUTE_SLOTS; i++) {
+      if (m[i] === minute) {
+        const c = ++this.counts[i]!;
+        if (c > this.peakPerMinute) this.peakPerMinute = c;
+        return;
+      }
+      if (m[i]! < m[oldest]!) oldest = i;
+    }
+    m[oldest] = minute;
+    this.counts[oldest] = 1;
+    if (this.peakPerMinute < 1) this.peakPerMinute = 1;
+  }
+
+  keepSample(text: () => string, telling: boolean): void {
+    if (this.samples.length < MAX_SAMPLES) {
+      // Telling lines go first so that they survive; plain ones fill from the end.
+      if (telling) this.samples.splice(this.telling++, 0, text());
+      else this.samples.push(text());
+      return;
+    }
+    if (telling && this.telling < MAX_SAMPLES) this.samples[this.telling++] = text();
+  }
+
+  merge(o: ClientAggregate): void {
+    this.requests += o.requests;
+    this.post += o.post;
+    this.otherMethod += o.otherMethod;
+    this.invalidRequest += o.invalidRequest;
+    this.status4xx += o.status4xx;
+    this.status404 += o.status404;
+    this.status5xx += o.status5xx;
+    this.staticHits += o.staticHits;
+    this.sensitiveHits += o.sensitiveHits;
+    this.withQuery += o.withQuery;
+    this.bytes += o.bytes;
+    this.firstTime = Math.min(this.firstTime, o.firstTime);
+    this.lastTime = Math.max(this.lastTime, o.lastTime);
+    // Per-minute counts are not kept across a merge; the peak of a merged client is the larger peak.
+    this.peakPerMinute = Math.max(this.peakPerMinute, o.peakPerMinute);
+    this.paths.merge(o.paths);
+    this.queries.merge(o.queries);
+    this.agents.merge(o.agents);
+    for (const s of o.samples) if (this.samples.length < MAX_SAMPLES) this.samples.push(s);
+  }
+}
+
+export interface AggregateOptions {
+  /** IPv6 clients are counted per network of this prefix length (128: per address). */
+  readonly ipv6Prefix: number;
+}
+
+export class ClientTable {
+  /** Raw address text as the log wrote it → its client (several raw forms can share one client). */
+  private readonly byRaw = new Map<string, ClientAggregate | null>();
+  private readonly byKey = new Map<string, ClientAggregate>();
+  private readonly classifier = new PathClassifier();
+  /** Lines whose client field was not an IP address (a host name, junk). */
+  badAddressLines = 0;
+
+  constructor(private readonly opts: AggregateOptions) {}
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  clients(): IterableIterator<ClientAggregate> {
+    return this.byKey.values();
+  }
+
+  get(key: string): ClientAggregate | undefined {
+    return this.byKey.get(key);
+  }
+
+  private lookup(raw: string): ClientAggregate | null {
+    let agg = this.byRaw.get(raw);
+    if (agg !== undefined) return agg;
+    const canonical = canonicalAddress(raw);
+    if (canonical === null) {
+      agg = null;
+    } else {
+      const key = clientKey(canonical, this.opts.ipv6Prefix);
+      agg = this.byKey.get(key) ?? null;
+      if (!agg) {
+        agg = new ClientAggregate(key);
+        this.byKey.set(key, agg);
+      }
+    }
+    this.byRaw.set(raw, agg);
+    return agg;
+  }
+
+  /** Adds one parsed line. Returns false when its client field is not an address. */
+  add(rec: LogRecord, line: Buffer, start: number, end: number): boolean {
+    const c = this.lookup(rec.ip);
+    if (!c) {
+      this.badAddressLines++;
+      return false;
+    }
+    c.requests++;
+    if (rec.method === Method.Post) c.post++;
+    else if (rec.method === Method.Other) c.otherMethod++;
+    else if (rec.method === Method.Invalid) c.invalidRequest++;
+    const s = rec.status;
+    if (s >= 400 && s < 500) {
+      c.status4xx++;
+      if (s === 404) c.status404++;
+    } else if (s >= 500 && s < 600) c.status5xx++;
+    const flags = rec.path ? this.classifier.flags(rec.path) : 0;
+    if (flags & PATH_STATIC) c.staticHits++;
+    if (flags & PATH_SENSITIVE) c.sensitiveHits++;
+    c.paths.add(rec.pathHash);
+    if (rec.queryHash !== 0) {
+      c.withQuery++;
+      c.queries.add(rec.queryHash);
+    }
+    if (rec.agentHash !== 0) c.agents.add(rec.agentHash);
+    c.bytes += rec.bytes;
+    if (rec.time < c.firstTime) c.firstTime = rec.time;
+    if (rec.time > c.lastTime) c.lastTime = rec.time;
+    c.countMinute(Math.floor(rec.time / 60000));
+    const telling = (flags & PATH_SENSITIVE) !== 0 || s >= 400 || rec.method === Method.Post || rec.method === Method.Invalid;
+    if (c.samples.length < MAX_SAMPLES || telling) {
+      c.keepSample(() => line.toString('utf8', start, Math.min(end, start + SAMPLE_CHARS)), telling);
+    }
+    return true;
+  }
+
+  merge(other: ClientTable): void {
+    for (const o of other.clients()) {
+      const mine = this.byKey.get(o.key);
+      if (mine) mine.merge(o);
+      else this.byKey.set(o.key, o);
+    }
+    this.badAddressLines += other.badAddressLines;
+  }
+}

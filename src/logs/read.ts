@@ -1,0 +1,290 @@
+/**
+ * Streaming log readers: expands inputs (files, directories, globs, "-"), decompresses gzip by its magic
+ * bytes rather than its name, splits lines without decoding them, detects each input's format from its first
+ * lines, and hands every parsed record to a sink. Memory is bounded by the chunk size and the longest allowed
+ * line, never by the length of the log.
+ */
+import { createReadStream, statSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { globSync } from 'tinyglobby';
+import { canonicalAddress } from '../core/address.js';
+import { errors } from '../core/errors.js';
+import { FORMATS, FORMAT_NAMES, type LogFormat } from './formats.js';
+import { newRecord, parserFor, type JsonFieldMap, type LineParser, type LogRecord } from './parse.js';
+
+export interface LogInput {
+  /** What the user named: a path, or "-" for standard input. */
+  readonly name: string;
+  readonly size: number | undefined;
+  open(): AsyncIterable<Buffer>;
+}
+
+const CHUNK = 1 << 20;
+const GLOB_CHARS = /[*?[\]{}]/;
+const DETECT_LINES = 64;
+
+function fileInput(path: string): LogInput {
+  let size: number | undefined;
+  try {
+    size = statSync(path).size;
+  } catch {
+    size = undefined;
+  }
+  return { name: path, size, open: () => createReadStream(path, { highWaterMark: CHUNK }) };
+}
+
+/** Files of a directory, or the files a fetch manifest in it lists. */
+function directoryInputs(dir: string): LogInput[] {
+  const manifest = join(dir, 'manifest.json');
+  if (existsSync(manifest)) {
+    try {
+      const m = JSON.parse(readFileSync(manifest, 'utf8')) as { files?: Array<{ path?: string }> };
+      if (Array.isArray(m.files)) {
+        return m.files
+          .map((f) => f.path)
+          .filter((p): p is string => typeof p === 'string')
+          .map((p) => fileInput(resolve(dir, p)));
+      }
+    } catch {
+      // Not a logwarden manifest: fall back to reading the directory.
+    }
+  }
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name !== 'manifest.json')
+    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    .sort()
+    .map(fileInput);
+}
+
+export function expandInputs(names: readonly string[], stdin: () => AsyncIterable<Buffer> = () => process.stdin): LogInput[] {
+  if (names.length === 0) throw errors.noInputs();
+  const inputs: LogInput[] = [];
+  for (const name of names) {
+    if (name === '-') {
+      inputs.push({ name: '-', size: undefined, open: stdin });
+      continue;
+    }
+    let st;
+    try {
+      st = statSync(name);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isDirectory()) inputs.push(...directoryInputs(name));
+    else if (st) inputs.push(fileInput(name));
+    else if (GLOB_CHARS.test(name)) {
+      const matches = globSync(name, { onlyFiles: true, absolute: false, expandDirectories: false }).sort();
+      if (matches.length === 0) throw errors.inputNotFound(name);
+      inputs.push(...matches.map(fileInput));
+    } else throw errors.inputNotFound(name);
+  }
+  return inputs;
+}
+
+/** Chunks of an input, gunzipped when they start with the gzip magic bytes. */
+async function* decodedChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value as Buffer;
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const rest = Readable.from(
+      (async function* () {
+        yield head;
+        for (;;) {
+          const n = await it.next();
+          if (n.done) return;
+          yield n.value as Buffer;
+        }
+      })(),
+    );
+    const gunzip = createGunzip({ chunkSize: CHUNK });
+    rest.on('error', (e) => gunzip.destroy(e));
+    yield* rest.pipe(gunzip) as AsyncIterable<Buffer>;
+  } else {
+    yield head;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value as Buffer;
+    }
+  }
+}
+
+export interface MalformedSample {
+  readonly input: string;
+  readonly line: number;
+  readonly text: string;
+}
+
+export interface InputStats {
+  name: string;
+  format: string | null;
+  lines: number;
+  parsed: number;
+  malformed: number;
+  error?: string;
+}
+
+export interface ParseStats {
+  linesRead: number;
+  parsed: number;
+  malformed: number;
+  blank: number;
+  /** Lines longer than the limit: skipped whole and counted as malformed too. */
+  tooLong: number;
+  bytesRead: number;
+  firstTime: number | null;
+  lastTime: number | null;
+  /** The zone offset (minutes) of the first parsed line, used to show times as the server wrote them. */
+  tzOffset: number | null;
+  malformedSamples: MalformedSample[];
+  inputs: InputStats[];
+}
+
+export interface ReadOptions {
+  /** Forces a format; otherwise each input's format is detected from its first lines. */
+  readonly format?: LogFormat;
+  readonly jsonFields?: JsonFieldMap;
+  readonly maxLineBytes?: number;
+  readonly maxMalformedSamples?: number;
+  readonly onProgress?: (bytesRead: number) => void;
+}
+
+/** Takes a parsed line; returning false rejects it (counted as malformed, e.g. a client field that is no address). */
+export type RecordSink = (rec: LogRecord, buf: Buffer, start: number, end: number) => boolean | void;
+
+export function emptyStats(): ParseStats {
+  return {
+    linesRead: 0,
+    parsed: 0,
+    malformed: 0,
+    blank: 0,
+    tooLong: 0,
+    bytesRead: 0,
+    firstTime: null,
+    lastTime: null,
+    tzOffset: null,
+    malformedSamples: [],
+    inputs: [],
+  };
+}
+
+/** Picks the format that parses most of the sample lines; null when none parses any. */
+export function detectFormat(lines: readonly Buffer[], jsonFields?: JsonFieldMap): LogFormat | null {
+  const rec = newRecord();
+  let best: LogFormat | null = null;
+  let bestCount = 0;
+  for (const fmt of FORMATS) {
+    const parse = parserFor(fmt, jsonFields);
+    let count = 0;
+    // A line counts only when its client field is an address: "- - [" parses as vhost_combined otherwise.
+    for (const l of lines) if (parse(l, 0, l.length, rec) && canonicalAddress(rec.ip) !== null) count++;
+    if (count > bestCount) {
+      best = fmt;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/**
+ * Reads every input in order and calls `sink` for each parsed line. Malformed lines are counted and sampled,
+ * never fatal; an input that fails half-way (a truncated gzip) keeps the lines read before the failure.
+ */
+export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, sink: RecordSink): Promise<ParseStats> {
+  const stats = emptyStats();
+  const maxLine = opts.maxLineBytes ?? 1 << 20;
+  const maxSamples = opts.maxMalformedSamples ?? 10;
+  const rec = newRecord();
+
+  for (const input of inputs) {
+    const inStats: InputStats = { name: input.name, format: opts.format?.name ?? null, lines: 0, parsed: 0, malformed: 0 };
+    stats.inputs.push(inStats);
+    let parse: LineParser | null = opts.format ? parserFor(opts.format, opts.jsonFields) : null;
+    const pending: Buffer[] = [];
+
+    const malformedLine = (buf: Buffer, start: number, end: number) => {
+      stats.malformed++;
+      inStats.malformed++;
+      if (stats.malformedSamples.length < maxSamples) {
+        const text = buf.toString('utf8', start, Math.min(end, start + 300));
+        stats.malformedSamples.push({ input: input.name, line: inStats.lines, text });
+      }
+    };
+    const handle = (buf: Buffer, start: number, end: number) => {
+      stats.linesRead++;
+      inStats.lines++;
+      if (parse!(buf, start, end, rec) && sink(rec, buf, start, end) !== false) {
+        stats.parsed++;
+        inStats.parsed++;
+        if (stats.firstTime === null || rec.time < stats.firstTime) stats.firstTime = rec.time;
+        if (stats.lastTime === null || rec.time > stats.lastTime) stats.lastTime = rec.time;
+        if (stats.tzOffset === null) stats.tzOffset = rec.tzOffset;
+      } else malformedLine(buf, start, end);
+    };
+    const flushPending = () => {
+      if (!parse) {
+        const fmt = detectFormat(pending, opts.jsonFields);
+        if (!fmt) throw errors.undetectableFormat(input.name, FORMAT_NAMES);
+        inStats.format = fmt.name;
+        parse = parserFor(fmt, opts.jsonFields);
+      }
+      for (const l of pending) handle(l, 0, l.length);
+      pending.length = 0;
+    };
+    const onLine = (buf: Buffer, start: number, end: number) => {
+      if (end > start && buf[end - 1] === 0x0d) end--;
+      if (end === start) {
+        stats.blank++;
+        return;
+      }
+      if (parse) handle(buf, start, end);
+      else {
+        pending.push(Buffer.from(buf.subarray(start, end)));
+        if (pending.length >= DETECT_LINES) flushPending();
+      }
+    };
+
+    let carry: Buffer | null = null;
+    let skipping = false; // inside a line longer than maxLine
+    try {
+      for await (const chunk of decodedChunks(input.open())) {
+        stats.bytesRead += chunk.length;
+        let buf = chunk;
+        if (carry) {
+          buf = Buffer.concat([carry, chunk]);
+          carry = null;
+        }
+        let pos = 0;
+        for (;;) {
+          const nl = buf.indexOf(10, pos);
+          if (nl < 0) break;
+          if (skipping) skipping = false;
+          else onLine(buf, pos, nl);
+          pos = nl + 1;
+        }
+        if (pos < buf.length) {
+          if (skipping) continue;
+          if (buf.length - pos > maxLine) {
+            // Count the overlong line once and drop its bytes up to the next newline.
+            stats.linesRead++;
+            inStats.lines++;
+            stats.tooLong++;
+            malformedLine(buf, pos, buf.length);
+            skipping = true;
+          } else carry = Buffer.from(buf.subarray(pos));
+        }
+        opts.onProgress?.(stats.bytesRead);
+      }
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EUNDETECTABLEFORMAT') throw err;
+      inStats.error = (err as Error).message;
+    }
+    if (carry && carry.length > 0) onLine(carry, 0, carry.length);
+    if (pending.length > 0) flushPending();
+  }
+  return stats;
+}
