@@ -204,7 +204,8 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
     const inStats: InputStats = { name: input.name, format: opts.format?.name ?? null, lines: 0, parsed: 0, malformed: 0 };
     stats.inputs.push(inStats);
     let parse: LineParser | null = opts.format ? parserFor(opts.format, opts.jsonFields) : null;
-    const pending: Buffer[] = [];
+    // Lines held back until the format is known; overlong ones keep only their head, for the sample.
+    const pending: Array<{ line: Buffer; tooLong: boolean }> = [];
 
     const malformedLine = (buf: Buffer, start: number, end: number) => {
       stats.malformed++;
@@ -225,14 +226,20 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
         if (stats.tzOffset === null) stats.tzOffset = rec.tzOffset;
       } else malformedLine(buf, start, end);
     };
+    const tooLong = (buf: Buffer, start: number, end: number) => {
+      stats.linesRead++;
+      inStats.lines++;
+      stats.tooLong++;
+      malformedLine(buf, start, end);
+    };
     const flushPending = () => {
       if (!parse) {
-        const fmt = detectFormat(pending, opts.jsonFields);
+        const fmt = detectFormat(pending.filter((p) => !p.tooLong).map((p) => p.line), opts.jsonFields);
         if (!fmt) throw errors.undetectableFormat(input.name, FORMAT_NAMES);
         inStats.format = fmt.name;
         parse = parserFor(fmt, opts.jsonFields);
       }
-      for (const l of pending) handle(l, 0, l.length);
+      for (const p of pending) (p.tooLong ? tooLong : handle)(p.line, 0, p.line.length);
       pending.length = 0;
     };
     const onLine = (buf: Buffer, start: number, end: number) => {
@@ -241,9 +248,10 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
         stats.blank++;
         return;
       }
-      if (parse) handle(buf, start, end);
+      const long = end - start > maxLine;
+      if (parse) (long ? tooLong : handle)(buf, start, end);
       else {
-        pending.push(Buffer.from(buf.subarray(start, end)));
+        pending.push({ line: Buffer.from(buf.subarray(start, long ? start + 300 : end)), tooLong: long });
         if (pending.length >= DETECT_LINES) flushPending();
       }
     };
@@ -270,10 +278,7 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
           if (skipping) continue;
           if (buf.length - pos > maxLine) {
             // Count the overlong line once and drop its bytes up to the next newline.
-            stats.linesRead++;
-            inStats.lines++;
-            stats.tooLong++;
-            malformedLine(buf, pos, buf.length);
+            onLine(buf, pos, buf.length);
             skipping = true;
           } else carry = Buffer.from(buf.subarray(pos));
         }

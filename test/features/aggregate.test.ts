@@ -1,0 +1,144 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ClientTable } from '../../src/features/aggregate.js';
+import { DistinctCounter } from '../../src/features/sketch.js';
+import { FEATURES, featureValues } from '../../src/features/vector.js';
+import { findFormat, type ClfFormat } from '../../src/logs/formats.js';
+import { newRecord, parseClfLine, hashString } from '../../src/logs/parse.js';
+
+const combined = findFormat('combined') as ClfFormat;
+
+function table(lines: string[], ipv6Prefix = 128) {
+  const t = new ClientTable({ ipv6Prefix });
+  const rec = newRecord();
+  for (const l of lines) {
+    const b = Buffer.from(l);
+    assert.ok(parseClfLine(b, 0, b.length, combined, rec), l);
+    t.add(rec, b, 0, b.length);
+  }
+  return t;
+}
+
+const at = (ip: string, hh: number, mm: number, ss: number, req = 'GET / HTTP/1.1', status = 200, ua = 'ua') =>
+  `${ip} - - [10/Oct/2020:${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:${String(ss).padStart(2, '0')} +0000] "${req}" ${status} 100 "-" "${ua}"`;
+
+function features(t: ClientTable, key: string): Record<string, number> {
+  const c = t.get(key);
+  assert.ok(c, `client ${key} exists`);
+  const v = featureValues(c!);
+  return Object.fromEntries(FEATURES.map((f, i) => [f.name, v[i]!]));
+}
+
+test('aggregate: peak per minute, span and rate, tolerant of lines out of order', () => {
+  const lines: string[] = [];
+  for (let s = 0; s < 50; s++) lines.push(at('1.1.1.1', 10, 0, s));
+  lines.push(at('1.1.1.1', 9, 59, 59)); // a straggler from the minute before
+  for (let s = 0; s < 10; s++) lines.push(at('1.1.1.1', 10, 1, s));
+  lines.push(at('1.1.1.1', 10, 0, 59)); // late line for the busy minute
+  lines.push(at('1.1.1.1', 10, 9, 59));
+  const f = features(table(lines), '1.1.1.1');
+  assert.is(f.requests, 63);
+  assert.is(f.peakPerMinute, 51);
+  assert.is(f.activeSpanSeconds, 600);
+  assert.is(f.meanPerMinute, 6.3);
+});
+
+test('aggregate: shares of errors, POSTs, static assets, sensitive paths and unique queries', () => {
+  const ip = '2.2.2.2';
+  const lines = [
+    at(ip, 1, 0, 0, 'GET /wp-login.php HTTP/1.1', 404),
+    at(ip, 1, 0, 1, 'POST /wp-login.php HTTP/1.1', 200),
+    at(ip, 1, 0, 2, 'GET /style.css HTTP/1.1', 200),
+    at(ip, 1, 0, 3, 'GET /?a=1 HTTP/1.1', 503),
+    at(ip, 1, 0, 4, 'GET /?a=2 HTTP/1.1', 200, 'other agent'),
+    at(ip, 1, 0, 5, 'GET /.env HTTP/1.1', 403),
+    at(ip, 1, 0, 6, 'PROPFIND / HTTP/1.1', 405),
+    at(ip, 1, 0, 7, 'GET / HTTP/1.1', 200),
+  ];
+  const f = features(table(lines), ip);
+  assert.is(f.requests, 8);
+  assert.is(f.share4xx, 3 / 8);
+  assert.is(f.share404, 1 / 8);
+  assert.is(f.share5xx, 1 / 8);
+  assert.is(f.sharePost, 1 / 8);
+  assert.is(f.shareStatic, 1 / 8);
+  assert.is(f.shareSensitive, 3 / 8);
+  assert.is(f.shareUniqueQuery, 2 / 8);
+  assert.is(f.shareOddMethod, 1 / 8);
+  assert.is(f.distinctAgents, 2);
+  assert.is(f.distinctPaths, 4);
+  assert.is(f.meanBytes, 100);
+});
+
+test('aggregate: sample lines prefer the ones that show intent, at most five', () => {
+  const ip = '3.3.3.3';
+  const lines = Array.from({ length: 20 }, (_, i) => at(ip, 2, 0, i, `GET /page${i} HTTP/1.1`));
+  lines.push(at(ip, 2, 1, 0, 'GET /.git/config HTTP/1.1', 404));
+  const c = table(lines).get(ip)!;
+  assert.is(c.samples.length, 5);
+  assert.match(c.samples[0]!, /\.git\/config/);
+});
+
+test('aggregate: IPv6 clients grouped by /64 on request; the same address in other spellings is one client', () => {
+  const lines = [
+    at('2001:db8:1:2::1', 1, 0, 0),
+    at('2001:db8:1:2:0:0:0:2', 1, 0, 1),
+    at('2001:0db8:0001:0002::1', 1, 0, 2),
+    at('2001:db8:1:3::1', 1, 0, 3),
+    at('::ffff:192.0.2.1', 1, 0, 4),
+    at('192.0.2.1', 1, 0, 5),
+  ];
+  const per128 = table(lines);
+  assert.equal([...per128.clients()].map((c) => [c.key, c.requests]), [
+    ['2001:db8:1:2::1', 2],
+    ['2001:db8:1:2::2', 1],
+    ['2001:db8:1:3::1', 1],
+    ['192.0.2.1', 2],
+  ]);
+  const per64 = table(lines, 64);
+  assert.equal([...per64.clients()].map((c) => [c.key, c.requests]), [
+    ['2001:db8:1:2::/64', 3],
+    ['2001:db8:1:3::/64', 1],
+    ['192.0.2.1', 2],
+  ]);
+});
+
+test('aggregate: a client field that is not an address is rejected, not counted', () => {
+  const t = new ClientTable({ ipv6Prefix: 128 });
+  const rec = newRecord();
+  const b = Buffer.from(at('host.example.com', 1, 0, 0));
+  assert.ok(parseClfLine(b, 0, b.length, combined, rec));
+  assert.is(t.add(rec, b, 0, b.length), false);
+  assert.is(t.size, 0);
+  assert.is(t.badAddressLines, 1);
+});
+
+test('sketch: exact for small sets, within 15% for large ones, and merges', () => {
+  const a = new DistinctCounter();
+  for (let i = 0; i < 50; i++) a.add(hashString(`/p${i % 40}`));
+  assert.is(a.count(), 40);
+  const big = new DistinctCounter();
+  const other = new DistinctCounter();
+  for (let i = 0; i < 20000; i++) (i % 2 ? big : other).add(hashString(`/path/${i}`));
+  big.merge(other);
+  const n = big.count();
+  assert.ok(Math.abs(n - 20000) / 20000 < 0.15, `estimated ${n}`);
+  const small = new DistinctCounter();
+  for (let i = 0; i < 10; i++) small.add(hashString(`/path/${i}`));
+  small.merge(a);
+  assert.is(small.count(), 50);
+});
+
+test('aggregate: tables merge into the same features as one table', () => {
+  const lines = Array.from({ length: 40 }, (_, i) => at(i % 2 ? '4.4.4.4' : '5.5.5.5', 3, i % 7, i, `GET /x${i % 9} HTTP/1.1`, i % 5 ? 200 : 404));
+  const whole = table(lines);
+  const left = table(lines.slice(0, 17));
+  left.merge(table(lines.slice(17)));
+  for (const ip of ['4.4.4.4', '5.5.5.5']) {
+    const w = features(whole, ip);
+    const m = features(left, ip);
+    for (const name of ['requests', 'share404', 'distinctPaths', 'activeSpanSeconds']) assert.is(m[name], w[name], name);
+  }
+});
+
+test.run();
