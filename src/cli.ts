@@ -13,9 +13,15 @@ import { runGenerate } from './commands/generate.js';
 
 class UsageError extends Error {}
 
+const STDIN_TOKEN = '\u0000stdin';
+
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<ExitCode> {
   let exitCode: ExitCode = EXIT.ok;
-  const parser = yargs([...argv])
+  // yargs drops a bare "-" from positional lists; carry it through under another name.
+  const args = argv.map((a) => (a === '-' ? STDIN_TOKEN : a));
+  const unToken = (list: string[]) => list.map((a) => (a === STDIN_TOKEN ? '-' : a));
+  const parser = yargs(args)
+    .exitProcess(false)
     .scriptName('logwarden')
     .usage('$0 <command> [options]\n\nFind abusive web clients in access logs, block them, tell the people responsible.')
     .version(VERSION)
@@ -56,7 +62,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       async (a) => {
         await runDetect(
           {
-            inputs: a.inputs as string[],
+            inputs: unToken(a.inputs as string[]),
             out: a.out,
             format: a.format,
             jsonFields: a['json-fields'],

@@ -1,0 +1,96 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATASETS, runCli, tempDir } from '../helpers/index.js';
+
+const ALM = join(DATASETS, 'almhuette-raith-2019/access.log');
+
+test('cli detect: writes blocklist.txt, verdicts.json and clients.csv and prints a table with reasons', async () => {
+  const out = tempDir();
+  const r = await runCli(['detect', ALM, '--out', out]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /read 10000 lines: 10000 parsed, 0 malformed/);
+  assert.match(r.stdout, /193\.106\.31\.130\s+\S*brute-force/);
+  const blocklist = readFileSync(join(out, 'blocklist.txt'), 'utf8');
+  assert.match(blocklist, /^(\S+\n)+$/, 'one address per line, nothing else');
+  const lines = blocklist.trim().split('\n');
+  assert.ok(lines.includes('198.38.84.230'));
+  const v = JSON.parse(readFileSync(join(out, 'verdicts.json'), 'utf8'));
+  assert.is(v.schemaVersion, 1);
+  assert.is(v.parse.parsed, 10000);
+  assert.is(v.parse.timeRange.first, '2019-10-14T10:50:18+02:00');
+  assert.ok(v.clustering.k >= 2 && typeof v.clustering.silhouette === 'number');
+  assert.is(v.clustering.clusters.reduce((s: number, c: { size: number }) => s + c.size, 0), v.clients.total);
+  assert.equal(v.flagged.map((f: { address: string }) => f.address).sort(), [...lines].sort());
+  const csv = readFileSync(join(out, 'clients.csv'), 'utf8').trim().split('\n');
+  assert.is(csv.length, v.clients.total + 1);
+  assert.match(csv[0]!, /^address,cluster,flagged,allowlisted,requests,peakPerMinute/);
+  assert.match(csv[1]!, /^193\.106\.31\.130,\d+,true,/);
+});
+
+test('cli detect: blocklist sorted numerically with IPv4 before IPv6', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'a.log');
+  const lines: string[] = [];
+  for (const ip of ['10.0.0.2', '9.0.0.1', '2001:db8::5']) {
+    for (let i = 0; i < 200; i++) lines.push(`${ip} - - [10/Oct/2020:13:55:${String(i % 60).padStart(2, '0')} +0000] "GET /?${i} HTTP/1.1" 200 10 "-" "ua"`);
+  }
+  for (let c = 0; c < 30; c++) lines.push(`172.16.0.${c + 1} - - [10/Oct/2020:14:${String(c).padStart(2, '0')}:00 +0000] "GET / HTTP/1.1" 200 10 "-" "ua"`);
+  writeFileSync(log, `${lines.join('\n')}\n`);
+  const r = await runCli(['detect', log, '--out', join(dir, 'out')]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(readFileSync(join(dir, 'out/blocklist.txt'), 'utf8'), '9.0.0.1\n10.0.0.2\n2001:db8::5\n');
+});
+
+test('cli detect: reads stdin with -', async () => {
+  const out = tempDir();
+  const r = await runCli(['detect', '-', '--out', out, '--json'], { input: readFileSync(ALM) });
+  assert.is(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.is(summary.parse.parsed, 10000);
+  assert.ok(summary.flagged.some((f: { address: string }) => f.address === '193.106.31.130'));
+});
+
+test('cli detect: an empty log is exit 0 with zero clients and an empty blocklist', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'empty.log'), '');
+  const r = await runCli(['detect', join(dir, 'empty.log'), '--out', join(dir, 'out'), '--json']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(JSON.parse(r.stdout).clients, 0);
+  assert.is(readFileSync(join(dir, 'out/blocklist.txt'), 'utf8'), '');
+});
+
+test('cli detect: a nonexistent input is exit 2 with its name, in one line', async () => {
+  const r = await runCli(['detect', '/no/such/access.log', '--out', tempDir()]);
+  assert.is(r.code, 2);
+  assert.is(r.stderr.trim(), 'logwarden: input not found: /no/such/access.log');
+});
+
+test('cli: a wrong flag, an unknown format and a bad allowlist entry are usage errors (exit 2)', async () => {
+  const out = tempDir();
+  const flag = await runCli(['detect', ALM, '--out', out, '--no-such-flag']);
+  assert.is(flag.code, 2);
+  assert.match(flag.stderr, /Unknown argument/);
+  const fmt = await runCli(['detect', ALM, '--out', out, '--format', 'syslog']);
+  assert.is(fmt.code, 2);
+  assert.match(fmt.stderr, /combined/);
+  const allow = await runCli(['detect', ALM, '--out', out, '--allow', '1.2.3.999']);
+  assert.is(allow.code, 2);
+  assert.match(allow.stderr, /not an IP address or CIDR: "1\.2\.3\.999"/);
+  assert.not.ok(existsSync(join(out, 'blocklist.txt')), 'nothing written on a usage error');
+  const none = await runCli([]);
+  assert.is(none.code, 2);
+});
+
+test('cli: --help lists the commands and documents exit codes', async () => {
+  const r = await runCli(['--help']);
+  assert.is(r.code, 0);
+  assert.match(r.stdout, /detect <inputs\.\.>/);
+  assert.match(r.stdout, /2 usage or config error/);
+  const d = await runCli(['detect', '--help']);
+  assert.is(d.code, 0);
+  assert.match(d.stdout, /--ipv6-prefix/);
+});
+
+test.run();
