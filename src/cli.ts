@@ -10,6 +10,8 @@ import { FORMAT_NAMES } from './logs/formats.js';
 import { runDetect } from './commands/detect.js';
 import { DEFAULT_DETECT, DEFAULT_FLOORS } from './detect/detect.js';
 import { runGenerate } from './commands/generate.js';
+import { runNotify } from './commands/notify.js';
+import { WHEN_CHOICES, type When } from './notify/compose.js';
 
 class UsageError extends Error {}
 
@@ -103,6 +105,46 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         await runGenerate({ out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, labels: a.labels, quiet: a.quiet }, io);
       },
     );
+
+  parser.command(
+    'notify',
+    'email the blocklist with a summary (or write DIR/notification.eml when no SMTP server is configured)',
+    (y) =>
+      y
+        .option('in', { alias: 'i', type: 'string', default: 'out', describe: 'stage directory with blocklist.txt (and verdicts.json, block.json, report.html)' })
+        .option('to', { type: 'string', array: true, describe: 'recipients (repeat or comma-separate) [env LOGWARDEN_NOTIFY_TO]' })
+        .option('from', { type: 'string', describe: 'sender [env LOGWARDEN_NOTIFY_FROM]' })
+        .option('when', { type: 'string', choices: WHEN_CHOICES, describe: 'send always, on changes (default), or on failures only [env LOGWARDEN_NOTIFY_WHEN]' })
+        .option('config', { type: 'string', describe: 'JSON config file with an "smtp" and a "notify" section [env LOGWARDEN_CONFIG]' })
+        .option('smtp-host', { type: 'string', describe: 'SMTP server; none: write an .eml instead [env LOGWARDEN_SMTP_HOST]' })
+        .option('smtp-port', { type: 'number', describe: 'SMTP port (587, or 465 with --smtp-security tls) [env LOGWARDEN_SMTP_PORT]' })
+        .option('smtp-security', { type: 'string', choices: ['tls', 'starttls', 'none'], describe: 'implicit TLS, required STARTTLS (default), or none [env LOGWARDEN_SMTP_SECURITY]' })
+        .option('smtp-user', { type: 'string', describe: 'SMTP login; the password comes from LOGWARDEN_SMTP_PASSWORD or the config [env LOGWARDEN_SMTP_USER]' })
+        .option('smtp-ca', { type: 'string', describe: 'extra CA certificate file to trust [env LOGWARDEN_SMTP_CA]' })
+        .option('retries', { type: 'number', default: 3, describe: 'retries of transient SMTP failures' })
+        .option('retry-delay', { type: 'number', default: 2000, describe: 'first retry delay in ms (doubles each time)' })
+        .option('report-url', { type: 'string', describe: 'where the full report can be read [env LOGWARDEN_REPORT_URL]' }),
+    async (a) => {
+      await runNotify(
+        {
+          in: a.in,
+          to: a.to,
+          from: a.from,
+          when: a.when as When | undefined,
+          config: a.config,
+          smtpHost: a['smtp-host'],
+          smtpPort: a['smtp-port'],
+          smtpSecurity: a['smtp-security'] as 'tls' | 'starttls' | 'none' | undefined,
+          smtpUser: a['smtp-user'],
+          smtpCa: a['smtp-ca'],
+          retries: a.retries,
+          retryDelayMs: a['retry-delay'],
+          reportLocation: a['report-url'],
+        },
+        io,
+      );
+    },
+  );
 
   try {
     await parser.parseAsync();
