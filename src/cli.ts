@@ -11,6 +11,48 @@ import { runDetect } from './commands/detect.js';
 import { DEFAULT_DETECT, DEFAULT_FLOORS } from './detect/detect.js';
 import { runGenerate } from './commands/generate.js';
 import { runNotify } from './commands/notify.js';
+import { runBlock, runUnblock, type HostsOptions } from './commands/block.js';
+import { BACKEND_NAMES } from './block/backends.js';
+import type { Argv } from 'yargs';
+
+function hostOptions<T>(y: Argv<T>) {
+  return y
+    .option('hosts', { type: 'string', array: true, default: [], describe: 'targets: user@host[:port], user@[v6]:port, or local (repeat or comma-separate)' })
+    .option('hosts-file', { type: 'string', array: true, default: [], describe: 'file of targets, one per line, with options: name= key= sudo= backend= docker=' })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES, default: 'ipset', describe: 'firewall backend' })
+    .option('docker', { type: 'boolean', default: false, describe: 'also drop traffic to published containers (DOCKER-USER / forward hook)' })
+    .option('sudo', { type: 'boolean', default: false, describe: 'run firewall commands with sudo -n' })
+    .option('ssh-key', { type: 'string', describe: 'private key file (default: ssh-agent via SSH_AUTH_SOCK); passphrase from LOGWARDEN_SSH_PASSPHRASE' })
+    .option('known-hosts', { type: 'string', describe: 'known_hosts file to check host keys against (default ~/.ssh/known_hosts)' })
+    .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'trust and record an unknown host key on first use' })
+    .option('timeout', { type: 'number', default: 20000, describe: 'per-host connection timeout in ms' })
+    .option('concurrency', { type: 'number', default: 4, describe: 'hosts handled at once' })
+    .option('ledger', { type: 'string', describe: 'ban ledger file [env LOGWARDEN_LEDGER, default ./logwarden-ledger.json]' })
+    .option('allow', { type: 'string', array: true, default: [], describe: 'addresses or CIDRs never blocked' })
+    .option('allow-file', { type: 'string', array: true, default: [], describe: 'file of addresses or CIDRs never blocked' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan and the exact commands; change nothing' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the outcome as JSON' });
+}
+
+function hostArgs(a: Record<string, unknown>): HostsOptions {
+  return {
+    hosts: a.hosts as string[],
+    hostsFile: a['hosts-file'] as string[],
+    backend: a.backend as string,
+    docker: a.docker as boolean,
+    sudo: a.sudo as boolean,
+    sshKey: a['ssh-key'] as string | undefined,
+    knownHosts: a['known-hosts'] as string | undefined,
+    acceptNewHostKey: a['accept-new-host-key'] as boolean,
+    timeoutMs: a.timeout as number,
+    concurrency: a.concurrency as number,
+    ledger: a.ledger as string | undefined,
+    allow: a.allow as string[],
+    allowFile: a['allow-file'] as string[],
+    dryRun: a['dry-run'] as boolean,
+    json: a.json as boolean,
+  };
+}
 import { WHEN_CHOICES, type When } from './notify/compose.js';
 
 class UsageError extends Error {}
@@ -106,6 +148,28 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       },
     );
 
+  parser.command(
+    'block',
+    'ban the blocklist on every target host (ipset/iptables or nftables over SSH), with expiry',
+    (y) =>
+      hostOptions(y)
+        .option('in', { alias: 'i', type: 'string', default: 'out', describe: 'detect stage directory (blocklist.txt, verdicts.json); block.json is written there' })
+        .option('ban-time', { type: 'string', default: '24h', describe: 'first ban length (90s, 15m, 24h, 7d); doubles for each repeat offence' })
+        .option('max-ban-time', { type: 'string', default: '30d', describe: 'longest ban' })
+        .option('max-new-bans', { type: 'number', default: 500, describe: 'refuse a plan with more new bans than this' })
+        .option('force', { type: 'boolean', default: false, describe: 'apply a plan over --max-new-bans' }),
+    async (a) => {
+      await runBlock({ ...hostArgs(a), in: a.in, banTime: a['ban-time'], maxBanTime: a['max-ban-time'], maxNewBans: a['max-new-bans'], force: a.force }, io);
+    },
+  );
+  parser.command(
+    'unblock <addresses..>',
+    'lift bans at once, on every target host and in the ledger',
+    (y) => hostOptions(y).positional('addresses', { type: 'string', array: true, demandOption: true }),
+    async (a) => {
+      await runUnblock({ ...hostArgs(a), addresses: a.addresses as string[] }, io);
+    },
+  );
   parser.command(
     'notify',
     'email the blocklist with a summary (or write DIR/notification.eml when no SMTP server is configured)',

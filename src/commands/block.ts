@@ -1,0 +1,209 @@
+/**
+ * `logwarden block` and `logwarden unblock`: make every target host's firewall match the ban ledger.
+ * block records the detect stage's verdicts as offences (with expiry and doubling for repeat offenders);
+ * unblock lifts bans at once. Both then converge every host: plan, print, apply.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { canonicalTarget } from '../core/address.js';
+import { errors, EXIT, LogwardenError } from '../core/errors.js';
+import type { Io } from '../core/io.js';
+import { parseDuration } from '../core/duration.js';
+import { BLOCK_REPORT_SCHEMA_VERSION, STAGE_FILES, type BlockReport } from '../core/stages.js';
+import { writeJsonAtomic } from '../adapters/files.js';
+import { localRunner } from '../adapters/runner.js';
+import { defaultKnownHosts, sshConnect, SshError } from '../adapters/ssh.js';
+import { VERDICTS_SCHEMA_VERSION, type VerdictsDocument } from '../detect/verdicts.js';
+import { applyToHost, describePlan, mapLimit, type HostResult, type HostRun } from '../block/apply.js';
+import { BACKEND_NAMES, type BackendName } from '../block/backends.js';
+import { loadHosts, type HostSpec } from '../block/hosts.js';
+import { activeBans, liftBans, loadLedger, recordOffences, saveLedger, type Ledger, type Offence } from '../block/ledger.js';
+import { planSize } from '../block/plan.js';
+import { loadAllowlist } from './detect.js';
+
+export interface HostsOptions {
+  readonly hosts?: readonly string[];
+  readonly hostsFile?: readonly string[];
+  readonly backend?: string;
+  readonly docker?: boolean;
+  readonly sudo?: boolean;
+  readonly sshKey?: string;
+  readonly knownHosts?: string;
+  readonly acceptNewHostKey?: boolean;
+  readonly timeoutMs?: number;
+  readonly concurrency?: number;
+  readonly ledger?: string;
+  readonly allow?: readonly string[];
+  readonly allowFile?: readonly string[];
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+  readonly now?: Date;
+}
+
+export interface BlockCommandOptions extends HostsOptions {
+  readonly in: string;
+  readonly banTime?: string;
+  readonly maxBanTime?: string;
+  readonly maxNewBans?: number;
+  readonly force?: boolean;
+}
+
+export interface ConvergeOutcome {
+  readonly results: HostResult[];
+  readonly report: BlockReport;
+}
+
+function hostRuns(opts: HostsOptions, io: Io): HostRun[] {
+  const backend = (opts.backend ?? 'ipset') as BackendName;
+  if (!(BACKEND_NAMES as readonly string[]).includes(backend)) throw errors.badOption('backend', `expected one of ${BACKEND_NAMES.join(', ')}`);
+  const specs: HostSpec[] = loadHosts(opts.hosts ?? [], opts.hostsFile ?? [], userInfo().username);
+  if (specs.length === 0) throw errors.badOption('hosts', 'name at least one host (--hosts user@host:port, --hosts-file, or --hosts local)');
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  return specs.map((s) => ({
+    name: s.name,
+    backend: s.backend ?? backend,
+    docker: s.docker ?? opts.docker ?? false,
+    sudo: s.sudo ?? opts.sudo ?? false,
+    connect: async () => {
+      if (s.local) return localRunner('local', timeoutMs);
+      try {
+        return await sshConnect(
+          { user: s.user, host: s.host, port: s.port },
+          {
+            keyFile: s.keyFile ?? opts.sshKey,
+            passphrase: io.env.LOGWARDEN_SSH_PASSPHRASE,
+            knownHosts: opts.knownHosts ?? defaultKnownHosts(),
+            acceptNewHostKey: opts.acceptNewHostKey ?? false,
+            timeoutMs,
+          },
+        );
+      } catch (err) {
+        const why = err instanceof SshError ? err.message : (err as Error).message;
+        throw new Error(`ssh ${s.user}@${s.host}:${s.port}: ${why}`);
+      }
+    },
+  }));
+}
+
+/** Runs every host (in parallel, limited), prints the per-host summary, writes block.json, sets the exit. */
+async function converge(
+  runs: HostRun[],
+  desired: string[],
+  opts: HostsOptions,
+  io: Io,
+  reportDir: string | null,
+  ledgerChange: Pick<BlockReport, 'newBans' | 'expired'>,
+): Promise<ConvergeOutcome> {
+  const allow = loadAllowlist(opts.allow, opts.allowFile);
+  const isAllowed = (e: string) => allow.size > 0 && allow.has(e);
+  const results = await mapLimit(runs, Math.max(1, opts.concurrency ?? 4), (h) =>
+    applyToHost(h, { desired, isAllowed, dryRun: opts.dryRun ?? false }),
+  );
+  const report: BlockReport = {
+    schemaVersion: BLOCK_REPORT_SCHEMA_VERSION,
+    dryRun: opts.dryRun ?? false,
+    hosts: results.map((r) => ({
+      host: r.host,
+      ok: r.ok,
+      ...(r.error ? { error: r.error } : {}),
+      added: r.plan ? [...r.plan.add[4], ...r.plan.add[6]] : [],
+      removed: r.plan ? [...r.plan.remove[4], ...r.plan.remove[6]] : [],
+    })),
+    ...ledgerChange,
+  };
+  if (reportDir) writeJsonAtomic(join(reportDir, STAGE_FILES.blockReport), report);
+  if (opts.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    for (const r of results) {
+      io.stdout.write(`${opts.dryRun ? '[dry run] ' : ''}${describePlan(r)}\n`);
+      if (opts.dryRun) for (const c of r.commands) io.stdout.write(`  ${c.replace(/\n/g, '\n  ')}\n`);
+    }
+  }
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0) {
+    const lines = failed.map((r) => `${r.host}: ${r.error}`).join('\n');
+    if (failed.length === results.length) {
+      throw new LogwardenError('EUNREACHABLE', `no host could be done:\n${lines}`, EXIT.unreachable);
+    }
+    throw new LogwardenError('EPARTIAL', `${failed.length} of ${results.length} hosts failed (the others were done):\n${lines}`, EXIT.partial);
+  }
+  return { results, report };
+}
+
+function readVerdicts(dir: string): { blocklist: string[]; verdicts: VerdictsDocument | null } {
+  const path = join(dir, STAGE_FILES.blocklist);
+  if (!existsSync(path)) throw errors.inputNotFound(path);
+  const blocklist: string[] = [];
+  readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
+    const l = line.trim();
+    if (!l) return;
+    const t = canonicalTarget(l);
+    if (!t) throw errors.badAddress(l, `${path}:${i + 1}`);
+    blocklist.push(t);
+  });
+  const vpath = join(dir, STAGE_FILES.verdicts);
+  let verdicts: VerdictsDocument | null = null;
+  if (existsSync(vpath)) {
+    verdicts = JSON.parse(readFileSync(vpath, 'utf8')) as VerdictsDocument;
+    if (verdicts.schemaVersion !== VERDICTS_SCHEMA_VERSION) throw errors.badStageInput(vpath, `schemaVersion ${verdicts.schemaVersion} is not ${VERDICTS_SCHEMA_VERSION}`);
+  }
+  return { blocklist, verdicts };
+}
+
+const ledgerPath = (opts: HostsOptions, io: Io) => opts.ledger ?? io.env.LOGWARDEN_LEDGER ?? 'logwarden-ledger.json';
+
+export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<ConvergeOutcome & { ledger: Ledger }> {
+  const now = opts.now ?? new Date();
+  const banSeconds = parseDuration(opts.banTime ?? '24h');
+  const maxBanSeconds = parseDuration(opts.maxBanTime ?? '30d');
+  if (banSeconds === null) throw errors.badOption('ban-time', `not a duration (90s, 15m, 24h, 7d): "${opts.banTime}"`);
+  if (maxBanSeconds === null) throw errors.badOption('max-ban-time', `not a duration: "${opts.maxBanTime}"`);
+  const maxNew = opts.maxNewBans ?? 500;
+  const runs = hostRuns(opts, io);
+  const { blocklist, verdicts } = readVerdicts(opts.in);
+  const byAddress = new Map((verdicts?.flagged ?? []).map((f) => [f.address, f]));
+  const evidenceDefault = verdicts?.parse.timeRange?.last ?? now.toISOString();
+  const offences: Offence[] = blocklist.map((a) => {
+    const f = byAddress.get(a);
+    return { address: a, reason: f ? f.kinds.join(',') : 'blocklist', evidenceUntil: f?.lastSeen ?? evidenceDefault };
+  });
+  const path = ledgerPath(opts, io);
+  const change = recordOffences(loadLedger(path), offences, now, { banSeconds, maxBanSeconds });
+  if (change.newBans.length > maxNew && !opts.force) {
+    throw errors.badOption('max-new-bans', `the plan bans ${change.newBans.length} new addresses, over the cap of ${maxNew}; nothing was changed (re-run with --force if this is right)`);
+  }
+  const outcome = await converge(runs, activeBans(change.ledger), opts, io, opts.in, {
+    newBans: change.newBans.map((e) => ({ address: e.address, reason: e.reason, offences: e.offences, expiresAt: e.expiresAt })),
+    expired: change.expired.map((e) => e.address),
+  }).catch((err: unknown) => {
+    // Hosts that failed converge on the next run; the ledger (the desired state) is kept all the same.
+    if (!opts.dryRun) saveLedger(path, change.ledger);
+    throw err;
+  });
+  if (!opts.dryRun) saveLedger(path, change.ledger);
+  const added = outcome.results.reduce((s, r) => s + (r.plan ? planSize(r.plan).add : 0), 0);
+  if (!opts.json) io.stdout.write(`${change.newBans.length} new bans, ${change.renewed.length} renewed, ${change.expired.length} expired; ${added} firewall entries added${opts.dryRun ? ' (dry run: nothing changed)' : ''}\n`);
+  return { ...outcome, ledger: change.ledger };
+}
+
+export interface UnblockCommandOptions extends HostsOptions {
+  readonly addresses: readonly string[];
+}
+
+export async function runUnblock(opts: UnblockCommandOptions, io: Io): Promise<ConvergeOutcome & { ledger: Ledger }> {
+  const now = opts.now ?? new Date();
+  const addresses = opts.addresses.map((a) => {
+    const t = canonicalTarget(a);
+    if (!t) throw errors.badAddress(a, 'unblock');
+    return t;
+  });
+  if (addresses.length === 0) throw errors.badOption('addresses', 'name at least one address to unblock');
+  const runs = hostRuns(opts, io);
+  const path = ledgerPath(opts, io);
+  const { ledger, lifted } = liftBans(loadLedger(path), addresses, now);
+  if (!opts.dryRun) saveLedger(path, ledger);
+  const outcome = await converge(runs, activeBans(ledger), opts, io, null, { newBans: [], expired: [] });
+  if (!opts.json) io.stdout.write(`unblocked ${addresses.join(', ')}${lifted.length < addresses.length ? ` (${addresses.length - lifted.length} had no active ban in the ledger)` : ''}\n`);
+  return { ...outcome, ledger };
+}
