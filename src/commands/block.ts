@@ -3,7 +3,7 @@
  * block records the detect stage's verdicts as offences (with expiry and doubling for repeat offenders);
  * unblock lifts bans at once. Both then converge every host: plan, print, apply.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { canonicalTarget } from '../core/address.js';
@@ -163,7 +163,8 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
   const runs = hostRuns(opts, io);
   const { blocklist, verdicts } = readVerdicts(opts.in);
   const byAddress = new Map((verdicts?.flagged ?? []).map((f) => [f.address, f]));
-  const evidenceDefault = verdicts?.parse.timeRange?.last ?? now.toISOString();
+  // Without verdicts, the evidence is as new as the blocklist file: re-running on it is not a new offence.
+  const evidenceDefault = verdicts?.parse.timeRange?.last ?? statSync(join(opts.in, STAGE_FILES.blocklist)).mtime.toISOString();
   const offences: Offence[] = blocklist.map((a) => {
     const f = byAddress.get(a);
     return { address: a, reason: f ? f.kinds.join(',') : 'blocklist', evidenceUntil: f?.lastSeen ?? evidenceDefault };

@@ -1,0 +1,107 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { backend } from '../../src/block/backends.js';
+import { parseHost } from '../../src/block/hosts.js';
+import { activeBans, banSecondsFor, emptyLedger, liftBans, recordOffences } from '../../src/block/ledger.js';
+import { planHost } from '../../src/block/plan.js';
+import { shellQuote, commandLine } from '../../src/adapters/runner.js';
+import { checkHostKey } from '../../src/adapters/ssh.js';
+import { createHmac } from 'node:crypto';
+
+const none = () => false;
+
+test('plan: adds what is missing, removes what is no longer wanted, keeps the rest, per family', () => {
+  const p = planHost({ 4: ['1.1.1.1', '2.2.2.2'], 6: ['2001:db8::9'] }, ['2.2.2.2', '3.3.3.3', '2001:db8::1'], [], none);
+  assert.equal(p.add, { 4: ['3.3.3.3'], 6: ['2001:db8::1'] });
+  assert.equal(p.remove, { 4: ['1.1.1.1'], 6: ['2001:db8::9'] });
+  assert.is(p.keep, 1);
+  const again = planHost({ 4: ['2.2.2.2', '3.3.3.3'], 6: ['2001:db8::1'] }, ['2.2.2.2', '3.3.3.3', '2001:db8::1'], [], none);
+  assert.equal(again.add, { 4: [], 6: [] });
+  assert.equal(again.remove, { 4: [], 6: [] });
+});
+
+test('plan: refuses protected addresses, networks that contain them, and allowlisted ones, and removes them if present', () => {
+  const protect = [{ address: '10.0.0.5', why: 'the address logwarden connects from' }];
+  const p = planHost({ 4: ['9.9.9.9'], 6: [] }, ['10.0.0.5', '10.0.0.0/24', '9.9.9.9', '8.8.8.8'], protect, (e) => e === '9.9.9.9');
+  assert.equal(p.refused.map((r) => r.address), ['10.0.0.5', '10.0.0.0/24', '9.9.9.9']);
+  assert.match(p.refused[1]!.why, /10\.0\.0\.5 is the address logwarden connects from/);
+  assert.equal(p.add[4], ['8.8.8.8']);
+  assert.equal(p.remove[4], ['9.9.9.9']);
+});
+
+test('ledger: new bans, re-runs on the same evidence, repeat offenders doubling up to the cap, expiry, unblock', () => {
+  const policy = { banSeconds: 3600, maxBanSeconds: 4 * 3600 };
+  const t0 = new Date('2026-01-01T00:00:00Z');
+  const a = recordOffences(emptyLedger(), [{ address: '1.1.1.1', reason: 'flood', evidenceUntil: '2026-01-01T00:00:00Z' }], t0, policy);
+  assert.equal(a.newBans.map((e) => e.address), ['1.1.1.1']);
+  assert.is(a.ledger.entries['1.1.1.1']!.expiresAt, '2026-01-01T01:00:00.000Z');
+  const same = recordOffences(a.ledger, [{ address: '1.1.1.1', reason: 'flood', evidenceUntil: '2026-01-01T00:00:00Z' }], new Date('2026-01-01T00:30:00Z'), policy);
+  assert.equal(same.newBans, []);
+  assert.equal(same.renewed, []);
+  assert.is(same.ledger.entries['1.1.1.1']!.offences, 1);
+  const t2 = new Date('2026-01-01T02:00:00Z');
+  const expired = recordOffences(same.ledger, [], t2, policy);
+  assert.equal(expired.expired.map((e) => e.address), ['1.1.1.1']);
+  assert.equal(activeBans(expired.ledger), []);
+  const back = recordOffences(expired.ledger, [{ address: '1.1.1.1', reason: 'scan', evidenceUntil: '2026-01-01T01:59:00Z' }], t2, policy);
+  assert.equal(back.newBans.map((e) => e.offences), [2]);
+  assert.is(back.ledger.entries['1.1.1.1']!.expiresAt, '2026-01-01T04:00:00.000Z', 'second offence: twice as long');
+  assert.is(banSecondsFor(5, policy), 4 * 3600, 'capped');
+  const lifted = liftBans(back.ledger, ['1.1.1.1', '5.5.5.5'], t2);
+  assert.equal(lifted.lifted, ['1.1.1.1']);
+  assert.equal(activeBans(lifted.ledger), []);
+  assert.ok(back.ledger.entries['1.1.1.1']!.active, 'the input ledger is not changed');
+});
+
+test('backends: parse what each firewall prints back into addresses', () => {
+  const ipset = backend('ipset', { docker: false }).families[4];
+  assert.equal(ipset.parse('create logwarden4 hash:net family inet hashsize 1024 maxelem 65536\nadd logwarden4 1.2.3.4\nadd logwarden4 10.0.0.0/8\n'), ['1.2.3.4', '10.0.0.0/8']);
+  const ipt = backend('iptables', { docker: false }).families[6];
+  assert.equal(ipt.parse('-N LOGWARDEN\n-A LOGWARDEN -s 2001:db8::1/128 -j DROP\n-A LOGWARDEN -s 2001:db8:1::/48 -j DROP\n'), ['2001:db8::1', '2001:db8:1::/48']);
+  const nft = backend('nftables', { docker: false }).families[4];
+  const json = JSON.stringify({ nftables: [{ metainfo: {} }, { set: { family: 'inet', name: 'ban4', elem: ['1.2.3.4', { prefix: { addr: '10.0.0.0', len: 8 } }] } }] });
+  assert.equal(nft.parse(json), ['1.2.3.4', '10.0.0.0/8']);
+  assert.equal(nft.parse(JSON.stringify({ nftables: [{ set: { name: 'ban4' } }] })), []);
+});
+
+test('backends: ban commands carry each address as its own argument or stdin line, per family, with the docker hook', () => {
+  const b = backend('iptables', { docker: true });
+  assert.equal(b.families[6].banSteps(['2001:db8::1']).map((s) => s.run), [['ip6tables', '-w', '-A', 'LOGWARDEN', '-s', '2001:db8::1', '-j', 'DROP']]);
+  assert.ok(b.setup.some((s) => s.run.join(' ') === 'iptables -w -I DOCKER-USER 1 -j LOGWARDEN'));
+  const ipset = backend('ipset', { docker: false });
+  const [step] = ipset.families[4].banSteps(['1.2.3.4', '5.6.7.0/24']);
+  assert.equal(step!.run, ['ipset', 'restore', '-exist']);
+  assert.is(step!.stdin, 'add logwarden4 1.2.3.4\nadd logwarden4 5.6.7.0/24\n');
+  assert.equal(ipset.families[4].banSteps([]), []);
+});
+
+test('runner: arguments are quoted so that a remote shell sees each as one word', () => {
+  assert.is(shellQuote('1.2.3.4'), '1.2.3.4');
+  assert.is(shellQuote("a'b; rm -rf /"), "'a'\\''b; rm -rf /'");
+  assert.is(commandLine(['echo', '$(id)', 'x y']), "echo '$(id)' 'x y'");
+});
+
+test('hosts: user@host:port, IPv6 in brackets, local, options; junk is a usage error', () => {
+  assert.equal(parseHost('root@web-1:2222', 'x', 'me'), { name: 'web-1', local: false, user: 'root', host: 'web-1', port: 2222 });
+  const v6 = parseHost('admin@[2001:db8::1]:22 name=edge sudo=yes backend=nftables', 'x', 'me');
+  assert.equal([v6.name, v6.host, v6.sudo, v6.backend], ['edge', '2001:db8::1', true, 'nftables']);
+  assert.is(parseHost('web-2', 'x', 'me').user, 'me');
+  assert.ok(parseHost('local', 'x', 'me').local);
+  assert.throws(() => parseHost('root@web;rm', 'x', 'me'), /not a host/);
+  assert.throws(() => parseHost('-oProxyCommand=x', 'x', 'me'), /not a host/);
+  assert.throws(() => parseHost('web-1 colour=blue', 'x', 'me'), /unknown host option/);
+});
+
+test('known_hosts: plain, [host]:port, hashed, mismatched and revoked entries', () => {
+  const key = 'AAAAC3NzaC1lZDI1NTE5AAAAIKey';
+  const salt = Buffer.from('0123456789abcdef0123');
+  const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('[10.0.0.1]:2222').digest('base64')}`;
+  const text = `# comment\nweb-1,10.0.0.2 ssh-ed25519 ${key}\n${hashed} ssh-ed25519 ${key}\n@revoked * ssh-ed25519 REVOKED\n`;
+  assert.is(checkHostKey(text, 'web-1', 22, key), 'known');
+  assert.is(checkHostKey(text, '10.0.0.1', 2222, key), 'known');
+  assert.is(checkHostKey(text, '10.0.0.1', 22, key), 'unknown');
+  assert.is(checkHostKey(text, 'web-1', 22, 'OTHER'), 'mismatch');
+  assert.is(checkHostKey(text, 'web-9', 22, 'REVOKED'), 'revoked');
+});
+
+test.run();
