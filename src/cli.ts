@@ -11,6 +11,7 @@ import { runDetect } from './commands/detect.js';
 import { DEFAULT_DETECT, DEFAULT_FLOORS } from './detect/detect.js';
 import { runGenerate } from './commands/generate.js';
 import { runNotify } from './commands/notify.js';
+import { runFetch } from './commands/fetch.js';
 import { runBlock, runUnblock, type HostsOptions } from './commands/block.js';
 import { BACKEND_NAMES } from './block/backends.js';
 import type { Argv } from 'yargs';
@@ -148,6 +149,41 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       },
     );
 
+  parser.command(
+    'fetch [sources..]',
+    'collect access logs (ssh://, git+https://, github:, https://, local paths) into a directory with a manifest',
+    (y) =>
+      y
+        .positional('sources', { type: 'string', array: true, default: [], describe: 'sources [env LOGWARDEN_SOURCES, config fetch.sources]' })
+        .option('out', { alias: 'o', type: 'string', default: 'logs', describe: 'directory to write the logs and manifest.json into' })
+        .option('config', { type: 'string', describe: 'JSON config file [env LOGWARDEN_CONFIG]' })
+        .option('state', { type: 'string', describe: 'what was fetched already [env LOGWARDEN_FETCH_STATE, default ./logwarden-fetch-state.json]' })
+        .option('ssh-key', { type: 'string', describe: 'private key for ssh:// sources (default: ssh-agent)' })
+        .option('known-hosts', { type: 'string', describe: 'known_hosts file (default ~/.ssh/known_hosts)' })
+        .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'trust and record an unknown host key on first use' })
+        .option('timeout', { type: 'number', default: 20000, describe: 'per-source connection timeout in ms' })
+        .option('git-cache', { type: 'string', describe: 'where Git sources are cloned [env LOGWARDEN_GIT_CACHE, default .logwarden-cache/git]' })
+        .option('max-http-bytes', { type: 'number', default: 1 << 30, describe: 'size limit for http(s) downloads' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON' }),
+    async (a) => {
+      await runFetch(
+        {
+          out: a.out,
+          sources: unToken(a.sources as string[]),
+          config: a.config,
+          state: a.state,
+          sshKey: a['ssh-key'],
+          knownHosts: a['known-hosts'],
+          acceptNewHostKey: a['accept-new-host-key'],
+          timeoutMs: a.timeout,
+          gitCache: a['git-cache'],
+          maxHttpBytes: a['max-http-bytes'],
+          json: a.json,
+        },
+        io,
+      );
+    },
+  );
   parser.command(
     'block',
     'ban the blocklist on every target host (ipset/iptables or nftables over SSH), with expiry',
