@@ -14,6 +14,9 @@ import { jsonFieldMap } from '../logs/parse.js';
 import { expandInputs, readLogs, type ParseStats } from '../logs/read.js';
 import { DEFAULT_DETECT, DEFAULT_FLOORS, detect, type DetectionResult, type Floors } from '../detect/detect.js';
 import { blocklistText, buildVerdicts, clientsCsv, type VerdictsDocument } from '../detect/verdicts.js';
+import { STAGE_FILES } from '../core/stages.js';
+import { buildReportData } from '../report/data.js';
+import { renderReport } from '../report/html.js';
 
 export interface DetectCommandOptions {
   readonly inputs: readonly string[];
@@ -32,13 +35,15 @@ export interface DetectCommandOptions {
   readonly quiet?: boolean;
   readonly progress?: boolean;
   readonly now?: Date;
+  /** Write DIR/report.html (default true). */
+  readonly report?: boolean;
 }
 
 export interface DetectOutcome {
   readonly verdicts: VerdictsDocument;
   readonly result: DetectionResult;
   readonly stats: ParseStats;
-  readonly files: { blocklist: string; verdicts: string; clients: string };
+  readonly files: { blocklist: string; verdicts: string; clients: string; report?: string };
 }
 
 function checkInt(name: string, v: number, min: number, max: number): number {
@@ -90,7 +95,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   );
   if (showProgress) io.stderr.write('\r\x1b[K');
 
-  const result = detect([...table.clients()], {
+  const clients = [...table.clients()];
+  const result = detect(clients, {
     seed,
     kMin,
     kMax,
@@ -112,14 +118,19 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     allowlist: allowlist.entries(),
   };
   const verdicts = buildVerdicts(result, stats, table.badAddressLines, parameters, VERSION, opts.now ?? new Date());
-  const files = {
-    blocklist: join(opts.out, 'blocklist.txt'),
-    verdicts: join(opts.out, 'verdicts.json'),
-    clients: join(opts.out, 'clients.csv'),
+  const files: DetectOutcome['files'] = {
+    blocklist: join(opts.out, STAGE_FILES.blocklist),
+    verdicts: join(opts.out, STAGE_FILES.verdicts),
+    clients: join(opts.out, STAGE_FILES.clients),
+    ...(opts.report === false ? {} : { report: join(opts.out, STAGE_FILES.report) }),
   };
   writeFileAtomic(files.blocklist, blocklistText(result));
   writeJsonAtomic(files.verdicts, verdicts);
   writeFileAtomic(files.clients, clientsCsv(result));
+  if (files.report) {
+    const data = buildReportData(verdicts, result, clients, table.overall, seed);
+    writeFileAtomic(files.report, await renderReport(data));
+  }
 
   if (opts.json) io.stdout.write(`${JSON.stringify(summaryJson(verdicts, files), null, 2)}\n`);
   else if (!opts.quiet) io.stdout.write(summaryText(verdicts, files));
@@ -163,6 +174,6 @@ export function summaryText(v: VerdictsDocument, files: DetectOutcome['files']):
   }
   if (v.clients.spared.length > 0) out.push(`spared by the allowlist: ${v.clients.spared.join(', ')}`);
   out.push('');
-  out.push(`wrote ${files.blocklist}, ${files.verdicts}, ${files.clients}`);
+  out.push(`wrote ${Object.values(files).join(', ')}`);
   return `${out.join('\n')}\n`;
 }

@@ -7,17 +7,21 @@ import { canonicalAddress, clientKey } from '../core/address.js';
 import { Method, type LogRecord } from '../logs/parse.js';
 import { DistinctCounter } from './sketch.js';
 import { PATH_SENSITIVE, PATH_STATIC, PathClassifier } from './classify.js';
+import { Timeline } from './timeline.js';
 
 export const MAX_SAMPLES = 5;
 const SAMPLE_CHARS = 400;
 /** Minute buckets kept per client for the peak rate; a few tolerate lines a little out of time order. */
 const MINUTE_SLOTS = 3;
+const TIMELINE_FROM = 5;
 
 export class ClientAggregate {
   requests = 0;
   post = 0;
   otherMethod = 0;
   invalidRequest = 0;
+  status2xx = 0;
+  status3xx = 0;
   status4xx = 0;
   status404 = 0;
   status5xx = 0;
@@ -32,6 +36,8 @@ export class ClientAggregate {
   readonly queries = new DistinctCounter();
   readonly agents = new DistinctCounter();
   readonly samples: string[] = [];
+  /** Requests over time, kept once a client has a few requests (fewer never reach a chart). */
+  timeline: Timeline | null = null;
   /** How many of `samples` are lines that show intent (sensitive path, error status, POST). */
   private telling = 0;
   private readonly minutes = new Float64Array(MINUTE_SLOTS).fill(-1);
@@ -70,6 +76,8 @@ export class ClientAggregate {
     this.post += o.post;
     this.otherMethod += o.otherMethod;
     this.invalidRequest += o.invalidRequest;
+    this.status2xx += o.status2xx;
+    this.status3xx += o.status3xx;
     this.status4xx += o.status4xx;
     this.status404 += o.status404;
     this.status5xx += o.status5xx;
@@ -85,6 +93,10 @@ export class ClientAggregate {
     this.queries.merge(o.queries);
     this.agents.merge(o.agents);
     for (const s of o.samples) if (this.samples.length < MAX_SAMPLES) this.samples.push(s);
+    if (o.timeline) {
+      if (!this.timeline) this.timeline = new Timeline();
+      this.timeline.merge(o.timeline);
+    }
   }
 }
 
@@ -98,6 +110,8 @@ export class ClientTable {
   private readonly byRaw = new Map<string, ClientAggregate | null>();
   private readonly byKey = new Map<string, ClientAggregate>();
   private readonly classifier = new PathClassifier();
+  /** Requests of all clients over time. */
+  readonly overall = new Timeline(720);
   /** Lines whose client field was not an IP address (a host name, junk). */
   badAddressLines = 0;
 
@@ -149,6 +163,8 @@ export class ClientTable {
       c.status4xx++;
       if (s === 404) c.status404++;
     } else if (s >= 500 && s < 600) c.status5xx++;
+    else if (s >= 200 && s < 300) c.status2xx++;
+    else if (s >= 300 && s < 400) c.status3xx++;
     const flags = rec.path ? this.classifier.flags(rec.path) : 0;
     if (flags & PATH_STATIC) c.staticHits++;
     if (flags & PATH_SENSITIVE) c.sensitiveHits++;
@@ -161,7 +177,15 @@ export class ClientTable {
     c.bytes += rec.bytes;
     if (rec.time < c.firstTime) c.firstTime = rec.time;
     if (rec.time > c.lastTime) c.lastTime = rec.time;
-    c.countMinute(Math.floor(rec.time / 60000));
+    const minute = Math.floor(rec.time / 60000);
+    c.countMinute(minute);
+    this.overall.add(minute);
+    if (c.timeline) c.timeline.add(minute);
+    else if (c.requests >= TIMELINE_FROM) {
+      c.timeline = new Timeline();
+      c.timeline.add(Math.floor(c.firstTime / 60000), c.requests - 1);
+      c.timeline.add(minute);
+    }
     const telling = (flags & PATH_SENSITIVE) !== 0 || s >= 400 || rec.method === Method.Post || rec.method === Method.Invalid;
     if (c.samples.length < MAX_SAMPLES || telling) {
       c.keepSample(() => line.toString('utf8', start, Math.min(end, start + SAMPLE_CHARS)), telling);
@@ -176,5 +200,6 @@ export class ClientTable {
       else this.byKey.set(o.key, o);
     }
     this.badAddressLines += other.badAddressLines;
+    this.overall.merge(other.overall);
   }
 }

@@ -1,0 +1,95 @@
+/**
+ * What the report shows, gathered from the detection result and the per-client aggregates. Pure.
+ */
+import { PCA } from 'ml-pca';
+import { sampleIndices } from '../detect/cluster.js';
+import type { DetectionResult } from '../detect/detect.js';
+import type { VerdictsDocument } from '../detect/verdicts.js';
+import type { ClientAggregate } from '../features/aggregate.js';
+import type { Timeline } from '../features/timeline.js';
+
+export interface ReportData {
+  readonly verdicts: VerdictsDocument;
+  readonly topClients: Array<{ address: string; requests: number; flagged: boolean }>;
+  readonly projection: { points: Array<{ pc1: number; pc2: number; cluster: string; flagged: boolean; address: string }>; explained: [number, number] };
+  readonly kScores: Array<{ k: number; silhouette: number; chosen: boolean }>;
+  readonly traffic: Array<{ time: string; series: string; perMinute: number }>;
+  readonly statusMix: Array<{ group: string; status: string; requests: number }>;
+}
+
+const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
+
+function projection(result: DetectionResult, maxPoints: number, seed: number): ReportData['projection'] {
+  const n = result.points.length;
+  if (n < 3) return { points: [], explained: [0, 0] };
+  const idx = new Set(sampleIndices(n, maxPoints, seed));
+  result.clients.forEach((c, i) => c.flagged && idx.add(i));
+  const pca = new PCA(result.points, { center: true, scale: false });
+  const chosen = [...idx].sort((a, b) => a - b);
+  const proj = pca.predict(chosen.map((i) => result.points[i]!), { nComponents: 2 }).to2DArray();
+  const ev = pca.getExplainedVariance();
+  return {
+    points: chosen.map((i, j) => ({
+      pc1: round(proj[j]![0] ?? 0),
+      pc2: round(proj[j]![1] ?? 0),
+      cluster: `cluster ${result.clients[i]!.cluster}`,
+      flagged: result.clients[i]!.flagged,
+      address: result.clients[i]!.address,
+    })),
+    explained: [round(ev[0] ?? 0), round(ev[1] ?? 0)],
+  };
+}
+
+function traffic(overall: Timeline, flagged: ClientAggregate[]): ReportData['traffic'] {
+  const lines = flagged.filter((c) => c.timeline).slice(0, 5);
+  const width = Math.max(overall.width, ...lines.map((c) => c.timeline!.width));
+  const total = overall.rebin(width);
+  const rest = new Map(total);
+  const out: ReportData['traffic'] = [];
+  const iso = (minute: number) => new Date(minute * 60000).toISOString();
+  for (const c of lines) {
+    for (const [m, count] of c.timeline!.rebin(width)) {
+      rest.set(m, (rest.get(m) ?? 0) - count);
+      out.push({ time: iso(m), series: c.key, perMinute: round(count / width, 2) });
+    }
+  }
+  for (const [m, count] of [...rest].sort((a, b) => a[0] - b[0])) out.push({ time: iso(m), series: 'everyone else', perMinute: round(Math.max(0, count) / width, 2) });
+  return out;
+}
+
+function statusMix(clients: readonly ClientAggregate[], flagged: ReadonlySet<string>): ReportData['statusMix'] {
+  const sums = { flagged: [0, 0, 0, 0, 0], others: [0, 0, 0, 0, 0] };
+  for (const c of clients) {
+    const s = flagged.has(c.key) ? sums.flagged : sums.others;
+    const known = c.status2xx + c.status3xx + c.status4xx + c.status5xx;
+    s[0]! += c.status2xx;
+    s[1]! += c.status3xx;
+    s[2]! += c.status4xx;
+    s[3]! += c.status5xx;
+    s[4]! += c.requests - known;
+  }
+  const names = ['2xx', '3xx', '4xx', '5xx', 'other'];
+  return (['flagged', 'others'] as const).flatMap((g) =>
+    names.map((status, i) => ({ group: g === 'flagged' ? 'flagged clients' : 'everyone else', status, requests: sums[g][i]! })),
+  );
+}
+
+export function buildReportData(
+  verdicts: VerdictsDocument,
+  result: DetectionResult,
+  clients: readonly ClientAggregate[],
+  overall: Timeline,
+  seed: number,
+): ReportData {
+  const flaggedSet = new Set(result.flagged.map((f) => f.address));
+  const byKey = new Map(clients.map((c) => [c.key, c]));
+  const top = [...result.clients].sort((a, b) => b.features.requests! - a.features.requests! || (a.address < b.address ? -1 : 1)).slice(0, 25);
+  return {
+    verdicts,
+    topClients: top.map((c) => ({ address: c.address, requests: c.features.requests!, flagged: c.flagged })),
+    projection: projection(result, 2000, seed),
+    kScores: result.kScores.map((s) => ({ k: s.k, silhouette: round(s.silhouette, 4), chosen: s.k === result.k })),
+    traffic: traffic(overall, result.flagged.map((f) => byKey.get(f.address)!).filter(Boolean)),
+    statusMix: statusMix(clients, flaggedSet),
+  };
+}

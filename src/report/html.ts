@@ -1,0 +1,80 @@
+/**
+ * The report: one self-contained HTML file with inline SVG charts and inline CSS, and no script at all.
+ * Every string that comes from a log is escaped: log lines are attacker-controlled text.
+ */
+import { escapeHtml as esc } from '../notify/compose.js';
+import { FEATURES } from '../features/vector.js';
+import { chartSpecs, renderSvg } from './charts.js';
+import type { ReportData } from './data.js';
+
+const CSS = `
+body{font-family:sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+h1{font-size:1.6rem}h2{margin-top:2.5rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f4f6}figure{margin:1.5rem 0}figcaption{color:#555;font-size:.9rem;margin-bottom:.4rem}
+pre{white-space:pre-wrap;word-break:break-all;font-size:.8rem;margin:0;background:#f8f8f8;padding:.3rem}
+.kind{display:inline-block;background:#d62728;color:#fff;border-radius:3px;padding:0 .4rem;margin-right:.2rem;font-size:.8rem}
+.summary{display:flex;gap:2rem;flex-wrap:wrap}.summary div{background:#f3f4f6;padding:.6rem 1rem;border-radius:4px}.summary b{display:block;font-size:1.4rem}
+`;
+
+function kv(rows: Array<[string, string]>): string {
+  return `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
+}
+
+export async function renderReport(d: ReportData): Promise<string> {
+  const v = d.verdicts;
+  const p = v.parse;
+  const charts = await Promise.all(
+    chartSpecs(d).map(async (c) => `<figure data-chart="${c.id}"><h3>${esc(c.title)}</h3><figcaption>${esc(c.caption)}</figcaption>${await renderSvg(c.spec)}</figure>`),
+  );
+  const params = v.parameters as Record<string, unknown>;
+  const flaggedRows = v.flagged
+    .map((f) => {
+      const key = ['requests', 'peakPerMinute', 'share4xx', 'sharePost', 'shareSensitive', 'shareUniqueQuery']
+        .map((n) => `${esc(FEATURES.find((x) => x.name === n)?.label ?? n)}: ${esc(String(f.features[n]))}`)
+        .join('<br>');
+      const stand = f.standouts.map((s) => `${esc(s.label)} ${esc(String(s.value))} (median ${esc(String(s.median))}, +${esc(String(s.score))} SD)`).join('<br>');
+      return (
+        `<tr data-address="${esc(f.address)}"><td><code>${esc(f.address)}</code><br>${f.kinds.map((k) => `<span class="kind">${esc(k)}</span>`).join('')}</td>` +
+        `<td>${f.reasons.map(esc).join('<br>')}<hr>${stand}</td><td>${key}</td>` +
+        `<td>${esc(f.firstSeen)}<br>${esc(f.lastSeen)}</td><td><pre>${f.samples.map(esc).join('\n')}</pre></td></tr>`
+      );
+    })
+    .join('\n');
+  const clusters = v.clustering.clusters
+    .map((c) => `<tr><td>${c.id}</td><td>${c.size}</td><td>${c.abusive ? 'yes' : 'no'}</td><td>${esc(c.abusiveFeatures.join(', '))}</td><td>${esc(String(c.centroid.requests))}</td><td>${esc(String(c.centroid.peakPerMinute))}</td></tr>`)
+    .join('');
+  const malformed = p.malformedSamples.map((s) => `<tr><td>${esc(s.input)}:${s.line}</td><td><pre>${esc(s.text)}</pre></td></tr>`).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>logwarden report</title><style>${CSS}</style></head><body>
+<h1>logwarden report</h1>
+<div class="summary">
+<div><b>${v.flagged.length}</b>flagged clients</div><div><b>${v.clients.total}</b>clients</div>
+<div><b>${p.parsed}</b>lines parsed</div><div><b>${p.malformed}</b>malformed</div><div><b>${v.clustering.k}</b>clusters</div>
+</div>
+<h2>Charts</h2>
+${charts.join('\n')}
+<h2>Flagged clients</h2>
+${v.flagged.length ? `<table id="flagged"><tr><th>client</th><th>why</th><th>key features</th><th>first / last seen</th><th>sample lines</th></tr>\n${flaggedRows}</table>` : '<p>No client was flagged.</p>'}
+<h2>Clusters</h2>
+<table><tr><th>cluster</th><th>clients</th><th>abusive</th><th>stands out on</th><th>centroid requests</th><th>centroid peak/min</th></tr>${clusters}</table>
+<h2>Run</h2>
+${kv([
+  ['time range', p.timeRange ? `${p.timeRange.first} .. ${p.timeRange.last}` : 'no lines'],
+  ['lines read', String(p.linesRead)],
+  ['parsed', String(p.parsed)],
+  ['malformed', `${p.malformed} (${p.tooLong} over the length limit, ${p.badAddress} without a client address)`],
+  ['inputs', p.inputs.map((i) => `${i.name} (${i.format ?? '?'}, ${i.lines} lines${i.error ? `, stopped: ${i.error}` : ''})`).join('; ')],
+  ['k, silhouette', `${v.clustering.k}, ${v.clustering.silhouette ?? 'n/a'}`],
+  ['seed', String(params.seed)],
+  ['floors', JSON.stringify(params.floors)],
+  ['cluster threshold', String(params.clusterThreshold)],
+  ['allowlist', ((params.allowlist as string[] | undefined) ?? []).join(', ') || 'none'],
+  ['generated', `${v.generatedAt} by logwarden ${v.tool.version}`],
+])}
+${malformed ? `<h3>Malformed lines (first ${p.malformedSamples.length})</h3><table>${malformed}</table>` : ''}
+</body></html>
+`;
+}

@@ -1,0 +1,77 @@
+/**
+ * The HTML report, opened in a real headless Chromium: no console errors, no failed requests, every chart
+ * and every flagged client's row present, and a log line carrying <script> shown as text.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runDetect } from '../../src/commands/detect.js';
+import { DATASETS, memoryIo, tempDir } from '../helpers/index.js';
+import { CHROMIUM, launchBrowser } from '../helpers/browser.js';
+
+const CHARTS = ['top-clients', 'clusters', 'k-selection', 'traffic', 'status-mix'];
+
+async function openReport(reportPath: string, screenshot: string) {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(reportPath).href, { waitUntil: 'load' });
+    const charts = await page.$$eval('figure[data-chart]', (fs) => fs.map((f) => ({ id: f.getAttribute('data-chart'), marks: f.querySelectorAll('svg .mark-symbol path, svg .mark-rect path, svg .mark-line path, svg path').length })));
+    const rows = await page.$$eval('#flagged tr[data-address]', (rs) => rs.map((r) => r.getAttribute('data-address')));
+    const pwned = await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
+    const text = await page.innerText('body');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    return { problems, requests, charts, rows, pwned, text };
+  } finally {
+    await browser.close();
+  }
+}
+
+if (!CHROMIUM && !process.env.CI) {
+  console.log('\n  (report browser tests: left out, Chromium is not installed: apt-get install chromium)');
+} else {
+  test('report: opens in Chromium with every chart, every flagged client, no errors and no requests', async () => {
+    const out = tempDir();
+    const { verdicts } = await runDetect({ inputs: [join(DATASETS, 'almhuette-raith-2019/access.log')], out, quiet: true }, memoryIo());
+    const shot = join(out, 'report.png');
+    const r = await openReport(join(out, 'report.html'), shot);
+    assert.equal(r.problems, []);
+    assert.equal(r.requests.filter((u) => !u.startsWith('file:')), [], 'nothing fetched from the network');
+    assert.equal(r.charts.map((c) => c.id), CHARTS);
+    for (const c of r.charts) assert.ok(c.marks > 0, `chart ${c.id} has marks`);
+    assert.equal([...r.rows].sort(), verdicts.flagged.map((f) => f.address).sort());
+    assert.match(r.text, /193\.106\.31\.130/);
+    assert.match(r.text, /brute force: \d+ POST requests/);
+    assert.ok(statSync(shot).size > 20_000, 'a screenshot was saved');
+    console.log(`\n  report screenshot: ${shot}`);
+  });
+
+  test('report: a log line with <script> shows as text and never runs', async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      lines.push(`203.0.113.66 - - [10/Oct/2026:13:55:${String(i % 60).padStart(2, '0')} +0000] "GET /<script>window.__pwned=1</script>?${i} HTTP/1.1" 404 10 "-" "<img src=x onerror=window.__pwned=2>"`);
+    }
+    for (let c = 0; c < 40; c++) lines.push(`198.51.100.${c + 1} - - [10/Oct/2026:14:${String(c).padStart(2, '0')}:00 +0000] "GET / HTTP/1.1" 200 10 "-" "ua"`);
+    writeFileSync(join(dir, 'access.log'), `${lines.join('\n')}\n`);
+    const out = join(dir, 'out');
+    const { verdicts } = await runDetect({ inputs: [join(dir, 'access.log')], out, quiet: true }, memoryIo());
+    assert.equal(verdicts.flagged.map((f) => f.address), ['203.0.113.66']);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    assert.not.match(html, /<script>window/);
+    const r = await openReport(join(out, 'report.html'), join(dir, 'shot.png'));
+    assert.is(r.pwned, undefined, 'the script did not run');
+    assert.match(r.text, /<script>window\.__pwned=1<\/script>/, 'it shows as text');
+    assert.equal(r.problems, []);
+  });
+}
+
+test.run();
