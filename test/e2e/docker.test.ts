@@ -1,0 +1,61 @@
+/**
+ * The detect image, really built and run: multi-stage build from a base image given by .ci/run (a local
+ * stand-in for node:20-bookworm-slim), the detect stage in a container with the logs mounted read-only, and
+ * output files owned by the invoking user.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATASETS, ROOT, tempDir } from '../helpers/index.js';
+
+const base = process.env.LOGWARDEN_TEST_BASE_IMAGE;
+const sh = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+
+if (!base) {
+  if (process.env.CI) throw new Error('docker e2e: .ci/run must set LOGWARDEN_TEST_BASE_IMAGE');
+  console.log('\n  (docker e2e: left out; set LOGWARDEN_TEST_BASE_IMAGE to a Node 20 image, see .ci/docker-base.sh)');
+} else {
+  const image = 'logwarden:ci';
+
+  test('docker: the image builds from the base and runs detect on mounted logs; outputs belong to the caller', () => {
+    sh('docker', ['build', '--network', 'host', '-q', '-f', 'docker/Dockerfile', '--build-arg', `BASE_IMAGE=${base}`, '-t', image, '.']);
+    const inspect = JSON.parse(sh('docker', ['image', 'inspect', image]))[0];
+    assert.equal(inspect.Config.Entrypoint, ['node', '/app/bin/logwarden.js']);
+    assert.is(inspect.Config.User, '10001');
+    assert.ok(inspect.Config.Volumes['/data/logs'] && inspect.Config.Volumes['/data/out']);
+    const devDeps = sh('docker', ['run', '--rm', '--network', 'none', '--entrypoint', 'sh', image, '-c', 'ls /app/node_modules']);
+    assert.not.match(devDeps, /\btypescript\b/, 'no dev dependencies in the runtime image');
+    const work = tempDir('logwarden-docker-');
+    mkdirSync(join(work, 'logs'));
+    mkdirSync(join(work, 'out'));
+    copyFileSync(join(DATASETS, 'almhuette-raith-2019/access.log'), join(work, 'logs/access.log'));
+    chownSync(join(work, 'out'), 4242, 4242); // the Jenkins agent's user, say
+    const out = sh('docker', ['run', '--rm', '--network', 'none', '--user', '4242:4242', '-v', `${work}/logs:/data/logs:ro`, '-v', `${work}/out:/data/out`, image, 'detect', '/data/logs', '--out', '/data/out']);
+    assert.match(out, /193\.106\.31\.130/);
+    for (const f of ['blocklist.txt', 'verdicts.json', 'clients.csv', 'report.html']) {
+      const st = statSync(join(work, 'out', f));
+      assert.is(st.uid, 4242, `${f} belongs to the caller`);
+    }
+    assert.match(readFileSync(join(work, 'out/blocklist.txt'), 'utf8'), /198\.38\.84\.230/);
+  });
+
+  test('docker: jobs/detect.sh runs the stage in the image and says so', () => {
+    const work = tempDir('logwarden-docker-');
+    mkdirSync(join(work, 'w/logs'), { recursive: true });
+    copyFileSync(join(DATASETS, 'honeynet-2004/access_log.combined'), join(work, 'w/logs/access_log'));
+    const r = spawnSync('bash', [join(ROOT, 'jobs/detect.sh')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, WORK: join(work, 'w'), LOGWARDEN_IMAGE: image, LOGWARDEN_DOCKER: 'always' },
+    });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /running detect in Docker \(logwarden:ci\)/);
+    assert.match(r.stdout, /82\.82\.97\.119/);
+    assert.match(readFileSync(join(work, 'w/out/blocklist.txt'), 'utf8'), /63\.126\.133\.22/);
+  });
+}
+
+test.run();
