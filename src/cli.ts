@@ -102,6 +102,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           .option('scan-errors', { type: 'number', default: DEFAULT_FLOORS.scanErrors, describe: 'scan floor: 4xx responses (and half of all)' })
           .option('scan-sensitive', { type: 'number', default: DEFAULT_FLOORS.scanSensitive, describe: 'scan floor: requests to sensitive paths (and half of all)' })
           .option('brute-posts', { type: 'number', default: DEFAULT_FLOORS.brutePosts, describe: 'brute-force floor: POST requests (and half of all)' })
+          .option('threads', { type: 'number', describe: 'worker threads for reading plain log files (default: one per core)' })
           .option('report', { type: 'boolean', default: true, describe: 'write report.html with charts (--no-report to skip)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
@@ -129,6 +130,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             json: a.json,
             quiet: a.quiet,
             report: a.report,
+            threads: a.threads,
           },
           io,
         );

@@ -8,10 +8,10 @@ import { errors } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { VERSION } from '../core/version.js';
 import { writeFileAtomic, writeJsonAtomic } from '../adapters/files.js';
-import { ClientTable } from '../features/aggregate.js';
+import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
 import { jsonFieldMap } from '../logs/parse.js';
-import { expandInputs, readLogs, type ParseStats } from '../logs/read.js';
+import { expandInputs, type ParseStats } from '../logs/read.js';
 import { DEFAULT_DETECT, DEFAULT_FLOORS, detect, type DetectionResult, type Floors } from '../detect/detect.js';
 import { blocklistText, buildVerdicts, clientsCsv, type VerdictsDocument } from '../detect/verdicts.js';
 import { STAGE_FILES } from '../core/stages.js';
@@ -37,6 +37,8 @@ export interface DetectCommandOptions {
   readonly now?: Date;
   /** Write DIR/report.html (default true). */
   readonly report?: boolean;
+  /** Worker threads for reading plain files (default: one per core). */
+  readonly threads?: number;
 }
 
 export interface DetectOutcome {
@@ -72,27 +74,24 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);
   const inputs = expandInputs(opts.inputs, () => io.stdin);
 
-  const table = new ClientTable({ ipv6Prefix });
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
   const showProgress = opts.progress ?? (io.stderr.isTTY === true && !opts.quiet);
   let lastProgress = Date.now();
-  const stats = await readLogs(
-    inputs,
-    {
-      format,
-      jsonFields: fields,
-      onProgress: showProgress
-        ? (bytes) => {
-            const now = Date.now();
-            if (now - lastProgress < 500) return;
-            lastProgress = now;
-            const pct = totalBytes ? ` (${Math.min(100, Math.round((100 * bytes) / totalBytes))}%)` : '';
-            io.stderr.write(`\rread ${(bytes / 1e6).toFixed(0)} MB${pct}, ${table.size} clients `);
-          }
-        : undefined,
-    },
-    (rec, buf, start, end) => table.add(rec, buf, start, end),
-  );
+  const { table, stats } = await buildClientTable(inputs, {
+    format,
+    jsonFields: fields,
+    ipv6Prefix,
+    threads: opts.threads,
+    onProgress: showProgress
+      ? (bytes) => {
+          const now = Date.now();
+          if (now - lastProgress < 500) return;
+          lastProgress = now;
+          const pct = totalBytes ? ` (${Math.min(100, Math.round((100 * bytes) / totalBytes))}%)` : '';
+          io.stderr.write(`\rread ${(bytes / 1e6).toFixed(0)} MB${pct} `);
+        }
+      : undefined,
+  });
   if (showProgress) io.stderr.write('\r\x1b[K');
 
   const clients = [...table.clients()];

@@ -4,7 +4,13 @@
  * merge, so tables built by workers or on other machines can be combined.
  */
 import { canonicalAddress, clientKey } from '../core/address.js';
-import { Method, type LogRecord } from '../logs/parse.js';
+import { Method, recordIp, recordPath, type LogRecord } from '../logs/parse.js';
+
+function sameText(s: string, buf: Uint8Array, start: number, end: number): boolean {
+  if (s.length !== end - start) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
 import { DistinctCounter } from './sketch.js';
 import { PATH_SENSITIVE, PATH_STATIC, PathClassifier } from './classify.js';
 import { Timeline } from './timeline.js';
@@ -42,10 +48,15 @@ export class ClientAggregate {
   private telling = 0;
   private readonly minutes = new Float64Array(MINUTE_SLOTS).fill(-1);
   private readonly counts = new Uint32Array(MINUTE_SLOTS);
+  /** The first minute seen and its count, so that a table of the next stretch of log can be merged exactly. */
+  private firstMinute = -1;
+  private firstMinuteCount = 0;
 
   constructor(readonly key: string) {}
 
   countMinute(minute: number): void {
+    if (this.firstMinute < 0) this.firstMinute = minute;
+    if (minute === this.firstMinute) this.firstMinuteCount++;
     const m = this.minutes;
     let oldest = 0;
     for (let i = 0; i < MINUTE_SLOTS; i++) {
@@ -61,14 +72,23 @@ export class ClientAggregate {
     if (this.peakPerMinute < 1) this.peakPerMinute = 1;
   }
 
-  keepSample(text: () => string, telling: boolean): void {
-    if (this.samples.length < MAX_SAMPLES) {
-      // Telling lines go first so that they survive; plain ones fill from the end.
-      if (telling) this.samples.splice(this.telling++, 0, text());
-      else this.samples.push(text());
-      return;
-    }
-    if (telling && this.telling < MAX_SAMPLES) this.samples[this.telling++] = text();
+  /** Keeps the line as a sample if there is room, or if it shows intent and a plain sample can make way. */
+  keepSample(line: Buffer, start: number, end: number, telling: boolean): void {
+    const full = this.samples.length >= MAX_SAMPLES;
+    if (full && (!telling || this.telling >= MAX_SAMPLES)) return;
+    const text = line.toString('utf8', start, Math.min(end, start + SAMPLE_CHARS));
+    // Telling lines go first so that they survive; plain ones fill from the end.
+    if (full) this.samples[this.telling++] = text;
+    else if (telling) this.samples.splice(this.telling++, 0, text);
+    else this.samples.push(text);
+  }
+
+  /** Gives back the methods of an aggregate that crossed a thread boundary as plain data (structured clone). */
+  static revive(o: ClientAggregate): ClientAggregate {
+    Object.setPrototypeOf(o, ClientAggregate.prototype);
+    for (const d of [o.paths, o.queries, o.agents]) Object.setPrototypeOf(d, DistinctCounter.prototype);
+    if (o.timeline) Object.setPrototypeOf(o.timeline, Timeline.prototype);
+    return o;
   }
 
   merge(o: ClientAggregate): void {
@@ -87,8 +107,24 @@ export class ClientAggregate {
     this.bytes += o.bytes;
     this.firstTime = Math.min(this.firstTime, o.firstTime);
     this.lastTime = Math.max(this.lastTime, o.lastTime);
-    // Per-minute counts are not kept across a merge; the peak of a merged client is the larger peak.
+    // `o` is the next stretch of the same log: its first minute may continue this one's last.
     this.peakPerMinute = Math.max(this.peakPerMinute, o.peakPerMinute);
+    const shared = this.minutes.indexOf(o.firstMinute);
+    let carried = 0;
+    if (o.firstMinute >= 0 && shared >= 0) {
+      carried = this.counts[shared]!;
+      this.peakPerMinute = Math.max(this.peakPerMinute, carried + o.firstMinuteCount);
+    }
+    if (this.firstMinute < 0) {
+      this.firstMinute = o.firstMinute;
+      this.firstMinuteCount = o.firstMinuteCount;
+    }
+    if (o.firstMinute >= 0) {
+      this.minutes.set(o.minutes);
+      this.counts.set(o.counts);
+      const i = this.minutes.indexOf(o.firstMinute);
+      if (i >= 0) this.counts[i]! += carried;
+    }
     this.paths.merge(o.paths);
     this.queries.merge(o.queries);
     this.agents.merge(o.agents);
@@ -109,6 +145,7 @@ export class ClientTable {
   /** Raw address text as the log wrote it → its client (several raw forms can share one client). */
   private readonly byRaw = new Map<string, ClientAggregate | null>();
   private readonly byKey = new Map<string, ClientAggregate>();
+  private readonly byHash = new Map<number, { raw: string; agg: ClientAggregate | null }>();
   private readonly classifier = new PathClassifier();
   /** Requests of all clients over time. */
   readonly overall = new Timeline(720);
@@ -127,6 +164,19 @@ export class ClientTable {
 
   get(key: string): ClientAggregate | undefined {
     return this.byKey.get(key);
+  }
+
+  /**
+   * The client of a line without making a string in the common case: the field's hash finds the last client
+   * seen under it, and the bytes are compared with that client's raw text to rule out a collision.
+   */
+  private lookupRecord(rec: LogRecord): ClientAggregate | null {
+    const hit = this.byHash.get(rec.ipHash);
+    if (hit && rec.ipBuf && sameText(hit.raw, rec.ipBuf, rec.ipStart, rec.ipEnd)) return hit.agg;
+    const raw = recordIp(rec);
+    const agg = this.lookup(raw);
+    if (!hit) this.byHash.set(rec.ipHash, { raw, agg });
+    return agg;
   }
 
   private lookup(raw: string): ClientAggregate | null {
@@ -149,7 +199,7 @@ export class ClientTable {
 
   /** Adds one parsed line. Returns false when its client field is not an address. */
   add(rec: LogRecord, line: Buffer, start: number, end: number): boolean {
-    const c = this.lookup(rec.ip);
+    const c = this.lookupRecord(rec);
     if (!c) {
       this.badAddressLines++;
       return false;
@@ -165,7 +215,8 @@ export class ClientTable {
     } else if (s >= 500 && s < 600) c.status5xx++;
     else if (s >= 200 && s < 300) c.status2xx++;
     else if (s >= 300 && s < 400) c.status3xx++;
-    const flags = rec.path ? this.classifier.flags(rec.path) : 0;
+    let flags = this.classifier.cached(rec.pathHash);
+    if (flags < 0) flags = this.classifier.classify(rec.pathHash, recordPath(rec));
     if (flags & PATH_STATIC) c.staticHits++;
     if (flags & PATH_SENSITIVE) c.sensitiveHits++;
     c.paths.add(rec.pathHash);
@@ -187,12 +238,25 @@ export class ClientTable {
       c.timeline.add(minute);
     }
     const telling = (flags & PATH_SENSITIVE) !== 0 || s >= 400 || rec.method === Method.Post || rec.method === Method.Invalid;
-    if (c.samples.length < MAX_SAMPLES || telling) {
-      c.keepSample(() => line.toString('utf8', start, Math.min(end, start + SAMPLE_CHARS)), telling);
-    }
+    if (c.samples.length < MAX_SAMPLES || telling) c.keepSample(line, start, end, telling);
     return true;
   }
 
+  /** The aggregates, for sending to another thread; `ClientTable.fromParts` rebuilds a table from them. */
+  parts(): { clients: ClientAggregate[]; overall: Timeline; badAddressLines: number } {
+    return { clients: [...this.byKey.values()], overall: this.overall, badAddressLines: this.badAddressLines };
+  }
+
+  static fromParts(p: ReturnType<ClientTable['parts']>, opts: AggregateOptions): ClientTable {
+    const t = new ClientTable(opts);
+    for (const c of p.clients) t.byKey.set(c.key, ClientAggregate.revive(c));
+    Object.setPrototypeOf(p.overall, Timeline.prototype);
+    t.overall.merge(p.overall);
+    t.badAddressLines = p.badAddressLines;
+    return t;
+  }
+
+  /** Merges the table of a later stretch of log into this one. */
   merge(other: ClientTable): void {
     for (const o of other.clients()) {
       const mine = this.byKey.get(o.key);

@@ -40,18 +40,23 @@ export function classifyPath(path: string): number {
   return flags;
 }
 
-/** classifyPath with a bounded cache: busy logs repeat the same paths all day. */
+/**
+ * classifyPath with a bounded cache keyed by the path's hash: busy logs repeat the same paths all day, and
+ * a hit costs no string at all. (Two paths sharing a 32-bit hash would share a class: rare, and harmless.)
+ */
 export class PathClassifier {
-  private cache = new Map<string, number>();
+  private cache = new Map<number, number>();
   constructor(private readonly limit = 100_000) {}
 
-  flags(path: string): number {
-    let f = this.cache.get(path);
-    if (f === undefined) {
-      f = classifyPath(path);
-      if (this.cache.size >= this.limit) this.cache.clear();
-      this.cache.set(path, f);
-    }
+  /** The flags of the path with this hash, or -1 when it has not been classified yet. */
+  cached(hash: number): number {
+    return this.cache.get(hash) ?? -1;
+  }
+
+  classify(hash: number, path: string): number {
+    const f = classifyPath(path);
+    if (this.cache.size >= this.limit) this.cache.clear();
+    this.cache.set(hash, f);
     return f;
   }
 }

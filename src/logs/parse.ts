@@ -17,13 +17,23 @@ export const enum Method {
 
 /** One parsed line. A single instance is reused for every line: copy what you keep. */
 export interface LogRecord {
-  ip: string;
+  /** The client field: bytes [ipStart, ipEnd) of ipBuf, or ipText when ipBuf is null (see recordIp). */
+  ipBuf: Uint8Array | null;
+  ipStart: number;
+  ipEnd: number;
+  ipText: string;
+  /** FNV-1a hash of the client field. */
+  ipHash: number;
   /** Milliseconds since the epoch (UTC). */
   time: number;
   /** The zone offset the server wrote, in minutes east of UTC. */
   tzOffset: number;
   method: Method;
-  path: string;
+  /** The path without its query: bytes [pathStart, pathEnd) of pathBuf, or pathText when pathBuf is null. */
+  pathBuf: Uint8Array | null;
+  pathStart: number;
+  pathEnd: number;
+  pathText: string;
   /** FNV-1a hash of the path without its query. */
   pathHash: number;
   /** FNV-1a hash of the path with its query, or 0 when there is no query string. */
@@ -34,13 +44,35 @@ export interface LogRecord {
   agentHash: number;
 }
 
+/** The client field of a record as a string. */
+export function recordIp(rec: LogRecord): string {
+  return rec.ipBuf ? (Buffer.prototype.latin1Slice.call(rec.ipBuf, rec.ipStart, rec.ipEnd) as string) : rec.ipText;
+}
+
+/** The request path of a record as a string (made only when needed: most lines never need it). */
+export function recordPath(rec: LogRecord): string {
+  return rec.pathBuf ? (Buffer.prototype.latin1Slice.call(rec.pathBuf, rec.pathStart, rec.pathEnd) as string) : rec.pathText;
+}
+
+function setPathText(rec: LogRecord, text: string): void {
+  rec.pathBuf = null;
+  rec.pathText = text;
+}
+
 export function newRecord(): LogRecord {
   return {
-    ip: '',
+    ipBuf: null,
+    ipStart: 0,
+    ipEnd: 0,
+    ipText: '',
+    ipHash: 0,
     time: 0,
     tzOffset: 0,
     method: Method.Invalid,
-    path: '',
+    pathBuf: null,
+    pathStart: 0,
+    pathEnd: 0,
+    pathText: '',
     pathHash: 0,
     queryHash: 0,
     status: 0,
@@ -59,28 +91,51 @@ const DASH = 0x2d;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** FNV-1a over bytes; never returns 0 so that 0 can mean "absent". */
+/**
+ * A 32-bit hash of bytes, four at a time (FNV-1a's multiply on 32-bit words, then a final mix); never 0,
+ * so that 0 can mean "absent". Fields such as user agents are long, and this is on every line.
+ */
 export function hashBytes(buf: Uint8Array, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+  let h = FNV_OFFSET ^ (end - start);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    h = Math.imul(h ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)), FNV_PRIME);
+    h ^= h >>> 15;
+  }
+  for (; i < end; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
   return h >>> 0 || 1;
 }
 
 /** The same hash over a string's UTF-16 units (equal to hashBytes for latin1 text). */
 export function hashString(s: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ (s.charCodeAt(i) & 0xff), FNV_PRIME);
+  let h = FNV_OFFSET ^ s.length;
+  let i = 0;
+  const c = (k: number) => s.charCodeAt(k) & 0xff;
+  for (; i + 4 <= s.length; i += 4) {
+    h = Math.imul(h ^ (c(i) | (c(i + 1) << 8) | (c(i + 2) << 16) | (c(i + 3) << 24)), FNV_PRIME);
+    h ^= h >>> 15;
+  }
+  for (; i < s.length; i++) h = Math.imul(h ^ c(i), FNV_PRIME);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
   return h >>> 0 || 1;
 }
 
 /** Index of the closing quote of a quoted field whose content starts at `pos`, honouring backslash escapes. */
 function closingQuote(buf: Uint8Array, pos: number, end: number): number {
-  for (let i = pos; i < end; i++) {
-    const c = buf[i];
-    if (c === BACKSLASH) i++;
-    else if (c === QUOTE) return i;
+  for (;;) {
+    const q = buf.indexOf(QUOTE, pos);
+    if (q < 0 || q >= end) return -1;
+    // A quote preceded by an odd number of backslashes is escaped.
+    let b = 0;
+    while (q - b - 1 >= pos && buf[q - b - 1] === BACKSLASH) b++;
+    if ((b & 1) === 0) return q;
+    pos = q + 1;
   }
-  return -1;
 }
 
 const MONTHS: Record<string, number> = {
@@ -160,7 +215,7 @@ function parseRequest(buf: Uint8Array, start: number, end: number, rec: LogRecor
   const sp1 = buf.indexOf(SPACE, start);
   if (sp1 < 0 || sp1 >= end) {
     rec.method = Method.Invalid;
-    rec.path = '';
+    setPathText(rec, '');
     rec.pathHash = hashBytes(buf, start, end);
     rec.queryHash = 0;
     return;
@@ -173,7 +228,9 @@ function parseRequest(buf: Uint8Array, start: number, end: number, rec: LogRecor
   let q = buf.indexOf(QMARK, target);
   if (q < 0 || q > targetEnd) q = targetEnd;
   rec.method = method;
-  rec.path = Buffer.prototype.latin1Slice.call(buf, target, q) as string;
+  rec.pathBuf = buf;
+  rec.pathStart = target;
+  rec.pathEnd = q;
   rec.pathHash = hashBytes(buf, target, q);
   rec.queryHash = q < targetEnd ? hashBytes(buf, target, targetEnd) : 0;
 }
@@ -236,7 +293,10 @@ export function parseClfLine(buf: Uint8Array, start: number, end: number, fmt: C
       rec.agentHash = hashBytes(buf, uaStart, uaEnd);
     }
   }
-  rec.ip = Buffer.prototype.latin1Slice.call(buf, pos, ipEnd) as string;
+  rec.ipBuf = buf;
+  rec.ipStart = pos;
+  rec.ipEnd = ipEnd;
+  rec.ipHash = hashBytes(buf, pos, ipEnd);
   parseRequest(buf, reqStart, reqEnd, rec);
   return true;
 }
@@ -318,7 +378,9 @@ export function parseJsonLine(
   const status = toInt(pick(o, fields.status));
   const bytes = toInt(pick(o, fields.bytes));
   if (status <= 0 || status > 999 || bytes < 0) return false;
-  rec.ip = ip;
+  rec.ipBuf = null;
+  rec.ipText = ip;
+  rec.ipHash = hashString(ip);
   rec.status = status;
   rec.bytes = bytes;
   const agent = pick(o, fields.agent);
@@ -333,7 +395,7 @@ export function parseJsonLine(
   }
   if (typeof method !== 'string' || typeof target !== 'string') {
     rec.method = Method.Invalid;
-    rec.path = '';
+    setPathText(rec, '');
     rec.pathHash = hashString(typeof request === 'string' ? request : '');
     rec.queryHash = 0;
     return true;
@@ -341,8 +403,8 @@ export function parseJsonLine(
   const mbuf = Buffer.from(method, 'latin1');
   rec.method = methodOf(mbuf, 0, mbuf.length);
   const q = target.indexOf('?');
-  rec.path = q < 0 ? target : target.slice(0, q);
-  rec.pathHash = hashString(rec.path);
+  setPathText(rec, q < 0 ? target : target.slice(0, q));
+  rec.pathHash = hashString(rec.pathText);
   rec.queryHash = q < 0 ? 0 : hashString(target);
   return true;
 }

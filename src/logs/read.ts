@@ -12,7 +12,7 @@ import { globSync } from 'tinyglobby';
 import { canonicalAddress } from '../core/address.js';
 import { errors } from '../core/errors.js';
 import { FORMATS, FORMAT_NAMES, type LogFormat } from './formats.js';
-import { newRecord, parserFor, type JsonFieldMap, type LineParser, type LogRecord } from './parse.js';
+import { newRecord, parserFor, recordIp, type JsonFieldMap, type LineParser, type LogRecord } from './parse.js';
 
 export interface LogInput {
   /** What the user named: a path, or "-" for standard input. */
@@ -181,7 +181,7 @@ export function detectFormat(lines: readonly Buffer[], jsonFields?: JsonFieldMap
     const parse = parserFor(fmt, jsonFields);
     let count = 0;
     // A line counts only when its client field is an address: "- - [" parses as vhost_combined otherwise.
-    for (const l of lines) if (parse(l, 0, l.length, rec) && canonicalAddress(rec.ip) !== null) count++;
+    for (const l of lines) if (parse(l, 0, l.length, rec) && canonicalAddress(recordIp(rec)) !== null) count++;
     if (count > bestCount) {
       best = fmt;
       bestCount = count;

@@ -1,0 +1,207 @@
+/**
+ * Building the client table from the inputs, on every core: a plain log file is cut into contiguous byte
+ * ranges at line boundaries, each read by a worker thread into its own table, and the tables are merged in
+ * order (aggregates merge exactly, see aggregate.ts). Compressed files and standard input are read in this
+ * thread, as one stream.
+ */
+import { openSync, readSync, closeSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { errors } from '../core/errors.js';
+import { FORMAT_NAMES, type LogFormat } from '../logs/formats.js';
+import type { JsonFieldMap } from '../logs/parse.js';
+import { detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
+import { ClientTable } from './aggregate.js';
+import type { RangeJob } from './worker.js';
+
+export interface BuildOptions {
+  readonly format?: LogFormat;
+  readonly jsonFields?: JsonFieldMap;
+  readonly ipv6Prefix: number;
+  readonly threads?: number;
+  readonly maxLineBytes?: number;
+  /** Smallest file worth splitting. */
+  readonly minSplitBytes?: number;
+  readonly onProgress?: (bytesRead: number) => void;
+}
+
+const HEAD_BYTES = 1 << 18;
+
+function readHead(path: string, at: number, length: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(length);
+    const n = readSync(fd, b, 0, length, at);
+    return b.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Byte offsets that cut a file into `parts` ranges, each starting at a line. */
+export function splitPoints(path: string, size: number, parts: number): number[] {
+  const points = [0];
+  for (let i = 1; i < parts; i++) {
+    const guess = Math.floor((size * i) / parts);
+    if (guess <= points[points.length - 1]!) continue;
+    let at = guess;
+    for (;;) {
+      const chunk = readHead(path, at, 1 << 16);
+      if (chunk.length === 0) {
+        at = size;
+        break;
+      }
+      const nl = chunk.indexOf(10);
+      if (nl >= 0) {
+        at += nl + 1;
+        break;
+      }
+      at += chunk.length;
+    }
+    if (at < size && at > points[points.length - 1]!) points.push(at);
+  }
+  points.push(size);
+  return points;
+}
+
+function workerUrl(): { url: URL; execArgv: string[] } {
+  // Under tsx (tests) this module is TypeScript, and so is the worker.
+  const ts = import.meta.url.endsWith('.ts');
+  return { url: new URL(`./worker.${ts ? 'ts' : 'js'}`, import.meta.url), execArgv: ts ? ['--import', 'tsx'] : [] };
+}
+
+interface RangeResult {
+  stats: ParseStats;
+  parts: ReturnType<ClientTable['parts']>;
+}
+
+function runJobs(jobs: RangeJob[], threads: number, onBytes: (n: number) => void): Promise<RangeResult[]> {
+  const { url, execArgv } = workerUrl();
+  const results = new Array<RangeResult>(jobs.length);
+  let next = 0;
+  return new Promise((resolve, reject) => {
+    let live = 0;
+    let failed = false;
+    const start = () => {
+      const w = new Worker(fileURLToPath(url), { execArgv });
+      live++;
+      const give = () => {
+        if (failed || next >= jobs.length) {
+          void w.terminate();
+          return;
+        }
+        const i = next++;
+        w.once('message', function onDone(msg: { type: string; bytes?: number; stats?: ParseStats; parts?: RangeResult['parts']; message?: string }) {
+          if (msg.type === 'progress') {
+            onBytes(msg.bytes!);
+            w.once('message', onDone);
+            return;
+          }
+          if (msg.type === 'error') {
+            failed = true;
+            reject(new Error(msg.message));
+            void w.terminate();
+            return;
+          }
+          onBytes(msg.bytes!);
+          results[i] = { stats: msg.stats!, parts: msg.parts! };
+          give();
+        });
+        w.postMessage(jobs[i]);
+      };
+      w.on('error', (e) => {
+        failed = true;
+        reject(e);
+      });
+      w.on('exit', () => {
+        live--;
+        if (live === 0 && !failed) resolve(results);
+      });
+      give();
+    };
+    for (let t = 0; t < Math.min(threads, jobs.length); t++) start();
+  });
+}
+
+function addStats(into: ParseStats, s: ParseStats, lineOffset: number, fileStats: InputStats, maxSamples: number): void {
+  into.linesRead += s.linesRead;
+  into.parsed += s.parsed;
+  into.malformed += s.malformed;
+  into.blank += s.blank;
+  into.tooLong += s.tooLong;
+  into.bytesRead += s.bytesRead;
+  if (s.firstTime !== null && (into.firstTime === null || s.firstTime < into.firstTime)) into.firstTime = s.firstTime;
+  if (s.lastTime !== null && (into.lastTime === null || s.lastTime > into.lastTime)) into.lastTime = s.lastTime;
+  if (into.tzOffset === null) into.tzOffset = s.tzOffset;
+  for (const m of s.malformedSamples) if (into.malformedSamples.length < maxSamples) into.malformedSamples.push({ ...m, line: m.line + lineOffset });
+  for (const i of s.inputs) {
+    fileStats.lines += i.lines;
+    fileStats.parsed += i.parsed;
+    fileStats.malformed += i.malformed;
+    if (i.error) fileStats.error = i.error;
+  }
+}
+
+/** A plain (not compressed) regular file, with its format, or null when it must be read as a stream. */
+function splittable(input: LogInput, opts: BuildOptions): { path: string; size: number; format: LogFormat } | null {
+  if (input.name === '-' || input.size === undefined || input.size < (opts.minSplitBytes ?? 16 << 20)) return null;
+  let st;
+  try {
+    st = statSync(input.name);
+  } catch {
+    return null;
+  }
+  if (!st.isFile()) return null;
+  const head = readHead(input.name, 0, HEAD_BYTES);
+  if (head[0] === 0x1f && head[1] === 0x8b) return null;
+  let format = opts.format;
+  if (!format) {
+    const lines = head.toString('latin1').split('\n').slice(0, 64).filter(Boolean).map((l) => Buffer.from(l.replace(/\r$/, ''), 'latin1'));
+    const found = detectFormat(lines, opts.jsonFields);
+    if (!found) throw errors.undetectableFormat(input.name, FORMAT_NAMES);
+    format = found;
+  }
+  return { path: input.name, size: st.size, format };
+}
+
+export async function buildClientTable(inputs: readonly LogInput[], opts: BuildOptions): Promise<{ table: ClientTable; stats: ParseStats }> {
+  const threads = Math.max(1, opts.threads ?? availableParallelism());
+  const table = new ClientTable({ ipv6Prefix: opts.ipv6Prefix });
+  const stats = emptyStats();
+  let bytes = 0;
+  const progress = (n: number) => {
+    bytes += n;
+    opts.onProgress?.(bytes);
+  };
+  for (const input of inputs) {
+    const plan = threads > 1 ? splittable(input, opts) : null;
+    if (!plan) {
+      const before = bytes;
+      const s = await readLogs([input], { format: opts.format, jsonFields: opts.jsonFields, maxLineBytes: opts.maxLineBytes, onProgress: (b) => opts.onProgress?.(before + b) }, (rec, buf, st, en) => table.add(rec, buf, st, en));
+      bytes += s.bytesRead;
+      addStats(stats, s, 0, pushInput(stats, input.name, s.inputs[0]?.format ?? null), 10);
+      continue;
+    }
+    const points = splitPoints(plan.path, plan.size, threads * 2);
+    const jobs: RangeJob[] = [];
+    for (let i = 0; i + 1 < points.length; i++) {
+      jobs.push({ path: plan.path, start: points[i]!, end: points[i + 1]!, format: plan.format.name, jsonFields: opts.jsonFields, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes });
+    }
+    const results = await runJobs(jobs, threads, progress);
+    const fileStats = pushInput(stats, input.name, plan.format.name);
+    let lines = 0;
+    for (const r of results) {
+      table.merge(ClientTable.fromParts(r.parts, { ipv6Prefix: opts.ipv6Prefix }));
+      addStats(stats, r.stats, lines, fileStats, 10);
+      lines += r.stats.linesRead;
+    }
+  }
+  return { table, stats };
+}
+
+function pushInput(stats: ParseStats, name: string, format: string | null): InputStats {
+  const s: InputStats = { name, format, lines: 0, parsed: 0, malformed: 0 };
+  stats.inputs.push(s);
+  return s;
+}
