@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expandInputs, readLogs } from '../../src/logs/read.js';
 import { findFormat } from '../../src/logs/formats.js';
+import { recordIp } from '../../src/logs/parse.js';
 import { DATASETS, tempDir } from '../helpers/index.js';
 
 const line = (ip: string, sec = 0, path = '/') =>
@@ -13,7 +14,7 @@ const line = (ip: string, sec = 0, path = '/') =>
 async function readAll(names: string[], opts = {}, stdin?: Buffer[]) {
   const ips: string[] = [];
   const stats = await readLogs(expandInputs(names, stdin ? async function* () { yield* stdin; } : undefined), opts, (r) => {
-    ips.push(r.ip);
+    ips.push(recordIp(r));
   });
   return { ips, stats };
 }
