@@ -66,9 +66,10 @@ export function splitPoints(path: string, size: number, parts: number): number[]
 }
 
 function workerUrl(): { url: URL; execArgv: string[] } {
-  // Under tsx (tests) this module is TypeScript, and so is the worker.
+  // Run from TypeScript sources (the tests), the worker is taken from the build in dist/, which `npm test`
+  // makes first: worker threads do not inherit tsx's loader.
   const ts = import.meta.url.endsWith('.ts');
-  return { url: new URL(`./worker.${ts ? 'ts' : 'js'}`, import.meta.url), execArgv: ts ? ['--import', 'tsx'] : [] };
+  return { url: new URL(ts ? '../../dist/features/worker.js' : './worker.js', import.meta.url), execArgv: [] };
 }
 
 interface RangeResult {

@@ -1,0 +1,41 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { buildClientTable, splitPoints } from '../../src/features/build.js';
+import { FEATURES, featureValues } from '../../src/features/vector.js';
+import { expandInputs } from '../../src/logs/read.js';
+import { readFileSync } from 'node:fs';
+import { DATASETS } from '../helpers/index.js';
+
+const ALM = join(DATASETS, 'almhuette-raith-2019/access.log');
+
+test('build: split points fall on line starts and cover the file', () => {
+  const size = readFileSync(ALM).length;
+  const text = readFileSync(ALM);
+  const pts = splitPoints(ALM, size, 5);
+  assert.is(pts[0], 0);
+  assert.is(pts[pts.length - 1], size);
+  for (const p of pts.slice(1, -1)) assert.is(text[p - 1], 10, `offset ${p} starts a line`);
+});
+
+test('build: worker threads over byte ranges give the same table as one thread', async () => {
+  const one = await buildClientTable(expandInputs([ALM]), { ipv6Prefix: 128, threads: 1 });
+  const many = await buildClientTable(expandInputs([ALM]), { ipv6Prefix: 128, threads: 3, minSplitBytes: 1000 });
+  assert.is(many.stats.linesRead, one.stats.linesRead);
+  assert.is(many.stats.parsed, one.stats.parsed);
+  assert.is(many.stats.firstTime, one.stats.firstTime);
+  assert.is(many.stats.inputs.length, 1);
+  assert.is(many.table.size, one.table.size);
+  const exact = ['requests', 'peakPerMinute', 'activeSpanSeconds', 'share404', 'sharePost', 'shareSensitive', 'meanBytes'];
+  for (const c of one.table.clients()) {
+    const m = many.table.get(c.key)!;
+    const a = featureValues(c);
+    const b = featureValues(m);
+    for (const name of exact) {
+      const i = FEATURES.findIndex((f) => f.name === name);
+      assert.is(b[i], a[i], `${c.key} ${name}`);
+    }
+  }
+});
+
+test.run();
