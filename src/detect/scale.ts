@@ -18,8 +18,9 @@ function quantile(sorted: Float64Array, q: number): number {
 }
 
 /**
- * Spread: IQR/1.349 (a standard deviation for normal data); when half the clients share one value (common:
- * most clients have no 404 at all) the IQR is 0, so fall back to the standard deviation, then to `floor`.
+ * Spread: IQR/1.349 (a standard deviation for normal data), never below `floor`. When most clients share one
+ * value (common: most have no 404 at all) the IQR is 0 and the floor is the spread: the standard deviation
+ * would be made by the very outliers we look for, and would hide them when there are few clients.
  */
 export function fitScaler(rows: readonly number[][], floors: readonly number[], clip = 10): Scaler {
   const dims = floors.length;
@@ -27,20 +28,12 @@ export function fitScaler(rows: readonly number[][], floors: readonly number[], 
   const spread: number[] = [];
   const col = new Float64Array(rows.length);
   for (let d = 0; d < dims; d++) {
-    let sum = 0;
-    for (let i = 0; i < rows.length; i++) {
-      col[i] = rows[i]![d]!;
-      sum += col[i]!;
-    }
+    for (let i = 0; i < rows.length; i++) col[i] = rows[i]![d]!;
     col.sort();
     const median = quantile(col, 0.5);
     const iqr = quantile(col, 0.75) - quantile(col, 0.25);
-    const mean = rows.length ? sum / rows.length : 0;
-    let sq = 0;
-    for (let i = 0; i < rows.length; i++) sq += (col[i]! - mean) ** 2;
-    const std = rows.length > 1 ? Math.sqrt(sq / (rows.length - 1)) : 0;
     center.push(median);
-    spread.push(Math.max(iqr / 1.349 > 0 ? iqr / 1.349 : std, floors[d]!));
+    spread.push(Math.max(iqr / 1.349, floors[d]!));
   }
   return { center, spread, clip };
 }

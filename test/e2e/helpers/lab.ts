@@ -205,3 +205,58 @@ export function canConnect(lab: Lab, ns: string, address: string): boolean {
     return false;
   }
 }
+
+/** Debian's Apache httpd in the server namespace on port 80, serving a small site and logging in combined format. */
+export function startApache(lab: Lab): { accessLog: string; logDir: string } {
+  const d = join(lab.dir, 'apache');
+  const www = join(d, 'www');
+  const logDir = join(d, 'logs');
+  mkdirSync(join(www, 'blog'), { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  for (const p of ['index.html', 'about.html', 'contact.html', 'blog/1.html', 'blog/2.html']) writeFileSync(join(www, p), `<html><body>${p}</body></html>\n`);
+  writeFileSync(join(www, 'style.css'), 'body{}\n');
+  writeFileSync(join(www, 'app.js'), '//\n');
+  writeFileSync(join(www, 'logo.png'), Buffer.alloc(64));
+  // Apache's children run as www-data: the site must be readable on the way down.
+  for (let p = www; p !== '/' && p.startsWith('/tmp'); p = join(p, '..')) chmodSync(p, 0o755);
+  const mods = '/usr/lib/apache2/modules';
+  writeFileSync(
+    join(d, 'httpd.conf'),
+    [
+      `ServerRoot ${d}`,
+      `LoadModule mpm_event_module ${mods}/mod_mpm_event.so`,
+      `LoadModule authz_core_module ${mods}/mod_authz_core.so`,
+      `LoadModule dir_module ${mods}/mod_dir.so`,
+      `LoadModule mime_module ${mods}/mod_mime.so`,
+      'ServerName web.lab',
+      'Listen 80',
+      'User www-data',
+      'Group www-data',
+      `PidFile ${d}/httpd.pid`,
+      `DefaultRuntimeDir ${d}`,
+      `Mutex file:${d} default`,
+      `ErrorLog ${logDir}/error.log`,
+      'LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined',
+      `CustomLog ${logDir}/access_log combined`,
+      'TypesConfig /etc/mime.types',
+      `DocumentRoot ${www}`,
+      `<Directory ${www}>`,
+      '  Require all granted',
+      '</Directory>',
+      'DirectoryIndex index.html',
+      'KeepAlive Off',
+      'MaxRequestWorkers 64',
+      '',
+    ].join('\n'),
+  );
+  lab.spawn(lab.server.ns, ['/usr/sbin/apache2', '-f', join(d, 'httpd.conf'), '-DFOREGROUND']);
+  waitFor(() => {
+    try {
+      lab.exec(lab.server.ns, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/80']);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'Apache to listen');
+  return { accessLog: join(logDir, 'access_log'), logDir };
+}
