@@ -1,5 +1,5 @@
 /**
- * yargs wiring only: each command's flags map onto the options object of a plain async function in
+ * yargs wiring only (each command's module is loaded when that command runs, so start-up stays quick): each command's flags map onto the options object of a plain async function in
  * src/commands/. Only this file decides exit codes and prints errors.
  */
 import yargs from 'yargs';
@@ -7,12 +7,8 @@ import { EXIT, isLogwardenError, type ExitCode } from './core/errors.js';
 import { processIo, type Io } from './core/io.js';
 import { VERSION } from './core/version.js';
 import { FORMAT_NAMES } from './logs/formats.js';
-import { runDetect } from './commands/detect.js';
 import { DEFAULT_DETECT, DEFAULT_FLOORS } from './detect/detect.js';
-import { runGenerate } from './commands/generate.js';
-import { runNotify } from './commands/notify.js';
-import { runFetch } from './commands/fetch.js';
-import { runBlock, runUnblock, type HostsOptions } from './commands/block.js';
+import type { HostsOptions } from './commands/block.js';
 import { BACKEND_NAMES } from './block/backends.js';
 import type { Argv } from 'yargs';
 
@@ -107,7 +103,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
       async (a) => {
-        await runDetect(
+        await (await import('./commands/detect.js')).runDetect(
           {
             inputs: unToken(a.inputs as string[]),
             out: a.out,
@@ -149,7 +145,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           .option('labels', { type: 'string', describe: 'CSV of address,label (default: <out>.labels.csv)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
       async (a) => {
-        await runGenerate({ out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, labels: a.labels, quiet: a.quiet }, io);
+        await (await import('./commands/generate.js')).runGenerate({ out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, labels: a.labels, quiet: a.quiet }, io);
       },
     );
 
@@ -170,7 +166,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .option('max-http-bytes', { type: 'number', default: 1 << 30, describe: 'size limit for http(s) downloads' })
         .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON' }),
     async (a) => {
-      await runFetch(
+      await (await import('./commands/fetch.js')).runFetch(
         {
           out: a.out,
           sources: unToken(a.sources as string[]),
@@ -199,7 +195,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .option('max-new-bans', { type: 'number', default: 500, describe: 'refuse a plan with more new bans than this' })
         .option('force', { type: 'boolean', default: false, describe: 'apply a plan over --max-new-bans' }),
     async (a) => {
-      await runBlock({ ...hostArgs(a), in: a.in, banTime: a['ban-time'], maxBanTime: a['max-ban-time'], maxNewBans: a['max-new-bans'], force: a.force }, io);
+      await (await import('./commands/block.js')).runBlock({ ...hostArgs(a), in: a.in, banTime: a['ban-time'], maxBanTime: a['max-ban-time'], maxNewBans: a['max-new-bans'], force: a.force }, io);
     },
   );
   parser.command(
@@ -207,7 +203,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     'lift bans at once, on every target host and in the ledger',
     (y) => hostOptions(y).positional('addresses', { type: 'string', array: true, demandOption: true }),
     async (a) => {
-      await runUnblock({ ...hostArgs(a), addresses: a.addresses as string[] }, io);
+      await (await import('./commands/block.js')).runUnblock({ ...hostArgs(a), addresses: a.addresses as string[] }, io);
     },
   );
   parser.command(
@@ -229,7 +225,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .option('retry-delay', { type: 'number', default: 2000, describe: 'first retry delay in ms (doubles each time)' })
         .option('report-url', { type: 'string', describe: 'where the full report can be read [env LOGWARDEN_REPORT_URL]' }),
     async (a) => {
-      await runNotify(
+      await (await import('./commands/notify.js')).runNotify(
         {
           in: a.in,
           to: a.to,

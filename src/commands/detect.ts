@@ -15,8 +15,6 @@ import { expandInputs, type ParseStats } from '../logs/read.js';
 import { DEFAULT_DETECT, DEFAULT_FLOORS, detect, type DetectionResult, type Floors } from '../detect/detect.js';
 import { blocklistText, buildVerdicts, clientsCsv, type VerdictsDocument } from '../detect/verdicts.js';
 import { STAGE_FILES } from '../core/stages.js';
-import { buildReportData } from '../report/data.js';
-import { renderReport } from '../report/html.js';
 
 export interface DetectCommandOptions {
   readonly inputs: readonly string[];
@@ -60,6 +58,15 @@ export function loadAllowlist(allow: readonly string[] = [], files: readonly str
   return set;
 }
 
+function phaseTimer(io: Io): (phase: string) => void {
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    io.stderr.write(`timing: ${phase} ${(now - last).toFixed(0)} ms\n`);
+    last = now;
+  };
+}
+
 export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<DetectOutcome> {
   const format = opts.format === undefined || opts.format === 'auto' ? undefined : findFormat(opts.format);
   if (opts.format !== undefined && opts.format !== 'auto' && !format) throw errors.unknownFormat(opts.format, FORMAT_NAMES);
@@ -77,6 +84,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
   const showProgress = opts.progress ?? (io.stderr.isTTY === true && !opts.quiet);
   let lastProgress = Date.now();
+  // LOGWARDEN_TIMING=1 prints how long each phase took, on stderr.
+  const timing = io.env.LOGWARDEN_TIMING ? phaseTimer(io) : () => undefined;
   const { table, stats } = await buildClientTable(inputs, {
     format,
     jsonFields: fields,
@@ -95,6 +104,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   if (showProgress) io.stderr.write('\r\x1b[K');
 
   const clients = [...table.clients()];
+  timing('read and aggregate');
   const result = detect(clients, {
     seed,
     kMin,
@@ -123,12 +133,18 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     clients: join(opts.out, STAGE_FILES.clients),
     ...(opts.report === false ? {} : { report: join(opts.out, STAGE_FILES.report) }),
   };
+  timing('cluster and judge');
   writeFileAtomic(files.blocklist, blocklistText(result));
   writeJsonAtomic(files.verdicts, verdicts);
   writeFileAtomic(files.clients, clientsCsv(result));
+  timing('write outputs');
   if (files.report) {
+    // Loaded only when wanted: the charting libraries take a while to load.
+    const { buildReportData } = await import('../report/data.js');
+    const { renderReport } = await import('../report/html.js');
     const data = buildReportData(verdicts, result, clients, table.overall, seed);
     writeFileAtomic(files.report, await renderReport(data));
+    timing('report');
   }
 
   if (opts.json) io.stdout.write(`${JSON.stringify(summaryJson(verdicts, files), null, 2)}\n`);

@@ -111,7 +111,7 @@ function distinctCount(points: readonly number[][], cap: number): number {
 }
 
 function fit(points: number[][], k: number, seed: number) {
-  return kmeans(points, k, { seed, initialization: 'kmeans++', maxIterations: 300 });
+  return kmeans(points, k, { seed, initialization: 'kmeans++', maxIterations: 100 });
 }
 
 export function cluster(points: number[][], opts: ClusterOptions): Clustering {

@@ -57,8 +57,8 @@ export const DEFAULT_DETECT = {
   kMin: 2,
   kMax: 8,
   clusterThreshold: 2,
-  fitSample: 5_000,
-  scoreSample: 1_000,
+  fitSample: 4_000,
+  scoreSample: 500,
 } as const;
 
 export type AbuseKind = 'flood' | 'scan' | 'brute-force';
