@@ -103,7 +103,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   });
   if (showProgress) io.stderr.write('\r\x1b[K');
 
-  const clients = [...table.clients()];
+  // In address order, so that the seeded samples (and so the clusters) do not depend on the thread count.
+  const clients = [...table.clients()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   timing('read and aggregate');
   const result = detect(clients, {
     seed,

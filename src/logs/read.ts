@@ -151,6 +151,11 @@ export interface ReadOptions {
   readonly maxLineBytes?: number;
   readonly maxMalformedSamples?: number;
   readonly onProgress?: (bytesRead: number) => void;
+  /**
+   * When set, only lines for which it returns true are counted and parsed: how worker threads split one
+   * file between them by client (see features/build.ts). Every line still counts for line numbers.
+   */
+  readonly owns?: (buf: Buffer, start: number, end: number) => boolean;
 }
 
 /** Takes a parsed line; returning false rejects it (counted as malformed, e.g. a client field that is no address). */
@@ -205,14 +210,15 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
     stats.inputs.push(inStats);
     let parse: LineParser | null = opts.format ? parserFor(opts.format, opts.jsonFields) : null;
     // Lines held back until the format is known; overlong ones keep only their head, for the sample.
-    const pending: Array<{ line: Buffer; tooLong: boolean }> = [];
+    const pending: Array<{ line: Buffer; tooLong: boolean; no: number }> = [];
+    let lineNo = 0; // of the line at hand, counting every line of the input
 
     const malformedLine = (buf: Buffer, start: number, end: number) => {
       stats.malformed++;
       inStats.malformed++;
       if (stats.malformedSamples.length < maxSamples) {
         const text = buf.toString('utf8', start, Math.min(end, start + 300));
-        stats.malformedSamples.push({ input: input.name, line: inStats.lines, text });
+        stats.malformedSamples.push({ input: input.name, line: lineNo, text });
       }
     };
     const handle = (buf: Buffer, start: number, end: number) => {
@@ -239,11 +245,19 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
         inStats.format = fmt.name;
         parse = parserFor(fmt, opts.jsonFields);
       }
-      for (const p of pending) (p.tooLong ? tooLong : handle)(p.line, 0, p.line.length);
+      const resume = lineNo;
+      for (const p of pending) {
+        lineNo = p.no;
+        (p.tooLong ? tooLong : handle)(p.line, 0, p.line.length);
+      }
+      lineNo = resume;
       pending.length = 0;
     };
+    const owns = opts.owns;
     const onLine = (buf: Buffer, start: number, end: number) => {
+      lineNo++;
       if (end > start && buf[end - 1] === 0x0d) end--;
+      if (owns && !owns(buf, start, end)) return;
       if (end === start) {
         stats.blank++;
         return;
@@ -251,7 +265,7 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
       const long = end - start > maxLine;
       if (parse) (long ? tooLong : handle)(buf, start, end);
       else {
-        pending.push({ line: Buffer.from(buf.subarray(start, long ? start + 300 : end)), tooLong: long });
+        pending.push({ line: Buffer.from(buf.subarray(start, long ? start + 300 : end)), tooLong: long, no: lineNo });
         if (pending.length >= DETECT_LINES) flushPending();
       }
     };

@@ -38,4 +38,29 @@ test('build: worker threads over byte ranges give the same table as one thread',
   }
 });
 
+
+test('build: JSON logs are cut into byte ranges whose tables merge to the same numbers', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { tempDir } = await import('../helpers/index.js');
+  const re = /^(\S+) \S+ \S+ \[([^\]]+)\] "([^"]*)" (\d+) (\d+|-) "[^"]*" "([^"]*)"/;
+  const json = readFileSync(ALM, 'utf8')
+    .split('\n')
+    .map((l) => re.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => JSON.stringify({ remote_addr: m[1], time_local: m[2], request: m[3], status: Number(m[4]), body_bytes_sent: m[5] === '-' ? 0 : Number(m[5]), http_user_agent: m[6] }))
+    .join('\n');
+  const path = `${tempDir()}/access.json`;
+  writeFileSync(path, `${json}\n`);
+  const one = await buildClientTable(expandInputs([path]), { ipv6Prefix: 128, threads: 1 });
+  const many = await buildClientTable(expandInputs([path]), { ipv6Prefix: 128, threads: 3, minSplitBytes: 1000 });
+  assert.is(many.stats.inputs[0]!.format, 'json');
+  assert.is(many.stats.parsed, one.stats.parsed);
+  assert.ok(one.stats.parsed > 9000);
+  for (const c of one.table.clients()) {
+    const m = many.table.get(c.key)!;
+    assert.is(m.requests, c.requests, c.key);
+    assert.is(m.peakPerMinute, c.peakPerMinute, `${c.key} peak`);
+  }
+});
+
 test.run();

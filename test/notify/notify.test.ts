@@ -58,6 +58,7 @@ test('notify: delivered over STARTTLS with AUTH to every recipient, blocklist at
     assert.ok(att, 'blocklist attached');
     assert.ok(att!.content.equals(readFileSync(join(dir, 'blocklist.txt'))), 'attachment bytes equal blocklist.txt');
     assert.ok(got.mail.attachments.some((a) => a.filename === 'verdicts.json'));
+    assert.ok(got.mail.attachments.some((a) => a.filename === 'report.html'), 'the report is attached when present');
     assert.match(got.mail.text!, /193\.106\.31\.130/);
     assert.match(got.mail.text!, /brute force: \d+ POST requests/);
     assert.match(got.mail.text!, /Expired bans removed \(1\): 203\.0\.113\.7/);
