@@ -2,7 +2,7 @@
  * Target hosts: "local", "user@host[:port]", "user@[v6addr]:port", from --hosts or a hosts file with
  * per-host options ("root@web-1:22 name=web-1 key=/keys/web1 sudo=yes backend=nftables docker=yes").
  */
-import { readFileSync } from 'node:fs';
+import { forEachListEntry } from '../core/listfile.js';
 import { errors } from '../core/errors.js';
 import { BACKEND_NAMES, type BackendName } from './backends.js';
 
@@ -64,18 +64,7 @@ function withOptions(base: HostSpec, opts: string[], where: string): HostSpec {
 export function loadHosts(list: readonly string[], files: readonly string[], defaultUser: string): HostSpec[] {
   const hosts: HostSpec[] = [];
   for (const item of list) for (const s of item.split(',')) if (s.trim()) hosts.push(parseHost(s, '--hosts', defaultUser));
-  for (const f of files) {
-    let text: string;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch {
-      throw errors.inputNotFound(f);
-    }
-    text.split('\n').forEach((line, i) => {
-      const l = line.replace(/#.*/, '').trim();
-      if (l) hosts.push(parseHost(l, `${f}:${i + 1}`, defaultUser));
-    });
-  }
+  for (const f of files) forEachListEntry(f, (entry, where) => hosts.push(parseHost(entry, where, defaultUser)));
   const names = new Set<string>();
   for (const h of hosts) {
     if (names.has(h.name)) throw errors.badOption('hosts', `host "${h.name}" is named twice; give one a name=`);

@@ -4,7 +4,7 @@
  * everywhere.
  */
 import ipaddr from 'ipaddr.js';
-import { readFileSync } from 'node:fs';
+import { forEachListEntry } from './listfile.js';
 import { errors } from './errors.js';
 
 export type Family = 4 | 6;
@@ -78,16 +78,7 @@ export class AddressSet {
 
   /** Reads one entry per line; '#' starts a comment. */
   addFile(path: string): void {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      throw errors.inputNotFound(path);
-    }
-    text.split('\n').forEach((line, i) => {
-      const entry = line.replace(/#.*/, '').trim();
-      if (entry) this.add(entry, `${path}:${i + 1}`);
-    });
+    forEachListEntry(path, (entry, where) => this.add(entry, where));
   }
 
   get size(): number {

@@ -138,6 +138,18 @@ function waitFor(check: () => boolean, what: string, ms = 10_000): void {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Waits until something listens on `port` of the server namespace's loopback. */
+function waitForPort(lab: Lab, port: number, what: string): void {
+  waitFor(() => {
+    try {
+      lab.exec(lab.server.ns, ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  }, `${what} to listen on port ${port}`);
+}
+
 /** Starts Debian's OpenSSH server inside the lab's server namespace, root login by key only. */
 export function startSshd(lab: Lab): SshServer {
   const d = join(lab.dir, 'sshd');
@@ -169,14 +181,7 @@ export function startSshd(lab: Lab): SshServer {
     ].join('\n'),
   );
   lab.spawn(lab.server.ns, ['/usr/sbin/sshd', '-D', '-e', '-f', join(d, 'sshd_config')]);
-  waitFor(() => {
-    try {
-      lab.exec(lab.server.ns, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/22']);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'sshd to listen');
+  waitForPort(lab, 22, 'sshd');
   const [type, key] = readFileSync(join(d, 'host_key.pub'), 'utf8').trim().split(/\s+/);
   const [otype, okey] = readFileSync(join(d, 'other_host_key.pub'), 'utf8').trim().split(/\s+/);
   const names = `${lab.server.v4},${lab.server.v6}`;
@@ -250,13 +255,6 @@ export function startApache(lab: Lab): { accessLog: string; logDir: string } {
     ].join('\n'),
   );
   lab.spawn(lab.server.ns, ['/usr/sbin/apache2', '-f', join(d, 'httpd.conf'), '-DFOREGROUND']);
-  waitFor(() => {
-    try {
-      lab.exec(lab.server.ns, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/80']);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'Apache to listen');
+  waitForPort(lab, 80, 'Apache');
   return { accessLog: join(logDir, 'access_log'), logDir };
 }
