@@ -14,7 +14,10 @@ rm -rf "$WORK/logs" && mkdir -p "$WORK/logs"
 args=(fetch --out "$WORK/logs" --state "$LOGWARDEN_STATE_DIR/fetch-state.json" --git-cache "$LOGWARDEN_STATE_DIR/git")
 [ -n "${LOGWARDEN_SSH_KEY:-}" ] && args+=(--ssh-key "$LOGWARDEN_SSH_KEY")
 [ -n "${LOGWARDEN_KNOWN_HOSTS:-}" ] && args+=(--known-hosts "$LOGWARDEN_KNOWN_HOSTS")
-# shellcheck disable=SC2206 # sources are words by design
+# Sources are words; their globs are for logwarden (remote or local), not for this shell.
+set -f
+# shellcheck disable=SC2206
 sources=(${LOGWARDEN_SOURCES//,/ })
+set +f
 say "fetching ${#sources[@]} sources"
 lw "${args[@]}" "${sources[@]}"

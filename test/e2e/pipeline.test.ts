@@ -84,7 +84,12 @@ if (labAvailable('pipeline e2e')) {
       ];
       const stage = (script: string) => {
         const s = Date.now();
-        const r = lab.exec(adm.ns, ['env', '-i', ...env, 'bash', '-c', `bash ${join(ROOT, 'jobs', script)} 2>&1`]);
+        let r: string;
+        try {
+          r = lab.exec(adm.ns, ['env', '-i', ...env, 'bash', '-c', `bash ${join(ROOT, 'jobs', script)} 2>&1`]);
+        } catch (e) {
+          throw new Error(`${script} failed (exit ${(e as { status: number }).status}):\n${(e as { stdout: string }).stdout}`);
+        }
         timings.push(`${script} ${((Date.now() - s) / 1000).toFixed(1)}s`);
         return r;
       };
