@@ -10,7 +10,8 @@
 source "$(dirname "$0")/lib.sh"
 image=${LOGWARDEN_IMAGE:-logwarden:latest}
 mode=${LOGWARDEN_DOCKER:-auto}
-rm -rf "$WORK/out" && mkdir -p "$WORK/out"
+# Empty it rather than remove it: it is a Docker volume source, which may still be in use for a moment.
+find "$WORK/out" -mindepth 1 -delete
 # shellcheck disable=SC2206
 extra=(${LOGWARDEN_DETECT_ARGS:-})
 use_docker=no

@@ -10,7 +10,8 @@
 # Exit: 0 all sources fetched, 4 some failed (the rest was fetched), 3 none could be reached, 2 usage.
 source "$(dirname "$0")/lib.sh"
 : "${LOGWARDEN_SOURCES:?set LOGWARDEN_SOURCES to the log sources}"
-rm -rf "$WORK/logs" && mkdir -p "$WORK/logs"
+# Empty it rather than remove it: it is a Docker volume source, which may still be in use for a moment.
+find "$WORK/logs" -mindepth 1 -delete
 args=(fetch --out "$WORK/logs" --state "$LOGWARDEN_STATE_DIR/fetch-state.json" --git-cache "$LOGWARDEN_STATE_DIR/git")
 [ -n "${LOGWARDEN_SSH_KEY:-}" ] && args+=(--ssh-key "$LOGWARDEN_SSH_KEY")
 [ -n "${LOGWARDEN_KNOWN_HOSTS:-}" ] && args+=(--known-hosts "$LOGWARDEN_KNOWN_HOSTS")
