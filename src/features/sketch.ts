@@ -23,7 +23,12 @@ export class DistinctCounter {
   private exact: number[] | null = [];
   private registers: Uint8Array | null = null;
 
+  /** The value added last: most clients send the same agent (and often the same path) many times running. */
+  private last = 0;
+
   add(hash: number): void {
+    if (hash === this.last) return;
+    this.last = hash;
     if (this.exact) {
       if (this.exact.includes(hash)) return;
       this.exact.push(hash);

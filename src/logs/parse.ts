@@ -290,7 +290,8 @@ export function parseClfLine(buf: Uint8Array, start: number, end: number, fmt: C
     const uaEnd = closingQuote(buf, uaStart, end);
     if (uaEnd < 0) return false;
     if (!(uaEnd - uaStart === 1 && buf[uaStart] === DASH) && uaEnd > uaStart) {
-      rec.agentHash = hashBytes(buf, uaStart, uaEnd);
+      // Agents are long and only counted: their head and tail (where versions and random suffixes sit) suffice.
+      rec.agentHash = uaEnd - uaStart <= 64 ? hashBytes(buf, uaStart, uaEnd) : (hashBytes(buf, uaStart, uaStart + 32) ^ Math.imul(hashBytes(buf, uaEnd - 32, uaEnd), 0x9e3779b1) ^ (uaEnd - uaStart)) >>> 0 || 1;
     }
   }
   rec.ipBuf = buf;
