@@ -10,7 +10,7 @@ import { canonicalTarget } from '../core/address.js';
 import { errors, EXIT, LogwardenError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { parseDuration } from '../core/duration.js';
-import { BLOCK_REPORT_SCHEMA_VERSION, STAGE_FILES, type BlockReport } from '../core/stages.js';
+import { BLOCK_REPORT_SCHEMA_VERSION, readStageDocument, STAGE_FILES, type BlockReport } from '../core/stages.js';
 import { writeJsonAtomic } from '../adapters/files.js';
 import { localRunner } from '../adapters/runner.js';
 import { defaultKnownHosts, sshConnect, SshError } from '../adapters/ssh.js';
@@ -142,12 +142,7 @@ function readVerdicts(dir: string): { blocklist: string[]; verdicts: VerdictsDoc
     if (!t) throw errors.badAddress(l, `${path}:${i + 1}`);
     blocklist.push(t);
   });
-  const vpath = join(dir, STAGE_FILES.verdicts);
-  let verdicts: VerdictsDocument | null = null;
-  if (existsSync(vpath)) {
-    verdicts = JSON.parse(readFileSync(vpath, 'utf8')) as VerdictsDocument;
-    if (verdicts.schemaVersion !== VERDICTS_SCHEMA_VERSION) throw errors.badStageInput(vpath, `schemaVersion ${verdicts.schemaVersion} is not ${VERDICTS_SCHEMA_VERSION}`);
-  }
+  const verdicts = readStageDocument<VerdictsDocument>(join(dir, STAGE_FILES.verdicts), VERDICTS_SCHEMA_VERSION);
   return { blocklist, verdicts };
 }
 

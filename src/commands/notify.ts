@@ -2,13 +2,13 @@
  * `logwarden notify`: email the blocklist with a summary people can act on, or write the message to
  * DIR/notification.eml when no SMTP server is configured.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, maskSecrets, setting } from '../core/config.js';
 import { errors, EXIT, LogwardenError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
-import { BLOCK_REPORT_SCHEMA_VERSION, STAGE_FILES, type BlockReport } from '../core/stages.js';
+import { BLOCK_REPORT_SCHEMA_VERSION, readStageDocument, STAGE_FILES, type BlockReport } from '../core/stages.js';
 import { VERDICTS_SCHEMA_VERSION, type VerdictsDocument } from '../detect/verdicts.js';
 import { writeFileAtomic } from '../adapters/files.js';
 import { renderMessage, sendWithRetry, SendFailure, type SmtpSettings } from '../adapters/smtp.js';
@@ -40,18 +40,6 @@ export interface NotifyOutcome {
   readonly skippedBecause?: string;
 }
 
-function readJson<T extends { schemaVersion?: unknown }>(path: string, version: number): T | null {
-  if (!existsSync(path)) return null;
-  let doc: T;
-  try {
-    doc = JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (err) {
-    throw errors.badStageInput(path, `not valid JSON (${(err as Error).message})`);
-  }
-  if (doc.schemaVersion !== version) throw errors.badStageInput(path, `schemaVersion ${String(doc.schemaVersion)} is not ${version}`);
-  return doc;
-}
-
 const splitList = (xs: readonly string[] | string | undefined): string[] =>
   (typeof xs === 'string' ? [xs] : (xs ?? [])).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
 
@@ -65,8 +53,8 @@ export async function runNotify(opts: NotifyCommandOptions, io: Io): Promise<Not
 
   const blocklistPath = join(opts.in, STAGE_FILES.blocklist);
   if (!existsSync(blocklistPath)) throw errors.inputNotFound(blocklistPath);
-  const verdicts = readJson<VerdictsDocument>(join(opts.in, STAGE_FILES.verdicts), VERDICTS_SCHEMA_VERSION);
-  const blockReport = readJson<BlockReport>(join(opts.in, STAGE_FILES.blockReport), BLOCK_REPORT_SCHEMA_VERSION);
+  const verdicts = readStageDocument<VerdictsDocument>(join(opts.in, STAGE_FILES.verdicts), VERDICTS_SCHEMA_VERSION);
+  const blockReport = readStageDocument<BlockReport>(join(opts.in, STAGE_FILES.blockReport), BLOCK_REPORT_SCHEMA_VERSION);
 
   const recipients = splitList(opts.to?.length ? opts.to : (env.LOGWARDEN_NOTIFY_TO ?? (notifyCfg.to as string[] | string | undefined)));
   if (recipients.length === 0) throw errors.badOption('to', 'name at least one recipient (--to, LOGWARDEN_NOTIFY_TO or notify.to in the config)');

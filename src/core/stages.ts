@@ -2,6 +2,9 @@
  * What the stages hand each other: file names inside a stage directory and the versioned documents in them.
  * Any stage can be re-run alone on the directory the previous one wrote.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { errors } from './errors.js';
+
 export const STAGE_FILES = {
   blocklist: 'blocklist.txt',
   verdicts: 'verdicts.json',
@@ -12,6 +15,19 @@ export const STAGE_FILES = {
 } as const;
 
 export const BLOCK_REPORT_SCHEMA_VERSION = 1;
+
+/** Reads a stage's versioned JSON document; null when it is absent, a usage error when unreadable or of another version. */
+export function readStageDocument<T extends { schemaVersion?: unknown }>(path: string, version: number): T | null {
+  if (!existsSync(path)) return null;
+  let doc: T;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (err) {
+    throw errors.badStageInput(path, `not valid JSON (${(err as Error).message})`);
+  }
+  if (doc.schemaVersion !== version) throw errors.badStageInput(path, `schemaVersion ${String(doc.schemaVersion)} is not ${version}`);
+  return doc;
+}
 
 export interface HostOutcome {
   readonly host: string;
