@@ -17,8 +17,6 @@ import { Timeline } from './timeline.js';
 
 export const MAX_SAMPLES = 5;
 const SAMPLE_CHARS = 400;
-/** Minute buckets kept per client for the peak rate; a few tolerate lines a little out of time order. */
-const MINUTE_SLOTS = 3;
 const TIMELINE_FROM = 5;
 
 export class ClientAggregate {
@@ -46,8 +44,13 @@ export class ClientAggregate {
   timeline: Timeline | null = null;
   /** How many of `samples` are lines that show intent (sensitive path, error status, POST). */
   private telling = 0;
-  private readonly minutes = new Float64Array(MINUTE_SLOTS).fill(-1);
-  private readonly counts = new Uint32Array(MINUTE_SLOTS);
+  // The last MINUTE_SLOTS (3) minutes seen and their counts: a few tolerate lines a little out of time order.
+  private m0 = -1;
+  private m1 = -1;
+  private m2 = -1;
+  private c0 = 0;
+  private c1 = 0;
+  private c2 = 0;
   /** The first minute seen and its count, so that a table of the next stretch of log can be merged exactly. */
   private firstMinute = -1;
   private firstMinuteCount = 0;
@@ -57,19 +60,28 @@ export class ClientAggregate {
   countMinute(minute: number): void {
     if (this.firstMinute < 0) this.firstMinute = minute;
     if (minute === this.firstMinute) this.firstMinuteCount++;
-    const m = this.minutes;
-    let oldest = 0;
-    for (let i = 0; i < MINUTE_SLOTS; i++) {
-      if (m[i] === minute) {
-        const c = ++this.counts[i]!;
-        if (c > this.peakPerMinute) this.peakPerMinute = c;
-        return;
+    let c: number;
+    if (minute === this.m0) c = ++this.c0;
+    else if (minute === this.m1) c = ++this.c1;
+    else if (minute === this.m2) c = ++this.c2;
+    else {
+      // Replace the oldest slot.
+      if (this.m0 <= this.m1 && this.m0 <= this.m2) {
+        this.m0 = minute;
+        c = this.c0 = 1;
+      } else if (this.m1 <= this.m2) {
+        this.m1 = minute;
+        c = this.c1 = 1;
+      } else {
+        this.m2 = minute;
+        c = this.c2 = 1;
       }
-      if (m[i]! < m[oldest]!) oldest = i;
     }
-    m[oldest] = minute;
-    this.counts[oldest] = 1;
-    if (this.peakPerMinute < 1) this.peakPerMinute = 1;
+    if (c > this.peakPerMinute) this.peakPerMinute = c;
+  }
+
+  private slotCount(minute: number): number {
+    return minute === this.m0 ? this.c0 : minute === this.m1 ? this.c1 : minute === this.m2 ? this.c2 : -1;
   }
 
   /** Keeps the line as a sample if there is room, or if it shows intent and a plain sample can make way. */
@@ -109,21 +121,20 @@ export class ClientAggregate {
     this.lastTime = Math.max(this.lastTime, o.lastTime);
     // `o` is the next stretch of the same log: its first minute may continue this one's last.
     this.peakPerMinute = Math.max(this.peakPerMinute, o.peakPerMinute);
-    const shared = this.minutes.indexOf(o.firstMinute);
-    let carried = 0;
-    if (o.firstMinute >= 0 && shared >= 0) {
-      carried = this.counts[shared]!;
-      this.peakPerMinute = Math.max(this.peakPerMinute, carried + o.firstMinuteCount);
-    }
+    const shared = o.firstMinute >= 0 ? this.slotCount(o.firstMinute) : -1;
+    const carried = Math.max(0, shared);
+    if (shared >= 0) this.peakPerMinute = Math.max(this.peakPerMinute, carried + o.firstMinuteCount);
     if (this.firstMinute < 0) {
       this.firstMinute = o.firstMinute;
       this.firstMinuteCount = o.firstMinuteCount;
     }
     if (o.firstMinute >= 0) {
-      this.minutes.set(o.minutes);
-      this.counts.set(o.counts);
-      const i = this.minutes.indexOf(o.firstMinute);
-      if (i >= 0) this.counts[i]! += carried;
+      this.m0 = o.m0;
+      this.m1 = o.m1;
+      this.m2 = o.m2;
+      this.c0 = o.c0 + (o.m0 === o.firstMinute ? carried : 0);
+      this.c1 = o.c1 + (o.m1 === o.firstMinute ? carried : 0);
+      this.c2 = o.c2 + (o.m2 === o.firstMinute ? carried : 0);
     }
     this.paths.merge(o.paths);
     this.queries.merge(o.queries);
@@ -146,6 +157,12 @@ export class ClientTable {
   private readonly byRaw = new Map<string, ClientAggregate | null>();
   private readonly byKey = new Map<string, ClientAggregate>();
   private readonly byHash = new Map<number, { raw: string; agg: ClientAggregate | null }>();
+  /** Plain dotted quads (most clients), by their 32-bit value: an open-addressing table into `byIp4List`. */
+  private ip4Keys = new Int32Array(1 << 12);
+  private ip4Slots = new Int32Array(1 << 12).fill(-1);
+  private ip4Count = 0;
+  private ip4Shift = 20;
+  private readonly byIp4List: ClientAggregate[] = [];
   private readonly classifier = new PathClassifier();
   /** Requests of all clients over time. */
   readonly overall = new Timeline(720);
@@ -171,12 +188,57 @@ export class ClientTable {
    * seen under it, and the bytes are compared with that client's raw text to rule out a collision.
    */
   private lookupRecord(rec: LogRecord): ClientAggregate | null {
+    if (rec.isIp4) return this.lookupIp4(rec.ip4);
     const hit = this.byHash.get(rec.ipHash);
     if (hit && rec.ipBuf && sameText(hit.raw, rec.ipBuf, rec.ipStart, rec.ipEnd)) return hit.agg;
     const raw = recordIp(rec);
     const agg = this.lookup(raw);
     if (!hit) this.byHash.set(rec.ipHash, { raw, agg });
     return agg;
+  }
+
+  private lookupIp4(ip: number): ClientAggregate {
+    const keys = this.ip4Keys;
+    const slots = this.ip4Slots;
+    const mask = keys.length - 1;
+    let h = Math.imul(ip, 0x9e3779b1) >>> this.ip4Shift;
+    for (;;) {
+      h &= mask;
+      const slot = slots[h]!;
+      if (slot < 0) break;
+      if (keys[h] === ip) return this.byIp4List[slot]!;
+      h++;
+    }
+    const key = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+    let agg = this.byKey.get(key);
+    if (!agg) {
+      agg = new ClientAggregate(key);
+      this.byKey.set(key, agg);
+    }
+    keys[h] = ip;
+    slots[h] = this.byIp4List.length;
+    this.byIp4List.push(agg);
+    if (++this.ip4Count * 2 > keys.length) this.growIp4();
+    return agg;
+  }
+
+  private growIp4(): void {
+    const oldKeys = this.ip4Keys;
+    const oldSlots = this.ip4Slots;
+    const keys = new Int32Array(oldKeys.length * 2);
+    const slots = new Int32Array(oldKeys.length * 2).fill(-1);
+    const mask = keys.length - 1;
+    const shift = 32 - Math.log2(keys.length);
+    for (let i = 0; i < oldKeys.length; i++) {
+      if (oldSlots[i]! < 0) continue;
+      let h = Math.imul(oldKeys[i]!, 0x9e3779b1) >>> shift;
+      while (slots[h]! >= 0) h = (h + 1) & mask;
+      keys[h] = oldKeys[i]!;
+      slots[h] = oldSlots[i]!;
+    }
+    this.ip4Keys = keys;
+    this.ip4Slots = slots;
+    this.ip4Shift = shift;
   }
 
   private lookup(raw: string): ClientAggregate | null {
@@ -228,7 +290,7 @@ export class ClientTable {
     c.bytes += rec.bytes;
     if (rec.time < c.firstTime) c.firstTime = rec.time;
     if (rec.time > c.lastTime) c.lastTime = rec.time;
-    const minute = Math.floor(rec.time / 60000);
+    const minute = rec.minute;
     c.countMinute(minute);
     this.overall.add(minute);
     if (c.timeline) c.timeline.add(minute);

@@ -1,9 +1,8 @@
 /**
- * Building the client table from the inputs, on every core. A plain Apache/nginx log file is read by every
- * worker thread, each keeping only the clients whose address hashes to it: the tables are disjoint, so memory
- * is one table's, and every client's numbers are exact. (Skipping a line costs finding its first field.)
- * JSON logs are cut into contiguous byte ranges at line boundaries instead, and the tables merged in order
- * (aggregates merge, see aggregate.ts). Compressed files and standard input are read in this thread.
+ * Building the client table from the inputs, on every core. A plain log file is cut into contiguous byte
+ * ranges at line boundaries; this thread reads the first while worker threads read the others, and the
+ * tables are merged in file order (aggregates merge exactly, see aggregate.ts). Compressed files and standard
+ * input are read in this thread.
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -14,7 +13,7 @@ import { FORMAT_NAMES, type LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
 import { ClientTable } from './aggregate.js';
-import type { RangeJob } from './worker.js';
+import { readRange, type RangeJob } from './worker.js';
 
 export interface BuildOptions {
   readonly format?: LogFormat;
@@ -81,6 +80,7 @@ interface RangeResult {
 function runJobs(jobs: RangeJob[], threads: number, onBytes: (n: number) => void): Promise<RangeResult[]> {
   const { url, execArgv } = workerUrl();
   const results = new Array<RangeResult>(jobs.length);
+  if (jobs.length === 0) return Promise.resolve(results);
   let next = 0;
   return new Promise((resolve, reject) => {
     let live = 0;
@@ -186,29 +186,28 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
       continue;
     }
     const base = { path: plan.path, format: plan.format.name, jsonFields: opts.jsonFields, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes };
+    const points = splitPoints(plan.path, plan.size, threads);
     const jobs: RangeJob[] = [];
-    const fmt = plan.format;
-    if (fmt.kind === 'clf') {
-      for (let i = 0; i < threads; i++) jobs.push({ ...base, start: 0, end: plan.size, partition: { index: i, count: threads, leadingFields: fmt.leadingFields } });
-    } else {
-      const points = splitPoints(plan.path, plan.size, threads);
-      for (let i = 0; i + 1 < points.length; i++) jobs.push({ ...base, start: points[i]!, end: points[i + 1]! });
-    }
-    // Every partition reads the whole file: count its bytes once for the progress line.
-    const share = fmt.kind === 'clf' ? 1 / threads : 1;
-    const results = await runJobs(jobs, threads, (n) => progress(n * share));
+    for (let i = 0; i + 1 < points.length; i++) jobs.push({ ...base, start: points[i]!, end: points[i + 1]! });
+    // This thread reads the first range while workers read the others.
+    let firstBytes = 0;
+    const [first, rest] = await Promise.all([
+      readRange(jobs[0]!, (b) => {
+        progress(b - firstBytes);
+        firstBytes = b;
+      }),
+      runJobs(jobs.slice(1), threads - 1, progress),
+    ]);
     const fileStats = pushInput(stats, input.name, plan.format.name);
-    let lines = 0;
-    for (const r of results) {
+    table.merge(first.table);
+    addStats(stats, first.stats, 0, fileStats, 10);
+    let lines = first.stats.linesRead;
+    for (const r of rest) {
       table.merge(ClientTable.fromParts(r.parts, { ipv6Prefix: opts.ipv6Prefix }));
-      // Partitions number lines across the whole file already; ranges count from their own start.
-      addStats(stats, r.stats, fmt.kind === 'clf' ? 0 : lines, fileStats, 10);
+      // Ranges number their lines from their own start.
+      addStats(stats, r.stats, lines, fileStats, 10);
       lines += r.stats.linesRead;
       r.parts = null as never; // let the worker's copy go before the next merge
-    }
-    if (fmt.kind === 'clf') {
-      stats.bytesRead -= plan.size * (threads - 1);
-      stats.malformedSamples.sort((a, b) => a.line - b.line);
     }
   }
   return { table, stats };

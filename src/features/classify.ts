@@ -41,22 +41,46 @@ export function classifyPath(path: string): number {
 }
 
 /**
- * classifyPath with a bounded cache keyed by the path's hash: busy logs repeat the same paths all day, and
- * a hit costs no string at all. (Two paths sharing a 32-bit hash would share a class: rare, and harmless.)
+ * classifyPath with a bounded cache keyed by the path's hash (an open-addressing table of typed arrays): busy
+ * logs repeat the same paths all day, and a hit costs no string at all. (Two paths sharing a 32-bit hash would
+ * share a class: rare, and harmless.) When the table fills up it starts over.
  */
 export class PathClassifier {
-  private cache = new Map<number, number>();
-  constructor(private readonly limit = 100_000) {}
+  private readonly keys: Int32Array;
+  /** flags + 1 for a used slot, 0 for a free one. */
+  private readonly values: Int8Array;
+  private readonly shift: number;
+  private size = 0;
+
+  constructor(private readonly limit = 1 << 16) {
+    const bits = Math.ceil(Math.log2(limit * 2));
+    this.keys = new Int32Array(1 << bits);
+    this.values = new Int8Array(1 << bits);
+    this.shift = 32 - bits;
+  }
 
   /** The flags of the path with this hash, or -1 when it has not been classified yet. */
   cached(hash: number): number {
-    return this.cache.get(hash) ?? -1;
+    const mask = this.keys.length - 1;
+    for (let h = Math.imul(hash, 0x9e3779b1) >>> this.shift; ; h = (h + 1) & mask) {
+      const v = this.values[h]!;
+      if (v === 0) return -1;
+      if (this.keys[h] === (hash | 0)) return v - 1;
+    }
   }
 
   classify(hash: number, path: string): number {
     const f = classifyPath(path);
-    if (this.cache.size >= this.limit) this.cache.clear();
-    this.cache.set(hash, f);
+    if (this.size >= this.limit) {
+      this.values.fill(0);
+      this.size = 0;
+    }
+    const mask = this.keys.length - 1;
+    let h = Math.imul(hash, 0x9e3779b1) >>> this.shift;
+    while (this.values[h] !== 0) h = (h + 1) & mask;
+    this.keys[h] = hash | 0;
+    this.values[h] = f + 1;
+    this.size++;
     return f;
   }
 }

@@ -20,7 +20,9 @@ function mix(h: number): number {
 }
 
 export class DistinctCounter {
-  private exact: number[] | null = [];
+  /** The exact phase: `n` values in a typed array that grows as needed (null once it is a sketch). */
+  private exact: Int32Array | null = null;
+  private n = 0;
   private registers: Uint8Array | null = null;
 
   /** The value added last: most clients send the same agent (and often the same path) many times running. */
@@ -29,13 +31,25 @@ export class DistinctCounter {
   add(hash: number): void {
     if (hash === this.last) return;
     this.last = hash;
-    if (this.exact) {
-      if (this.exact.includes(hash)) return;
-      this.exact.push(hash);
-      if (this.exact.length > EXACT_LIMIT) this.toSketch();
+    if (this.registers) {
+      this.addToRegisters(hash);
       return;
     }
-    this.addToRegisters(hash);
+    const ex = this.exact;
+    const n = this.n;
+    if (ex) for (let i = 0; i < n; i++) if (ex[i] === hash) return;
+    if (n === EXACT_LIMIT) {
+      this.toSketch();
+      this.addToRegisters(hash);
+      return;
+    }
+    if (!ex || n === ex.length) {
+      const grown = new Int32Array(Math.min(EXACT_LIMIT, Math.max(4, n * 2)));
+      if (ex) grown.set(ex);
+      this.exact = grown;
+    }
+    this.exact![n] = hash;
+    this.n = n + 1;
   }
 
   private addToRegisters(hash: number): void {
@@ -48,12 +62,13 @@ export class DistinctCounter {
 
   private toSketch(): void {
     this.registers = new Uint8Array(M);
-    for (const h of this.exact!) this.addToRegisters(h);
+    for (let i = 0; i < this.n; i++) this.addToRegisters(this.exact![i]!);
     this.exact = null;
+    this.n = 0;
   }
 
   count(): number {
-    if (this.exact) return this.exact.length;
+    if (!this.registers) return this.n;
     const regs = this.registers!;
     let sum = 0;
     let zeros = 0;
@@ -68,11 +83,11 @@ export class DistinctCounter {
   }
 
   merge(other: DistinctCounter): void {
-    if (other.exact) {
-      for (const h of other.exact) this.add(h);
+    if (!other.registers) {
+      for (let i = 0; i < other.n; i++) this.add(other.exact![i]!);
       return;
     }
-    if (this.exact) this.toSketch();
+    if (!this.registers) this.toSketch();
     const mine = this.registers!;
     const theirs = other.registers!;
     for (let i = 0; i < M; i++) if (theirs[i]! > mine[i]!) mine[i] = theirs[i]!;

@@ -24,8 +24,13 @@ export interface LogRecord {
   ipText: string;
   /** FNV-1a hash of the client field. */
   ipHash: number;
+  /** When the client field is a plain dotted quad: the address as a 32-bit number (ip4). */
+  isIp4: boolean;
+  ip4: number;
   /** Milliseconds since the epoch (UTC). */
   time: number;
+  /** Minutes since the epoch (UTC): floor(time / 60000). */
+  minute: number;
   /** The zone offset the server wrote, in minutes east of UTC. */
   tzOffset: number;
   method: Method;
@@ -66,7 +71,10 @@ export function newRecord(): LogRecord {
     ipEnd: 0,
     ipText: '',
     ipHash: 0,
+    isIp4: false,
+    ip4: 0,
     time: 0,
+    minute: 0,
     tzOffset: 0,
     method: Method.Invalid,
     pathBuf: null,
@@ -88,12 +96,15 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const QMARK = 0x3f;
 const DASH = 0x2d;
+const NL = 0x0a;
+const CR = 0x0d;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
 /**
  * A 32-bit hash of bytes, four at a time (FNV-1a's multiply on 32-bit words, then a final mix); never 0,
- * so that 0 can mean "absent". Fields such as user agents are long, and this is on every line.
+ * so that 0 can mean "absent". Fields such as user agents are long, and this is on every line. The result is
+ * a signed 32-bit integer: V8 keeps those unboxed, where an unsigned one above 2^31 would cost an allocation.
  */
 export function hashBytes(buf: Uint8Array, start: number, end: number): number {
   let h = FNV_OFFSET ^ (end - start);
@@ -106,7 +117,7 @@ export function hashBytes(buf: Uint8Array, start: number, end: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  return h >>> 0 || 1;
+  return h | 0 || 1;
 }
 
 /** The same hash over a string's UTF-16 units (equal to hashBytes for latin1 text). */
@@ -122,20 +133,7 @@ export function hashString(s: string): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  return h >>> 0 || 1;
-}
-
-/** Index of the closing quote of a quoted field whose content starts at `pos`, honouring backslash escapes. */
-function closingQuote(buf: Uint8Array, pos: number, end: number): number {
-  for (;;) {
-    const q = buf.indexOf(QUOTE, pos);
-    if (q < 0 || q >= end) return -1;
-    // A quote preceded by an odd number of backslashes is escaped.
-    let b = 0;
-    while (q - b - 1 >= pos && buf[q - b - 1] === BACKSLASH) b++;
-    if ((b & 1) === 0) return q;
-    pos = q + 1;
-  }
+  return h | 0 || 1;
 }
 
 const MONTHS: Record<string, number> = {
@@ -145,51 +143,60 @@ const MONTH_BY_CODE = new Map<number, number>(
   Object.entries(MONTHS).map(([name, m]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), m]),
 );
 
-function digits(buf: Uint8Array, start: number, count: number): number {
-  let v = 0;
-  for (let i = start; i < start + count; i++) {
-    const d = buf[i]! - 0x30;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
 
-// The day part of the last timestamp, so a busy log converts each calendar day once.
-let cachedDayKey = -1;
+// The day of the last timestamp, so that a busy log converts each calendar day once.
+let cachedDay = -1;
+let cachedMonth = -1;
+let cachedYear = -1;
 let cachedDayMs = 0;
 
+/** Two ASCII digits at `p` as a number, or -1. */
+function two(buf: Uint8Array, p: number): number {
+  const a = buf[p]! - 0x30;
+  const b = buf[p + 1]! - 0x30;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
 /**
- * Parses "10/Oct/2000:13:55:36 -0700" at `pos` into rec.time and rec.tzOffset. Returns false when it is not
- * such a timestamp.
+ * Parses "10/Oct/2000:13:55:36 -0700" at `pos` into rec.time, rec.minute and rec.tzOffset. Returns false when
+ * it is not such a timestamp. Bytes are checked in order, so a line that ends early stops the check at its end.
  */
-function parseClfTime(buf: Uint8Array, pos: number, end: number, rec: LogRecord): boolean {
-  if (end - pos < 26) return false;
-  const day = digits(buf, pos, 2);
-  const monthCode = (buf[pos + 3]! << 16) | (buf[pos + 4]! << 8) | buf[pos + 5]!;
-  const year = digits(buf, pos + 7, 4);
-  const hh = digits(buf, pos + 12, 2);
-  const mm = digits(buf, pos + 15, 2);
-  const ss = digits(buf, pos + 18, 2);
+function parseClfTime(buf: Uint8Array, pos: number, rec: LogRecord): boolean {
+  const day = two(buf, pos);
+  if (day < 1 || day > 31 || buf[pos + 2] !== 0x2f) return false;
+  const m0 = buf[pos + 3]!;
+  const m1 = buf[pos + 4]!;
+  const m2 = buf[pos + 5]!;
+  if (buf[pos + 6] !== 0x2f) return false;
+  const y1 = two(buf, pos + 7);
+  const y2 = two(buf, pos + 9);
+  if (y1 < 0 || y2 < 0 || buf[pos + 11] !== 0x3a) return false;
+  const hh = two(buf, pos + 12);
+  if (hh < 0 || hh > 23 || buf[pos + 14] !== 0x3a) return false;
+  const mm = two(buf, pos + 15);
+  if (mm < 0 || mm > 59 || buf[pos + 17] !== 0x3a) return false;
+  const ss = two(buf, pos + 18);
+  if (ss < 0 || ss > 60 || buf[pos + 20] !== SPACE) return false;
   const sign = buf[pos + 21];
-  const tzh = digits(buf, pos + 22, 2);
-  const tzm = digits(buf, pos + 24, 2);
-  const month = MONTH_BY_CODE.get(monthCode);
-  if (
-    month === undefined || day < 1 || day > 31 || year < 1970 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
-    ss < 0 || ss > 60 || (sign !== 0x2b && sign !== DASH) || tzh < 0 || tzm < 0 ||
-    buf[pos + 2] !== 0x2f || buf[pos + 6] !== 0x2f || buf[pos + 11] !== 0x3a || buf[pos + 20] !== SPACE
-  ) {
-    return false;
-  }
-  const dayKey = year * 1000 + month * 40 + day;
-  if (dayKey !== cachedDayKey) {
-    cachedDayKey = dayKey;
+  if (sign !== 0x2b && sign !== DASH) return false;
+  const tzh = two(buf, pos + 22);
+  const tzm = two(buf, pos + 24);
+  if (tzh < 0 || tzm < 0) return false;
+  const year = y1 * 100 + y2;
+  const monthCode = (m0 << 16) | (m1 << 8) | m2;
+  if (day !== cachedDay || monthCode !== cachedMonth || year !== cachedYear) {
+    const month = MONTH_BY_CODE.get(monthCode);
+    if (month === undefined || year < 1970) return false;
+    cachedDay = day;
+    cachedMonth = monthCode;
+    cachedYear = year;
     cachedDayMs = Date.UTC(year, month, day);
   }
   const offset = (sign === DASH ? -1 : 1) * (tzh * 60 + tzm);
+  const minuteOfDay = hh * 60 + mm - offset;
   rec.tzOffset = offset;
-  rec.time = cachedDayMs + ((hh * 60 + mm) * 60 + ss) * 1000 - offset * 60000;
+  rec.minute = cachedDayMs / 60000 + minuteOfDay;
+  rec.time = cachedDayMs + minuteOfDay * 60000 + ss * 1000;
   return true;
 }
 
@@ -210,96 +217,213 @@ function methodOf(buf: Uint8Array, start: number, len: number): Method {
   return len > 0 && len <= 20 ? Method.Other : Method.Invalid;
 }
 
-/** Fills rec.method/path/pathHash/queryHash from the request field's bytes [start, end). */
-function parseRequest(buf: Uint8Array, start: number, end: number, rec: LogRecord): void {
-  const sp1 = buf.indexOf(SPACE, start);
-  if (sp1 < 0 || sp1 >= end) {
-    rec.method = Method.Invalid;
-    setPathText(rec, '');
-    rec.pathHash = hashBytes(buf, start, end);
-    rec.queryHash = 0;
-    return;
+/**
+ * The closing quote of a quoted field whose content starts at `from`, before the line's newline at `nl`, or
+ * -1. A quote preceded by an odd number of backslashes is escaped, as Apache and nginx write them. The
+ * search itself is Buffer's native one: long fields (agents, referers) are skipped, not walked in JavaScript.
+ */
+function closingQuote(buf: Buffer, from: number, nl: number): number {
+  for (;;) {
+    const q = buf.indexOf(QUOTE, from);
+    if (q < 0 || q >= nl) return -1;
+    if (buf[q - 1] !== BACKSLASH) return q;
+    let b = 1;
+    while (q - b - 1 >= from && buf[q - b - 1] === BACKSLASH) b++;
+    if ((b & 1) === 0) return q;
+    from = q + 1;
   }
-  const method = methodOf(buf, start, sp1 - start);
-  let targetEnd = buf.indexOf(SPACE, sp1 + 1);
-  // A request without a protocol ("GET /") ends at the closing quote.
-  if (targetEnd < 0 || targetEnd > end) targetEnd = end;
-  const target = sp1 + 1;
-  let q = buf.indexOf(QMARK, target);
-  if (q < 0 || q > targetEnd) q = targetEnd;
-  rec.method = method;
-  rec.pathBuf = buf;
-  rec.pathStart = target;
-  rec.pathEnd = q;
-  rec.pathHash = hashBytes(buf, target, q);
-  rec.queryHash = q < targetEnd ? hashBytes(buf, target, targetEnd) : 0;
 }
 
-/** Reads a number or "-" (as 0). Returns the index after it, or -1. */
-function parseNumberField(buf: Uint8Array, pos: number, end: number, out: { v: number }): number {
-  if (buf[pos] === DASH) {
-    out.v = 0;
-    return pos + 1;
-  }
-  let v = 0;
+/** 1 when the quote at `q` is escaped (an odd number of backslashes before it), else 0. */
+function escapes(buf: Uint8Array, q: number): number {
+  let b = 0;
+  while (buf[q - b - 1] === BACKSLASH) b++;
+  return b & 1;
+}
+
+/** Whether the 8 bytes at `p` are "HTTP/d.d". */
+function isHttpVersion(buf: Uint8Array, p: number): boolean {
+  const d1 = buf[p + 5]! - 0x30;
+  const d2 = buf[p + 7]! - 0x30;
+  return (
+    buf[p] === 0x48 && buf[p + 1] === 0x54 && buf[p + 2] === 0x54 && buf[p + 3] === 0x50 && buf[p + 4] === 0x2f &&
+    buf[p + 6] === 0x2e && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9
+  );
+}
+
+/**
+ * Scans one Apache/nginx-family line that starts at `pos` of a buffer in which a newline ends the line (the
+ * readers guarantee one). Fills `rec` and returns the index of that newline, or -1 when the line is
+ * malformed. Short fields are read byte by byte once; long ones are skipped with native searches. No regular
+ * expression, and no string.
+ */
+export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, requiresAgent: boolean, rec: LogRecord): number {
+  const nl = buf.indexOf(NL, pos);
+  if (nl < 0) return -1;
   let i = pos;
-  for (; i < end; i++) {
-    const d = buf[i]! - 0x30;
-    if (d < 0 || d > 9) break;
-    v = v * 10 + d;
+  let c = 0;
+  for (let f = 0; f < leadingFields; f++) {
+    while ((c = buf[i]!) !== SPACE) {
+      if (c === NL) return -1;
+      i++;
+    }
+    i++;
   }
-  if (i === pos) return -1;
-  out.v = v;
-  return i;
-}
-
-const num = { v: 0 };
-
-/** Parses one Apache/nginx-family line. Returns false when the line is malformed. */
-export function parseClfLine(buf: Uint8Array, start: number, end: number, fmt: ClfFormat, rec: LogRecord): boolean {
-  let pos = start;
-  for (let f = 0; f < fmt.leadingFields; f++) {
-    const sp = buf.indexOf(SPACE, pos);
-    if (sp < 0 || sp >= end) return false;
-    pos = sp + 1;
+  // The client field. A plain dotted quad (most clients) is packed into a number on the way.
+  const ipStart = i;
+  let packed = 0;
+  let octet = 0;
+  let digitsInOctet = 0;
+  let dots = 0;
+  let plain = true;
+  for (;;) {
+    c = buf[i]!;
+    if (c === SPACE) break;
+    if (c === NL) return -1;
+    const d = c - 0x30;
+    if (d >= 0 && d <= 9) {
+      if (digitsInOctet > 0 && octet === 0) plain = false; // a leading zero: leave the odd spelling to ipaddr.js
+      octet = octet * 10 + d;
+      digitsInOctet++;
+    } else if (c === 0x2e) {
+      if (digitsInOctet === 0 || octet > 255) plain = false;
+      packed = (packed << 8) | octet;
+      octet = 0;
+      digitsInOctet = 0;
+      dots++;
+    } else plain = false;
+    i++;
   }
-  const ipEnd = buf.indexOf(SPACE, pos);
-  if (ipEnd <= pos || ipEnd >= end || ipEnd - pos > 45) return false;
-  const lb = buf.indexOf(LBRACKET, ipEnd);
-  if (lb < 0 || lb >= end || buf[lb - 1] !== SPACE) return false;
-  if (!parseClfTime(buf, lb + 1, end, rec)) return false;
-  const rb = lb + 27;
-  if (buf[rb] !== RBRACKET || buf[rb + 1] !== SPACE || buf[rb + 2] !== QUOTE) return false;
-  const reqStart = rb + 3;
-  const reqEnd = closingQuote(buf, reqStart, end);
-  if (reqEnd < 0 || buf[reqEnd + 1] !== SPACE) return false;
-  let p = parseNumberField(buf, reqEnd + 2, end, num);
-  if (p < 0 || num.v > 999) return false;
-  rec.status = num.v;
-  if (buf[p] !== SPACE) return false;
-  p = parseNumberField(buf, p + 1, end, num);
-  if (p < 0) return false;
-  rec.bytes = num.v;
-  rec.agentHash = 0;
-  if (p < end && buf[p] !== SPACE) return false;
-  if (fmt.requiresAgent) {
-    if (buf[p + 1] !== QUOTE) return false;
-    const refEnd = closingQuote(buf, p + 2, end);
-    if (refEnd < 0 || buf[refEnd + 1] !== SPACE || buf[refEnd + 2] !== QUOTE) return false;
+  const ipEnd = i;
+  if (ipEnd === ipStart || ipEnd - ipStart > 45) return -1;
+  const isIp4 = plain && dots === 3 && digitsInOctet > 0 && digitsInOctet <= 3 && octet <= 255;
+  // Identity and user fields, up to the "[" of the time.
+  while ((c = buf[i]!) !== LBRACKET) {
+    if (c === NL) return -1;
+    i++;
+  }
+  if (buf[i - 1] !== SPACE || nl - i < 28 || !parseClfTime(buf, i + 1, rec)) return -1;
+  i += 27;
+  if (buf[i] !== RBRACKET || buf[i + 1] !== SPACE || buf[i + 2] !== QUOTE) return -1;
+  // The request: method, target (path, then query) and protocol.
+  const reqStart = i + 3;
+  i = reqStart;
+  for (;;) {
+    c = buf[i]!;
+    if (c === SPACE || c === NL || (c === QUOTE && escapes(buf, i) === 0)) break;
+    i++;
+  }
+  let reqEnd = -1;
+  let sp1 = -1;
+  let qm = -1;
+  let targetEnd = -1;
+  if (c === SPACE) {
+    sp1 = i;
+    for (i++; ; i++) {
+      c = buf[i]!;
+      if (c === SPACE) break;
+      if (c === QMARK) {
+        if (qm < 0) qm = i;
+      } else if (c === QUOTE) {
+        // The closing quote, unless escaped: then the target goes on.
+        if (escapes(buf, i) === 0) {
+          reqEnd = i;
+          break;
+        }
+      } else if (c === NL) return -1;
+    }
+    targetEnd = i;
+    if (reqEnd < 0) {
+      // After the target: the protocol, usually exactly HTTP/x.y.
+      if (isHttpVersion(buf, i + 1) && buf[i + 9] === QUOTE) reqEnd = i + 9;
+      else reqEnd = closingQuote(buf, i + 1, nl);
+    }
+  } else reqEnd = c === QUOTE ? i : -1;
+  if (reqEnd < 0 || buf[reqEnd + 1] !== SPACE) return -1;
+  // Status: three digits at most, or "-".
+  i = reqEnd + 2;
+  let status = 0;
+  if (buf[i] === DASH) i++;
+  else {
+    const from = i;
+    while ((c = buf[i]! - 0x30) >= 0 && c <= 9) {
+      status = status * 10 + c;
+      i++;
+    }
+    if (i === from || status > 999) return -1;
+  }
+  if (buf[i] !== SPACE) return -1;
+  i++;
+  let bytes = 0;
+  if (buf[i] === DASH) i++;
+  else {
+    const from = i;
+    while ((c = buf[i]! - 0x30) >= 0 && c <= 9) {
+      bytes = bytes * 10 + c;
+      i++;
+    }
+    if (i === from) return -1;
+  }
+  // The end of the line, or a space before more fields.
+  c = buf[i]!;
+  const atEnd = c === NL || (c === CR && i + 1 === nl);
+  if (!atEnd && c !== SPACE) return -1;
+  let agentHash = 0;
+  if (requiresAgent) {
+    if (atEnd || buf[i + 1] !== QUOTE) return -1;
+    const refEnd = buf[i + 2] === DASH && buf[i + 3] === QUOTE ? i + 3 : closingQuote(buf, i + 2, nl);
+    if (refEnd < 0 || buf[refEnd + 1] !== SPACE || buf[refEnd + 2] !== QUOTE) return -1;
     const uaStart = refEnd + 3;
-    const uaEnd = closingQuote(buf, uaStart, end);
-    if (uaEnd < 0) return false;
-    if (!(uaEnd - uaStart === 1 && buf[uaStart] === DASH) && uaEnd > uaStart) {
+    const uaEnd = closingQuote(buf, uaStart, nl);
+    if (uaEnd < 0) return -1;
+    const len = uaEnd - uaStart;
+    if (len > 0 && !(len === 1 && buf[uaStart] === DASH)) {
       // Agents are long and only counted: their head and tail (where versions and random suffixes sit) suffice.
-      rec.agentHash = uaEnd - uaStart <= 64 ? hashBytes(buf, uaStart, uaEnd) : (hashBytes(buf, uaStart, uaStart + 32) ^ Math.imul(hashBytes(buf, uaEnd - 32, uaEnd), 0x9e3779b1) ^ (uaEnd - uaStart)) >>> 0 || 1;
+      agentHash = len <= 64 ? hashBytes(buf, uaStart, uaEnd) : (hashBytes(buf, uaStart, uaStart + 32) ^ Math.imul(hashBytes(buf, uaEnd - 32, uaEnd), 0x9e3779b1) ^ len) | 0 || 1;
     }
   }
+  rec.status = status;
+  rec.bytes = bytes;
+  rec.agentHash = agentHash;
+  rec.isIp4 = isIp4;
+  rec.ip4 = isIp4 ? (packed << 8) | octet : 0;
   rec.ipBuf = buf;
-  rec.ipStart = pos;
+  rec.ipStart = ipStart;
   rec.ipEnd = ipEnd;
-  rec.ipHash = hashBytes(buf, pos, ipEnd);
-  parseRequest(buf, reqStart, reqEnd, rec);
-  return true;
+  // Plain IPv4 clients are found by their number; the hash is for everything else.
+  rec.ipHash = isIp4 ? 0 : hashBytes(buf, ipStart, ipEnd);
+  // Method and path.
+  if (sp1 < 0) {
+    rec.method = Method.Invalid;
+    setPathText(rec, '');
+    rec.pathHash = hashBytes(buf, reqStart, reqEnd);
+    rec.queryHash = 0;
+  } else {
+    rec.method = methodOf(buf, reqStart, sp1 - reqStart);
+    const pathEnd = qm < 0 ? targetEnd : qm;
+    rec.pathBuf = buf;
+    rec.pathStart = sp1 + 1;
+    rec.pathEnd = pathEnd;
+    rec.pathHash = hashBytes(buf, sp1 + 1, pathEnd);
+    rec.queryHash = pathEnd < targetEnd ? hashBytes(buf, sp1 + 1, targetEnd) : 0;
+  }
+  return nl;
+}
+
+let scratch = Buffer.alloc(4096);
+
+/**
+ * Parses one Apache/nginx-family line held in bytes [start, end) (no newline). Returns false when it is
+ * malformed. The record may point into a scratch copy that is valid until the next call; the readers use
+ * scanClfLine directly.
+ */
+export function parseClfLine(buf: Uint8Array, start: number, end: number, fmt: ClfFormat, rec: LogRecord): boolean {
+  const len = end - start;
+  if (scratch.length < len + 1) scratch = Buffer.alloc(Math.max(len + 1, scratch.length * 2));
+  scratch.set(buf.subarray(start, end), 0);
+  scratch[len] = NL;
+  // A line never holds a newline of its own; a stray one inside the bytes makes it malformed.
+  return scanClfLine(scratch, 0, fmt.leadingFields, fmt.requiresAgent, rec) === len;
 }
 
 export type JsonFieldMap = Readonly<Record<JsonField, readonly string[]>>;
@@ -332,18 +456,21 @@ function parseJsonTime(value: unknown, rec: LogRecord): boolean {
   if (typeof value === 'number' && Number.isFinite(value)) {
     // nginx $msec is seconds with a fraction; anything larger is already milliseconds.
     rec.time = value < 1e11 ? Math.round(value * 1000) : value;
+    rec.minute = Math.floor(rec.time / 60000);
     rec.tzOffset = 0;
     return true;
   }
   if (typeof value !== 'string') return false;
   if (/^\d+(\.\d+)?$/.test(value)) return parseJsonTime(Number(value), rec);
   if (/^\d\d\/[A-Z][a-z]{2}\/\d{4}:/.test(value)) {
-    const n = clfTimeBuf.write(value, 'latin1');
-    return parseClfTime(clfTimeBuf, 0, n, rec);
+    clfTimeBuf.fill(0);
+    clfTimeBuf.write(value, 'latin1');
+    return parseClfTime(clfTimeBuf, 0, rec);
   }
   const t = Date.parse(value);
   if (Number.isNaN(t)) return false;
   rec.time = t;
+  rec.minute = Math.floor(t / 60000);
   const zone = /([+-])(\d\d):?(\d\d)$/.exec(value);
   rec.tzOffset = zone ? (zone[1] === '-' ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3])) : 0;
   return true;
@@ -380,6 +507,7 @@ export function parseJsonLine(
   const bytes = toInt(pick(o, fields.bytes));
   if (status <= 0 || status > 999 || bytes < 0) return false;
   rec.ipBuf = null;
+  rec.isIp4 = false;
   rec.ipText = ip;
   rec.ipHash = hashString(ip);
   rec.status = status;

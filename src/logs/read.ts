@@ -5,20 +5,25 @@
  * line, never by the length of the log.
  */
 import { createReadStream, statSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { globSync } from 'tinyglobby';
 import { canonicalAddress } from '../core/address.js';
 import { errors } from '../core/errors.js';
-import { FORMATS, FORMAT_NAMES, type LogFormat } from './formats.js';
-import { newRecord, parserFor, recordIp, type JsonFieldMap, type LineParser, type LogRecord } from './parse.js';
+import { FORMATS, FORMAT_NAMES, type ClfFormat, type LogFormat } from './formats.js';
+import { newRecord, parserFor, recordIp, scanClfLine, type JsonFieldMap, type LineParser, type LogRecord } from './parse.js';
 
 export interface LogInput {
   /** What the user named: a path, or "-" for standard input. */
   readonly name: string;
   readonly size: number | undefined;
   open(): AsyncIterable<Buffer>;
+  /** A plain file to read directly (bytes [start, end) of it when given), with `open` kept for gzip. */
+  readonly path?: string;
+  readonly start?: number;
+  readonly end?: number;
 }
 
 const CHUNK = 1 << 20;
@@ -27,12 +32,15 @@ const DETECT_LINES = 64;
 
 function fileInput(path: string): LogInput {
   let size: number | undefined;
+  let regular = false;
   try {
-    size = statSync(path).size;
+    const st = statSync(path);
+    size = st.size;
+    regular = st.isFile();
   } catch {
     size = undefined;
   }
-  return { name: path, size, open: () => createReadStream(path, { highWaterMark: CHUNK }) };
+  return { name: path, size, path: regular ? path : undefined, open: () => createReadStream(path, { highWaterMark: CHUNK }) };
 }
 
 /** Files of a directory, or the files a fetch manifest in it lists. */
@@ -113,6 +121,88 @@ async function* decodedChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Buf
   }
 }
 
+/**
+ * Blocks of an input's bytes. `next(keepFrom)` returns the next block, which starts with the bytes of the
+ * previous block from `keepFrom` on (an unfinished line) followed by new ones, or null at the end; `fresh` is
+ * how many bytes are new. A plain file is read into one reused buffer (no garbage per block); anything else
+ * (gzip, standard input) comes from a stream.
+ */
+interface BlockSource {
+  next(keepFrom: number): Promise<Buffer | null>;
+  fresh: number;
+  close(): Promise<void>;
+}
+
+function streamSource(chunks: AsyncIterable<Buffer>): BlockSource {
+  const it = decodedChunks(chunks)[Symbol.asyncIterator]();
+  let last: Buffer | null = null;
+  const src: BlockSource = {
+    fresh: 0,
+    async next(keepFrom) {
+      const n = await it.next();
+      if (n.done) return null;
+      const chunk = n.value as Buffer;
+      src.fresh = chunk.length;
+      last = last && keepFrom < last.length ? Buffer.concat([last.subarray(keepFrom), chunk]) : chunk;
+      return last;
+    },
+    async close() {
+      await it.return?.(undefined);
+    },
+  };
+  return src;
+}
+
+async function openSource(input: LogInput): Promise<BlockSource> {
+  if (!input.path) return streamSource(input.open());
+  const fh = await open(input.path, 'r');
+  const end = input.end ?? Infinity;
+  let at = input.start ?? 0;
+  let buf = Buffer.allocUnsafe(2 * CHUNK);
+  let len = 0;
+  const read = async (into: number): Promise<number> => {
+    const want = Math.min(CHUNK, end - at);
+    if (want <= 0) return 0;
+    const { bytesRead } = await fh.read(buf, into, want, at);
+    at += bytesRead;
+    return bytesRead;
+  };
+  const first = await read(0);
+  if (first >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    await fh.close();
+    return streamSource(input.open());
+  }
+  let pending = first;
+  const src: BlockSource = {
+    fresh: 0,
+    async next(keepFrom) {
+      if (pending > 0) {
+        src.fresh = len = pending;
+        pending = 0;
+        return buf.subarray(0, len);
+      }
+      const keep = len - keepFrom;
+      if (keep + CHUNK > buf.length) {
+        const bigger = Buffer.allocUnsafe(keep + CHUNK);
+        buf.copy(bigger, 0, keepFrom, len);
+        buf = bigger;
+      } else if (keep > 0) buf.copyWithin(0, keepFrom, len);
+      const n = await read(keep);
+      if (n === 0) {
+        len = keep;
+        return null;
+      }
+      src.fresh = n;
+      len = keep + n;
+      return buf.subarray(0, len);
+    },
+    async close() {
+      await fh.close();
+    },
+  };
+  return src;
+}
+
 export interface MalformedSample {
   readonly input: string;
   readonly line: number;
@@ -151,11 +241,6 @@ export interface ReadOptions {
   readonly maxLineBytes?: number;
   readonly maxMalformedSamples?: number;
   readonly onProgress?: (bytesRead: number) => void;
-  /**
-   * When set, only lines for which it returns true are counted and parsed: how worker threads split one
-   * file between them by client (see features/build.ts). Every line still counts for line numbers.
-   */
-  readonly owns?: (buf: Buffer, start: number, end: number) => boolean;
 }
 
 /** Takes a parsed line; returning false rejects it (counted as malformed, e.g. a client field that is no address). */
@@ -209,6 +294,8 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
     const inStats: InputStats = { name: input.name, format: opts.format?.name ?? null, lines: 0, parsed: 0, malformed: 0 };
     stats.inputs.push(inStats);
     let parse: LineParser | null = opts.format ? parserFor(opts.format, opts.jsonFields) : null;
+    // Set once the format is known to be of the Apache/nginx family: its lines take the fast loop.
+    let clf: ClfFormat | null = opts.format?.kind === 'clf' ? opts.format : null;
     // Lines held back until the format is known; overlong ones keep only their head, for the sample.
     const pending: Array<{ line: Buffer; tooLong: boolean; no: number }> = [];
     let lineNo = 0; // of the line at hand, counting every line of the input
@@ -244,6 +331,7 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
         if (!fmt) throw errors.undetectableFormat(input.name, FORMAT_NAMES);
         inStats.format = fmt.name;
         parse = parserFor(fmt, opts.jsonFields);
+        if (fmt.kind === 'clf') clf = fmt;
       }
       const resume = lineNo;
       for (const p of pending) {
@@ -253,11 +341,9 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
       lineNo = resume;
       pending.length = 0;
     };
-    const owns = opts.owns;
     const onLine = (buf: Buffer, start: number, end: number) => {
       lineNo++;
       if (end > start && buf[end - 1] === 0x0d) end--;
-      if (owns && !owns(buf, start, end)) return;
       if (end === start) {
         stats.blank++;
         return;
@@ -269,40 +355,92 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
         if (pending.length >= DETECT_LINES) flushPending();
       }
     };
-
-    let carry: Buffer | null = null;
-    let skipping = false; // inside a line longer than maxLine
-    try {
-      for await (const chunk of decodedChunks(input.open())) {
-        stats.bytesRead += chunk.length;
-        let buf = chunk;
-        if (carry) {
-          buf = Buffer.concat([carry, chunk]);
-          carry = null;
+    /**
+     * The hot loop for the Apache/nginx family: the lines of buf from `pos` up to the newline at `last`, each
+     * scanned in one pass that also finds its end (see scanClfLine). Returns the position after `last`.
+     */
+    const scanLines = (buf: Buffer, pos: number, last: number, fmt: ClfFormat): number => {
+      const lead = fmt.leadingFields;
+      const agent = fmt.requiresAgent;
+      while (pos <= last) {
+        const nl = scanClfLine(buf, pos, lead, agent, rec);
+        if (nl < 0) {
+          const end = buf.indexOf(10, pos);
+          onLine(buf, pos, end);
+          pos = end + 1;
+          continue;
         }
+        lineNo++;
+        const end = buf[nl - 1] === 0x0d ? nl - 1 : nl;
+        if (end - pos > maxLine) tooLong(buf, pos, end);
+        else if (sink(rec, buf, pos, end) !== false) {
+          stats.linesRead++;
+          inStats.lines++;
+          stats.parsed++;
+          inStats.parsed++;
+          const t = rec.time;
+          if (stats.firstTime === null || t < stats.firstTime) stats.firstTime = t;
+          if (stats.lastTime === null || t > stats.lastTime) stats.lastTime = t;
+          if (stats.tzOffset === null) stats.tzOffset = rec.tzOffset;
+        } else {
+          stats.linesRead++;
+          inStats.lines++;
+          malformedLine(buf, pos, end);
+        }
+        pos = nl + 1;
+      }
+      return pos;
+    };
+
+    let skipping = false; // inside a line longer than maxLine
+    let tail: Buffer | null = null; // the last block's unfinished line
+    let source: BlockSource | null = null;
+    try {
+      source = await openSource(input);
+      let keepFrom = 0;
+      for (;;) {
+        const buf = await source.next(keepFrom);
+        if (!buf) break;
+        tail = null;
+        stats.bytesRead += source.fresh;
         let pos = 0;
-        for (;;) {
-          const nl = buf.indexOf(10, pos);
-          if (nl < 0) break;
-          if (skipping) skipping = false;
-          else onLine(buf, pos, nl);
+        if (skipping) {
+          const nl = buf.indexOf(10);
+          if (nl < 0) {
+            keepFrom = buf.length;
+            continue;
+          }
+          skipping = false;
           pos = nl + 1;
         }
+        const last = buf.lastIndexOf(10);
+        while (pos <= last) {
+          if (clf) {
+            pos = scanLines(buf, pos, last, clf);
+            break;
+          }
+          const nl = buf.indexOf(10, pos);
+          onLine(buf, pos, nl);
+          pos = nl + 1;
+        }
+        keepFrom = pos;
         if (pos < buf.length) {
-          if (skipping) continue;
           if (buf.length - pos > maxLine) {
             // Count the overlong line once and drop its bytes up to the next newline.
             onLine(buf, pos, buf.length);
             skipping = true;
-          } else carry = Buffer.from(buf.subarray(pos));
+            keepFrom = buf.length;
+          } else tail = buf.subarray(pos);
         }
         opts.onProgress?.(stats.bytesRead);
       }
     } catch (err) {
       if ((err as { code?: string }).code === 'EUNDETECTABLEFORMAT') throw err;
       inStats.error = (err as Error).message;
+    } finally {
+      await source?.close().catch(() => undefined);
     }
-    if (carry && carry.length > 0) onLine(carry, 0, carry.length);
+    if (tail && tail.length > 0) onLine(tail, 0, tail.length);
     if (pending.length > 0) flushPending();
   }
   return stats;
