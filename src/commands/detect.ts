@@ -86,11 +86,15 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   let lastProgress = Date.now();
   // LOGWARDEN_TIMING=1 prints how long each phase took, on stderr.
   const timing = io.env.LOGWARDEN_TIMING ? phaseTimer(io) : () => undefined;
+  // The charting libraries take a while to load: that starts while worker threads still read.
+  let reportModules: Promise<[typeof import('../report/data.js'), typeof import('../report/html.js')]> | null = null;
+  const loadReport = () => (reportModules ??= Promise.all([import('../report/data.js'), import('../report/html.js')]));
   const { table, stats } = await buildClientTable(inputs, {
     format,
     jsonFields: fields,
     ipv6Prefix,
     threads: opts.threads,
+    whileWaiting: opts.report === false ? undefined : () => void loadReport(),
     onProgress: showProgress
       ? (bytes) => {
           const now = Date.now();
@@ -140,9 +144,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   writeFileAtomic(files.clients, clientsCsv(result));
   timing('write outputs');
   if (files.report) {
-    // Loaded only when wanted: the charting libraries take a while to load.
-    const { buildReportData } = await import('../report/data.js');
-    const { renderReport } = await import('../report/html.js');
+    const [{ buildReportData }, { renderReport }] = await loadReport();
     const data = buildReportData(verdicts, result, clients, table.overall, seed);
     writeFileAtomic(files.report, await renderReport(data));
     timing('report');

@@ -11,11 +11,19 @@ function sameText(s: string, buf: Uint8Array, start: number, end: number): boole
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
   return true;
 }
-import { DistinctCounter } from './sketch.js';
+import { DistinctCounter, WordList } from './sketch.js';
 import { PATH_SENSITIVE, PATH_STATIC, PathClassifier } from './classify.js';
 import { Timeline } from './timeline.js';
 
 export const MAX_SAMPLES = 5;
+
+/** Aggregates packed for another thread (ClientAggregate.pack). */
+export interface PackedClients {
+  readonly keys: string[];
+  readonly nums: Float64Array;
+  readonly words: Int32Array;
+  readonly samples: string[][];
+}
 const SAMPLE_CHARS = 400;
 const TIMELINE_FROM = 5;
 
@@ -95,15 +103,66 @@ export class ClientAggregate {
     else this.samples.push(text);
   }
 
-  /** Gives back the methods of an aggregate that crossed a thread boundary as plain data (structured clone). */
-  static revive(o: ClientAggregate): ClientAggregate {
-    Object.setPrototypeOf(o, ClientAggregate.prototype);
-    for (const d of [o.paths, o.queries, o.agents]) Object.setPrototypeOf(d, DistinctCounter.prototype);
-    if (o.timeline) Object.setPrototypeOf(o.timeline, Timeline.prototype);
-    return o;
+  /**
+   * Packs aggregates into a few flat arrays for another thread: numbers, 32-bit words (distinct counters and
+   * timelines) and the sample lines. A structured clone of the objects themselves costs several times more.
+   */
+  static pack(clients: readonly ClientAggregate[]): PackedClients {
+    const nums = new Float64Array(clients.length * NUMERIC_FIELDS.length);
+    const words = new WordList();
+    const keys: string[] = [];
+    const samples: string[][] = [];
+    clients.forEach((c, i) => {
+      const rec = c as unknown as Record<string, number>;
+      for (let f = 0; f < NUMERIC_FIELDS.length; f++) nums[i * NUMERIC_FIELDS.length + f] = rec[NUMERIC_FIELDS[f]!]!;
+      c.paths.packInto(words);
+      c.queries.packInto(words);
+      c.agents.packInto(words);
+      const t = c.timeline;
+      if (!t) words.push(-1);
+      else {
+        words.push(t.start);
+        words.push(t.width);
+        words.push(t.buckets);
+        for (let b = 0; b < t.buckets; b++) words.push(t.counts[b]!);
+      }
+      keys.push(c.key);
+      samples.push(c.samples);
+    });
+    return { keys, nums, words: words.take(), samples };
+  }
+
+  static unpack(p: PackedClients): ClientAggregate[] {
+    const out: ClientAggregate[] = [];
+    let at = 0;
+    const w = p.words;
+    for (let i = 0; i < p.keys.length; i++) {
+      const c = new ClientAggregate(p.keys[i]!);
+      const rec = c as unknown as Record<string, unknown>;
+      for (let f = 0; f < NUMERIC_FIELDS.length; f++) rec[NUMERIC_FIELDS[f]!] = p.nums[i * NUMERIC_FIELDS.length + f]!;
+      [rec.paths, at] = DistinctCounter.unpack(w, at);
+      [rec.queries, at] = DistinctCounter.unpack(w, at);
+      [rec.agents, at] = DistinctCounter.unpack(w, at);
+      const start = w[at++]!;
+      if (start >= 0) {
+        const width = w[at++]!;
+        const buckets = w[at++]!;
+        const t = new Timeline(buckets);
+        t.start = start;
+        t.width = width;
+        t.counts.set(w.subarray(at, at + buckets));
+        at += buckets;
+        c.timeline = t;
+      }
+      rec.samples = p.samples[i]!;
+      out.push(c);
+    }
+    return out;
   }
 
   merge(o: ClientAggregate): void {
+    const mineBefore = this.requests;
+    const myFirstTime = this.firstTime;
     this.requests += o.requests;
     this.post += o.post;
     this.otherMethod += o.otherMethod;
@@ -140,12 +199,20 @@ export class ClientAggregate {
     this.queries.merge(o.queries);
     this.agents.merge(o.agents);
     for (const s of o.samples) if (this.samples.length < MAX_SAMPLES) this.samples.push(s);
-    if (o.timeline) {
-      if (!this.timeline) this.timeline = new Timeline();
-      this.timeline.merge(o.timeline);
+    if (o.timeline || this.timeline || this.requests >= TIMELINE_FROM) {
+      // A side without a timeline had too few requests for one: they count at its first minute.
+      if (!this.timeline) {
+        this.timeline = new Timeline();
+        if (mineBefore > 0) this.timeline.add(Math.floor(myFirstTime / 60000), mineBefore);
+      }
+      if (o.timeline) this.timeline.merge(o.timeline);
+      else if (o.requests > 0) this.timeline.add(Math.floor(o.firstTime / 60000), o.requests);
     }
   }
 }
+
+/** The plain number fields of an aggregate (its counters, times and minute slots), for packing. */
+const NUMERIC_FIELDS: readonly string[] = Object.entries(new ClientAggregate('')).filter(([, v]) => typeof v === 'number').map(([k]) => k);
 
 export interface AggregateOptions {
   /** IPv6 clients are counted per network of this prefix length (128: per address). */
@@ -305,13 +372,13 @@ export class ClientTable {
   }
 
   /** The aggregates, for sending to another thread; `ClientTable.fromParts` rebuilds a table from them. */
-  parts(): { clients: ClientAggregate[]; overall: Timeline; badAddressLines: number } {
-    return { clients: [...this.byKey.values()], overall: this.overall, badAddressLines: this.badAddressLines };
+  parts(): { clients: PackedClients; overall: Timeline; badAddressLines: number } {
+    return { clients: ClientAggregate.pack([...this.byKey.values()]), overall: this.overall, badAddressLines: this.badAddressLines };
   }
 
   static fromParts(p: ReturnType<ClientTable['parts']>, opts: AggregateOptions): ClientTable {
     const t = new ClientTable(opts);
-    for (const c of p.clients) t.byKey.set(c.key, ClientAggregate.revive(c));
+    for (const c of ClientAggregate.unpack(p.clients)) t.byKey.set(c.key, c);
     Object.setPrototypeOf(p.overall, Timeline.prototype);
     t.overall.merge(p.overall);
     t.badAddressLines = p.badAddressLines;

@@ -24,9 +24,12 @@ export interface BuildOptions {
   /** Smallest file worth splitting. */
   readonly minSplitBytes?: number;
   readonly onProgress?: (bytesRead: number) => void;
+  /** Called when this thread has read its share of a split file and waits for the workers (a time to load modules). */
+  readonly whileWaiting?: () => void;
 }
 
 const HEAD_BYTES = 1 << 18;
+const TIMING = Boolean(process.env.LOGWARDEN_TIMING);
 
 function readHead(path: string, at: number, length: number): Buffer {
   const fd = openSync(path, 'r');
@@ -191,24 +194,32 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     for (let i = 0; i + 1 < points.length; i++) jobs.push({ ...base, start: points[i]!, end: points[i + 1]! });
     // This thread reads the first range while workers read the others.
     let firstBytes = 0;
+    const t0 = performance.now();
+    const mark = <T>(what: string, p: Promise<T>) => (TIMING ? p.then((v) => (process.stderr.write(`timing:   ${what} done at ${(performance.now() - t0).toFixed(0)} ms\n`), v)) : p);
     const [first, rest] = await Promise.all([
-      readRange(jobs[0]!, (b) => {
+      mark('this thread\'s range', readRange(jobs[0]!, (b) => {
         progress(b - firstBytes);
         firstBytes = b;
+      })).then((r) => {
+        opts.whileWaiting?.();
+        return r;
       }),
-      runJobs(jobs.slice(1), threads - 1, progress),
+      mark('workers\' ranges', runJobs(jobs.slice(1), threads - 1, progress)),
     ]);
     const fileStats = pushInput(stats, input.name, plan.format.name);
     table.merge(first.table);
     addStats(stats, first.stats, 0, fileStats, 10);
     let lines = first.stats.linesRead;
     for (const r of rest) {
-      table.merge(ClientTable.fromParts(r.parts, { ipv6Prefix: opts.ipv6Prefix }));
+      const parts = ClientTable.fromParts(r.parts, { ipv6Prefix: opts.ipv6Prefix });
+      if (TIMING) process.stderr.write(`timing:   unpacked at ${(performance.now() - t0).toFixed(0)} ms\n`);
+      table.merge(parts);
       // Ranges number their lines from their own start.
       addStats(stats, r.stats, lines, fileStats, 10);
       lines += r.stats.linesRead;
       r.parts = null as never; // let the worker's copy go before the next merge
     }
+    if (TIMING) process.stderr.write(`timing:   merged at ${(performance.now() - t0).toFixed(0)} ms\n`);
   }
   return { table, stats };
 }

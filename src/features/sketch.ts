@@ -92,4 +92,59 @@ export class DistinctCounter {
     const theirs = other.registers!;
     for (let i = 0; i < M; i++) if (theirs[i]! > mine[i]!) mine[i] = theirs[i]!;
   }
+
+  /** Appends this counter to `out` as 32-bit words (see unpack): for moving tables between threads. */
+  packInto(out: WordList): void {
+    out.push(this.last);
+    if (this.registers) {
+      out.push(-1);
+      const r = this.registers;
+      for (let i = 0; i < M; i += 4) out.push(r[i]! | (r[i + 1]! << 8) | (r[i + 2]! << 16) | (r[i + 3]! << 24));
+    } else {
+      out.push(this.n);
+      for (let i = 0; i < this.n; i++) out.push(this.exact![i]!);
+    }
+  }
+
+  /** The counter packed at words[at], and the position after it. */
+  static unpack(words: Int32Array, at: number): [DistinctCounter, number] {
+    const d = new DistinctCounter();
+    d.last = words[at++]!;
+    const n = words[at++]!;
+    if (n < 0) {
+      const r = (d.registers = new Uint8Array(M));
+      for (let i = 0; i < M; i += 4) {
+        const w = words[at++]!;
+        r[i] = w & 255;
+        r[i + 1] = (w >>> 8) & 255;
+        r[i + 2] = (w >>> 16) & 255;
+        r[i + 3] = w >>> 24;
+      }
+    } else if (n > 0) {
+      d.exact = words.slice(at, at + Math.max(4, n));
+      d.n = n;
+      at += n;
+    }
+    return [d, at];
+  }
+}
+
+/** A growable list of 32-bit words. */
+export class WordList {
+  words = new Int32Array(1 << 12);
+  length = 0;
+
+  push(w: number): void {
+    if (this.length === this.words.length) {
+      const grown = new Int32Array(this.words.length * 2);
+      grown.set(this.words);
+      this.words = grown;
+    }
+    this.words[this.length++] = w;
+  }
+
+  /** The words, in an array of their own (transferable). */
+  take(): Int32Array {
+    return this.words.slice(0, this.length);
+  }
 }

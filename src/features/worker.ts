@@ -40,7 +40,9 @@ parentPort?.on('message', async (job: RangeJob) => {
         reported = bytes;
       }
     });
-    parentPort!.postMessage({ type: 'done', bytes: stats.bytesRead - reported, stats, parts: table.parts() });
+    const parts = table.parts();
+    // The packed numbers move to the other thread without a copy.
+    parentPort!.postMessage({ type: 'done', bytes: stats.bytesRead - reported, stats, parts }, [parts.clients.nums.buffer as ArrayBuffer, parts.clients.words.buffer as ArrayBuffer]);
   } catch (err) {
     parentPort!.postMessage({ type: 'error', message: (err as Error).message });
   }

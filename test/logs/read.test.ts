@@ -121,4 +121,33 @@ test('read: the honeynet log parses with its dirty lines counted, not fatal', as
   assert.is(stats.parsed + stats.malformed, stats.linesRead);
 });
 
+test('read: a file read in blocks gives the same lines as a stream, across block boundaries, junk and overlong lines', async () => {
+  // Several 1 MB blocks: lines of every length cross the block ends; junk, a CRLF line, an overlong line and a
+  // last line without a newline sit among them.
+  const lines: string[] = [];
+  for (let i = 0, size = 0; size < 3_300_000; i++, size += lines[lines.length - 1]!.length + 1) {
+    const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    if (i % 997 === 0) lines.push('garbage that is no log line');
+    else if (i % 1499 === 0) lines.push(`${line(ip, i % 60, `/long?${'x'.repeat(6000)}`)}`);
+    else if (i % 1777 === 0) lines.push(`${line(ip, i % 60)}\r`);
+    else lines.push(line(ip, i % 60, `/p/${'y'.repeat(i % 300)}`));
+  }
+  const text = Buffer.from(lines.join('\n'));
+  const path = join(tempDir(), 'big.log');
+  writeFileSync(path, text);
+  const opts = { format: findFormat('combined'), maxLineBytes: 5000 };
+  const fromFile = await readAll([path], opts);
+  const chunks = [];
+  for (let at = 0; at < text.length; at += 65_537) chunks.push(text.subarray(at, at + 65_537));
+  const fromStream = await readAll(['-'], opts, chunks);
+  assert.equal(fromFile.ips, fromStream.ips);
+  for (const k of ['linesRead', 'parsed', 'malformed', 'tooLong', 'bytesRead', 'firstTime', 'lastTime'] as const) {
+    assert.is(fromFile.stats[k], fromStream.stats[k], k);
+  }
+  assert.is(fromFile.stats.linesRead, lines.length);
+  assert.ok(fromFile.stats.tooLong >= 2, `overlong lines counted: ${fromFile.stats.tooLong}`);
+  assert.is(fromFile.stats.malformed, fromFile.stats.tooLong + lines.filter((l) => l.startsWith('garbage')).length);
+  assert.is(fromFile.stats.parsed, lines.length - fromFile.stats.malformed);
+});
+
 test.run();
