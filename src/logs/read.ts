@@ -308,10 +308,11 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
         stats.malformedSamples.push({ input: input.name, line: lineNo, text });
       }
     };
-    const handle = (buf: Buffer, start: number, end: number) => {
+    /** Counts a line that `rec` holds when `parsed`, and gives it to the sink. */
+    const take = (parsed: boolean, buf: Buffer, start: number, end: number) => {
       stats.linesRead++;
       inStats.lines++;
-      if (parse!(buf, start, end, rec) && sink(rec, buf, start, end) !== false) {
+      if (parsed && sink(rec, buf, start, end) !== false) {
         stats.parsed++;
         inStats.parsed++;
         if (stats.firstTime === null || rec.time < stats.firstTime) stats.firstTime = rec.time;
@@ -319,6 +320,7 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
         if (stats.tzOffset === null) stats.tzOffset = rec.tzOffset;
       } else malformedLine(buf, start, end);
     };
+    const handle = (buf: Buffer, start: number, end: number) => take(parse!(buf, start, end, rec), buf, start, end);
     const tooLong = (buf: Buffer, start: number, end: number) => {
       stats.linesRead++;
       inStats.lines++;
@@ -373,20 +375,7 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
         lineNo++;
         const end = buf[nl - 1] === 0x0d ? nl - 1 : nl;
         if (end - pos > maxLine) tooLong(buf, pos, end);
-        else if (sink(rec, buf, pos, end) !== false) {
-          stats.linesRead++;
-          inStats.lines++;
-          stats.parsed++;
-          inStats.parsed++;
-          const t = rec.time;
-          if (stats.firstTime === null || t < stats.firstTime) stats.firstTime = t;
-          if (stats.lastTime === null || t > stats.lastTime) stats.lastTime = t;
-          if (stats.tzOffset === null) stats.tzOffset = rec.tzOffset;
-        } else {
-          stats.linesRead++;
-          inStats.lines++;
-          malformedLine(buf, pos, end);
-        }
+        else take(true, buf, pos, end);
         pos = nl + 1;
       }
       return pos;
