@@ -12,7 +12,9 @@ debootstrap --variant=minbase bookworm "$root" "${DEBIAN_MIRROR:-http://deb.debi
 node=$(readlink -f "$(command -v node)")
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 install -D -m 0755 "$node" "$root/usr/local/bin/node"
-mkdir -p "$root/usr/local/lib/node_modules"
+mkdir -p "$root/usr/local/lib/node_modules" "$root/usr/local/include"
+# Node's headers, as the official image has them, for native modules built with node-gyp.
+cp -a /usr/include/node "$root/usr/local/include/node"
 cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"

@@ -17,12 +17,23 @@ import { Timeline } from './timeline.js';
 
 export const MAX_SAMPLES = 5;
 
-/** Aggregates packed for another thread (ClientAggregate.pack). */
+/** Aggregates packed for another thread (ClientAggregate.pack, or the native reader). */
 export interface PackedClients {
   readonly keys: string[];
+  /** What the numbers of each client in `nums` are (NUMERIC_FIELDS when absent). */
+  readonly fields?: readonly string[];
   readonly nums: Float64Array;
   readonly words: Int32Array;
-  readonly samples: string[][];
+  /** Each client's sample lines, or their UTF-8 bytes end to end (as the native reader gives them). */
+  readonly samples: string[][] | PackedSamples;
+}
+
+export interface PackedSamples {
+  readonly bytes: Uint8Array;
+  /** Byte length of each sample, in order. */
+  readonly lengths: Int32Array;
+  /** Number of samples of each client. */
+  readonly counts: Uint8Array;
 }
 const SAMPLE_CHARS = 400;
 const TIMELINE_FROM = 5;
@@ -136,10 +147,15 @@ export class ClientAggregate {
     const out: ClientAggregate[] = [];
     let at = 0;
     const w = p.words;
+    const fields = p.fields ?? NUMERIC_FIELDS;
+    const samples = Array.isArray(p.samples) ? null : p.samples;
+    const sampleText = samples ? Buffer.from(samples.bytes.buffer, samples.bytes.byteOffset, samples.bytes.byteLength) : null;
+    let sample = 0;
+    let sampleAt = 0;
     for (let i = 0; i < p.keys.length; i++) {
       const c = new ClientAggregate(p.keys[i]!);
       const rec = c as unknown as Record<string, unknown>;
-      for (let f = 0; f < NUMERIC_FIELDS.length; f++) rec[NUMERIC_FIELDS[f]!] = p.nums[i * NUMERIC_FIELDS.length + f]!;
+      for (let f = 0; f < fields.length; f++) rec[fields[f]!] = p.nums[i * fields.length + f]!;
       [rec.paths, at] = DistinctCounter.unpack(w, at);
       [rec.queries, at] = DistinctCounter.unpack(w, at);
       [rec.agents, at] = DistinctCounter.unpack(w, at);
@@ -154,7 +170,15 @@ export class ClientAggregate {
         at += buckets;
         c.timeline = t;
       }
-      rec.samples = p.samples[i]!;
+      if (samples) {
+        const lines: string[] = [];
+        for (let k = 0; k < samples.counts[i]!; k++) {
+          const len = samples.lengths[sample++]!;
+          lines.push(sampleText!.toString('utf8', sampleAt, sampleAt + len));
+          sampleAt += len;
+        }
+        rec.samples = lines;
+      } else rec.samples = (p.samples as string[][])[i]!;
       out.push(c);
     }
     return out;

@@ -13,7 +13,8 @@ import { FORMAT_NAMES, type LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
 import { ClientTable } from './aggregate.js';
-import { readRange, type RangeJob } from './worker.js';
+import { readRange, type RangeJob, type RangeResult } from './worker.js';
+import { nativeReader } from '../native/index.js';
 
 export interface BuildOptions {
   readonly format?: LogFormat;
@@ -73,11 +74,6 @@ function workerUrl(): { url: URL; execArgv: string[] } {
   // makes first: worker threads do not inherit tsx's loader.
   const ts = import.meta.url.endsWith('.ts');
   return { url: new URL(ts ? '../../dist/features/worker.js' : './worker.js', import.meta.url), execArgv: [] };
-}
-
-interface RangeResult {
-  stats: ParseStats;
-  parts: ReturnType<ClientTable['parts']>;
 }
 
 function runJobs(jobs: RangeJob[], threads: number, onBytes: (n: number) => void): Promise<RangeResult[]> {
@@ -148,9 +144,9 @@ function addStats(into: ParseStats, s: ParseStats, lineOffset: number, fileStats
   }
 }
 
-/** A plain (not compressed) regular file, with its format, or null when it must be read as a stream. */
-function splittable(input: LogInput, opts: BuildOptions): { path: string; size: number; format: LogFormat } | null {
-  if (input.name === '-' || input.size === undefined || input.size < (opts.minSplitBytes ?? 16 << 20)) return null;
+/** A plain (not compressed, not empty) regular file, with its format, or null when it must be read as a stream. */
+function plainFile(input: LogInput, opts: BuildOptions): { path: string; size: number; format: LogFormat } | null {
+  if (input.name === '-' || !input.size) return null;
   let st;
   try {
     st = statSync(input.name);
@@ -179,8 +175,13 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     bytes += n;
     opts.onProgress?.(bytes);
   };
+  const native = nativeReader() !== null;
   for (const input of inputs) {
-    const plan = threads > 1 ? splittable(input, opts) : null;
+    // Plain files are read in ranges, one per thread when they are big enough to be worth splitting; the
+    // native reader takes whole files too. Anything else (gzip, standard input, JSON lines alone) streams.
+    const big = threads > 1 && (input.size ?? 0) >= (opts.minSplitBytes ?? 16 << 20);
+    let plan = big || native ? plainFile(input, opts) : null;
+    if (plan && !big && plan.format.kind !== 'clf') plan = null;
     if (!plan) {
       const before = bytes;
       const s = await readLogs([input], { format: opts.format, jsonFields: opts.jsonFields, maxLineBytes: opts.maxLineBytes, onProgress: (b) => opts.onProgress?.(before + b) }, (rec, buf, st, en) => table.add(rec, buf, st, en));
@@ -189,13 +190,15 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
       continue;
     }
     const base = { path: plan.path, format: plan.format.name, jsonFields: opts.jsonFields, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes };
-    const points = splitPoints(plan.path, plan.size, threads);
+    const points = big ? splitPoints(plan.path, plan.size, threads) : [0, plan.size];
     const jobs: RangeJob[] = [];
     for (let i = 0; i + 1 < points.length; i++) jobs.push({ ...base, start: points[i]!, end: points[i + 1]! });
     // This thread reads the first range while workers read the others.
     let firstBytes = 0;
     const t0 = performance.now();
     const mark = <T>(what: string, p: Promise<T>) => (TIMING ? p.then((v) => (process.stderr.write(`timing:   ${what} done at ${(performance.now() - t0).toFixed(0)} ms\n`), v)) : p);
+    // Workers first: the native reader holds this thread until its range is done.
+    const others = mark('workers\' ranges', runJobs(jobs.slice(1), threads - 1, progress));
     const [first, rest] = await Promise.all([
       mark('this thread\'s range', readRange(jobs[0]!, (b) => {
         progress(b - firstBytes);
@@ -204,10 +207,11 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
         opts.whileWaiting?.();
         return r;
       }),
-      mark('workers\' ranges', runJobs(jobs.slice(1), threads - 1, progress)),
+      others,
     ]);
     const fileStats = pushInput(stats, input.name, plan.format.name);
-    table.merge(first.table);
+    table.merge(ClientTable.fromParts(first.parts, { ipv6Prefix: opts.ipv6Prefix }));
+    first.parts = null as never;
     addStats(stats, first.stats, 0, fileStats, 10);
     let lines = first.stats.linesRead;
     for (const r of rest) {

@@ -1,13 +1,17 @@
 /**
- * A worker thread that reads one byte range of a log file into a client table and sends it back (see
- * features/build.ts).
+ * Reading one byte range of a log file into a packed client table: in a worker thread (see
+ * features/build.ts), or in this one. The native reader does it when it is built and the format is of the
+ * Apache/nginx family; the JavaScript reader otherwise.
  */
 import { createReadStream } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { findFormat } from '../logs/formats.js';
+import { canonicalAddress, clientKey } from '../core/address.js';
+import { findFormat, type ClfFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
-import { readLogs } from '../logs/read.js';
+import { emptyStats, readLogs, type ParseStats } from '../logs/read.js';
+import { nativeReader } from '../native/index.js';
 import { ClientTable } from './aggregate.js';
+import { Timeline } from './timeline.js';
 
 export interface RangeJob {
   readonly path: string;
@@ -18,31 +22,94 @@ export interface RangeJob {
   readonly jsonFields?: JsonFieldMap;
   readonly ipv6Prefix: number;
   readonly maxLineBytes?: number;
+  /** Use the JavaScript reader even when the native one is there. */
+  readonly javascript?: boolean;
 }
 
-/** Reads one range of a file into a client table. */
-export async function readRange(job: RangeJob, onBytes?: (n: number) => void) {
+export interface RangeResult {
+  stats: ParseStats;
+  parts: ReturnType<ClientTable['parts']>;
+}
+
+/** Reads one range of a file into a packed client table (ClientTable.fromParts unpacks it). */
+export async function readRange(job: RangeJob, onBytes?: (n: number) => void): Promise<RangeResult> {
+  const format = findFormat(job.format);
+  const native = format?.kind === 'clf' && !job.javascript ? nativeReader() : null;
+  if (native) return readRangeNative(native, job, format as ClfFormat, onBytes);
   const table = new ClientTable({ ipv6Prefix: job.ipv6Prefix });
   const stats = await readLogs(
     [{ name: job.path, size: job.end - job.start, path: job.path, start: job.start, end: job.end, open: () => createReadStream(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 20 }) }],
-    { format: findFormat(job.format), jsonFields: job.jsonFields, maxLineBytes: job.maxLineBytes, onProgress: onBytes },
+    { format, jsonFields: job.jsonFields, maxLineBytes: job.maxLineBytes, onProgress: onBytes },
     (rec, buf, s, e) => table.add(rec, buf, s, e),
   );
-  return { table, stats };
+  return { parts: table.parts(), stats };
+}
+
+function readRangeNative(native: NonNullable<ReturnType<typeof nativeReader>>, job: RangeJob, format: ClfFormat, onBytes?: (n: number) => void): RangeResult {
+  // Every spelling other than a plain dotted quad is judged here, by the same code as the JavaScript reader.
+  const resolve = (raw: string): string | null => {
+    const canonical = canonicalAddress(raw);
+    return canonical === null ? null : clientKey(canonical, job.ipv6Prefix);
+  };
+  const maxMalformedSamples = 10;
+  const r = native.readRange(
+    job.path,
+    job.start,
+    job.end,
+    { leadingFields: format.leadingFields, requiresAgent: format.requiresAgent, maxLineBytes: job.maxLineBytes ?? 1 << 20, maxMalformedSamples },
+    resolve,
+    onBytes,
+  );
+  const stats = emptyStats();
+  stats.linesRead = r.linesRead;
+  stats.parsed = r.parsed;
+  stats.malformed = r.malformed;
+  stats.blank = r.blank;
+  stats.tooLong = r.tooLong;
+  stats.bytesRead = r.bytesRead;
+  stats.firstTime = Number.isNaN(r.firstTime) ? null : r.firstTime;
+  stats.lastTime = Number.isNaN(r.lastTime) ? null : r.lastTime;
+  stats.tzOffset = Number.isNaN(r.tzOffset) ? null : r.tzOffset;
+  stats.malformedSamples = r.malformedSamples.map((m) => ({ input: job.path, line: m.line, text: m.bytes.toString('utf8') }));
+  stats.inputs.push({ name: job.path, format: format.name, lines: r.linesRead, parsed: r.parsed, malformed: r.malformed, ...(r.error ? { error: r.error } : {}) });
+  const overall = new Timeline(r.overallCounts.length);
+  overall.start = r.overallStart;
+  overall.width = r.overallWidth;
+  overall.counts = r.overallCounts;
+  return {
+    stats,
+    parts: {
+      clients: {
+        keys: r.keys,
+        fields: r.fields,
+        nums: r.nums,
+        words: r.words,
+        samples: { bytes: r.sampleBytes, lengths: r.sampleLengths, counts: r.sampleCounts },
+      },
+      overall,
+      badAddressLines: r.badAddressLines,
+    },
+  };
+}
+
+/** The buffers of a packed table, moved to the other thread rather than copied. */
+export function transferList(parts: RangeResult['parts']): ArrayBuffer[] {
+  const c = parts.clients;
+  const list = [c.nums.buffer, c.words.buffer] as ArrayBuffer[];
+  if (!Array.isArray(c.samples)) list.push(c.samples.bytes.buffer as ArrayBuffer, c.samples.lengths.buffer as ArrayBuffer, c.samples.counts.buffer as ArrayBuffer);
+  return list;
 }
 
 parentPort?.on('message', async (job: RangeJob) => {
   try {
     let reported = 0;
-    const { table, stats } = await readRange(job, (bytes) => {
+    const { parts, stats } = await readRange(job, (bytes) => {
       if (bytes - reported >= 32 << 20) {
         parentPort!.postMessage({ type: 'progress', bytes: bytes - reported });
         reported = bytes;
       }
     });
-    const parts = table.parts();
-    // The packed numbers move to the other thread without a copy.
-    parentPort!.postMessage({ type: 'done', bytes: stats.bytesRead - reported, stats, parts }, [parts.clients.nums.buffer as ArrayBuffer, parts.clients.words.buffer as ArrayBuffer]);
+    parentPort!.postMessage({ type: 'done', bytes: stats.bytesRead - reported, stats, parts }, transferList(parts));
   } catch (err) {
     parentPort!.postMessage({ type: 'error', message: (err as Error).message });
   }

@@ -1,0 +1,82 @@
+/**
+ * The native reader (scan.cc), when it was built: the same scan and per-client table as the JavaScript
+ * reader, several times faster. `npm ci` builds it with node-gyp; without a compiler the JavaScript reader
+ * does the work alone. LOGWARDEN_NATIVE=0 turns it off (to compare the two, or to rule it out).
+ */
+import { createRequire } from 'node:module';
+import { SENSITIVE_PATTERNS, STATIC_EXTENSIONS } from '../features/classify.js';
+
+export interface NativeRange {
+  linesRead: number;
+  parsed: number;
+  malformed: number;
+  blank: number;
+  tooLong: number;
+  bytesRead: number;
+  /** NaN when no line parsed. */
+  firstTime: number;
+  lastTime: number;
+  tzOffset: number;
+  badAddressLines: number;
+  error?: string;
+  malformedSamples: Array<{ line: number; bytes: Buffer }>;
+  keys: string[];
+  fields: string[];
+  nums: Float64Array;
+  words: Int32Array;
+  sampleBytes: Uint8Array;
+  sampleLengths: Int32Array;
+  sampleCounts: Uint8Array;
+  overallStart: number;
+  overallWidth: number;
+  overallCounts: Uint32Array;
+}
+
+export interface NativeOptions {
+  readonly leadingFields: number;
+  readonly requiresAgent: boolean;
+  readonly maxLineBytes: number;
+  readonly maxMalformedSamples: number;
+}
+
+interface NativeModule {
+  init(sensitive: readonly string[], staticExtensions: readonly string[]): void;
+  readRange(
+    path: string,
+    start: number,
+    end: number,
+    opts: NativeOptions,
+    resolve: (raw: string) => string | null,
+    progress?: (bytes: number) => void,
+  ): NativeRange;
+}
+
+/** Where node-gyp puts the module: src/native/build, seen from src/native or dist/native alike. */
+const MODULE_PATH = '../../src/native/build/Release/logwarden_scan.node';
+
+let loaded: NativeModule | null | undefined;
+let loadError: string | null = null;
+
+/** The native reader, or null when it is not built or turned off. */
+export function nativeReader(): NativeModule | null {
+  if (loaded !== undefined) return loaded;
+  if (process.env.LOGWARDEN_NATIVE === '0') {
+    loadError = 'turned off by LOGWARDEN_NATIVE=0';
+    return (loaded = null);
+  }
+  try {
+    const mod = createRequire(import.meta.url)(MODULE_PATH) as NativeModule;
+    mod.init(SENSITIVE_PATTERNS, STATIC_EXTENSIONS);
+    loaded = mod;
+  } catch (err) {
+    loadError = (err as Error).message.split('\n')[0]!;
+    loaded = null;
+  }
+  return loaded;
+}
+
+/** Why nativeReader() is null, for `--verbose` and the tests. */
+export function nativeLoadError(): string | null {
+  nativeReader();
+  return loadError;
+}

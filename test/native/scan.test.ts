@@ -1,0 +1,119 @@
+/**
+ * The native reader (src/native/scan.cc) must give exactly what the JavaScript reader gives: the same line
+ * counts, malformed samples, and per-client aggregates down to every distinct counter, sample line and
+ * timeline bucket. Both read the same real and hand-made logs here, whole and cut into ranges.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClientAggregate, ClientTable } from '../../src/features/aggregate.js';
+import { splitPoints } from '../../src/features/build.js';
+import { readRange, type RangeJob } from '../../src/features/worker.js';
+import { detectFormat } from '../../src/logs/read.js';
+import { nativeLoadError, nativeReader } from '../../src/native/index.js';
+import { readFileSync } from 'node:fs';
+import { DATASETS, tempDir } from '../helpers/index.js';
+
+/** Everything a table holds, in plain values (ClientAggregate.pack of both sides, then compared). */
+function tableValues(parts: Awaited<ReturnType<typeof readRange>>['parts']) {
+  const t = ClientTable.fromParts(parts, { ipv6Prefix: 64 });
+  const clients = [...t.clients()];
+  const packed = ClientAggregate.pack(clients);
+  return {
+    keys: packed.keys,
+    nums: [...packed.nums],
+    words: [...packed.words],
+    samples: packed.samples,
+    distinct: clients.map((c) => [c.paths.count(), c.queries.count(), c.agents.count()]),
+    overall: [t.overall.start, t.overall.width, [...t.overall.counts]],
+    badAddressLines: parts.badAddressLines,
+  };
+}
+
+async function compare(job: RangeJob, what: string): Promise<number> {
+  const js = await readRange({ ...job, javascript: true });
+  const native = await readRange(job);
+  assert.equal(native.stats, js.stats, `${what}: line counts and malformed samples`);
+  const a = tableValues(native.parts);
+  const b = tableValues(js.parts);
+  assert.equal(a.keys, b.keys, `${what}: clients`);
+  assert.equal(a.nums, b.nums, `${what}: counters`);
+  assert.equal(a.distinct, b.distinct, `${what}: distinct counts`);
+  assert.equal(a.words, b.words, `${what}: sketches and timelines`);
+  assert.equal(a.samples, b.samples, `${what}: sample lines`);
+  assert.equal(a.overall, b.overall, `${what}: requests over time`);
+  assert.is(a.badAddressLines, b.badAddressLines, `${what}: lines whose client is no address`);
+  return js.stats.linesRead;
+}
+
+function formatOf(path: string): string | null {
+  const lines = readFileSync(path).toString('latin1').split('\n').slice(0, 64).filter(Boolean).map((l) => Buffer.from(l.replace(/\r$/, ''), 'latin1'));
+  const f = detectFormat(lines);
+  return f && f.kind === 'clf' ? f.name : null;
+}
+
+test('native: the reader is built (npm ci compiles it; a C++ compiler is needed)', () => {
+  assert.ok(nativeReader(), `native reader not loaded: ${nativeLoadError()}`);
+});
+
+const REAL = ['almhuette-raith-2019/access.log', 'elastic-apache/apache_logs.log', 'honeynet-2004/access_log.combined'];
+
+test('native: same table as the JavaScript reader on real logs, whole and in ranges', async () => {
+  for (const rel of REAL) {
+    const path = join(DATASETS, rel);
+    const size = statSync(path).size;
+    const format = formatOf(path)!;
+    const base = { path, format, ipv6Prefix: 64 };
+    const lines = await compare({ ...base, start: 0, end: size }, rel);
+    assert.ok(lines > 9000, `${rel} read`);
+    const pts = splitPoints(path, size, 3);
+    for (let i = 0; i + 1 < pts.length; i++) await compare({ ...base, start: pts[i]!, end: pts[i + 1]! }, `${rel} range ${i}`);
+  }
+});
+
+test('native: same table on every CrowdSec lab log of the Apache/nginx family', async () => {
+  const dir = join(DATASETS, 'crowdsec-hub-tests/logs');
+  let files = 0;
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) {
+    const path = join(dir, name);
+    const format = formatOf(path);
+    if (!format) continue;
+    await compare({ path, format, ipv6Prefix: 64, start: 0, end: statSync(path).size }, name);
+    files++;
+  }
+  assert.ok(files >= 40, `${files} lab logs compared`);
+});
+
+test('native: same counts and table on awkward lines (CRLF, junk, overlong, IPv6 spellings, escapes, no final newline)', async () => {
+  const ua = '"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"';
+  const t = (s: number) => `[01/Mar/2026:10:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0100]`;
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    const client = ['203.0.113.7', '2001:db8:1:2::10', '2001:DB8:1:2:0:0:0:11', '::ffff:203.0.113.7', '2001:db8:1:3::1', '01.2.3.4', 'crawler.example.net', '0.0.0.0', '198.51.100.256'][i % 9]!;
+    const path = ['/', '/wp-login.php', '/static/app.CSS', '/search?q=' + i, '/a\\"b', '/../etc/passwd'][i % 6]!;
+    const method = ['GET', 'POST', 'HEAD', 'PROPFIND', 'get', 'X'.repeat(25)][i % 6]!;
+    const status = [200, 404, 500, 301, 403, 999][i % 6];
+    lines.push(`${client} - - ${t(i * 7)} "${method} ${path} HTTP/1.1" ${status} ${i % 5 === 0 ? '-' : i * 13} "-" ${i % 4 === 0 ? '"-"' : ua}${i % 3 === 0 ? '\r' : ''}`);
+    if (i % 50 === 0) lines.push('', 'garbage \x00 line', `203.0.113.7 - - ${t(i)} "-" 400 0 "-" "-"`, `203.0.113.8 - - ${t(i)} "\x16\x03\x01" 400 0 "-" "-"`);
+    if (i % 97 === 0) lines.push(`203.0.113.9 - - ${t(i)} "GET /${'x'.repeat(700)} HTTP/1.1" 200 1 "-" ${ua}`, 'y'.repeat(900));
+    if (i % 61 === 0) lines.push(`203.0.113.10 - - ${t(i)} "GET /\xe9t\xe9 HTTP/1.1" 200 5 "https://r\\"x\\"/" "agent \\"quoted\\" \xff"`);
+  }
+  const dir = tempDir();
+  const path = join(dir, 'awkward.log');
+  writeFileSync(path, Buffer.from(lines.join('\n') + `\n203.0.113.7 - - ${t(5)} "GET /last HTTP/1.1" 200 1 "-" ${ua}`, 'latin1'));
+  const size = statSync(path).size;
+  const job = { path, format: 'combined', ipv6Prefix: 64, maxLineBytes: 600 };
+  const total = await compare({ ...job, start: 0, end: size }, 'awkward');
+  assert.ok(total > 400, 'lines read');
+  const js = await readRange({ ...job, start: 0, end: size, javascript: true });
+  assert.ok(js.stats.malformed > 10 && js.stats.tooLong > 0 && js.stats.blank > 0, 'the file has every kind of bad line');
+  for (const parts of [2, 5]) {
+    const pts = splitPoints(path, size, parts);
+    for (let i = 0; i + 1 < pts.length; i++) await compare({ ...job, start: pts[i]!, end: pts[i + 1]! }, `awkward ${i + 1}/${parts}`);
+  }
+  // Common format too, on the same bytes: most lines have trailing fields it refuses.
+  await compare({ ...job, format: 'common', start: 0, end: size }, 'awkward as common');
+});
+
+test.run();
