@@ -4,7 +4,11 @@
 # into Docker as the image named by $1 (default logwarden-base:node20).
 set -euo pipefail
 image=${1:-logwarden-base:node20}
-if docker image inspect "$image" >/dev/null 2>&1; then echo "$image exists"; exit 0; fi
+if docker image inspect "$image" >/dev/null 2>&1; then
+  # An image from before the native reader lacks Node's headers: build it again.
+  if docker run --rm "$image" test -f /usr/local/include/node/node_api.h; then echo "$image exists"; exit 0; fi
+  docker image rm -f "$image" >/dev/null
+fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 debootstrap --variant=minbase bookworm "$root" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$root.log" 2>&1 \

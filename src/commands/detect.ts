@@ -118,6 +118,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     floors,
     allowlist,
     fitSample: DEFAULT_DETECT.fitSample,
+    chooseSample: DEFAULT_DETECT.chooseSample,
     scoreSample: DEFAULT_DETECT.scoreSample,
   });
   const parameters = {

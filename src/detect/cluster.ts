@@ -1,7 +1,7 @@
 /**
  * k-means (ml-kmeans, k-means++ initialisation, seeded) with k chosen by the mean silhouette over a seeded
- * sample. Many clients stay cheap: k is chosen and centroids are fitted on a sample, then every client is
- * assigned to its nearest centroid.
+ * sample. Many clients stay cheap: each candidate k is fitted on a small sample and scored on a smaller one,
+ * the chosen k is fitted on a larger sample, then every client is assigned to its nearest centroid.
  */
 import { kmeans } from 'ml-kmeans';
 
@@ -9,8 +9,10 @@ export interface ClusterOptions {
   readonly seed: number;
   readonly kMin: number;
   readonly kMax: number;
-  /** Points used to fit the centroids. */
+  /** Points used to fit the centroids of the chosen k. */
   readonly fitSample: number;
+  /** Points (of the fit sample) used to fit each candidate k: k-means on thousands of points, seven times over, was most of the time. */
+  readonly chooseSample?: number;
   /** Points used to score each k (the silhouette is quadratic in this). */
   readonly scoreSample: number;
 }
@@ -77,8 +79,21 @@ export function nearestCentroid(p: readonly number[], centroids: readonly number
   return best;
 }
 
-/** Mean silhouette of a labelled point set (Euclidean); points in singleton clusters score 0. */
-export function silhouette(points: readonly number[][], labels: ArrayLike<number>, k: number): number {
+/** Euclidean distances between every two points, row by row (n × n). */
+export function distanceMatrix(points: readonly number[][]): Float64Array {
+  const n = points.length;
+  const d = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) d[i * n + j] = d[j * n + i] = Math.sqrt(squaredDistance(points[i]!, points[j]!));
+  }
+  return d;
+}
+
+/**
+ * Mean silhouette of a labelled point set (Euclidean); points in singleton clusters score 0. `distances`
+ * (distanceMatrix of the points) saves recomputing them when several labellings of one set are scored.
+ */
+export function silhouette(points: readonly number[][], labels: ArrayLike<number>, k: number, distances = distanceMatrix(points)): number {
   const n = points.length;
   if (n < 2 || k < 2) return 0;
   const sizes = new Array<number>(k).fill(0);
@@ -87,8 +102,8 @@ export function silhouette(points: readonly number[][], labels: ArrayLike<number
   let total = 0;
   for (let i = 0; i < n; i++) {
     sums.fill(0);
-    const p = points[i]!;
-    for (let j = 0; j < n; j++) if (j !== i) sums[labels[j]!]! += Math.sqrt(squaredDistance(p, points[j]!));
+    const row = i * n;
+    for (let j = 0; j < n; j++) if (j !== i) sums[labels[j]!]! += distances[row + j]!;
     const own = labels[i]!;
     if (sizes[own]! <= 1) continue;
     const a = sums[own]! / (sizes[own]! - 1);
@@ -110,7 +125,13 @@ function distinctCount(points: readonly number[][], cap: number): number {
   return seen.size;
 }
 
-function fit(points: number[][], k: number, seed: number) {
+export interface Fit {
+  readonly centroids: number[][];
+  readonly converged: boolean;
+  readonly iterations: number;
+}
+
+export function fit(points: number[][], k: number, seed: number): Fit {
   return kmeans(points, k, { seed, initialization: 'kmeans++', maxIterations: 100 });
 }
 
@@ -127,17 +148,21 @@ export function cluster(points: number[][], opts: ClusterOptions): Clustering {
   }
   const scoreIdx = sampleIndices(fitPoints.length, opts.scoreSample, opts.seed + 1);
   const scorePoints = scoreIdx.map((i) => fitPoints[i]!);
+  const chooseIdx = sampleIndices(fitPoints.length, opts.chooseSample ?? fitPoints.length, opts.seed + 2);
+  const choosePoints = chooseIdx.length < fitPoints.length ? chooseIdx.map((i) => fitPoints[i]!) : fitPoints;
   const scores: KScore[] = [];
-  let best: { k: number; score: number; result: ReturnType<typeof fit> } | null = null;
+  let best: { k: number; score: number; result: Fit } | null = null;
+  const distances = distanceMatrix(scorePoints);
   for (let k = Math.max(2, opts.kMin); k <= kMax; k++) {
-    const result = fit(fitPoints, k, opts.seed);
+    const result = fit(choosePoints, k, opts.seed);
     const labels = scorePoints.map((p) => nearestCentroid(p, result.centroids));
-    const score = silhouette(scorePoints, labels, k);
+    const score = silhouette(scorePoints, labels, k, distances);
     scores.push({ k, silhouette: score });
     // Ties go to the smaller k: fewer, larger groups are easier to explain.
     if (!best || score > best.score + 1e-9) best = { k, score, result };
   }
-  const chosen = best!;
+  // The chosen k, fitted on the whole fit sample.
+  const chosen = choosePoints === fitPoints ? best! : { ...best!, result: fit(fitPoints, best!.k, opts.seed) };
   const assignment = new Int32Array(n);
   for (let i = 0; i < n; i++) assignment[i] = nearestCentroid(points[i]!, chosen.result.centroids);
   return {

@@ -49,6 +49,7 @@ export interface DetectOptions {
   readonly floors: Floors;
   readonly allowlist: AddressSet;
   readonly fitSample: number;
+  readonly chooseSample: number;
   readonly scoreSample: number;
 }
 
@@ -58,6 +59,7 @@ export const DEFAULT_DETECT = {
   kMax: 8,
   clusterThreshold: 2,
   fitSample: 4_000,
+  chooseSample: 1_000,
   scoreSample: 500,
 } as const;
 
@@ -172,6 +174,7 @@ export function detect(clients: readonly ClientAggregate[], opts: DetectOptions)
     kMin: opts.kMin,
     kMax: opts.kMax,
     fitSample: opts.fitSample,
+    chooseSample: opts.chooseSample,
     scoreSample: opts.scoreSample,
   });
 

@@ -24,7 +24,8 @@ function projection(result: DetectionResult, maxPoints: number, seed: number): R
   if (n < 3) return { points: [], explained: [0, 0] };
   const idx = new Set(sampleIndices(n, maxPoints, seed));
   result.clients.forEach((c, i) => c.flagged && idx.add(i));
-  const pca = new PCA(result.points, { center: true, scale: false });
+  // From the covariance matrix (features × features): the same components as an SVD of every client's row, far cheaper.
+  const pca = new PCA(result.points, { center: true, scale: false, method: 'covarianceMatrix' });
   const chosen = [...idx].sort((a, b) => a - b);
   const proj = pca.predict(chosen.map((i) => result.points[i]!), { nComponents: 2 }).to2DArray();
   const ev = pca.getExplainedVariance();
