@@ -62,7 +62,7 @@ function phaseTimer(io: Io): (phase: string) => void {
   let last = performance.now();
   return (phase) => {
     const now = performance.now();
-    io.stderr.write(`timing: ${phase} ${(now - last).toFixed(0)} ms\n`);
+    io.stderr.write(`timing: ${phase} ${(now - last).toFixed(0)} ms (rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB, heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB)\n`);
     last = now;
   };
 }

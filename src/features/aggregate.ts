@@ -58,7 +58,10 @@ export class ClientAggregate {
   readonly paths = new DistinctCounter();
   readonly queries = new DistinctCounter();
   readonly agents = new DistinctCounter();
-  readonly samples: string[] = [];
+  /** Sample lines, decoded from `sampleStore` on first use when they came packed (see unpack). */
+  private sampleList: string[] | null = [];
+  private sampleStore: SampleStore | null = null;
+  private sampleClient = 0;
   /** Requests over time, kept once a client has a few requests (fewer never reach a chart). */
   timeline: Timeline | null = null;
   /** How many of `samples` are lines that show intent (sensitive path, error status, POST). */
@@ -75,6 +78,49 @@ export class ClientAggregate {
   private firstMinuteCount = 0;
 
   constructor(readonly key: string) {}
+
+  /** Up to MAX_SAMPLES lines of this client, telling ones (see keepSample) first. */
+  get samples(): string[] {
+    if (this.sampleList === null) {
+      this.sampleList = this.sampleStore!.lines(this.sampleClient);
+      this.sampleStore = null;
+    }
+    return this.sampleList;
+  }
+
+  set samples(lines: string[]) {
+    this.sampleList = lines;
+    this.sampleStore = null;
+  }
+
+  /** The NUMERIC_FIELDS, in order, from nums[at..]. */
+  private setNumbers(n: Float64Array, at: number): void {
+    this.requests = n[at]!;
+    this.post = n[at + 1]!;
+    this.otherMethod = n[at + 2]!;
+    this.invalidRequest = n[at + 3]!;
+    this.status2xx = n[at + 4]!;
+    this.status3xx = n[at + 5]!;
+    this.status4xx = n[at + 6]!;
+    this.status404 = n[at + 7]!;
+    this.status5xx = n[at + 8]!;
+    this.staticHits = n[at + 9]!;
+    this.sensitiveHits = n[at + 10]!;
+    this.withQuery = n[at + 11]!;
+    this.bytes = n[at + 12]!;
+    this.firstTime = n[at + 13]!;
+    this.lastTime = n[at + 14]!;
+    this.peakPerMinute = n[at + 15]!;
+    this.telling = n[at + 16]!;
+    this.m0 = n[at + 17]!;
+    this.m1 = n[at + 18]!;
+    this.m2 = n[at + 19]!;
+    this.c0 = n[at + 20]!;
+    this.c1 = n[at + 21]!;
+    this.c2 = n[at + 22]!;
+    this.firstMinute = n[at + 23]!;
+    this.firstMinuteCount = n[at + 24]!;
+  }
 
   countMinute(minute: number): void {
     if (this.firstMinute < 0) this.firstMinute = minute;
@@ -148,17 +194,16 @@ export class ClientAggregate {
     let at = 0;
     const w = p.words;
     const fields = p.fields ?? NUMERIC_FIELDS;
-    const samples = Array.isArray(p.samples) ? null : p.samples;
-    const sampleText = samples ? Buffer.from(samples.bytes.buffer, samples.bytes.byteOffset, samples.bytes.byteLength) : null;
-    let sample = 0;
-    let sampleAt = 0;
+    const inOrder = fields.length === NUMERIC_FIELDS.length && fields.every((f, i) => f === NUMERIC_FIELDS[i]);
+    const store = Array.isArray(p.samples) ? null : new SampleStore(p.samples);
     for (let i = 0; i < p.keys.length; i++) {
       const c = new ClientAggregate(p.keys[i]!);
       const rec = c as unknown as Record<string, unknown>;
-      for (let f = 0; f < fields.length; f++) rec[fields[f]!] = p.nums[i * fields.length + f]!;
-      [rec.paths, at] = DistinctCounter.unpack(w, at);
-      [rec.queries, at] = DistinctCounter.unpack(w, at);
-      [rec.agents, at] = DistinctCounter.unpack(w, at);
+      if (inOrder) c.setNumbers(p.nums, i * fields.length);
+      else for (let f = 0; f < fields.length; f++) rec[fields[f]!] = p.nums[i * fields.length + f]!;
+      at = c.paths.unpackFrom(w, at);
+      at = c.queries.unpackFrom(w, at);
+      at = c.agents.unpackFrom(w, at);
       const start = w[at++]!;
       if (start >= 0) {
         const width = w[at++]!;
@@ -170,15 +215,11 @@ export class ClientAggregate {
         at += buckets;
         c.timeline = t;
       }
-      if (samples) {
-        const lines: string[] = [];
-        for (let k = 0; k < samples.counts[i]!; k++) {
-          const len = samples.lengths[sample++]!;
-          lines.push(sampleText!.toString('utf8', sampleAt, sampleAt + len));
-          sampleAt += len;
-        }
-        rec.samples = lines;
-      } else rec.samples = (p.samples as string[][])[i]!;
+      if (store) {
+        c.sampleList = null;
+        c.sampleStore = store;
+        c.sampleClient = i;
+      } else c.samples = (p.samples as string[][])[i]!;
       out.push(c);
     }
     return out;
@@ -235,8 +276,38 @@ export class ClientAggregate {
   }
 }
 
-/** The plain number fields of an aggregate (its counters, times and minute slots), for packing. */
-const NUMERIC_FIELDS: readonly string[] = Object.entries(new ClientAggregate('')).filter(([, v]) => typeof v === 'number').map(([k]) => k);
+/**
+ * The plain number fields of an aggregate (its counters, times and minute slots) in packing order; the native
+ * reader (src/native/scan.cc) writes them in this order too. test/features/aggregate.test.ts checks that it
+ * names every number field of the class.
+ */
+export const NUMERIC_FIELDS: readonly string[] = [
+  'requests', 'post', 'otherMethod', 'invalidRequest', 'status2xx', 'status3xx', 'status4xx', 'status404', 'status5xx',
+  'staticHits', 'sensitiveHits', 'withQuery', 'bytes', 'firstTime', 'lastTime', 'peakPerMinute', 'telling',
+  'm0', 'm1', 'm2', 'c0', 'c1', 'c2', 'firstMinute', 'firstMinuteCount',
+];
+
+/** Packed sample lines (UTF-8 bytes end to end), decoded one client at a time when asked for. */
+class SampleStore {
+  private readonly text: Buffer;
+  /** Index of each client's first sample, and of each sample's first byte. */
+  private readonly firstSample: Int32Array;
+  private readonly sampleStart: Float64Array;
+
+  constructor(private readonly packed: PackedSamples) {
+    this.text = Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.byteLength);
+    this.firstSample = new Int32Array(packed.counts.length + 1);
+    for (let i = 0; i < packed.counts.length; i++) this.firstSample[i + 1] = this.firstSample[i]! + packed.counts[i]!;
+    this.sampleStart = new Float64Array(packed.lengths.length + 1);
+    for (let k = 0; k < packed.lengths.length; k++) this.sampleStart[k + 1] = this.sampleStart[k]! + packed.lengths[k]!;
+  }
+
+  lines(client: number): string[] {
+    const out: string[] = [];
+    for (let k = this.firstSample[client]!; k < this.firstSample[client + 1]!; k++) out.push(this.text.toString('utf8', this.sampleStart[k]!, this.sampleStart[k + 1]!));
+    return out;
+  }
+}
 
 export interface AggregateOptions {
   /** IPv6 clients are counted per network of this prefix length (128: per address). */

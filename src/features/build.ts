@@ -13,7 +13,7 @@ import { FORMAT_NAMES, type LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
 import { ClientTable } from './aggregate.js';
-import { readRange, type RangeJob, type RangeResult } from './worker.js';
+import { readRange, readRangesNative, type RangeJob, type RangeResult } from './worker.js';
 import { nativeReader } from '../native/index.js';
 
 export interface BuildOptions {
@@ -175,7 +175,7 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     bytes += n;
     opts.onProgress?.(bytes);
   };
-  const native = nativeReader() !== null;
+  const native = nativeReader();
   for (const input of inputs) {
     // Plain files are read in ranges, one per thread when they are big enough to be worth splitting; the
     // native reader takes whole files too. Anything else (gzip, standard input, JSON lines alone) streams.
@@ -189,8 +189,17 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
       addStats(stats, s, 0, pushInput(stats, input.name, s.inputs[0]?.format ?? null), 10);
       continue;
     }
-    const base = { path: plan.path, format: plan.format.name, jsonFields: opts.jsonFields, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes };
     const points = big ? splitPoints(plan.path, plan.size, threads) : [0, plan.size];
+    if (native && plan.format.kind === 'clf') {
+      // One call: native threads read the ranges and merge them, while this thread is free (to load modules).
+      const before = bytes;
+      const r = await readRangesNative(native, { path: plan.path, points, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes }, plan.format, (b) => opts.onProgress?.(before + b));
+      bytes += r.stats.bytesRead;
+      table.merge(ClientTable.fromParts(r.parts, { ipv6Prefix: opts.ipv6Prefix }));
+      addStats(stats, r.stats, 0, pushInput(stats, input.name, plan.format.name), 10);
+      continue;
+    }
+    const base = { path: plan.path, format: plan.format.name, jsonFields: opts.jsonFields, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes };
     const jobs: RangeJob[] = [];
     for (let i = 0; i + 1 < points.length; i++) jobs.push({ ...base, start: points[i]!, end: points[i + 1]! });
     // This thread reads the first range while workers read the others.
@@ -213,14 +222,14 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     table.merge(ClientTable.fromParts(first.parts, { ipv6Prefix: opts.ipv6Prefix }));
     first.parts = null as never;
     addStats(stats, first.stats, 0, fileStats, 10);
-    let lines = first.stats.linesRead;
+    let lines = first.stats.linesRead + first.stats.blank;
     for (const r of rest) {
       const parts = ClientTable.fromParts(r.parts, { ipv6Prefix: opts.ipv6Prefix });
       if (TIMING) process.stderr.write(`timing:   unpacked at ${(performance.now() - t0).toFixed(0)} ms\n`);
       table.merge(parts);
       // Ranges number their lines from their own start.
       addStats(stats, r.stats, lines, fileStats, 10);
-      lines += r.stats.linesRead;
+      lines += r.stats.linesRead + r.stats.blank;
       r.parts = null as never; // let the worker's copy go before the next merge
     }
     if (TIMING) process.stderr.write(`timing:   merged at ${(performance.now() - t0).toFixed(0)} ms\n`);

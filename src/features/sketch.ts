@@ -106,9 +106,9 @@ export class DistinctCounter {
     }
   }
 
-  /** The counter packed at words[at], and the position after it. */
-  static unpack(words: Int32Array, at: number): [DistinctCounter, number] {
-    const d = new DistinctCounter();
+  /** Makes this (new) counter the one packed at words[at]; returns the position after it. */
+  unpackFrom(words: Int32Array, at: number): number {
+    const d = this;
     d.last = words[at++]!;
     const n = words[at++]!;
     if (n < 0) {
@@ -125,7 +125,7 @@ export class DistinctCounter {
       d.n = n;
       at += n;
     }
-    return [d, at];
+    return at;
   }
 }
 

@@ -35,7 +35,7 @@ export interface RangeResult {
 export async function readRange(job: RangeJob, onBytes?: (n: number) => void): Promise<RangeResult> {
   const format = findFormat(job.format);
   const native = format?.kind === 'clf' && !job.javascript ? nativeReader() : null;
-  if (native) return readRangeNative(native, job, format as ClfFormat, onBytes);
+  if (native) return readRangesNative(native, { ...job, points: [job.start, job.end] }, format as ClfFormat, onBytes);
   const table = new ClientTable({ ipv6Prefix: job.ipv6Prefix });
   const stats = await readLogs(
     [{ name: job.path, size: job.end - job.start, path: job.path, start: job.start, end: job.end, open: () => createReadStream(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 20 }) }],
@@ -45,17 +45,28 @@ export async function readRange(job: RangeJob, onBytes?: (n: number) => void): P
   return { parts: table.parts(), stats };
 }
 
-function readRangeNative(native: NonNullable<ReturnType<typeof nativeReader>>, job: RangeJob, format: ClfFormat, onBytes?: (n: number) => void): RangeResult {
+export interface RangesJob {
+  readonly path: string;
+  /** Range boundaries: [points[i], points[i + 1]) for each i, at line starts. */
+  readonly points: readonly number[];
+  readonly ipv6Prefix: number;
+  readonly maxLineBytes?: number;
+}
+
+/**
+ * Reads ranges of a file with the native reader, one thread per range, into one packed table (merged in
+ * order, as ClientTable.merge would) and the stats of the whole.
+ */
+export async function readRangesNative(native: NonNullable<ReturnType<typeof nativeReader>>, job: RangesJob, format: ClfFormat, onBytes?: (n: number) => void): Promise<RangeResult> {
   // Every spelling other than a plain dotted quad is judged here, by the same code as the JavaScript reader.
   const resolve = (raw: string): string | null => {
     const canonical = canonicalAddress(raw);
     return canonical === null ? null : clientKey(canonical, job.ipv6Prefix);
   };
   const maxMalformedSamples = 10;
-  const r = native.readRange(
+  const r = await native.readRanges(
     job.path,
-    job.start,
-    job.end,
+    job.points,
     { leadingFields: format.leadingFields, requiresAgent: format.requiresAgent, maxLineBytes: job.maxLineBytes ?? 1 << 20, maxMalformedSamples },
     resolve,
     onBytes,
@@ -80,7 +91,7 @@ function readRangeNative(native: NonNullable<ReturnType<typeof nativeReader>>, j
     stats,
     parts: {
       clients: {
-        keys: r.keys,
+        keys: r.clientCount ? r.keys.split('\n') : [],
         fields: r.fields,
         nums: r.nums,
         words: r.words,

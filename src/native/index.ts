@@ -20,7 +20,9 @@ export interface NativeRange {
   badAddressLines: number;
   error?: string;
   malformedSamples: Array<{ line: number; bytes: Buffer }>;
-  keys: string[];
+  clientCount: number;
+  /** The client keys, one per line. */
+  keys: string;
   fields: string[];
   nums: Float64Array;
   words: Int32Array;
@@ -41,14 +43,17 @@ export interface NativeOptions {
 
 interface NativeModule {
   init(sensitive: readonly string[], staticExtensions: readonly string[]): void;
-  readRange(
+  /**
+   * The ranges between consecutive points, each read by a native thread of its own and merged in order,
+   * while JavaScript goes on (`resolve` is called on this thread, between other work).
+   */
+  readRanges(
     path: string,
-    start: number,
-    end: number,
+    points: readonly number[],
     opts: NativeOptions,
     resolve: (raw: string) => string | null,
     progress?: (bytes: number) => void,
-  ): NativeRange;
+  ): Promise<NativeRange>;
 }
 
 /** Where node-gyp puts the module: src/native/build, seen from src/native or dist/native alike. */

@@ -8,7 +8,12 @@
 // the two readers to the same output on real and generated logs; change both together.
 #include <node_api.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -101,6 +106,20 @@ struct Distinct {
     exact.push_back(hash);
   }
 
+  void merge(const Distinct& o) {
+    if (!o.regs) {
+      for (int32_t v : o.exact) add(v);
+      return;
+    }
+    if (!regs) {
+      regs.reset(new uint8_t[HLL_M]());
+      for (int32_t v : exact) toRegisters(v);
+      std::vector<int32_t>().swap(exact);
+    }
+    for (int i = 0; i < HLL_M; i++)
+      if (o.regs[i] > regs[i]) regs[i] = o.regs[i];
+  }
+
   void pack(std::vector<int32_t>& out) const {
     out.push_back(last);
     if (regs) {
@@ -133,6 +152,12 @@ struct Timeline {
     counts.swap(next);
     start = s;
     width = w;
+  }
+
+  void merge(const Timeline& o) {
+    if (o.start < 0) return;
+    for (size_t i = 0; i < o.counts.size(); i++)
+      if (o.counts[i]) add(o.start + static_cast<int32_t>(i) * o.width, o.counts[i]);
   }
 
   void add(int32_t minute, uint32_t n = 1) {
@@ -175,6 +200,60 @@ struct Client {
       c = c2 = 1;
     }
     if (c > peakPerMinute) peakPerMinute = c;
+  }
+
+  int32_t slotCount(int32_t minute) const {
+    return minute == m0 ? c0 : minute == m1 ? c1 : minute == m2 ? c2 : -1;
+  }
+
+  // ClientAggregate.merge: `o` is the same client in the next stretch of the log.
+  void merge(Client& o) {
+    const double mineBefore = requests;
+    const double myFirstTime = firstTime;
+    requests += o.requests;
+    post += o.post;
+    otherMethod += o.otherMethod;
+    invalidRequest += o.invalidRequest;
+    status2xx += o.status2xx;
+    status3xx += o.status3xx;
+    status4xx += o.status4xx;
+    status404 += o.status404;
+    status5xx += o.status5xx;
+    staticHits += o.staticHits;
+    sensitiveHits += o.sensitiveHits;
+    withQuery += o.withQuery;
+    bytes += o.bytes;
+    firstTime = std::min(firstTime, o.firstTime);
+    lastTime = std::max(lastTime, o.lastTime);
+    peakPerMinute = std::max(peakPerMinute, o.peakPerMinute);
+    const int32_t shared = o.firstMinute >= 0 ? slotCount(o.firstMinute) : -1;
+    const int32_t carried = std::max(0, shared);
+    if (shared >= 0) peakPerMinute = std::max(peakPerMinute, double(carried + o.firstMinuteCount));
+    if (firstMinute < 0) {
+      firstMinute = o.firstMinute;
+      firstMinuteCount = o.firstMinuteCount;
+    }
+    if (o.firstMinute >= 0) {
+      m0 = o.m0;
+      m1 = o.m1;
+      m2 = o.m2;
+      c0 = o.c0 + (o.m0 == o.firstMinute ? carried : 0);
+      c1 = o.c1 + (o.m1 == o.firstMinute ? carried : 0);
+      c2 = o.c2 + (o.m2 == o.firstMinute ? carried : 0);
+    }
+    paths.merge(o.paths);
+    queries.merge(o.queries);
+    agents.merge(o.agents);
+    for (auto& smp : o.samples)
+      if (samples.size() < MAX_SAMPLES) samples.push_back(std::move(smp));
+    if (o.timeline || timeline || requests >= TIMELINE_FROM) {
+      if (!timeline) {
+        timeline.reset(new Timeline(48));
+        if (mineBefore > 0) timeline->add(static_cast<int32_t>(std::floor(myFirstTime / 60000.0)), static_cast<uint32_t>(mineBefore));
+      }
+      if (o.timeline) timeline->merge(*o.timeline);
+      else if (o.requests > 0) timeline->add(static_cast<int32_t>(std::floor(o.firstTime / 60000.0)), static_cast<uint32_t>(o.requests));
+    }
   }
 
   void keepSample(const uint8_t* line, size_t start, size_t end, bool tell) {
@@ -538,19 +617,76 @@ struct Malformed {
   std::string bytes;
 };
 
+// Decides what client an address spelled other than as a plain dotted quad belongs to: JavaScript does
+// (canonicalAddress + clientKey), on the thread that runs it; reader threads ask that thread through a Channel.
+struct Resolver {
+  virtual ~Resolver() = default;
+  // True with the client key when `raw` is an address.
+  virtual bool resolve(std::string_view raw, std::string& key) = 0;
+};
+
+// Reader threads ask the JavaScript thread through a thread-safe function and wait for its answer.
+struct ResolveRequest {
+  std::string_view raw;
+  std::string key;
+  bool ok = false;
+  bool done = false;
+  std::mutex m;
+  std::condition_variable cv;
+};
+
+struct TsfnResolver : Resolver {
+  napi_threadsafe_function tsfn;
+  explicit TsfnResolver(napi_threadsafe_function f) : tsfn(f) {}
+  bool resolve(std::string_view raw, std::string& key) override {
+    ResolveRequest r;
+    r.raw = raw;
+    if (napi_call_threadsafe_function(tsfn, &r, napi_tsfn_blocking) != napi_ok) return false;
+    std::unique_lock<std::mutex> lock(r.m);
+    r.cv.wait(lock, [&] { return r.done; });
+    key = std::move(r.key);
+    return r.ok;
+  }
+};
+
 // ClientTable in aggregate.ts, for one range.
 class Table {
  public:
-  Table(napi_env env, napi_value resolve, const Classes& cls) : overall(720), env_(env), resolve_(resolve), cls_(cls) {}
+  Table(Resolver& resolver, const Classes& cls) : overall(720), resolver_(resolver), cls_(cls) {}
 
   std::vector<std::unique_ptr<Client>> clients;  // in order of first appearance
   Timeline overall;
   double badAddressLines = 0;
-  bool jsFailed = false;
 
-  // Adds a parsed line; false when its client field is not an address.
-  bool add(const Record& rec, const uint8_t* b, size_t start, size_t end) {
-    Client* c = rec.isIp4 ? lookupIp4(rec.ip4) : lookupRaw(b + rec.ipStart, rec.ipEnd - rec.ipStart);
+  // ClientTable.merge: `o` is the table of the next stretch of the log.
+  void merge(Table& o) {
+    for (auto& oc : o.clients) {
+      auto it = byKey_.find(oc->key);
+      if (it != byKey_.end()) clients[it->second]->merge(*oc);
+      else {
+        byKey_.emplace(oc->key, static_cast<int32_t>(clients.size()));
+        clients.push_back(std::move(oc));
+      }
+    }
+    o.clients.clear();
+    badAddressLines += o.badAddressLines;
+    overall.merge(o.overall);
+  }
+
+  // Where a plain dotted quad's client will be looked up (to fetch it ahead, see RangeReader::flush).
+  inline void prefetchSlot(uint32_t ip) const {
+    const size_t h = (ip * 0x9e3779b1u) >> ip4Shift_;
+    __builtin_prefetch(&ip4Slots_[h]);
+    __builtin_prefetch(&ip4Keys_[h]);
+  }
+
+  // The client of a parsed line, or null when its client field is not an address.
+  inline Client* lookup(const Record& rec, const uint8_t* b) {
+    return rec.isIp4 ? lookupIp4(rec.ip4) : lookupRaw(b + rec.ipStart, rec.ipEnd - rec.ipStart);
+  }
+
+  // Adds a parsed line to its client (lookup's result); false when there is none.
+  bool add(Client* c, const Record& rec, const uint8_t* b, size_t start, size_t end) {
     if (!c) {
       badAddressLines++;
       return false;
@@ -596,8 +732,7 @@ class Table {
   }
 
  private:
-  napi_env env_;
-  napi_value resolve_;
+  Resolver& resolver_;
   const Classes& cls_;
   PathCache pathCache_;
   std::unordered_map<std::string, int32_t> byKey_;
@@ -663,22 +798,8 @@ class Table {
     auto it = byRaw_.find(raw);
     if (it != byRaw_.end()) return it->second < 0 ? nullptr : clients[it->second].get();
     int32_t idx = -1;
-    napi_value text, result, global;
-    napi_get_global(env_, &global);
-    napi_create_string_latin1(env_, raw.data(), len, &text);
-    if (napi_call_function(env_, global, resolve_, 1, &text, &result) != napi_ok) {
-      jsFailed = true;
-    } else {
-      napi_valuetype t;
-      napi_typeof(env_, result, &t);
-      if (t == napi_string) {
-        size_t n = 0;
-        napi_get_value_string_utf8(env_, result, nullptr, 0, &n);
-        std::string key(n, '\0');
-        napi_get_value_string_utf8(env_, result, key.data(), n + 1, &n);
-        idx = indexOf(byKeyOrNew(std::move(key)));
-      }
-    }
+    std::string key;
+    if (resolver_.resolve(raw, key)) idx = indexOf(byKeyOrNew(std::move(key)));
     rawStore_.emplace_back(raw);
     byRaw_.emplace(std::string_view(rawStore_.back()), idx);
     return idx < 0 ? nullptr : clients[idx].get();
@@ -692,10 +813,24 @@ struct Stats {
   std::string error;
 };
 
+// Progress for the JavaScript thread: bytes read by all readers, told every 32 MiB.
+struct Progress {
+  napi_threadsafe_function tsfn = nullptr;
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> told{0};
+
+  void add(uint64_t n) {
+    const uint64_t now = bytes.fetch_add(n, std::memory_order_relaxed) + n;
+    uint64_t last = told.load(std::memory_order_relaxed);
+    if (tsfn && now - last >= (32u << 20) && told.compare_exchange_strong(last, now))
+      napi_call_threadsafe_function(tsfn, nullptr, napi_tsfn_nonblocking);
+  }
+};
+
 // readLogs for one range: blocks of the file, lines split, scanned, counted and added to the table.
 class RangeReader {
  public:
-  RangeReader(const Options& o, Table& t, Stats& s) : opts_(o), table_(t), stats_(s) {}
+  RangeReader(const Options& o, Table& t, Stats& s, Progress& progress) : opts_(o), table_(t), stats_(s), progress_(progress) {}
 
   void malformedLine(const uint8_t* b, size_t start, size_t end) {
     stats_.malformed++;
@@ -734,40 +869,93 @@ class RangeReader {
   }
 
   void take(const uint8_t* b, size_t start, size_t end, bool parsed) {
+    take(b, start, end, parsed, rec_, parsed ? table_.lookup(rec_, b) : nullptr);
+  }
+
+  void take(const uint8_t* b, size_t start, size_t end, bool parsed, const Record& rec, Client* c) {
     stats_.linesRead++;
-    if (parsed && table_.add(rec_, b, start, end)) {
+    if (parsed && table_.add(c, rec, b, start, end)) {
       stats_.parsed++;
-      if (std::isnan(stats_.firstTime) || rec_.time < stats_.firstTime) stats_.firstTime = rec_.time;
-      if (std::isnan(stats_.lastTime) || rec_.time > stats_.lastTime) stats_.lastTime = rec_.time;
-      if (std::isnan(stats_.tzOffset)) stats_.tzOffset = rec_.tzOffset;
+      if (std::isnan(stats_.firstTime) || rec.time < stats_.firstTime) stats_.firstTime = rec.time;
+      if (std::isnan(stats_.lastTime) || rec.time > stats_.lastTime) stats_.lastTime = rec.time;
+      if (std::isnan(stats_.tzOffset)) stats_.tzOffset = rec.tzOffset;
     } else malformedLine(b, start, end);
+  }
+
+  // Parsed lines wait in a small batch so that their clients can be fetched from memory ahead of use: with
+  // tens of thousands of clients, each line's client is a cache miss, and misses in flight together overlap.
+  static constexpr int BATCH = 16;
+  struct Pending {
+    Record rec;
+    size_t pos, end;
+    double lineNo;
+    Client* client;
+  };
+  Pending batch_[BATCH];
+  int pending_ = 0;
+
+  void flush(const uint8_t* b) {
+    const int n = pending_;
+    pending_ = 0;
+    for (int i = 0; i < n; i++)
+      if (batch_[i].rec.isIp4) table_.prefetchSlot(batch_[i].rec.ip4);
+    for (int i = 0; i < n; i++) {
+      Client* c = batch_[i].client = table_.lookup(batch_[i].rec, b);
+      if (c) {
+        const char* p = reinterpret_cast<const char*>(c);
+        for (size_t off = 0; off < sizeof(Client); off += 64) __builtin_prefetch(p + off, 1);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      const Client* c = batch_[i].client;
+      if (!c) continue;
+      if (!c->paths.exact.empty()) __builtin_prefetch(c->paths.exact.data());
+      if (!c->agents.exact.empty()) __builtin_prefetch(c->agents.exact.data());
+      if (c->timeline) __builtin_prefetch(c->timeline->counts.data() + c->timeline->counts.size() - 8, 1);
+    }
+    for (int i = 0; i < n; i++) {
+      Pending& p = batch_[i];
+      const double here = lineNo_;
+      lineNo_ = p.lineNo;
+      take(b, p.pos, p.end, true, p.rec, p.client);
+      lineNo_ = here;
+    }
   }
 
   // The lines of b from pos up to and including the newline at last.
   size_t scanLines(uint8_t* b, size_t pos, size_t last) {
     while (pos <= last) {
       const size_t nl = static_cast<const uint8_t*>(std::memchr(b + pos, NL, last + 1 - pos)) - b;
-      if (!scanLine(b, pos, nl, opts_.leadingFields, opts_.requiresAgent, rec_, day_)) {
+      Pending& p = batch_[pending_];
+      if (!scanLine(b, pos, nl, opts_.leadingFields, opts_.requiresAgent, p.rec, day_)) {
+        flush(b);
         onLine(b, pos, nl, false);
       } else {
         lineNo_++;
         const size_t end = b[nl - 1] == CR ? nl - 1 : nl;
-        if (end - pos > opts_.maxLine) tooLong(b, pos, end);
-        else take(b, pos, end, true);
+        if (end - pos > opts_.maxLine) {
+          flush(b);
+          tooLong(b, pos, end);
+        } else {
+          p.pos = pos;
+          p.end = end;
+          p.lineNo = lineNo_;
+          if (++pending_ == BATCH) flush(b);
+        }
       }
       pos = nl + 1;
     }
+    flush(b);
     return pos;
   }
 
-  void run(int fd, double start, double end, napi_env env, napi_value progress) {
+  void run(int fd, double start, double end) {
     const size_t chunk = 4u << 20;
     std::vector<uint8_t> buf(chunk + PAD, 0);
     size_t len = 0;  // bytes held
     size_t keepFrom = 0;
     double at = start;
     bool skipping = false;
-    double reported = 0;
     for (;;) {
       const size_t keep = len - keepFrom;
       if (keep + chunk + PAD > buf.size()) {
@@ -794,6 +982,7 @@ class RangeReader {
       }
       at += n;
       stats_.bytesRead += n;
+      progress_.add(static_cast<uint64_t>(n));
       len = keep + static_cast<size_t>(n);
       std::memset(buf.data() + len, 0, PAD);
       uint8_t* b = buf.data();
@@ -815,13 +1004,6 @@ class RangeReader {
         skipping = true;
         keepFrom = len;
       }
-      if (progress && stats_.bytesRead - reported >= double(32u << 20)) {
-        napi_value arg, global, ignored;
-        napi_create_double(env, stats_.bytesRead, &arg);
-        napi_get_global(env, &global);
-        napi_call_function(env, global, progress, 1, &arg, &ignored);
-        reported = stats_.bytesRead;
-      }
     }
     // The last line, when the range does not end with a newline.
     if (len > keepFrom && !skipping) {
@@ -835,6 +1017,7 @@ class RangeReader {
   const Options& opts_;
   Table& table_;
   Stats& stats_;
+  Progress& progress_;
   Record rec_;
   DayCache day_;
   double lineNo_ = 0;
@@ -903,27 +1086,186 @@ napi_value buffer(napi_env env, const std::string& s) {
   return b;
 }
 
-// readRange(path, start, end, options, resolve(raw) -> key | null, progress(bytes)?)
-napi_value ReadRange(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+// Reads [start, end) of an open file into `table`; an error is kept in stats.
+void readPart(const std::string& path, double start, double end, const Options& opts, Table& table, Stats& stats,
+              Progress& progress) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    stats.error = std::string("cannot open: ") + std::strerror(errno);
+    return;
+  }
+#ifdef POSIX_FADV_SEQUENTIAL
+  posix_fadvise(fd, static_cast<off_t>(start), static_cast<off_t>(end - start), POSIX_FADV_SEQUENTIAL);
+#endif
+  RangeReader reader(opts, table, stats, progress);
+  reader.run(fd, start, end);
+  close(fd);
+}
+
+// addStats in build.ts: `o` counts the next range, whose line numbers start after this one's lines.
+void mergeStats(Stats& into, Stats& o, double lineOffset, size_t maxSamples) {
+  into.linesRead += o.linesRead;
+  into.parsed += o.parsed;
+  into.malformed += o.malformed;
+  into.blank += o.blank;
+  into.tooLong += o.tooLong;
+  into.bytesRead += o.bytesRead;
+  if (!std::isnan(o.firstTime) && (std::isnan(into.firstTime) || o.firstTime < into.firstTime)) into.firstTime = o.firstTime;
+  if (!std::isnan(o.lastTime) && (std::isnan(into.lastTime) || o.lastTime > into.lastTime)) into.lastTime = o.lastTime;
+  if (std::isnan(into.tzOffset)) into.tzOffset = o.tzOffset;
+  for (auto& m : o.samples)
+    if (into.samples.size() < maxSamples) into.samples.push_back({m.line + lineOffset, std::move(m.bytes)});
+  if (!o.error.empty()) into.error = o.error;
+}
+
+// One readRanges call: its ranges are read on threads of their own while JavaScript goes on; the
+// result is packed on the JavaScript thread when all are read and merged.
+struct AsyncRead {
+  std::string path;
+  std::vector<double> points;
+  Options opts;
+  napi_deferred deferred = nullptr;
+  napi_threadsafe_function resolveFn = nullptr, doneFn = nullptr;
+  Progress progress;
+  std::unique_ptr<TsfnResolver> resolver;
+  std::vector<std::unique_ptr<Table>> tables;
+  std::vector<Stats> stats;
+  std::thread coordinator;
+  napi_ref error = nullptr;  // what the resolve callback threw, if it did
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+
+  void mark(const char* what) const {
+    if (std::getenv("LOGWARDEN_TIMING"))
+      std::fprintf(stderr, "timing:   native %s at %.0f ms\n", what,
+                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+
+  // On the coordinator thread: every range on a thread of its own, then the tables merged in order.
+  void run() {
+    const size_t parts = points.size() - 1;
+    std::vector<std::thread> readers;
+    for (size_t p = 0; p < parts; p++)
+      readers.emplace_back([this, p] { readPart(path, points[p], points[p + 1], opts, *tables[p], stats[p], progress); });
+    for (auto& t : readers) t.join();
+    mark("ranges read");
+    double lineOffset = stats[0].linesRead + stats[0].blank;
+    for (size_t p = 1; p < parts; p++) {
+      tables[0]->merge(*tables[p]);
+      tables[p].reset();
+      const double lines = stats[p].linesRead + stats[p].blank;
+      mergeStats(stats[0], stats[p], lineOffset, opts.maxMalformedSamples);
+      lineOffset += lines;
+    }
+    mark("merged");
+    napi_call_threadsafe_function(doneFn, this, napi_tsfn_blocking);
+  }
+};
+
+napi_value packResult(napi_env env, Table& table, Stats& st);
+
+void resolveOnMain(napi_env env, napi_value fn, void* context, void* data) {
+  auto* job = static_cast<AsyncRead*>(context);
+  auto* r = static_cast<ResolveRequest*>(data);
+  bool ok = false;
+  std::string key;
+  if (env && !job->error) {
+    napi_value text, result, global;
+    napi_get_global(env, &global);
+    napi_create_string_latin1(env, r->raw.data(), r->raw.size(), &text);
+    if (napi_call_function(env, global, fn, 1, &text, &result) != napi_ok) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_create_reference(env, err, 1, &job->error);
+    } else {
+      napi_valuetype t;
+      napi_typeof(env, result, &t);
+      if (t == napi_string) {
+        size_t n = 0;
+        napi_get_value_string_utf8(env, result, nullptr, 0, &n);
+        key.assign(n, '\0');
+        napi_get_value_string_utf8(env, result, key.data(), n + 1, &n);
+        ok = true;
+      }
+    }
+  }
+  std::lock_guard<std::mutex> lock(r->m);
+  r->ok = ok;
+  r->key = std::move(key);
+  r->done = true;
+  r->cv.notify_one();
+}
+
+void progressOnMain(napi_env env, napi_value fn, void* context, void*) {
+  auto* progress = static_cast<Progress*>(context);
+  if (!env || !fn) return;
+  napi_valuetype t;
+  napi_typeof(env, fn, &t);
+  if (t != napi_function) return;
+  napi_value arg, global, ignored;
+  napi_create_double(env, double(progress->bytes.load()), &arg);
+  napi_get_global(env, &global);
+  if (napi_call_function(env, global, fn, 1, &arg, &ignored) != napi_ok) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+  }
+}
+
+void doneOnMain(napi_env env, napi_value, void*, void* data) {
+  std::unique_ptr<AsyncRead> job(static_cast<AsyncRead*>(data));
+  job->coordinator.join();
+  napi_release_threadsafe_function(job->resolveFn, napi_tsfn_release);
+  napi_release_threadsafe_function(job->doneFn, napi_tsfn_release);
+  if (job->progress.tsfn) napi_release_threadsafe_function(job->progress.tsfn, napi_tsfn_release);
+  if (!env) return;
+  if (job->error) {
+    napi_value err;
+    napi_get_reference_value(env, job->error, &err);
+    napi_delete_reference(env, job->error);
+    napi_reject_deferred(env, job->deferred, err);
+    return;
+  }
+  napi_value out = packResult(env, *job->tables[0], job->stats[0]);
+  job->mark("packed");
+  if (!out) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_reject_deferred(env, job->deferred, err);
+    return;
+  }
+  napi_resolve_deferred(env, job->deferred, out);
+}
+
+// readRanges(path, points, options, resolve(raw) -> key | null, progress(bytes)?) -> Promise: the ranges
+// between consecutive points, each read by a thread of its own, merged in order.
+napi_value ReadRanges(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc < 5) {
-    napi_throw_type_error(env, nullptr, "readRange(path, start, end, options, resolve, progress?)");
+  if (argc < 4) {
+    napi_throw_type_error(env, nullptr, "readRanges(path, points, options, resolve, progress?)");
     return nullptr;
   }
+  auto job = std::make_unique<AsyncRead>();
   size_t plen = 0;
   CHECK(napi_get_value_string_utf8(env, argv[0], nullptr, 0, &plen));
-  std::string path(plen, '\0');
-  CHECK(napi_get_value_string_utf8(env, argv[0], path.data(), plen + 1, &plen));
-  double start = 0, end = 0;
-  CHECK(napi_get_value_double(env, argv[1], &start));
-  CHECK(napi_get_value_double(env, argv[2], &end));
-  Options opts;
+  job->path.assign(plen, '\0');
+  CHECK(napi_get_value_string_utf8(env, argv[0], job->path.data(), plen + 1, &plen));
+  uint32_t npoints = 0;
+  CHECK(napi_get_array_length(env, argv[1], &npoints));
+  job->points.resize(npoints);
+  for (uint32_t i = 0; i < npoints; i++) {
+    napi_value v;
+    CHECK(napi_get_element(env, argv[1], i, &v));
+    CHECK(napi_get_value_double(env, v, &job->points[i]));
+  }
+  if (npoints < 2) {
+    napi_throw_type_error(env, nullptr, "readRanges: at least two points");
+    return nullptr;
+  }
   auto getNum = [&](const char* name, double& out) {
     napi_value v;
     napi_valuetype t;
-    if (napi_get_named_property(env, argv[3], name, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return;
+    if (napi_get_named_property(env, argv[2], name, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return;
     if (t == napi_number) napi_get_value_double(env, v, &out);
     if (t == napi_boolean) {
       bool b = false;
@@ -936,109 +1278,137 @@ napi_value ReadRange(napi_env env, napi_callback_info info) {
   getNum("requiresAgent", agent);
   getNum("maxLineBytes", maxLine);
   getNum("maxMalformedSamples", maxSamples);
-  opts.leadingFields = static_cast<int>(lead);
-  opts.requiresAgent = agent != 0;
-  opts.maxLine = static_cast<size_t>(maxLine);
-  opts.maxMalformedSamples = static_cast<size_t>(maxSamples);
-  napi_value progress = nullptr;
-  if (argc >= 6) {
+  job->opts.leadingFields = static_cast<int>(lead);
+  job->opts.requiresAgent = agent != 0;
+  job->opts.maxLine = static_cast<size_t>(maxLine);
+  job->opts.maxMalformedSamples = static_cast<size_t>(maxSamples);
+  napi_value name, promise;
+  CHECK(napi_create_string_utf8(env, "logwarden readRanges", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_promise(env, &job->deferred, &promise));
+  CHECK(napi_create_threadsafe_function(env, argv[3], nullptr, name, 0, 1, nullptr, nullptr, job.get(), resolveOnMain, &job->resolveFn));
+  CHECK(napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, nullptr, doneOnMain, &job->doneFn));
+  if (argc >= 5) {
     napi_valuetype t;
-    napi_typeof(env, argv[5], &t);
-    if (t == napi_function) progress = argv[5];
+    napi_typeof(env, argv[4], &t);
+    if (t == napi_function) {
+      CHECK(napi_create_threadsafe_function(env, argv[4], nullptr, name, 0, 1, nullptr, nullptr, &job->progress, progressOnMain, &job->progress.tsfn));
+      napi_unref_threadsafe_function(env, job->progress.tsfn);
+    }
   }
+  job->resolver.reset(new TsfnResolver(job->resolveFn));
+  const size_t parts = npoints - 1;
+  job->stats.resize(parts);
+  for (size_t p = 0; p < parts; p++) job->tables.emplace_back(new Table(*job->resolver, g_classes));
+  AsyncRead* j = job.release();
+  j->coordinator = std::thread([j] { j->run(); });
+  return promise;
+}
 
-  Table table(env, argv[4], g_classes);
-  Stats stats;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    stats.error = std::string("cannot open: ") + std::strerror(errno);
-  } else {
-#ifdef POSIX_FADV_SEQUENTIAL
-    posix_fadvise(fd, static_cast<off_t>(start), static_cast<off_t>(end - start), POSIX_FADV_SEQUENTIAL);
-#endif
-    RangeReader reader(opts, table, stats);
-    reader.run(fd, start, end, env, progress);
-    close(fd);
-  }
-  bool pending = false;
-  napi_is_exception_pending(env, &pending);
-  if (pending || table.jsFailed) return nullptr;  // the callback threw: let it surface
-
+napi_value packResult(napi_env env, Table& table, Stats& st) {
   napi_value out;
   CHECK(napi_create_object(env, &out));
-  setNumber(env, out, "linesRead", stats.linesRead);
-  setNumber(env, out, "parsed", stats.parsed);
-  setNumber(env, out, "malformed", stats.malformed);
-  setNumber(env, out, "blank", stats.blank);
-  setNumber(env, out, "tooLong", stats.tooLong);
-  setNumber(env, out, "bytesRead", stats.bytesRead);
-  setNumber(env, out, "firstTime", stats.firstTime);
-  setNumber(env, out, "lastTime", stats.lastTime);
-  setNumber(env, out, "tzOffset", stats.tzOffset);
+  setNumber(env, out, "linesRead", st.linesRead);
+  setNumber(env, out, "parsed", st.parsed);
+  setNumber(env, out, "malformed", st.malformed);
+  setNumber(env, out, "blank", st.blank);
+  setNumber(env, out, "tooLong", st.tooLong);
+  setNumber(env, out, "bytesRead", st.bytesRead);
+  setNumber(env, out, "firstTime", st.firstTime);
+  setNumber(env, out, "lastTime", st.lastTime);
+  setNumber(env, out, "tzOffset", st.tzOffset);
   setNumber(env, out, "badAddressLines", table.badAddressLines);
-  if (!stats.error.empty()) {
+  if (!st.error.empty()) {
     napi_value e;
-    napi_create_string_utf8(env, stats.error.data(), stats.error.size(), &e);
+    napi_create_string_utf8(env, st.error.data(), st.error.size(), &e);
     napi_set_named_property(env, out, "error", e);
   }
   napi_value mal;
-  CHECK(napi_create_array_with_length(env, stats.samples.size(), &mal));
-  for (size_t i = 0; i < stats.samples.size(); i++) {
+  CHECK(napi_create_array_with_length(env, st.samples.size(), &mal));
+  for (size_t i = 0; i < st.samples.size(); i++) {
     napi_value pair, line;
     napi_create_object(env, &pair);
-    napi_create_double(env, stats.samples[i].line, &line);
+    napi_create_double(env, st.samples[i].line, &line);
     napi_set_named_property(env, pair, "line", line);
-    napi_set_named_property(env, pair, "bytes", buffer(env, stats.samples[i].bytes));
+    napi_set_named_property(env, pair, "bytes", buffer(env, st.samples[i].bytes));
     napi_set_element(env, mal, static_cast<uint32_t>(i), pair);
   }
   napi_set_named_property(env, out, "malformedSamples", mal);
 
-  // The table, packed as ClientAggregate.pack would.
+  // The table, packed as ClientAggregate.pack would: sizes first, then written straight into the arrays
+  // JavaScript gets, each client freed once written.
   const size_t n = table.clients.size();
-  napi_value keys, fields;
-  CHECK(napi_create_array_with_length(env, n, &keys));
-  std::vector<double> nums(n * FIELD_COUNT);
-  std::vector<int32_t> words;
-  words.reserve(n * 16);
-  std::string sampleBytes;
-  std::vector<int32_t> sampleLens;
-  std::vector<uint8_t> sampleCounts(n);
-  for (size_t i = 0; i < n; i++) {
-    const Client& c = *table.clients[i];
-    napi_value k;
-    napi_create_string_utf8(env, c.key.data(), c.key.size(), &k);
-    napi_set_element(env, keys, static_cast<uint32_t>(i), k);
-    packNumbers(c, &nums[i * FIELD_COUNT]);
-    c.paths.pack(words);
-    c.queries.pack(words);
-    c.agents.pack(words);
-    if (!c.timeline) words.push_back(-1);
-    else {
-      words.push_back(c.timeline->start);
-      words.push_back(c.timeline->width);
-      words.push_back(static_cast<int32_t>(c.timeline->counts.size()));
-      for (uint32_t v : c.timeline->counts) words.push_back(static_cast<int32_t>(v));
-    }
-    sampleCounts[i] = static_cast<uint8_t>(c.samples.size());
-    for (const auto& s : c.samples) {
-      sampleBytes += s;
-      sampleLens.push_back(static_cast<int32_t>(s.size()));
-    }
+  size_t wordCount = 0, sampleTotal = 0, sampleCount = 0, keyBytes = 0;
+  auto counterWords = [](const Distinct& d) { return 2 + (d.regs ? HLL_M / 4 : d.exact.size()); };
+  for (const auto& cp : table.clients) {
+    const Client& c = *cp;
+    wordCount += counterWords(c.paths) + counterWords(c.queries) + counterWords(c.agents) + (c.timeline ? 3 + c.timeline->counts.size() : 1);
+    for (const auto& smp : c.samples) sampleTotal += smp.size();
+    sampleCount += c.samples.size();
+    keyBytes += c.key.size() + 1;
   }
-  CHECK(napi_create_array_with_length(env, FIELD_COUNT, &fields));
-  for (size_t f = 0; f < FIELD_COUNT; f++) {
-    napi_value s;
-    napi_create_string_utf8(env, NUMERIC_FIELDS[f], NAPI_AUTO_LENGTH, &s);
-    napi_set_element(env, fields, static_cast<uint32_t>(f), s);
+  auto arrayOf = [&](napi_typedarray_type type, size_t elemSize, size_t count, void** data) {
+    napi_value ab, arr;
+    napi_create_arraybuffer(env, elemSize * count, data, &ab);
+    napi_create_typedarray(env, type, count, ab, 0, &arr);
+    return arr;
+  };
+  double* nums;
+  int32_t* words;
+  uint8_t* sampleBytes;
+  int32_t* sampleLens;
+  uint8_t* sampleCounts;
+  napi_value numsArr = arrayOf(napi_float64_array, 8, n * FIELD_COUNT, reinterpret_cast<void**>(&nums));
+  napi_value wordsArr = arrayOf(napi_int32_array, 4, wordCount, reinterpret_cast<void**>(&words));
+  napi_value sampleBytesArr = arrayOf(napi_uint8_array, 1, sampleTotal, reinterpret_cast<void**>(&sampleBytes));
+  napi_value sampleLensArr = arrayOf(napi_int32_array, 4, sampleCount, reinterpret_cast<void**>(&sampleLens));
+  napi_value sampleCountsArr = arrayOf(napi_uint8_array, 1, n, reinterpret_cast<void**>(&sampleCounts));
+  std::string keys;
+  keys.reserve(keyBytes);
+  std::vector<int32_t> scratch;
+  size_t w = 0, sb = 0, sl = 0;
+  for (size_t i = 0; i < n; i++) {
+    std::unique_ptr<Client> cp = std::move(table.clients[i]);
+    const Client& c = *cp;
+    if (i) keys += '\n';
+    keys += c.key;
+    packNumbers(c, nums + i * FIELD_COUNT);
+    scratch.clear();
+    c.paths.pack(scratch);
+    c.queries.pack(scratch);
+    c.agents.pack(scratch);
+    if (!c.timeline) scratch.push_back(-1);
+    else {
+      scratch.push_back(c.timeline->start);
+      scratch.push_back(c.timeline->width);
+      scratch.push_back(static_cast<int32_t>(c.timeline->counts.size()));
+      for (uint32_t v : c.timeline->counts) scratch.push_back(static_cast<int32_t>(v));
+    }
+    std::memcpy(words + w, scratch.data(), scratch.size() * 4);
+    w += scratch.size();
+    sampleCounts[i] = static_cast<uint8_t>(c.samples.size());
+    for (const auto& smp : c.samples) {
+      std::memcpy(sampleBytes + sb, smp.data(), smp.size());
+      sb += smp.size();
+      sampleLens[sl++] = static_cast<int32_t>(smp.size());
+    }
   }
   table.clients.clear();
-  napi_set_named_property(env, out, "keys", keys);
+  napi_value keysText, fields;
+  CHECK(napi_create_string_latin1(env, keys.data(), keys.size(), &keysText));
+  CHECK(napi_create_array_with_length(env, FIELD_COUNT, &fields));
+  for (size_t f = 0; f < FIELD_COUNT; f++) {
+    napi_value str;
+    napi_create_string_utf8(env, NUMERIC_FIELDS[f], NAPI_AUTO_LENGTH, &str);
+    napi_set_element(env, fields, static_cast<uint32_t>(f), str);
+  }
+  setNumber(env, out, "clientCount", double(n));
+  napi_set_named_property(env, out, "keys", keysText);
   napi_set_named_property(env, out, "fields", fields);
-  napi_set_named_property(env, out, "nums", typedArray(env, napi_float64_array, 8, nums.data(), nums.size()));
-  napi_set_named_property(env, out, "words", typedArray(env, napi_int32_array, 4, words.data(), words.size()));
-  napi_set_named_property(env, out, "sampleBytes", typedArray(env, napi_uint8_array, 1, sampleBytes.data(), sampleBytes.size()));
-  napi_set_named_property(env, out, "sampleLengths", typedArray(env, napi_int32_array, 4, sampleLens.data(), sampleLens.size()));
-  napi_set_named_property(env, out, "sampleCounts", typedArray(env, napi_uint8_array, 1, sampleCounts.data(), n));
+  napi_set_named_property(env, out, "nums", numsArr);
+  napi_set_named_property(env, out, "words", wordsArr);
+  napi_set_named_property(env, out, "sampleBytes", sampleBytesArr);
+  napi_set_named_property(env, out, "sampleLengths", sampleLensArr);
+  napi_set_named_property(env, out, "sampleCounts", sampleCountsArr);
   setNumber(env, out, "overallStart", table.overall.start);
   setNumber(env, out, "overallWidth", table.overall.width);
   napi_set_named_property(env, out, "overallCounts",
@@ -1049,7 +1419,7 @@ napi_value ReadRange(napi_env env, napi_callback_info info) {
 napi_value Register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"init", nullptr, Init, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"readRange", nullptr, ReadRange, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"readRanges", nullptr, ReadRanges, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, 2, props);
   return exports;

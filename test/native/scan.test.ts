@@ -9,7 +9,9 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClientAggregate, ClientTable } from '../../src/features/aggregate.js';
 import { splitPoints } from '../../src/features/build.js';
-import { readRange, type RangeJob } from '../../src/features/worker.js';
+import { readRange, readRangesNative, type RangeJob } from '../../src/features/worker.js';
+import { findFormat, type ClfFormat } from '../../src/logs/formats.js';
+import { emptyStats } from '../../src/logs/read.js';
 import { detectFormat } from '../../src/logs/read.js';
 import { nativeLoadError, nativeReader } from '../../src/native/index.js';
 import { readFileSync } from 'node:fs';
@@ -114,6 +116,55 @@ test('native: same counts and table on awkward lines (CRLF, junk, overlong, IPv6
   }
   // Common format too, on the same bytes: most lines have trailing fields it refuses.
   await compare({ ...job, format: 'common', start: 0, end: size }, 'awkward as common');
+});
+
+/** The JavaScript reference for several ranges: each read alone, the tables merged in order (as build.ts does). */
+async function jsRanges(path: string, format: string, points: number[], maxLineBytes?: number) {
+  const table = new ClientTable({ ipv6Prefix: 64 });
+  const stats = emptyStats();
+  let lines = 0;
+  for (let i = 0; i + 1 < points.length; i++) {
+    const r = await readRange({ path, format, ipv6Prefix: 64, maxLineBytes, start: points[i]!, end: points[i + 1]!, javascript: true });
+    table.merge(ClientTable.fromParts(r.parts, { ipv6Prefix: 64 }));
+    for (const m of r.stats.malformedSamples) if (stats.malformedSamples.length < 10) stats.malformedSamples.push({ ...m, line: m.line + lines });
+    stats.linesRead += r.stats.linesRead;
+    stats.malformed += r.stats.malformed;
+    lines += r.stats.linesRead + r.stats.blank;
+  }
+  return { parts: table.parts(), stats };
+}
+
+test('native: ranges read on threads of their own and merged give the table the JavaScript reader merges', async () => {
+  const awkward = join(tempDir(), 'awkward.log');
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    // Every other line is one client whose lines all carry the same minute, so that every cut falls inside
+    // that minute: its peak is right only when each merge carries the minute's count over.
+    const busy = i % 2 === 1;
+    const client = busy ? '198.51.100.7' : ['198.51.100.1', '2001:db8:9::1', '::ffff:198.51.100.1', 'host.example', '198.51.100.2'][(i >> 1) % 5]!;
+    const time = busy ? '02/Mar/2026:00:00:30' : `02/Mar/2026:0${Math.floor(i / 600)}:${String(Math.floor(i / 10) % 60).padStart(2, '0')}:00`;
+    lines.push(i % 97 === 0 ? 'junk' : `${client} - - [${time} +0000] "GET /p${i % 70} HTTP/1.1" ${i % 7 ? 200 : 404} 1 "-" "ua ${i % 3}"`);
+  }
+  writeFileSync(awkward, lines.join('\n') + '\n');
+  for (const [path, format] of [[join(DATASETS, 'honeynet-2004/access_log.combined'), 'combined'], [awkward, 'combined']] as const) {
+    const size = statSync(path).size;
+    for (const parts of [2, 4]) {
+      const points = splitPoints(path, size, parts);
+      const js = await jsRanges(path, format, points);
+      const native = await readRangesNative(nativeReader()!, { path, points, ipv6Prefix: 64 }, findFormat(format) as ClfFormat);
+      const what = `${path.split('/').pop()} in ${parts}`;
+      assert.is(native.stats.linesRead, js.stats.linesRead, `${what}: lines`);
+      assert.is(native.stats.malformed, js.stats.malformed, `${what}: malformed`);
+      assert.equal(native.stats.malformedSamples, js.stats.malformedSamples, `${what}: malformed samples and their line numbers`);
+      const a = tableValues(native.parts);
+      const b = tableValues(js.parts);
+      assert.equal(a.keys, b.keys, `${what}: clients`);
+      assert.equal(a.nums, b.nums, `${what}: counters`);
+      assert.equal(a.words, b.words, `${what}: sketches and timelines`);
+      assert.equal(a.samples, b.samples, `${what}: samples`);
+      assert.equal(a.overall, b.overall, `${what}: requests over time`);
+    }
+  }
 });
 
 test.run();
