@@ -7,7 +7,7 @@ import { EXIT, isLogwardenError, type ExitCode } from './core/errors.js';
 import { processIo, type Io } from './core/io.js';
 import { VERSION } from './core/version.js';
 import { FORMAT_NAMES } from './logs/formats.js';
-import { DEFAULT_DETECT, DEFAULT_FLOORS } from './detect/detect.js';
+import { DEFAULT_DETECT, DEFAULT_FLOORS } from './detect/defaults.js';
 import type { HostsOptions } from './commands/block.js';
 import { BACKEND_NAMES } from './block/backends.js';
 import type { Argv } from 'yargs';

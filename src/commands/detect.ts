@@ -12,7 +12,8 @@ import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { expandInputs, type ParseStats } from '../logs/read.js';
-import { DEFAULT_DETECT, DEFAULT_FLOORS, detect, type DetectionResult, type Floors } from '../detect/detect.js';
+import { DEFAULT_DETECT, DEFAULT_FLOORS, type Floors } from '../detect/defaults.js';
+import type { DetectionResult } from '../detect/detect.js';
 import { blocklistText, buildVerdicts, clientsCsv, type VerdictsDocument } from '../detect/verdicts.js';
 import { STAGE_FILES } from '../core/stages.js';
 
@@ -86,15 +87,22 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   let lastProgress = Date.now();
   // LOGWARDEN_TIMING=1 prints how long each phase took, on stderr.
   const timing = io.env.LOGWARDEN_TIMING ? phaseTimer(io) : () => undefined;
-  // The charting libraries take a while to load: that starts while worker threads still read.
+  // The clustering and charting libraries take a while to load: that happens while native threads read
+  // (or between the chunks that the JavaScript reader reads).
+  const judging = import('../detect/detect.js');
+  judging.catch(() => undefined);
   let reportModules: Promise<[typeof import('../report/data.js'), typeof import('../report/html.js')]> | null = null;
-  const loadReport = () => (reportModules ??= Promise.all([import('../report/data.js'), import('../report/html.js')]));
+  const loadReport = () => {
+    reportModules ??= judging.then(() => Promise.all([import('../report/data.js'), import('../report/html.js')]));
+    reportModules.catch(() => undefined);
+    return reportModules;
+  };
+  if (opts.report !== false) void loadReport();
   const { table, stats } = await buildClientTable(inputs, {
     format,
     jsonFields: fields,
     ipv6Prefix,
     threads: opts.threads,
-    whileWaiting: opts.report === false ? undefined : () => void loadReport(),
     onProgress: showProgress
       ? (bytes) => {
           const now = Date.now();
@@ -110,6 +118,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   // In address order, so that the seeded samples (and so the clusters) do not depend on the thread count.
   const clients = [...table.clients()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   timing('read and aggregate');
+  const { detect } = await judging;
   const result = detect(clients, {
     seed,
     kMin,

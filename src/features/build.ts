@@ -25,8 +25,6 @@ export interface BuildOptions {
   /** Smallest file worth splitting. */
   readonly minSplitBytes?: number;
   readonly onProgress?: (bytesRead: number) => void;
-  /** Called when this thread has read its share of a split file and waits for the workers (a time to load modules). */
-  readonly whileWaiting?: () => void;
 }
 
 const HEAD_BYTES = 1 << 18;
@@ -212,10 +210,7 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
       mark('this thread\'s range', readRange(jobs[0]!, (b) => {
         progress(b - firstBytes);
         firstBytes = b;
-      })).then((r) => {
-        opts.whileWaiting?.();
-        return r;
-      }),
+      })),
       others,
     ]);
     const fileStats = pushInput(stats, input.name, plan.format.name);
