@@ -4,7 +4,8 @@
  * merge, so tables built by workers or on other machines can be combined.
  */
 import { canonicalAddress, clientKey } from '../core/address.js';
-import { Method, recordIp, recordPath, type LogRecord } from '../logs/parse.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { hashBytes, Method, recordIp, recordPath, type LogRecord } from '../logs/parse.js';
 
 function sameText(s: string, buf: Uint8Array, start: number, end: number): boolean {
   if (s.length !== end - start) return false;
@@ -28,10 +29,13 @@ export interface PackedClients {
   readonly samples: string[][] | PackedSamples;
 }
 
+/** Sample lines as places in a plain log file (the native reader keeps no text), read back when asked for. */
 export interface PackedSamples {
-  readonly bytes: Uint8Array;
-  /** Byte length of each sample, in order. */
+  readonly file: string;
+  /** File offset, byte length and hashBytes of each sample, in order. */
+  readonly offsets: Float64Array;
   readonly lengths: Int32Array;
+  readonly hashes: Int32Array;
   /** Number of samples of each client. */
   readonly counts: Uint8Array;
 }
@@ -263,7 +267,8 @@ export class ClientAggregate {
     this.paths.merge(o.paths);
     this.queries.merge(o.queries);
     this.agents.merge(o.agents);
-    for (const s of o.samples) if (this.samples.length < MAX_SAMPLES) this.samples.push(s);
+    // (Samples packed by the native reader are read back from their file when touched: only when there is room.)
+    if (this.samples.length < MAX_SAMPLES) for (const s of o.samples) if (this.samples.length < MAX_SAMPLES) this.samples.push(s);
     if (o.timeline || this.timeline || this.requests >= TIMELINE_FROM) {
       // A side without a timeline had too few requests for one: they count at its first minute.
       if (!this.timeline) {
@@ -287,24 +292,42 @@ export const NUMERIC_FIELDS: readonly string[] = [
   'm0', 'm1', 'm2', 'c0', 'c1', 'c2', 'firstMinute', 'firstMinuteCount',
 ];
 
-/** Packed sample lines (UTF-8 bytes end to end), decoded one client at a time when asked for. */
+/**
+ * Sample lines of many clients, read back from the log file one client at a time when asked for: only the
+ * clients that get flagged ever need theirs. A line the file no longer holds (it was rotated or rewritten
+ * since) is left out rather than shown wrong.
+ */
 class SampleStore {
-  private readonly text: Buffer;
-  /** Index of each client's first sample, and of each sample's first byte. */
+  /** Index of each client's first sample. */
   private readonly firstSample: Int32Array;
-  private readonly sampleStart: Float64Array;
+  private readonly buf = Buffer.alloc(SAMPLE_CHARS);
 
   constructor(private readonly packed: PackedSamples) {
-    this.text = Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.byteLength);
     this.firstSample = new Int32Array(packed.counts.length + 1);
     for (let i = 0; i < packed.counts.length; i++) this.firstSample[i + 1] = this.firstSample[i]! + packed.counts[i]!;
-    this.sampleStart = new Float64Array(packed.lengths.length + 1);
-    for (let k = 0; k < packed.lengths.length; k++) this.sampleStart[k + 1] = this.sampleStart[k]! + packed.lengths[k]!;
   }
 
   lines(client: number): string[] {
+    const p = this.packed;
     const out: string[] = [];
-    for (let k = this.firstSample[client]!; k < this.firstSample[client + 1]!; k++) out.push(this.text.toString('utf8', this.sampleStart[k]!, this.sampleStart[k + 1]!));
+    const first = this.firstSample[client]!;
+    const last = this.firstSample[client + 1]!;
+    if (first === last) return out;
+    let fd: number;
+    try {
+      fd = openSync(p.file, 'r');
+    } catch {
+      return out;
+    }
+    try {
+      for (let k = first; k < last; k++) {
+        const len = p.lengths[k]!;
+        const n = readSync(fd, this.buf, 0, len, p.offsets[k]!);
+        if (n === len && hashBytes(this.buf, 0, len) === p.hashes[k]) out.push(this.buf.toString('utf8', 0, len));
+      }
+    } finally {
+      closeSync(fd);
+    }
     return out;
   }
 }

@@ -95,7 +95,7 @@ export async function readRangesNative(native: NonNullable<ReturnType<typeof nat
         fields: r.fields,
         nums: r.nums,
         words: r.words,
-        samples: { bytes: r.sampleBytes, lengths: r.sampleLengths, counts: r.sampleCounts },
+        samples: { file: job.path, offsets: r.sampleOffsets, lengths: r.sampleLengths, hashes: r.sampleHashes, counts: r.sampleCounts },
       },
       overall,
       badAddressLines: r.badAddressLines,
@@ -107,7 +107,7 @@ export async function readRangesNative(native: NonNullable<ReturnType<typeof nat
 export function transferList(parts: RangeResult['parts']): ArrayBuffer[] {
   const c = parts.clients;
   const list = [c.nums.buffer, c.words.buffer] as ArrayBuffer[];
-  if (!Array.isArray(c.samples)) list.push(c.samples.bytes.buffer as ArrayBuffer, c.samples.lengths.buffer as ArrayBuffer, c.samples.counts.buffer as ArrayBuffer);
+  if (!Array.isArray(c.samples)) for (const a of [c.samples.offsets, c.samples.lengths, c.samples.hashes, c.samples.counts]) list.push(a.buffer as ArrayBuffer);
   return list;
 }
 

@@ -26,8 +26,9 @@ export interface NativeRange {
   fields: string[];
   nums: Float64Array;
   words: Int32Array;
-  sampleBytes: Uint8Array;
+  sampleOffsets: Float64Array;
   sampleLengths: Int32Array;
+  sampleHashes: Int32Array;
   sampleCounts: Uint8Array;
   overallStart: number;
   overallWidth: number;

@@ -21,6 +21,9 @@
 #include <deque>
 #include <fcntl.h>
 #include <limits>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <memory>
 #include <string>
 #include <string_view>
@@ -179,7 +182,15 @@ struct Client {
   int32_t m0 = -1, m1 = -1, m2 = -1, c0 = 0, c1 = 0, c2 = 0;
   int32_t firstMinute = -1, firstMinuteCount = 0;
   Distinct paths, queries, agents;
-  std::vector<std::string> samples;
+  // Sample lines are kept as places in the file (read back only for the clients that need them, see
+  // SampleStore in aggregate.ts), with a hash to check that the file still holds them.
+  struct SampleRef {
+    double offset;
+    uint32_t length;
+    int32_t hash;
+  };
+  SampleRef samples[MAX_SAMPLES];
+  int32_t sampleCount = 0;
   std::unique_ptr<Timeline> timeline;
 
   void countMinute(int32_t minute) {
@@ -244,8 +255,7 @@ struct Client {
     paths.merge(o.paths);
     queries.merge(o.queries);
     agents.merge(o.agents);
-    for (auto& smp : o.samples)
-      if (samples.size() < MAX_SAMPLES) samples.push_back(std::move(smp));
+    for (int32_t k = 0; k < o.sampleCount && sampleCount < MAX_SAMPLES; k++) samples[sampleCount++] = o.samples[k];
     if (o.timeline || timeline || requests >= TIMELINE_FROM) {
       if (!timeline) {
         timeline.reset(new Timeline(48));
@@ -256,13 +266,18 @@ struct Client {
     }
   }
 
-  void keepSample(const uint8_t* line, size_t start, size_t end, bool tell) {
-    const bool full = samples.size() >= MAX_SAMPLES;
+  // `at` is the file offset of line[start].
+  void keepSample(const uint8_t* line, size_t start, size_t end, double at, bool tell) {
+    const bool full = sampleCount >= MAX_SAMPLES;
     if (full && (!tell || telling >= MAX_SAMPLES)) return;
-    std::string text(reinterpret_cast<const char*>(line + start), std::min(end, start + SAMPLE_CHARS) - start);
-    if (full) samples[telling++] = std::move(text);
-    else if (tell) samples.insert(samples.begin() + telling++, std::move(text));
-    else samples.push_back(std::move(text));
+    const size_t len = std::min(end, start + SAMPLE_CHARS) - start;
+    const SampleRef ref{at, static_cast<uint32_t>(len), hashBytes(line, start, start + len)};
+    if (full) samples[telling++] = ref;
+    else if (tell) {
+      for (int32_t k = sampleCount; k > telling; k--) samples[k] = samples[k - 1];
+      samples[telling++] = ref;
+      sampleCount++;
+    } else samples[sampleCount++] = ref;
   }
 };
 
@@ -686,7 +701,8 @@ class Table {
   }
 
   // Adds a parsed line to its client (lookup's result); false when there is none.
-  bool add(Client* c, const Record& rec, const uint8_t* b, size_t start, size_t end) {
+  // `base` is the file offset of b[0].
+  bool add(Client* c, const Record& rec, const uint8_t* b, double base, size_t start, size_t end) {
     if (!c) {
       badAddressLines++;
       return false;
@@ -727,7 +743,7 @@ class Table {
       c->timeline->add(rec.minute);
     }
     const bool tell = (flags & PATH_SENSITIVE) != 0 || s >= 400 || rec.method == POST || rec.method == INVALID;
-    if (c->samples.size() < MAX_SAMPLES || tell) c->keepSample(b, start, end, tell);
+    if (c->sampleCount < MAX_SAMPLES || tell) c->keepSample(b, start, end, base + double(start), tell);
     return true;
   }
 
@@ -874,7 +890,7 @@ class RangeReader {
 
   void take(const uint8_t* b, size_t start, size_t end, bool parsed, const Record& rec, Client* c) {
     stats_.linesRead++;
-    if (parsed && table_.add(c, rec, b, start, end)) {
+    if (parsed && table_.add(c, rec, b, base_, start, end)) {
       stats_.parsed++;
       if (std::isnan(stats_.firstTime) || rec.time < stats_.firstTime) stats_.firstTime = rec.time;
       if (std::isnan(stats_.lastTime) || rec.time > stats_.lastTime) stats_.lastTime = rec.time;
@@ -973,17 +989,20 @@ class RangeReader {
         stats_.error = std::string("read failed: ") + std::strerror(errno);
         len = keep;
         keepFrom = 0;
+        base_ = at - double(len);
         break;
       }
       if (n == 0) {
         len = keep;
         keepFrom = 0;
+        base_ = at - double(len);
         break;
       }
       at += n;
       stats_.bytesRead += n;
       progress_.add(static_cast<uint64_t>(n));
       len = keep + static_cast<size_t>(n);
+      base_ = at - double(len);  // the file offset of buf[0]
       std::memset(buf.data() + len, 0, PAD);
       uint8_t* b = buf.data();
       size_t pos = 0;
@@ -1020,6 +1039,7 @@ class RangeReader {
   Progress& progress_;
   Record rec_;
   DayCache day_;
+  double base_ = 0;
   double lineNo_ = 0;
 };
 
@@ -1233,6 +1253,10 @@ void doneOnMain(napi_env env, napi_value, void*, void* data) {
     return;
   }
   napi_resolve_deferred(env, job->deferred, out);
+  job.reset();
+#ifdef __GLIBC__
+  malloc_trim(0);  // the reader threads' heaps: give the table's memory back now that JavaScript holds it
+#endif
 }
 
 // readRanges(path, points, options, resolve(raw) -> key | null, progress(bytes)?) -> Promise: the ranges
@@ -1337,13 +1361,12 @@ napi_value packResult(napi_env env, Table& table, Stats& st) {
   // The table, packed as ClientAggregate.pack would: sizes first, then written straight into the arrays
   // JavaScript gets, each client freed once written.
   const size_t n = table.clients.size();
-  size_t wordCount = 0, sampleTotal = 0, sampleCount = 0, keyBytes = 0;
+  size_t wordCount = 0, sampleCount = 0, keyBytes = 0;
   auto counterWords = [](const Distinct& d) { return 2 + (d.regs ? HLL_M / 4 : d.exact.size()); };
   for (const auto& cp : table.clients) {
     const Client& c = *cp;
     wordCount += counterWords(c.paths) + counterWords(c.queries) + counterWords(c.agents) + (c.timeline ? 3 + c.timeline->counts.size() : 1);
-    for (const auto& smp : c.samples) sampleTotal += smp.size();
-    sampleCount += c.samples.size();
+    sampleCount += c.sampleCount;
     keyBytes += c.key.size() + 1;
   }
   auto arrayOf = [&](napi_typedarray_type type, size_t elemSize, size_t count, void** data) {
@@ -1354,18 +1377,20 @@ napi_value packResult(napi_env env, Table& table, Stats& st) {
   };
   double* nums;
   int32_t* words;
-  uint8_t* sampleBytes;
+  double* sampleOffsets;
   int32_t* sampleLens;
+  int32_t* sampleHashes;
   uint8_t* sampleCounts;
   napi_value numsArr = arrayOf(napi_float64_array, 8, n * FIELD_COUNT, reinterpret_cast<void**>(&nums));
   napi_value wordsArr = arrayOf(napi_int32_array, 4, wordCount, reinterpret_cast<void**>(&words));
-  napi_value sampleBytesArr = arrayOf(napi_uint8_array, 1, sampleTotal, reinterpret_cast<void**>(&sampleBytes));
+  napi_value sampleOffsetsArr = arrayOf(napi_float64_array, 8, sampleCount, reinterpret_cast<void**>(&sampleOffsets));
   napi_value sampleLensArr = arrayOf(napi_int32_array, 4, sampleCount, reinterpret_cast<void**>(&sampleLens));
+  napi_value sampleHashesArr = arrayOf(napi_int32_array, 4, sampleCount, reinterpret_cast<void**>(&sampleHashes));
   napi_value sampleCountsArr = arrayOf(napi_uint8_array, 1, n, reinterpret_cast<void**>(&sampleCounts));
   std::string keys;
   keys.reserve(keyBytes);
   std::vector<int32_t> scratch;
-  size_t w = 0, sb = 0, sl = 0;
+  size_t w = 0, sl = 0;
   for (size_t i = 0; i < n; i++) {
     std::unique_ptr<Client> cp = std::move(table.clients[i]);
     const Client& c = *cp;
@@ -1385,11 +1410,11 @@ napi_value packResult(napi_env env, Table& table, Stats& st) {
     }
     std::memcpy(words + w, scratch.data(), scratch.size() * 4);
     w += scratch.size();
-    sampleCounts[i] = static_cast<uint8_t>(c.samples.size());
-    for (const auto& smp : c.samples) {
-      std::memcpy(sampleBytes + sb, smp.data(), smp.size());
-      sb += smp.size();
-      sampleLens[sl++] = static_cast<int32_t>(smp.size());
+    sampleCounts[i] = static_cast<uint8_t>(c.sampleCount);
+    for (int32_t k = 0; k < c.sampleCount; k++, sl++) {
+      sampleOffsets[sl] = c.samples[k].offset;
+      sampleLens[sl] = static_cast<int32_t>(c.samples[k].length);
+      sampleHashes[sl] = c.samples[k].hash;
     }
   }
   table.clients.clear();
@@ -1406,8 +1431,9 @@ napi_value packResult(napi_env env, Table& table, Stats& st) {
   napi_set_named_property(env, out, "fields", fields);
   napi_set_named_property(env, out, "nums", numsArr);
   napi_set_named_property(env, out, "words", wordsArr);
-  napi_set_named_property(env, out, "sampleBytes", sampleBytesArr);
+  napi_set_named_property(env, out, "sampleOffsets", sampleOffsetsArr);
   napi_set_named_property(env, out, "sampleLengths", sampleLensArr);
+  napi_set_named_property(env, out, "sampleHashes", sampleHashesArr);
   napi_set_named_property(env, out, "sampleCounts", sampleCountsArr);
   setNumber(env, out, "overallStart", table.overall.start);
   setNumber(env, out, "overallWidth", table.overall.width);
