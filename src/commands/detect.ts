@@ -87,17 +87,12 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   let lastProgress = Date.now();
   // LOGWARDEN_TIMING=1 prints how long each phase took, on stderr.
   const timing = io.env.LOGWARDEN_TIMING ? phaseTimer(io) : () => undefined;
-  // The clustering and charting libraries take a while to load: that happens while native threads read
-  // (or between the chunks that the JavaScript reader reads).
+  // The clustering and charting libraries take a while to load: that happens while native threads read (or
+  // between the chunks that the JavaScript reader reads).
   const judging = import('../detect/detect.js');
   judging.catch(() => undefined);
-  let reportModules: Promise<[typeof import('../report/data.js'), typeof import('../report/html.js')]> | null = null;
-  const loadReport = () => {
-    reportModules ??= judging.then(() => Promise.all([import('../report/data.js'), import('../report/html.js')]));
-    reportModules.catch(() => undefined);
-    return reportModules;
-  };
-  if (opts.report !== false) void loadReport();
+  const charting = opts.report === false ? null : judging.then(() => Promise.all([import('../report/data.js'), import('../report/projection.js'), import('../report/html.js')]));
+  charting?.catch(() => undefined);
   const { table, stats } = await buildClientTable(inputs, {
     format,
     jsonFields: fields,
@@ -153,9 +148,9 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   writeJsonAtomic(files.verdicts, verdicts);
   writeFileAtomic(files.clients, clientsCsv(result));
   timing('write outputs');
-  if (files.report) {
-    const [{ buildReportData }, { renderReport }] = await loadReport();
-    const data = buildReportData(verdicts, result, clients, table.overall, seed);
+  if (files.report && charting) {
+    const [{ reportBasics, projectionInput }, { projectPoints }, { renderReport }] = await charting;
+    const data = { ...reportBasics(verdicts, result, clients, table.overall), projection: projectPoints(projectionInput(result, 2000, seed)) };
     writeFileAtomic(files.report, await renderReport(data));
     timing('report');
   }

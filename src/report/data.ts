@@ -1,8 +1,8 @@
 /**
  * What the report shows, gathered from the detection result and the per-client aggregates. Pure.
  */
-import { PCA } from 'ml-pca';
 import { sampleIndices } from '../detect/cluster.js';
+import type { Projection, ProjectionInput } from './projection.js';
 import type { DetectionResult } from '../detect/detect.js';
 import type { VerdictsDocument } from '../detect/verdicts.js';
 import type { ClientAggregate } from '../features/aggregate.js';
@@ -11,7 +11,7 @@ import type { Timeline } from '../features/timeline.js';
 export interface ReportData {
   readonly verdicts: VerdictsDocument;
   readonly topClients: Array<{ address: string; requests: number; flagged: boolean }>;
-  readonly projection: { points: Array<{ pc1: number; pc2: number; cluster: string; flagged: boolean; address: string }>; explained: [number, number] };
+  readonly projection: Projection;
   readonly kScores: Array<{ k: number; silhouette: number; chosen: boolean }>;
   readonly traffic: Array<{ time: string; series: string; perMinute: number }>;
   readonly statusMix: Array<{ group: string; status: string; requests: number }>;
@@ -19,25 +19,16 @@ export interface ReportData {
 
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 
-function projection(result: DetectionResult, maxPoints: number, seed: number): ReportData['projection'] {
+/** The clients the scatter shows (a seeded sample and every flagged one) and their scaled features. */
+export function projectionInput(result: DetectionResult, maxPoints: number, seed: number): ProjectionInput {
   const n = result.points.length;
-  if (n < 3) return { points: [], explained: [0, 0] };
+  if (n < 3) return { points: [], dots: [] };
   const idx = new Set(sampleIndices(n, maxPoints, seed));
   result.clients.forEach((c, i) => c.flagged && idx.add(i));
-  // From the covariance matrix (features × features): the same components as an SVD of every client's row, far cheaper.
-  const pca = new PCA(result.points, { center: true, scale: false, method: 'covarianceMatrix' });
   const chosen = [...idx].sort((a, b) => a - b);
-  const proj = pca.predict(chosen.map((i) => result.points[i]!), { nComponents: 2 }).to2DArray();
-  const ev = pca.getExplainedVariance();
   return {
-    points: chosen.map((i, j) => ({
-      pc1: round(proj[j]![0] ?? 0),
-      pc2: round(proj[j]![1] ?? 0),
-      cluster: `cluster ${result.clients[i]!.cluster}`,
-      flagged: result.clients[i]!.flagged,
-      address: result.clients[i]!.address,
-    })),
-    explained: [round(ev[0] ?? 0), round(ev[1] ?? 0)],
+    points: chosen.map((i) => result.points[i]!),
+    dots: chosen.map((i) => ({ cluster: `cluster ${result.clients[i]!.cluster}`, flagged: result.clients[i]!.flagged, address: result.clients[i]!.address })),
   };
 }
 
@@ -75,20 +66,16 @@ function statusMix(clients: readonly ClientAggregate[], flagged: ReadonlySet<str
   );
 }
 
-export function buildReportData(
-  verdicts: VerdictsDocument,
-  result: DetectionResult,
-  clients: readonly ClientAggregate[],
-  overall: Timeline,
-  seed: number,
-): ReportData {
+/** Everything but the projection (projectionInput here, projectPoints on the charting thread, with ml-pca). */
+export type ReportBasics = Omit<ReportData, 'projection'>;
+
+export function reportBasics(verdicts: VerdictsDocument, result: DetectionResult, clients: readonly ClientAggregate[], overall: Timeline): ReportBasics {
   const flaggedSet = new Set(result.flagged.map((f) => f.address));
   const byKey = new Map(clients.map((c) => [c.key, c]));
   const top = [...result.clients].sort((a, b) => b.features.requests! - a.features.requests! || (a.address < b.address ? -1 : 1)).slice(0, 25);
   return {
     verdicts,
     topClients: top.map((c) => ({ address: c.address, requests: c.features.requests!, flagged: c.flagged })),
-    projection: projection(result, 2000, seed),
     kScores: result.kScores.map((s) => ({ k: s.k, silhouette: round(s.silhouette, 4), chosen: s.k === result.k })),
     traffic: traffic(overall, result.flagged.map((f) => byKey.get(f.address)!).filter(Boolean)),
     statusMix: statusMix(clients, flaggedSet),
