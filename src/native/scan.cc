@@ -475,6 +475,25 @@ inline bool isHttpVersion(const uint8_t* b, size_t p) {
          d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9;
 }
 
+// The digits at b[i] as a number, i moved past them: in integers while exact (as JavaScript's doubles are
+// below 2^53), then in doubles digit by digit as parse.ts does.
+inline double readNumber(const uint8_t* b, size_t& i) {
+  uint64_t v = 0;
+  int n = 0;
+  int d;
+  while (n < 15 && (d = int(b[i]) - 0x30) >= 0 && d <= 9) {
+    v = v * 10 + uint64_t(d);
+    i++;
+    n++;
+  }
+  double x = double(v);
+  while ((d = int(b[i]) - 0x30) >= 0 && d <= 9) {
+    x = x * 10 + d;
+    i++;
+  }
+  return x;
+}
+
 // scanClfLine in parse.ts. `nl` is the newline that ends the line starting at pos. Returns false when malformed.
 bool scanLine(const uint8_t* b, size_t pos, size_t nl, int leadingFields, bool requiresAgent, Record& rec, DayCache& dc) {
   size_t i = pos;
@@ -491,7 +510,38 @@ bool scanLine(const uint8_t* b, size_t pos, size_t nl, int leadingFields, bool r
   uint32_t octet = 0;
   int digits = 0, dots = 0;
   bool plain = true;
-  for (;;) {
+  // Most clients are a plain dotted quad followed by a space: read one as such, octet by octet; anything
+  // else (IPv6, odd spellings, junk) goes through the general loop below from the start of the field.
+  bool quad = true;
+  for (int o = 0; o < 4 && quad; o++) {
+    const int d0 = int(b[i]) - 0x30;
+    if (d0 < 0 || d0 > 9) {
+      quad = false;
+      break;
+    }
+    uint32_t v = d0;
+    int n = 1;
+    int d;
+    while (n < 3 && (d = int(b[i + n]) - 0x30) >= 0 && d <= 9) {
+      v = v * 10 + d;
+      n++;
+    }
+    const uint8_t after = b[i + n];
+    if ((n > 1 && d0 == 0) || v > 255 || after != (o < 3 ? 0x2e : SPACE)) quad = false;
+    packed = (packed << 8) | v;
+    i += n + 1;
+  }
+  if (quad) {
+    i--;  // at the space
+    dots = 3;
+    octet = packed & 255;
+    packed >>= 8;
+    digits = 1;
+  } else {
+    i = ipStart;
+    packed = 0;
+  }
+  for (; !quad;) {
     c = b[i];
     if (c == SPACE) break;
     if (c == NL) return false;
@@ -555,11 +605,7 @@ bool scanLine(const uint8_t* b, size_t pos, size_t nl, int leadingFields, bool r
   if (b[i] == DASH) i++;
   else {
     const size_t from = i;
-    int d;
-    while ((d = int(b[i]) - 0x30) >= 0 && d <= 9) {
-      status = status * 10 + d;
-      i++;
-    }
+    status = readNumber(b, i);
     if (i == from || status > 999) return false;
   }
   if (b[i] != SPACE) return false;
@@ -568,11 +614,7 @@ bool scanLine(const uint8_t* b, size_t pos, size_t nl, int leadingFields, bool r
   if (b[i] == DASH) i++;
   else {
     const size_t from = i;
-    int d;
-    while ((d = int(b[i]) - 0x30) >= 0 && d <= 9) {
-      bytes = bytes * 10 + d;
-      i++;
-    }
+    bytes = readNumber(b, i);
     if (i == from) return false;
   }
   c = b[i];
@@ -686,13 +728,6 @@ class Table {
     o.clients.clear();
     badAddressLines += o.badAddressLines;
     overall.merge(o.overall);
-  }
-
-  // Where a plain dotted quad's client will be looked up (to fetch it ahead, see RangeReader::flush).
-  inline void prefetchSlot(uint32_t ip) const {
-    const size_t h = (ip * 0x9e3779b1u) >> ip4Shift_;
-    __builtin_prefetch(&ip4Slots_[h]);
-    __builtin_prefetch(&ip4Keys_[h]);
   }
 
   // The client of a parsed line, or null when its client field is not an address.
@@ -898,70 +933,20 @@ class RangeReader {
     } else malformedLine(b, start, end);
   }
 
-  // Parsed lines wait in a small batch so that their clients can be fetched from memory ahead of use: with
-  // tens of thousands of clients, each line's client is a cache miss, and misses in flight together overlap.
-  static constexpr int BATCH = 16;
-  struct Pending {
-    Record rec;
-    size_t pos, end;
-    double lineNo;
-    Client* client;
-  };
-  Pending batch_[BATCH];
-  int pending_ = 0;
-
-  void flush(const uint8_t* b) {
-    const int n = pending_;
-    pending_ = 0;
-    for (int i = 0; i < n; i++)
-      if (batch_[i].rec.isIp4) table_.prefetchSlot(batch_[i].rec.ip4);
-    for (int i = 0; i < n; i++) {
-      Client* c = batch_[i].client = table_.lookup(batch_[i].rec, b);
-      if (c) {
-        const char* p = reinterpret_cast<const char*>(c);
-        for (size_t off = 0; off < sizeof(Client); off += 64) __builtin_prefetch(p + off, 1);
-      }
-    }
-    for (int i = 0; i < n; i++) {
-      const Client* c = batch_[i].client;
-      if (!c) continue;
-      if (!c->paths.exact.empty()) __builtin_prefetch(c->paths.exact.data());
-      if (!c->agents.exact.empty()) __builtin_prefetch(c->agents.exact.data());
-      if (c->timeline) __builtin_prefetch(c->timeline->counts.data() + c->timeline->counts.size() - 8, 1);
-    }
-    for (int i = 0; i < n; i++) {
-      Pending& p = batch_[i];
-      const double here = lineNo_;
-      lineNo_ = p.lineNo;
-      take(b, p.pos, p.end, true, p.rec, p.client);
-      lineNo_ = here;
-    }
-  }
-
   // The lines of b from pos up to and including the newline at last.
   size_t scanLines(uint8_t* b, size_t pos, size_t last) {
     while (pos <= last) {
       const size_t nl = static_cast<const uint8_t*>(std::memchr(b + pos, NL, last + 1 - pos)) - b;
-      Pending& p = batch_[pending_];
-      if (!scanLine(b, pos, nl, opts_.leadingFields, opts_.requiresAgent, p.rec, day_)) {
-        flush(b);
+      if (!scanLine(b, pos, nl, opts_.leadingFields, opts_.requiresAgent, rec_, day_)) {
         onLine(b, pos, nl, false);
       } else {
         lineNo_++;
         const size_t end = b[nl - 1] == CR ? nl - 1 : nl;
-        if (end - pos > opts_.maxLine) {
-          flush(b);
-          tooLong(b, pos, end);
-        } else {
-          p.pos = pos;
-          p.end = end;
-          p.lineNo = lineNo_;
-          if (++pending_ == BATCH) flush(b);
-        }
+        if (end - pos > opts_.maxLine) tooLong(b, pos, end);
+        else take(b, pos, end, true);
       }
       pos = nl + 1;
     }
-    flush(b);
     return pos;
   }
 
