@@ -100,18 +100,19 @@ export function blocklistText(result: DetectionResult): string {
 }
 
 function csvCell(v: string | number | boolean): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v !== 'string') return String(v); // numbers and booleans never need quotes
+  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
 export function clientsCsv(result: DetectionResult): string {
   const header = ['address', 'cluster', 'flagged', 'allowlisted', ...FEATURES.map((f) => f.name)];
   const lines = [header.join(',')];
   const rows = [...result.clients].sort((a, b) => b.features.requests! - a.features.requests! || (a.address < b.address ? -1 : 1));
+  const names = FEATURES.map((f) => f.name);
   for (const c of rows) {
-    lines.push(
-      [c.address, c.cluster, c.flagged, c.allowlisted, ...FEATURES.map((f) => c.features[f.name]!)].map(csvCell).join(','),
-    );
+    let line = `${csvCell(c.address)},${c.cluster},${c.flagged},${c.allowlisted}`;
+    for (const n of names) line += `,${c.features[n]!}`;
+    lines.push(line);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,8 @@
  */
 import { escapeHtml as esc } from '../notify/compose.js';
 import { FEATURES } from '../features/vector.js';
-import { chartSpecs, renderSvg } from './charts.js';
+import { CHART_TEMPLATES, chartContent } from './charts.js';
+import { renderChart } from './render.js';
 import type { ReportData } from './data.js';
 
 const CSS = `
@@ -25,7 +26,10 @@ export async function renderReport(d: ReportData): Promise<string> {
   const v = d.verdicts;
   const p = v.parse;
   const charts = await Promise.all(
-    chartSpecs(d).map(async (c) => `<figure data-chart="${c.id}"><h3>${esc(c.title)}</h3><figcaption>${esc(c.caption)}</figcaption>${await renderSvg(c.spec)}</figure>`),
+    CHART_TEMPLATES.map(async (c) => {
+      const { caption, values } = chartContent(c.id, d);
+      return `<figure data-chart="${c.id}"><h3>${esc(c.title)}</h3><figcaption>${esc(caption)}</figcaption>${await renderChart(c.id, values)}</figure>`;
+    }),
   );
   const params = v.parameters as Record<string, unknown>;
   const flaggedRows = v.flagged

@@ -1,0 +1,27 @@
+/**
+ * Draws the report's charts: the vega specifications compiled at build time (charts-compile.ts) with each
+ * chart's rows put into its "table" dataset, rendered to SVG by vega in Node.
+ */
+import { readFileSync } from 'node:fs';
+import * as vega from 'vega';
+
+// Run from TypeScript sources (the tests), the compiled charts are taken from the build in dist/, which
+// `npm test` makes first.
+const COMPILED_URL = new URL(import.meta.url.endsWith('.ts') ? '../../dist/report/charts.vg.json' : './charts.vg.json', import.meta.url);
+let compiled: Record<string, vega.Spec> | null = null;
+
+export async function renderChart(id: string, values: readonly object[]): Promise<string> {
+  compiled ??= JSON.parse(readFileSync(COMPILED_URL, 'utf8')) as Record<string, vega.Spec>;
+  const template = compiled[id];
+  if (!template) throw new Error(`no compiled chart "${id}" (run npm run build)`);
+  const spec = structuredClone(template);
+  const table = spec.data?.find((d) => d.name === 'table');
+  if (!table) throw new Error(`compiled chart "${id}" has no "table" dataset`);
+  (table as { values?: unknown }).values = values;
+  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
