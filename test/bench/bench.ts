@@ -4,11 +4,13 @@
  * per client on the same files when they are installed. It prints figures; people judge them.
  *
  *   npm run bench -- --sizes 200000,2000000 --runs 3
+ *   npm run bench -- --sizes 2000000,10000000 --clients 20000 --only logwarden   (same clients, more lines)
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { nativeLoadError } from '../../src/native/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/logwarden.js');
@@ -20,6 +22,8 @@ const opt = (name: string, def: string) => {
 const sizes = opt('sizes', '200000,2000000,10000000').split(',').map(Number);
 const runs = Number(opt('runs', '3'));
 const dir = resolve(ROOT, opt('dir', 'work/bench'));
+/** Clients in every generated log (default: one per 100 lines). */
+const fixedClients = args.includes('--clients') ? Number(opt('clients', '20000')) : null;
 
 interface Measure {
   wall: number;
@@ -28,10 +32,10 @@ interface Measure {
 }
 
 /** Runs a command, polling its peak resident set size (VmHWM) from /proc while it runs. */
-function measure(cmd: string, argv: string[]): Promise<Measure> {
+function measure(cmd: string, argv: string[], env: Record<string, string> = {}): Promise<Measure> {
   return new Promise((res) => {
     const start = process.hrtime.bigint();
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     let hwm = 0;
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d));
@@ -60,31 +64,45 @@ function which(cmd: string): Promise<boolean> {
 
 async function ensureLog(lines: number): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `access-${lines}.log`);
+  const clients = fixedClients ?? Math.max(200, Math.round(lines / 100));
+  const path = join(dir, fixedClients ? `access-${lines}-c${clients}.log` : `access-${lines}.log`);
   if (!existsSync(path)) {
-    process.stdout.write(`generating ${lines} lines ... `);
-    const clients = Math.max(200, Math.round(lines / 100));
+    process.stdout.write(`generating ${lines} lines, ${clients} clients ... `);
     const m = await measure(process.execPath, [BIN, 'generate', '--out', path, '--lines', String(lines), '--clients', String(clients), '--seed', '7', '--quiet']);
     process.stdout.write(`${m.wall.toFixed(1)} s\n`);
   }
   return path;
 }
 
+/** The file's lines (the generator's count is a target, not exact). */
+async function countLines(path: string): Promise<number> {
+  let n = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 }) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) n++;
+  }
+  return n;
+}
+
 const pad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
 async function main() {
   console.log(`logwarden bench: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${runs} runs each, median shown`);
-  const tools: Array<{ name: string; argv: (file: string, out: string) => [string, string[]] }> = [
+  const nativeError = nativeLoadError();
+  console.log(`reader: ${nativeError ? `JavaScript only (native reader not loaded: ${nativeError})` : 'native (src/native), with the JavaScript reader alongside for comparison'}`);
+  const tools: Array<{ name: string; argv: (file: string, out: string) => [string, string[]]; env?: Record<string, string> }> = [
     { name: 'logwarden detect', argv: (f, o) => [process.execPath, [BIN, 'detect', f, '--out', o, '--quiet']] },
     { name: 'logwarden --no-report', argv: (f, o) => [process.execPath, [BIN, 'detect', f, '--out', o, '--quiet', '--no-report']] },
   ];
+  if (!nativeError) tools.push({ name: 'logwarden, JS reader', argv: (f, o) => [process.execPath, [BIN, 'detect', f, '--out', o, '--quiet']], env: { LOGWARDEN_NATIVE: '0' } });
   if (await which('goaccess')) tools.push({ name: 'goaccess', argv: (f, o) => ['goaccess', [f, '--log-format=COMBINED', '--no-global-config', '-o', join(o, 'goaccess.json')]] });
   if (await which('awk')) tools.push({ name: 'awk (requests per IP)', argv: (f) => ['awk', ['{c[$1]++} END {for (k in c) n++; print n}', f]] });
+  const only = opt('only', '');
+  if (only) tools.splice(0, tools.length, ...tools.filter((t) => t.name.startsWith(only)));
   console.log(`${pad('lines', 10)}  ${'tool'.padEnd(24)}${pad('lines/s', 12)}${pad('MB/s', 9)}${pad('wall s', 9)}${pad('peak RSS MB', 13)}${pad('vs logwarden', 14)}`);
   for (const size of sizes) {
     const file = await ensureLog(size);
     const bytes = statSync(file).size;
-    const lines = size;
+    const lines = await countLines(file);
     let base = 0;
     for (const t of tools) {
       const out = join(dir, 'out');
@@ -92,7 +110,7 @@ async function main() {
       const ms: Measure[] = [];
       for (let r = 0; r < runs; r++) {
         const [cmd, argv] = t.argv(file, out);
-        ms.push(await measure(cmd, argv));
+        ms.push(await measure(cmd, argv, t.env));
       }
       const wall = median(ms.map((m) => m.wall));
       const rss = median(ms.map((m) => m.rssMb));
@@ -100,7 +118,7 @@ async function main() {
       if (t.name === 'logwarden detect') base = lps;
       const ratio = base && t.name !== 'logwarden detect' ? `${(lps / base).toFixed(2)}x` : '';
       console.log(
-        `${pad(String(size), 10)}  ${t.name.padEnd(24)}${pad(Math.round(lps).toLocaleString('en'), 12)}${pad((bytes / 1e6 / wall).toFixed(0), 9)}${pad(wall.toFixed(2), 9)}${pad(rss.toFixed(0), 13)}${pad(ratio, 14)}`,
+        `${pad(String(lines), 10)}  ${t.name.padEnd(24)}${pad(Math.round(lps).toLocaleString('en'), 12)}${pad((bytes / 1e6 / wall).toFixed(0), 9)}${pad(wall.toFixed(2), 9)}${pad(rss.toFixed(0), 13)}${pad(ratio, 14)}`,
       );
     }
   }
