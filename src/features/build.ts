@@ -8,8 +8,7 @@ import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { errors } from '../core/errors.js';
-import { FORMAT_NAMES, type LogFormat } from '../logs/formats.js';
+import type { LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
 import { ClientTable } from './aggregate.js';
@@ -152,13 +151,19 @@ function plainFile(input: LogInput, opts: BuildOptions): { path: string; size: n
     return null;
   }
   if (!st.isFile()) return null;
-  const head = readHead(input.name, 0, HEAD_BYTES);
+  let head: Buffer;
+  try {
+    head = readHead(input.name, 0, HEAD_BYTES);
+  } catch {
+    return null; // unreadable: the stream reader reports it for this input and goes on with the others
+  }
   if (head[0] === 0x1f && head[1] === 0x8b) return null;
   let format = opts.format;
   if (!format) {
     const lines = head.toString('latin1').split('\n').slice(0, 64).filter(Boolean).map((l) => Buffer.from(l.replace(/\r$/, ''), 'latin1'));
+    // Not found in the head (overlong lines, say): the stream reader detects it its own way, or says why not.
     const found = detectFormat(lines, opts.jsonFields);
-    if (!found) throw errors.undetectableFormat(input.name, FORMAT_NAMES);
+    if (!found) return null;
     format = found;
   }
   return { path: input.name, size: st.size, format };

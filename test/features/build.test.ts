@@ -63,4 +63,16 @@ test('build: JSON logs are cut into byte ranges whose tables merge to the same n
   }
 });
 
+test('build: a file whose head is one overlong line is still read (its format found past that line)', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { tempDir } = await import('../helpers/index.js');
+  const path = `${tempDir()}/long-head.log`;
+  const good = readFileSync(ALM, 'utf8').split('\n').slice(0, 200).join('\n');
+  writeFileSync(path, `${'x'.repeat(300_000)}\n${good}\n`);
+  const { stats } = await buildClientTable(expandInputs([path]), { ipv6Prefix: 128, maxLineBytes: 100_000 });
+  assert.is(stats.inputs[0]!.format, 'combined');
+  assert.is(stats.tooLong, 1);
+  assert.ok(stats.parsed >= 190, `${stats.parsed} parsed`);
+});
+
 test.run();
