@@ -29,9 +29,11 @@ export interface PackedClients {
   readonly samples: string[][] | PackedSamples;
 }
 
-/** Sample lines as places in a plain log file (the native reader keeps no text), read back when asked for. */
+/** Sample lines as places in plain log files (the native reader keeps no text), read back when asked for. */
 export interface PackedSamples {
-  readonly file: string;
+  readonly files: readonly string[];
+  /** Index into `files` of each sample. */
+  readonly fileOf: Int32Array;
   /** File offset, byte length and hashBytes of each sample, in order. */
   readonly offsets: Float64Array;
   readonly lengths: Int32Array;
@@ -313,20 +315,20 @@ class SampleStore {
     const first = this.firstSample[client]!;
     const last = this.firstSample[client + 1]!;
     if (first === last) return out;
-    let fd: number;
-    try {
-      fd = openSync(p.file, 'r');
-    } catch {
-      return out;
-    }
-    try {
-      for (let k = first; k < last; k++) {
+    for (let k = first; k < last; k++) {
+      let fd: number;
+      try {
+        fd = openSync(p.files[p.fileOf[k]!]!, 'r');
+      } catch {
+        continue;
+      }
+      try {
         const len = p.lengths[k]!;
         const n = readSync(fd, this.buf, 0, len, p.offsets[k]!);
         if (n === len && hashBytes(this.buf, 0, len) === p.hashes[k]) out.push(this.buf.toString('utf8', 0, len));
+      } finally {
+        closeSync(fd);
       }
-    } finally {
-      closeSync(fd);
     }
     return out;
   }

@@ -12,8 +12,8 @@ import type { LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
 import { ClientTable } from './aggregate.js';
-import { readRange, readRangesNative, type RangeJob, type RangeResult } from './worker.js';
-import { nativeReader } from '../native/index.js';
+import { nativeParts, readRange, readRangesNative, type RangeJob, type RangeResult } from './worker.js';
+import { nativeReader, type NativeAccumulator } from '../native/index.js';
 
 export interface BuildOptions {
   readonly format?: LogFormat;
@@ -179,12 +179,20 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     opts.onProgress?.(bytes);
   };
   const native = nativeReader();
+  // Consecutive files the native reader takes are merged natively, in order, and unpacked once.
+  let pending: NativeAccumulator | null = null;
+  const flushNative = () => {
+    if (!pending) return;
+    table.merge(ClientTable.fromParts(nativeParts(native!.packTable(pending)), { ipv6Prefix: opts.ipv6Prefix }));
+    pending = null;
+  };
   for (const input of inputs) {
     // Plain files are read in ranges, one per thread when they are big enough to be worth splitting; the
     // native reader takes whole files too. Anything else (gzip, standard input, JSON lines alone) streams.
     const big = threads > 1 && (input.size ?? 0) >= (opts.minSplitBytes ?? 16 << 20);
     let plan = big || native ? plainFile(input, opts) : null;
     if (plan && !big && plan.format.kind !== 'clf') plan = null;
+    if (!(native && plan?.format.kind === 'clf')) flushNative();
     if (!plan) {
       const before = bytes;
       const s = await readLogs([input], { format: opts.format, jsonFields: opts.jsonFields, maxLineBytes: opts.maxLineBytes, onProgress: (b) => opts.onProgress?.(before + b) }, (rec, buf, st, en) => table.add(rec, buf, st, en));
@@ -194,11 +202,11 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     }
     const points = big ? splitPoints(plan.path, plan.size, threads) : [0, plan.size];
     if (native && plan.format.kind === 'clf') {
-      // One call: native threads read the ranges and merge them, while this thread is free (to load modules).
+      // Native threads read the ranges and merge them, while this thread is free (to load modules).
       const before = bytes;
-      const r = await readRangesNative(native, { path: plan.path, points, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes }, plan.format, (b) => opts.onProgress?.(before + b));
+      pending ??= native.createTable();
+      const r = await readRangesNative(native, { path: plan.path, points, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes }, plan.format, (b) => opts.onProgress?.(before + b), pending);
       bytes += r.stats.bytesRead;
-      table.merge(ClientTable.fromParts(r.parts, { ipv6Prefix: opts.ipv6Prefix }));
       addStats(stats, r.stats, 0, pushInput(stats, input.name, plan.format.name), 10);
       continue;
     }
@@ -209,7 +217,7 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     let firstBytes = 0;
     const t0 = performance.now();
     const mark = <T>(what: string, p: Promise<T>) => (TIMING ? p.then((v) => (process.stderr.write(`timing:   ${what} done at ${(performance.now() - t0).toFixed(0)} ms\n`), v)) : p);
-    // Workers first: the native reader holds this thread until its range is done.
+    // Workers first, then this thread's own range.
     const others = mark('workers\' ranges', runJobs(jobs.slice(1), threads - 1, progress));
     const [first, rest] = await Promise.all([
       mark('this thread\'s range', readRange(jobs[0]!, (b) => {
@@ -234,6 +242,7 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     }
     if (TIMING) process.stderr.write(`timing:   merged at ${(performance.now() - t0).toFixed(0)} ms\n`);
   }
+  flushNative();
   return { table, stats };
 }
 

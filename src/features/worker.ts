@@ -9,7 +9,7 @@ import { canonicalAddress, clientKey } from '../core/address.js';
 import { findFormat, type ClfFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { emptyStats, readLogs, type ParseStats } from '../logs/read.js';
-import { nativeReader } from '../native/index.js';
+import { nativeReader, type NativeAccumulator, type NativeModule, type NativeTable } from '../native/index.js';
 import { ClientTable } from './aggregate.js';
 import { Timeline } from './timeline.js';
 
@@ -35,7 +35,10 @@ export interface RangeResult {
 export async function readRange(job: RangeJob, onBytes?: (n: number) => void): Promise<RangeResult> {
   const format = findFormat(job.format);
   const native = format?.kind === 'clf' && !job.javascript ? nativeReader() : null;
-  if (native) return readRangesNative(native, { ...job, points: [job.start, job.end] }, format as ClfFormat, onBytes);
+  if (native) {
+    const r = await readRangesNative(native, { ...job, points: [job.start, job.end] }, format as ClfFormat, onBytes);
+    return { stats: r.stats, parts: r.parts! };
+  }
   const table = new ClientTable({ ipv6Prefix: job.ipv6Prefix });
   const stats = await readLogs(
     [{ name: job.path, size: job.end - job.start, path: job.path, start: job.start, end: job.end, open: () => createReadStream(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 20 }) }],
@@ -55,22 +58,23 @@ export interface RangesJob {
 
 /**
  * Reads ranges of a file with the native reader, one thread per range, into one packed table (merged in
- * order, as ClientTable.merge would) and the stats of the whole.
+ * order, as ClientTable.merge would) and the stats of the whole; or, given `into`, merges the table into
+ * that native table (see nativeParts) and returns the stats alone.
  */
-export async function readRangesNative(native: NonNullable<ReturnType<typeof nativeReader>>, job: RangesJob, format: ClfFormat, onBytes?: (n: number) => void): Promise<RangeResult> {
+export async function readRangesNative(
+  native: NativeModule,
+  job: RangesJob,
+  format: ClfFormat,
+  onBytes?: (n: number) => void,
+  into?: NativeAccumulator,
+): Promise<{ stats: ParseStats; parts: RangeResult['parts'] | null }> {
   // Every spelling other than a plain dotted quad is judged here, by the same code as the JavaScript reader.
   const resolve = (raw: string): string | null => {
     const canonical = canonicalAddress(raw);
     return canonical === null ? null : clientKey(canonical, job.ipv6Prefix);
   };
-  const maxMalformedSamples = 10;
-  const r = await native.readRanges(
-    job.path,
-    job.points,
-    { leadingFields: format.leadingFields, requiresAgent: format.requiresAgent, maxLineBytes: job.maxLineBytes ?? 1 << 20, maxMalformedSamples },
-    resolve,
-    onBytes,
-  );
+  const opts = { leadingFields: format.leadingFields, requiresAgent: format.requiresAgent, maxLineBytes: job.maxLineBytes ?? 1 << 20, maxMalformedSamples: 10 };
+  const r = into ? await native.readRanges(job.path, job.points, opts, resolve, onBytes, into) : await native.readRanges(job.path, job.points, opts, resolve, onBytes);
   const stats = emptyStats();
   stats.linesRead = r.linesRead;
   stats.parsed = r.parsed;
@@ -83,23 +87,32 @@ export async function readRangesNative(native: NonNullable<ReturnType<typeof nat
   stats.tzOffset = Number.isNaN(r.tzOffset) ? null : r.tzOffset;
   stats.malformedSamples = r.malformedSamples.map((m) => ({ input: job.path, line: m.line, text: m.bytes.toString('utf8') }));
   stats.inputs.push({ name: job.path, format: format.name, lines: r.linesRead, parsed: r.parsed, malformed: r.malformed, ...(r.error ? { error: r.error } : {}) });
-  const overall = new Timeline(r.overallCounts.length);
-  overall.start = r.overallStart;
-  overall.width = r.overallWidth;
-  overall.counts = r.overallCounts;
+  return { stats, parts: into ? null : nativeParts(r as unknown as NativeTable, job.path) };
+}
+
+/** A table packed by the native reader, as ClientTable.fromParts takes it; `file` names the one file read, if it was one. */
+export function nativeParts(t: NativeTable, file?: string): RangeResult['parts'] {
+  const overall = new Timeline(t.overallCounts.length);
+  overall.start = t.overallStart;
+  overall.width = t.overallWidth;
+  overall.counts = t.overallCounts;
   return {
-    stats,
-    parts: {
-      clients: {
-        keys: r.clientCount ? r.keys.split('\n') : [],
-        fields: r.fields,
-        nums: r.nums,
-        words: r.words,
-        samples: { file: job.path, offsets: r.sampleOffsets, lengths: r.sampleLengths, hashes: r.sampleHashes, counts: r.sampleCounts },
+    clients: {
+      keys: t.clientCount ? t.keys.split('\n') : [],
+      fields: t.fields,
+      nums: t.nums,
+      words: t.words,
+      samples: {
+        files: t.sampleFileNames.length ? t.sampleFileNames : [file ?? ''],
+        fileOf: t.sampleFiles,
+        offsets: t.sampleOffsets,
+        lengths: t.sampleLengths,
+        hashes: t.sampleHashes,
+        counts: t.sampleCounts,
       },
-      overall,
-      badAddressLines: r.badAddressLines,
     },
+    overall,
+    badAddressLines: t.badAddressLines,
   };
 }
 
@@ -107,7 +120,7 @@ export async function readRangesNative(native: NonNullable<ReturnType<typeof nat
 export function transferList(parts: RangeResult['parts']): ArrayBuffer[] {
   const c = parts.clients;
   const list = [c.nums.buffer, c.words.buffer] as ArrayBuffer[];
-  if (!Array.isArray(c.samples)) for (const a of [c.samples.offsets, c.samples.lengths, c.samples.hashes, c.samples.counts]) list.push(a.buffer as ArrayBuffer);
+  if (!Array.isArray(c.samples)) for (const a of [c.samples.fileOf, c.samples.offsets, c.samples.lengths, c.samples.hashes, c.samples.counts]) list.push(a.buffer as ArrayBuffer);
   return list;
 }
 

@@ -6,7 +6,8 @@
 import { createRequire } from 'node:module';
 import { SENSITIVE_PATTERNS, STATIC_EXTENSIONS } from '../features/classify.js';
 
-export interface NativeRange {
+/** What one readRanges call read. */
+export interface NativeStats {
   linesRead: number;
   parsed: number;
   malformed: number;
@@ -17,9 +18,13 @@ export interface NativeRange {
   firstTime: number;
   lastTime: number;
   tzOffset: number;
-  badAddressLines: number;
   error?: string;
   malformedSamples: Array<{ line: number; bytes: Buffer }>;
+}
+
+/** A client table, packed (see ClientAggregate.unpack). */
+export interface NativeTable {
+  badAddressLines: number;
   clientCount: number;
   /** The client keys, one per line. */
   keys: string;
@@ -29,11 +34,17 @@ export interface NativeRange {
   sampleOffsets: Float64Array;
   sampleLengths: Int32Array;
   sampleHashes: Int32Array;
+  /** Index into sampleFileNames of each sample's file (or into the one file read, when that is empty). */
+  sampleFiles: Int32Array;
+  sampleFileNames: string[];
   sampleCounts: Uint8Array;
   overallStart: number;
   overallWidth: number;
   overallCounts: Uint32Array;
 }
+
+/** A table several readRanges calls merge into, in the order they are made (files of one run, say). */
+export type NativeAccumulator = { readonly __brand: 'logwarden native table' };
 
 export interface NativeOptions {
   readonly leadingFields: number;
@@ -42,7 +53,7 @@ export interface NativeOptions {
   readonly maxMalformedSamples: number;
 }
 
-interface NativeModule {
+export interface NativeModule {
   init(sensitive: readonly string[], staticExtensions: readonly string[]): void;
   /**
    * The ranges between consecutive points, each read by a native thread of its own and merged in order,
@@ -53,8 +64,20 @@ interface NativeModule {
     points: readonly number[],
     opts: NativeOptions,
     resolve: (raw: string) => string | null,
-    progress?: (bytes: number) => void,
-  ): Promise<NativeRange>;
+    progress: ((bytes: number) => void) | undefined,
+  ): Promise<NativeStats & NativeTable>;
+  /** The same, merging the table into `into` rather than returning it. */
+  readRanges(
+    path: string,
+    points: readonly number[],
+    opts: NativeOptions,
+    resolve: (raw: string) => string | null,
+    progress: ((bytes: number) => void) | undefined,
+    into: NativeAccumulator,
+  ): Promise<NativeStats>;
+  createTable(): NativeAccumulator;
+  /** What was merged into the table, packed; the table starts empty again. */
+  packTable(table: NativeAccumulator): NativeTable;
 }
 
 /** Where node-gyp puts the module: src/native/build, seen from src/native or dist/native alike. */

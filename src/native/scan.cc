@@ -188,6 +188,7 @@ struct Client {
     double offset;
     uint32_t length;
     int32_t hash;
+    int32_t file;  // index into the files of the table (see Accumulator)
   };
   SampleRef samples[MAX_SAMPLES];
   int32_t sampleCount = 0;
@@ -267,11 +268,11 @@ struct Client {
   }
 
   // `at` is the file offset of line[start].
-  void keepSample(const uint8_t* line, size_t start, size_t end, double at, bool tell) {
+  void keepSample(const uint8_t* line, size_t start, size_t end, double at, int32_t file, bool tell) {
     const bool full = sampleCount >= MAX_SAMPLES;
     if (full && (!tell || telling >= MAX_SAMPLES)) return;
     const size_t len = std::min(end, start + SAMPLE_CHARS) - start;
-    const SampleRef ref{at, static_cast<uint32_t>(len), hashBytes(line, start, start + len)};
+    const SampleRef ref{at, static_cast<uint32_t>(len), hashBytes(line, start, start + len), file};
     if (full) samples[telling++] = ref;
     else if (tell) {
       for (int32_t k = sampleCount; k > telling; k--) samples[k] = samples[k - 1];
@@ -714,6 +715,7 @@ class Table {
   std::vector<std::unique_ptr<Client>> clients;  // in order of first appearance
   Timeline overall;
   double badAddressLines = 0;
+  int32_t fileIndex = 0;  // of the file being read, for sample lines
 
   // ClientTable.merge: `o` is the table of the next stretch of the log.
   void merge(Table& o) {
@@ -778,7 +780,7 @@ class Table {
       c->timeline->add(rec.minute);
     }
     const bool tell = (flags & PATH_SENSITIVE) != 0 || s >= 400 || rec.method == POST || rec.method == INVALID;
-    if (c->sampleCount < MAX_SAMPLES || tell) c->keepSample(b, start, end, base + double(start), tell);
+    if (c->sampleCount < MAX_SAMPLES || tell) c->keepSample(b, start, end, base + double(start), fileIndex, tell);
     return true;
   }
 
@@ -1123,6 +1125,18 @@ void mergeStats(Stats& into, Stats& o, double lineOffset, size_t maxSamples) {
   if (!o.error.empty()) into.error = o.error;
 }
 
+// A table that outlives one readRanges call: each call's table merges into it (files in the order read),
+// and packTable hands it to JavaScript once, however many files went in.
+struct NeverResolver : Resolver {
+  bool resolve(std::string_view, std::string&) override { return false; }
+};
+struct Accumulator {
+  NeverResolver none;
+  std::unique_ptr<Table> table;
+  std::vector<std::string> files;
+  bool busy = false;
+};
+
 // One readRanges call: its ranges are read on threads of their own while JavaScript goes on; the
 // result is packed on the JavaScript thread when all are read and merged.
 struct AsyncRead {
@@ -1137,6 +1151,8 @@ struct AsyncRead {
   std::vector<Stats> stats;
   std::thread coordinator;
   napi_ref error = nullptr;  // what the resolve callback threw, if it did
+  Accumulator* acc = nullptr;  // merge into this instead of returning the table
+  napi_ref accRef = nullptr;
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
 
   void mark(const char* what) const {
@@ -1161,12 +1177,18 @@ struct AsyncRead {
       mergeStats(stats[0], stats[p], lineOffset, opts.maxMalformedSamples);
       lineOffset += lines;
     }
+    if (acc) {
+      acc->table->merge(*tables[0]);
+      tables[0].reset();
+    }
     mark("merged");
     napi_call_threadsafe_function(doneFn, this, napi_tsfn_blocking);
   }
 };
 
-napi_value packResult(napi_env env, Table& table, Stats& st);
+napi_value packResult(napi_env env, Table* table, Stats& st);
+napi_value packTable(napi_env env, napi_value out, Table& table, const std::vector<std::string>& files);
+
 
 void resolveOnMain(napi_env env, napi_value fn, void* context, void* data) {
   auto* job = static_cast<AsyncRead*>(context);
@@ -1222,6 +1244,10 @@ void doneOnMain(napi_env env, napi_value, void*, void* data) {
   napi_release_threadsafe_function(job->doneFn, napi_tsfn_release);
   if (job->progress.tsfn) napi_release_threadsafe_function(job->progress.tsfn, napi_tsfn_release);
   if (!env) return;
+  if (job->acc) {
+    job->acc->busy = false;
+    napi_delete_reference(env, job->accRef);
+  }
   if (job->error) {
     napi_value err;
     napi_get_reference_value(env, job->error, &err);
@@ -1229,7 +1255,7 @@ void doneOnMain(napi_env env, napi_value, void*, void* data) {
     napi_reject_deferred(env, job->deferred, err);
     return;
   }
-  napi_value out = packResult(env, *job->tables[0], job->stats[0]);
+  napi_value out = packResult(env, job->acc ? nullptr : job->tables[0].get(), job->stats[0]);
   job->mark("packed");
   if (!out) {
     napi_value err;
@@ -1247,8 +1273,8 @@ void doneOnMain(napi_env env, napi_value, void*, void* data) {
 // readRanges(path, points, options, resolve(raw) -> key | null, progress(bytes)?) -> Promise: the ranges
 // between consecutive points, each read by a thread of its own, merged in order.
 napi_value ReadRanges(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   if (argc < 4) {
     napi_throw_type_error(env, nullptr, "readRanges(path, points, options, resolve, progress?)");
@@ -1304,16 +1330,42 @@ napi_value ReadRanges(napi_env env, napi_callback_info info) {
       napi_unref_threadsafe_function(env, job->progress.tsfn);
     }
   }
+  int32_t fileIndex = 0;
+  if (argc >= 6) {
+    napi_valuetype t;
+    napi_typeof(env, argv[5], &t);
+    if (t == napi_object) {
+      void* raw = nullptr;
+      if (napi_unwrap(env, argv[5], &raw) != napi_ok || !raw) {
+        napi_throw_type_error(env, nullptr, "readRanges: not a table from createTable()");
+        return nullptr;
+      }
+      auto* acc = static_cast<Accumulator*>(raw);
+      if (acc->busy) {
+        napi_throw_error(env, nullptr, "readRanges: that table is being read into already");
+        return nullptr;
+      }
+      acc->busy = true;
+      if (!acc->table) acc->table.reset(new Table(acc->none, g_classes));
+      fileIndex = static_cast<int32_t>(acc->files.size());
+      acc->files.push_back(job->path);
+      job->acc = acc;
+      napi_create_reference(env, argv[5], 1, &job->accRef);
+    }
+  }
   job->resolver.reset(new TsfnResolver(job->resolveFn));
   const size_t parts = npoints - 1;
   job->stats.resize(parts);
-  for (size_t p = 0; p < parts; p++) job->tables.emplace_back(new Table(*job->resolver, g_classes));
+  for (size_t p = 0; p < parts; p++) {
+    job->tables.emplace_back(new Table(*job->resolver, g_classes));
+    job->tables.back()->fileIndex = fileIndex;
+  }
   AsyncRead* j = job.release();
   j->coordinator = std::thread([j] { j->run(); });
   return promise;
 }
 
-napi_value packResult(napi_env env, Table& table, Stats& st) {
+napi_value packResult(napi_env env, Table* table, Stats& st) {
   napi_value out;
   CHECK(napi_create_object(env, &out));
   setNumber(env, out, "linesRead", st.linesRead);
@@ -1325,7 +1377,6 @@ napi_value packResult(napi_env env, Table& table, Stats& st) {
   setNumber(env, out, "firstTime", st.firstTime);
   setNumber(env, out, "lastTime", st.lastTime);
   setNumber(env, out, "tzOffset", st.tzOffset);
-  setNumber(env, out, "badAddressLines", table.badAddressLines);
   if (!st.error.empty()) {
     napi_value e;
     napi_create_string_utf8(env, st.error.data(), st.error.size(), &e);
@@ -1342,7 +1393,13 @@ napi_value packResult(napi_env env, Table& table, Stats& st) {
     napi_set_element(env, mal, static_cast<uint32_t>(i), pair);
   }
   napi_set_named_property(env, out, "malformedSamples", mal);
+  return table ? packTable(env, out, *table, {}) : out;
+}
 
+// The table, packed as ClientAggregate.pack would, into `out`; `files` names the sample lines' files
+// (empty: the one file read).
+napi_value packTable(napi_env env, napi_value out, Table& table, const std::vector<std::string>& files) {
+  setNumber(env, out, "badAddressLines", table.badAddressLines);
   // The table, packed as ClientAggregate.pack would: sizes first, then written straight into the arrays
   // JavaScript gets, each client freed once written.
   const size_t n = table.clients.size();
@@ -1365,12 +1422,14 @@ napi_value packResult(napi_env env, Table& table, Stats& st) {
   double* sampleOffsets;
   int32_t* sampleLens;
   int32_t* sampleHashes;
+  int32_t* sampleFiles;
   uint8_t* sampleCounts;
   napi_value numsArr = arrayOf(napi_float64_array, 8, n * FIELD_COUNT, reinterpret_cast<void**>(&nums));
   napi_value wordsArr = arrayOf(napi_int32_array, 4, wordCount, reinterpret_cast<void**>(&words));
   napi_value sampleOffsetsArr = arrayOf(napi_float64_array, 8, sampleCount, reinterpret_cast<void**>(&sampleOffsets));
   napi_value sampleLensArr = arrayOf(napi_int32_array, 4, sampleCount, reinterpret_cast<void**>(&sampleLens));
   napi_value sampleHashesArr = arrayOf(napi_int32_array, 4, sampleCount, reinterpret_cast<void**>(&sampleHashes));
+  napi_value sampleFilesArr = arrayOf(napi_int32_array, 4, sampleCount, reinterpret_cast<void**>(&sampleFiles));
   napi_value sampleCountsArr = arrayOf(napi_uint8_array, 1, n, reinterpret_cast<void**>(&sampleCounts));
   std::string keys;
   keys.reserve(keyBytes);
@@ -1400,6 +1459,7 @@ napi_value packResult(napi_env env, Table& table, Stats& st) {
       sampleOffsets[sl] = c.samples[k].offset;
       sampleLens[sl] = static_cast<int32_t>(c.samples[k].length);
       sampleHashes[sl] = c.samples[k].hash;
+      sampleFiles[sl] = c.samples[k].file;
     }
   }
   table.clients.clear();
@@ -1419,6 +1479,15 @@ napi_value packResult(napi_env env, Table& table, Stats& st) {
   napi_set_named_property(env, out, "sampleOffsets", sampleOffsetsArr);
   napi_set_named_property(env, out, "sampleLengths", sampleLensArr);
   napi_set_named_property(env, out, "sampleHashes", sampleHashesArr);
+  napi_set_named_property(env, out, "sampleFiles", sampleFilesArr);
+  napi_value fileNames;
+  napi_create_array_with_length(env, files.size(), &fileNames);
+  for (size_t f = 0; f < files.size(); f++) {
+    napi_value str;
+    napi_create_string_utf8(env, files[f].data(), files[f].size(), &str);
+    napi_set_element(env, fileNames, static_cast<uint32_t>(f), str);
+  }
+  napi_set_named_property(env, out, "sampleFileNames", fileNames);
   napi_set_named_property(env, out, "sampleCounts", sampleCountsArr);
   setNumber(env, out, "overallStart", table.overall.start);
   setNumber(env, out, "overallWidth", table.overall.width);
@@ -1427,12 +1496,50 @@ napi_value packResult(napi_env env, Table& table, Stats& st) {
   return out;
 }
 
+// createTable(): a table that readRanges calls can merge into (see Accumulator).
+napi_value CreateTable(napi_env env, napi_callback_info) {
+  napi_value obj;
+  CHECK(napi_create_object(env, &obj));
+  auto* acc = new Accumulator();
+  CHECK(napi_wrap(env, obj, acc, [](napi_env, void* data, void*) { delete static_cast<Accumulator*>(data); }, nullptr, nullptr));
+  return obj;
+}
+
+// packTable(table): what the readRanges calls merged into it, packed; the table is empty afterwards.
+napi_value PackTable(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  void* raw = nullptr;
+  if (argc < 1 || napi_unwrap(env, argv[0], &raw) != napi_ok || !raw) {
+    napi_throw_type_error(env, nullptr, "packTable: not a table from createTable()");
+    return nullptr;
+  }
+  auto* acc = static_cast<Accumulator*>(raw);
+  if (acc->busy) {
+    napi_throw_error(env, nullptr, "packTable: the table is still being read into");
+    return nullptr;
+  }
+  if (!acc->table) acc->table.reset(new Table(acc->none, g_classes));
+  napi_value out;
+  CHECK(napi_create_object(env, &out));
+  napi_value packed = packTable(env, out, *acc->table, acc->files);
+  acc->table.reset();
+  acc->files.clear();
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+  return packed;
+}
+
 napi_value Register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"init", nullptr, Init, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"readRanges", nullptr, ReadRanges, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"createTable", nullptr, CreateTable, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"packTable", nullptr, PackTable, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 

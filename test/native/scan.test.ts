@@ -9,7 +9,7 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClientAggregate, ClientTable } from '../../src/features/aggregate.js';
 import { splitPoints } from '../../src/features/build.js';
-import { readRange, readRangesNative, type RangeJob } from '../../src/features/worker.js';
+import { nativeParts, readRange, readRangesNative, type RangeJob } from '../../src/features/worker.js';
 import { findFormat, type ClfFormat } from '../../src/logs/formats.js';
 import { emptyStats } from '../../src/logs/read.js';
 import { detectFormat } from '../../src/logs/read.js';
@@ -152,6 +152,7 @@ test('native: ranges read on threads of their own and merged give the table the 
       const points = splitPoints(path, size, parts);
       const js = await jsRanges(path, format, points);
       const native = await readRangesNative(nativeReader()!, { path, points, ipv6Prefix: 64 }, findFormat(format) as ClfFormat);
+      native.parts = native.parts!;
       const what = `${path.split('/').pop()} in ${parts}`;
       assert.is(native.stats.linesRead, js.stats.linesRead, `${what}: lines`);
       assert.is(native.stats.malformed, js.stats.malformed, `${what}: malformed`);
@@ -165,6 +166,39 @@ test('native: ranges read on threads of their own and merged give the table the 
       assert.equal(a.overall, b.overall, `${what}: requests over time`);
     }
   }
+});
+
+test('native: several files merged into one native table, in order, equal the JavaScript tables merged', async () => {
+  // One real log cut into three files (so that clients span them), read in order into one native table.
+  const dir = tempDir();
+  const text = readFileSync(join(DATASETS, 'almhuette-raith-2019/access.log'), 'latin1').split('\n');
+  const files = [0, 1, 2].map((i) => {
+    const path = join(dir, `part${i}.log`);
+    writeFileSync(path, text.slice(i * 3400, (i + 1) * 3400).join('\n') + '\n', 'latin1');
+    return path;
+  });
+  const native = nativeReader()!;
+  const acc = native.createTable();
+  const js = new ClientTable({ ipv6Prefix: 64 });
+  for (const path of files) {
+    const points = splitPoints(path, statSync(path).size, 2);
+    const n = await readRangesNative(native, { path, points, ipv6Prefix: 64 }, findFormat('combined') as ClfFormat, undefined, acc);
+    assert.is(n.parts, null, 'merged natively, not returned');
+    const j = await jsRanges(path, 'combined', points);
+    assert.is(n.stats.linesRead, j.stats.linesRead, `${path}: lines`);
+    assert.equal(n.stats.malformedSamples, j.stats.malformedSamples, `${path}: malformed samples`);
+    js.merge(ClientTable.fromParts(j.parts, { ipv6Prefix: 64 }));
+  }
+  const a = tableValues(nativeParts(native.packTable(acc)));
+  const b = tableValues(js.parts());
+  assert.ok(a.keys.length > 100, 'clients');
+  assert.equal(a.keys, b.keys, 'clients');
+  assert.equal(a.nums, b.nums, 'counters');
+  assert.equal(a.distinct, b.distinct, 'distinct counts');
+  assert.equal(a.samples, b.samples, 'sample lines, read back from each file');
+  assert.equal(a.overall, b.overall, 'requests over time');
+  // The table starts empty again once packed.
+  assert.is(native.packTable(acc).clientCount, 0);
 });
 
 test.run();
