@@ -1,8 +1,9 @@
 /**
  * Building the client table from the inputs, on every core. A plain log file is cut into contiguous byte
- * ranges at line boundaries; this thread reads the first while worker threads read the others, and the
- * tables are merged in file order (aggregates merge exactly, see aggregate.ts). Compressed files and standard
- * input are read in this thread.
+ * ranges at line boundaries, one per core. Files of the Apache/nginx family go to the native reader (its
+ * threads read the ranges and merge them, and the files of a run, in order, see native/scan.cc); others
+ * (JSON lines) to worker threads, this thread reading the first range, the tables merged in file order
+ * (aggregates merge exactly, see aggregate.ts). Compressed files and standard input are read in this thread.
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

@@ -676,7 +676,8 @@ struct Malformed {
 };
 
 // Decides what client an address spelled other than as a plain dotted quad belongs to: JavaScript does
-// (canonicalAddress + clientKey), on the thread that runs it; reader threads ask that thread through a Channel.
+// (canonicalAddress + clientKey), on the thread that runs it; reader threads ask that thread through a
+// thread-safe function (TsfnResolver).
 struct Resolver {
   virtual ~Resolver() = default;
   // True with the client key when `raw` is an address.
