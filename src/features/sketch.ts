@@ -121,7 +121,7 @@ export class DistinctCounter {
         r[i + 3] = w >>> 24;
       }
     } else if (n > 0) {
-      d.exact = words.slice(at, at + Math.max(4, n));
+      d.exact = words.subarray(at, at + n); // a view: the first add past it grows into an array of its own
       d.n = n;
       at += n;
     }
