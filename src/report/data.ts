@@ -66,13 +66,29 @@ function statusMix(clients: readonly ClientAggregate[], flagged: ReadonlySet<str
   );
 }
 
+type ClientRow = DetectionResult['clients'][number];
+const busier = (a: ClientRow, b: ClientRow) => b.features.requests! - a.features.requests! || (a.address < b.address ? -1 : 1);
+
+/** The n busiest clients, busiest first (ties by address), without sorting them all. */
+export function busiest(clients: readonly ClientRow[], n: number): ClientRow[] {
+  const top: ClientRow[] = [];
+  for (const c of clients) {
+    if (top.length === n && busier(c, top[n - 1]!) >= 0) continue;
+    let i = top.length;
+    while (i > 0 && busier(c, top[i - 1]!) < 0) i--;
+    top.splice(i, 0, c);
+    if (top.length > n) top.pop();
+  }
+  return top;
+}
+
 /** Everything but the projection (projectionInput here, projectPoints on the charting thread, with ml-pca). */
 export type ReportBasics = Omit<ReportData, 'projection'>;
 
 export function reportBasics(verdicts: VerdictsDocument, result: DetectionResult, clients: readonly ClientAggregate[], overall: Timeline): ReportBasics {
   const flaggedSet = new Set(result.flagged.map((f) => f.address));
   const byKey = new Map(clients.map((c) => [c.key, c]));
-  const top = [...result.clients].sort((a, b) => b.features.requests! - a.features.requests! || (a.address < b.address ? -1 : 1)).slice(0, 25);
+  const top = busiest(result.clients, 25);
   return {
     verdicts,
     topClients: top.map((c) => ({ address: c.address, requests: c.features.requests!, flagged: c.flagged })),
