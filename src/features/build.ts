@@ -9,12 +9,12 @@ import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { LogFormat } from '../logs/formats.js';
+import type { ClfFormat, LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
 import { ClientTable } from './aggregate.js';
-import { nativeParts, readRange, readRangesNative, type RangeJob, type RangeResult } from './worker.js';
-import { nativeReader, type NativeAccumulator } from '../native/index.js';
+import { planSegments, readNative, readRange, type RangeJob, type RangeResult } from './worker.js';
+import { nativeReader } from '../native/index.js';
 
 export interface BuildOptions {
   readonly format?: LogFormat;
@@ -41,26 +41,24 @@ function readHead(path: string, at: number, length: number): Buffer {
   }
 }
 
+/** The offset of the first line that starts after `at` in a file of `size` bytes (`size` when none does). */
+export function lineStartAfter(path: string, at: number, size: number): number {
+  for (;;) {
+    const chunk = readHead(path, at, 1 << 16);
+    if (chunk.length === 0) return size;
+    const nl = chunk.indexOf(10);
+    if (nl >= 0) return at + nl + 1;
+    at += chunk.length;
+  }
+}
+
 /** Byte offsets that cut a file into `parts` ranges, each starting at a line. */
 export function splitPoints(path: string, size: number, parts: number): number[] {
   const points = [0];
   for (let i = 1; i < parts; i++) {
     const guess = Math.floor((size * i) / parts);
     if (guess <= points[points.length - 1]!) continue;
-    let at = guess;
-    for (;;) {
-      const chunk = readHead(path, at, 1 << 16);
-      if (chunk.length === 0) {
-        at = size;
-        break;
-      }
-      const nl = chunk.indexOf(10);
-      if (nl >= 0) {
-        at += nl + 1;
-        break;
-      }
-      at += chunk.length;
-    }
+    const at = lineStartAfter(path, guess, size);
     if (at < size && at > points[points.length - 1]!) points.push(at);
   }
   points.push(size);
@@ -180,20 +178,36 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     opts.onProgress?.(bytes);
   };
   const native = nativeReader();
-  // Consecutive files the native reader takes are merged natively, in order, and unpacked once.
-  let pending: NativeAccumulator | null = null;
-  const flushNative = () => {
-    if (!pending) return;
-    table.merge(ClientTable.fromParts(nativeParts(native!.packTable(pending)), { ipv6Prefix: opts.ipv6Prefix }));
-    pending = null;
+  const minSplit = opts.minSplitBytes ?? 16 << 20;
+  // Consecutive plain files of one Apache/nginx-family format are read by the native reader in one go: each
+  // thread takes a stretch of their bytes, and a run of many files costs one merge, not one per file.
+  let run: { files: Array<{ path: string; size: number }>; format: ClfFormat } | null = null;
+  const readRun = async () => {
+    if (!run) return;
+    const { files, format } = run;
+    run = null;
+    const total = files.reduce((n, f) => n + f.size, 0);
+    const { segments, parts } = planSegments(files, total >= minSplit ? threads : 1, lineStartAfter);
+    const before = bytes;
+    const r = await readNative(native!, { files, segments, parts, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes }, format, (b) => opts.onProgress?.(before + b));
+    table.merge(ClientTable.fromParts(r.parts, { ipv6Prefix: opts.ipv6Prefix }));
+    r.files.forEach((s, i) => {
+      bytes += s.bytesRead;
+      addStats(stats, s, 0, pushInput(stats, files[i]!.path, format.name), 10);
+    });
   };
   for (const input of inputs) {
-    // Plain files are read in ranges, one per thread when they are big enough to be worth splitting; the
-    // native reader takes whole files too. Anything else (gzip, standard input, JSON lines alone) streams.
-    const big = threads > 1 && (input.size ?? 0) >= (opts.minSplitBytes ?? 16 << 20);
+    // Plain files go to the native reader; big ones of other formats (JSON lines) to worker threads over
+    // byte ranges; anything else (gzip, standard input, small JSON files) streams through this thread.
+    const big = threads > 1 && (input.size ?? 0) >= minSplit;
     let plan = big || native ? plainFile(input, opts) : null;
-    if (plan && !big && plan.format.kind !== 'clf') plan = null;
-    if (!(native && plan?.format.kind === 'clf')) flushNative();
+    if (native && plan?.format.kind === 'clf') {
+      if (run && run.format !== plan.format) await readRun();
+      (run ??= { files: [], format: plan.format }).files.push({ path: plan.path, size: plan.size });
+      continue;
+    }
+    await readRun();
+    if (plan && !big) plan = null;
     if (!plan) {
       const before = bytes;
       const s = await readLogs([input], { format: opts.format, jsonFields: opts.jsonFields, maxLineBytes: opts.maxLineBytes, onProgress: (b) => opts.onProgress?.(before + b) }, (rec, buf, st, en) => table.add(rec, buf, st, en));
@@ -201,16 +215,7 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
       addStats(stats, s, 0, pushInput(stats, input.name, s.inputs[0]?.format ?? null), 10);
       continue;
     }
-    const points = big ? splitPoints(plan.path, plan.size, threads) : [0, plan.size];
-    if (native && plan.format.kind === 'clf') {
-      // Native threads read the ranges and merge them, while this thread is free (to load modules).
-      const before = bytes;
-      pending ??= native.createTable();
-      const r = await readRangesNative(native, { path: plan.path, points, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes }, plan.format, (b) => opts.onProgress?.(before + b), pending);
-      bytes += r.stats.bytesRead;
-      addStats(stats, r.stats, 0, pushInput(stats, input.name, plan.format.name), 10);
-      continue;
-    }
+    const points = splitPoints(plan.path, plan.size, threads);
     const base = { path: plan.path, format: plan.format.name, jsonFields: opts.jsonFields, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes };
     const jobs: RangeJob[] = [];
     for (let i = 0; i + 1 < points.length; i++) jobs.push({ ...base, start: points[i]!, end: points[i + 1]! });
@@ -243,7 +248,7 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     }
     if (TIMING) process.stderr.write(`timing:   merged at ${(performance.now() - t0).toFixed(0)} ms\n`);
   }
-  flushNative();
+  await readRun();
   return { table, stats };
 }
 

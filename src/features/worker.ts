@@ -9,7 +9,7 @@ import { canonicalAddress, clientKey } from '../core/address.js';
 import { findFormat, type ClfFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { emptyStats, readLogs, type ParseStats } from '../logs/read.js';
-import { nativeReader, type NativeAccumulator, type NativeModule, type NativeTable } from '../native/index.js';
+import { nativeReader, type NativeModule, type NativeTable } from '../native/index.js';
 import { ClientTable } from './aggregate.js';
 import { Timeline } from './timeline.js';
 
@@ -36,8 +36,8 @@ export async function readRange(job: RangeJob, onBytes?: (n: number) => void): P
   const format = findFormat(job.format);
   const native = format?.kind === 'clf' && !job.javascript ? nativeReader() : null;
   if (native) {
-    const r = await readRangesNative(native, { ...job, points: [job.start, job.end] }, format as ClfFormat, onBytes);
-    return { stats: r.stats, parts: r.parts! };
+    const r = await readNative(native, { files: [{ path: job.path, size: job.end }], segments: [0, job.start, job.end], parts: [0, 1], ipv6Prefix: job.ipv6Prefix, maxLineBytes: job.maxLineBytes }, format as ClfFormat, onBytes);
+    return { stats: r.files[0]!, parts: r.parts };
   }
   const table = new ClientTable({ ipv6Prefix: job.ipv6Prefix });
   const stats = await readLogs(
@@ -48,50 +48,100 @@ export async function readRange(job: RangeJob, onBytes?: (n: number) => void): P
   return { parts: table.parts(), stats };
 }
 
-export interface RangesJob {
-  readonly path: string;
-  /** Range boundaries: [points[i], points[i + 1]) for each i, at line starts. */
-  readonly points: readonly number[];
+export interface NativeRun {
+  /** Plain files of one format, in reading order, with their sizes. */
+  readonly files: ReadonlyArray<{ readonly path: string; readonly size: number }>;
+  /** Byte ranges: (file index, start, end) triples at line starts, in reading order. */
+  readonly segments: readonly number[];
+  /** Index of each thread's first segment, then the number of segments. */
+  readonly parts: readonly number[];
   readonly ipv6Prefix: number;
   readonly maxLineBytes?: number;
 }
 
 /**
- * Reads ranges of a file with the native reader, one thread per range, into one packed table (merged in
- * order, as ClientTable.merge would) and the stats of the whole; or, given `into`, merges the table into
- * that native table (see nativeParts) and returns the stats alone.
+ * Reads files with the native reader, each thread a stretch of them, into one packed table (merged in
+ * order, as ClientTable.merge would) and the stats of each file (its segments added up in order).
  */
-export async function readRangesNative(
-  native: NativeModule,
-  job: RangesJob,
-  format: ClfFormat,
-  onBytes?: (n: number) => void,
-  into?: NativeAccumulator,
-): Promise<{ stats: ParseStats; parts: RangeResult['parts'] | null }> {
+export async function readNative(native: NativeModule, run: NativeRun, format: ClfFormat, onBytes?: (n: number) => void): Promise<{ files: ParseStats[]; parts: RangeResult['parts'] }> {
   // Every spelling other than a plain dotted quad is judged here, by the same code as the JavaScript reader.
   const resolve = (raw: string): string | null => {
     const canonical = canonicalAddress(raw);
-    return canonical === null ? null : clientKey(canonical, job.ipv6Prefix);
+    return canonical === null ? null : clientKey(canonical, run.ipv6Prefix);
   };
-  const opts = { leadingFields: format.leadingFields, requiresAgent: format.requiresAgent, maxLineBytes: job.maxLineBytes ?? 1 << 20, maxMalformedSamples: 10 };
-  const r = into ? await native.readRanges(job.path, job.points, opts, resolve, onBytes, into) : await native.readRanges(job.path, job.points, opts, resolve, onBytes);
-  const stats = emptyStats();
-  stats.linesRead = r.linesRead;
-  stats.parsed = r.parsed;
-  stats.malformed = r.malformed;
-  stats.blank = r.blank;
-  stats.tooLong = r.tooLong;
-  stats.bytesRead = r.bytesRead;
-  stats.firstTime = Number.isNaN(r.firstTime) ? null : r.firstTime;
-  stats.lastTime = Number.isNaN(r.lastTime) ? null : r.lastTime;
-  stats.tzOffset = Number.isNaN(r.tzOffset) ? null : r.tzOffset;
-  stats.malformedSamples = r.malformedSamples.map((m) => ({ input: job.path, line: m.line, text: m.bytes.toString('utf8') }));
-  stats.inputs.push({ name: job.path, format: format.name, lines: r.linesRead, parsed: r.parsed, malformed: r.malformed, ...(r.error ? { error: r.error } : {}) });
-  return { stats, parts: into ? null : nativeParts(r as unknown as NativeTable, job.path) };
+  const opts = { leadingFields: format.leadingFields, requiresAgent: format.requiresAgent, maxLineBytes: run.maxLineBytes ?? 1 << 20, maxMalformedSamples: MAX_MALFORMED_SAMPLES };
+  const paths = run.files.map((f) => f.path);
+  const r = await native.readRanges(paths, run.segments, run.parts, opts, resolve, onBytes);
+  const files = paths.map((path) => {
+    const s = emptyStats();
+    s.inputs.push({ name: path, format: format.name, lines: 0, parsed: 0, malformed: 0 });
+    return s;
+  });
+  // Segment line numbers start at their segment: a file's later segments follow its earlier ones' lines.
+  const linesBefore = paths.map(() => 0);
+  r.segments.forEach((g, i) => {
+    const f = run.segments[i * 3]!;
+    const s = files[f]!;
+    const input = s.inputs[0]!;
+    s.linesRead += g.linesRead;
+    s.parsed += g.parsed;
+    s.malformed += g.malformed;
+    s.blank += g.blank;
+    s.tooLong += g.tooLong;
+    s.bytesRead += g.bytesRead;
+    if (!Number.isNaN(g.firstTime) && (s.firstTime === null || g.firstTime < s.firstTime)) s.firstTime = g.firstTime;
+    if (!Number.isNaN(g.lastTime) && (s.lastTime === null || g.lastTime > s.lastTime)) s.lastTime = g.lastTime;
+    if (s.tzOffset === null && !Number.isNaN(g.tzOffset)) s.tzOffset = g.tzOffset;
+    for (const m of g.malformedSamples) {
+      if (s.malformedSamples.length < MAX_MALFORMED_SAMPLES) s.malformedSamples.push({ input: paths[f]!, line: m.line + linesBefore[f]!, text: m.bytes.toString('utf8') });
+    }
+    input.lines += g.linesRead;
+    input.parsed += g.parsed;
+    input.malformed += g.malformed;
+    if (g.error) input.error = g.error;
+    linesBefore[f]! += g.linesRead + g.blank;
+  });
+  return { files, parts: nativeParts(r) };
 }
 
-/** A table packed by the native reader, as ClientTable.fromParts takes it; `file` names the one file read, if it was one. */
-export function nativeParts(t: NativeTable, file?: string): RangeResult['parts'] {
+const MAX_MALFORMED_SAMPLES = 10;
+
+/**
+ * Cuts files (in reading order) into segments for `threads` threads: the bytes of all of them split into
+ * equal stretches, each cut moved to the next line start. (splitPoints is the same for one file.)
+ */
+export function planSegments(files: ReadonlyArray<{ readonly path: string; readonly size: number }>, threads: number, lineStartAfter: (path: string, at: number, size: number) => number): { segments: number[]; parts: number[] } {
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const cuts: Array<[number, number]> = []; // (file, offset), ascending
+  let f = 0;
+  let before = 0; // bytes of the files before file f
+  for (let k = 1; k < threads; k++) {
+    const target = Math.floor((total * k) / threads);
+    while (f < files.length && before + files[f]!.size <= target) before += files[f++]!.size;
+    if (f >= files.length) break;
+    const at = target - before;
+    let cut: [number, number] = at === 0 ? [f, 0] : [f, lineStartAfter(files[f]!.path, at, files[f]!.size)];
+    if (cut[1] >= files[f]!.size) cut = [f + 1, 0];
+    if (cut[0] >= files.length) break;
+    const last = cuts[cuts.length - 1];
+    if (!last || cut[0] > last[0] || (cut[0] === last[0] && cut[1] > last[1])) cuts.push(cut);
+  }
+  const segments: number[] = [];
+  const parts = [0];
+  files.forEach((file, i) => {
+    const starts = [0, ...cuts.filter(([cf, at]) => cf === i && at > 0).map(([, at]) => at)];
+    starts.forEach((start, j) => {
+      const segment = segments.length / 3;
+      if (segment > 0 && cuts.some(([cf, at]) => cf === i && at === start)) parts.push(segment);
+      segments.push(i, start, starts[j + 1] ?? file.size);
+    });
+  });
+  parts.push(segments.length / 3);
+  return { segments, parts };
+}
+
+/** A table packed by the native reader, as ClientTable.fromParts takes it. */
+export function nativeParts(t: NativeTable): RangeResult['parts'] {
   const overall = new Timeline(t.overallCounts.length);
   overall.start = t.overallStart;
   overall.width = t.overallWidth;
@@ -102,14 +152,7 @@ export function nativeParts(t: NativeTable, file?: string): RangeResult['parts']
       fields: t.fields,
       nums: t.nums,
       words: t.words,
-      samples: {
-        files: t.sampleFileNames.length ? t.sampleFileNames : [file ?? ''],
-        fileOf: t.sampleFiles,
-        offsets: t.sampleOffsets,
-        lengths: t.sampleLengths,
-        hashes: t.sampleHashes,
-        counts: t.sampleCounts,
-      },
+      samples: { files: t.sampleFileNames, fileOf: t.sampleFiles, offsets: t.sampleOffsets, lengths: t.sampleLengths, hashes: t.sampleHashes, counts: t.sampleCounts },
     },
     overall,
     badAddressLines: t.badAddressLines,

@@ -34,7 +34,7 @@ export interface NativeTable {
   sampleOffsets: Float64Array;
   sampleLengths: Int32Array;
   sampleHashes: Int32Array;
-  /** Index into sampleFileNames of each sample's file (or into the one file read, when that is empty). */
+  /** Index into sampleFileNames (the paths read) of each sample's file. */
   sampleFiles: Int32Array;
   sampleFileNames: string[];
   sampleCounts: Uint8Array;
@@ -42,9 +42,6 @@ export interface NativeTable {
   overallWidth: number;
   overallCounts: Uint32Array;
 }
-
-/** A table several readRanges calls merge into, in the order they are made (files of one run, say). */
-export type NativeAccumulator = { readonly __brand: 'logwarden native table' };
 
 export interface NativeOptions {
   readonly leadingFields: number;
@@ -56,28 +53,18 @@ export interface NativeOptions {
 export interface NativeModule {
   init(sensitive: readonly string[], staticExtensions: readonly string[]): void;
   /**
-   * The ranges between consecutive points, each read by a native thread of its own and merged in order,
-   * while JavaScript goes on (`resolve` is called on this thread, between other work).
+   * Byte ranges ("segments": file index, start, end, in reading order) of the files, read by native threads
+   * (thread p reads segments parts[p] .. parts[p + 1] - 1 in order into a table of its own; the tables merge
+   * in order) while JavaScript goes on (`resolve` is called on this thread, between other work).
    */
   readRanges(
-    path: string,
-    points: readonly number[],
+    paths: readonly string[],
+    segments: readonly number[],
+    parts: readonly number[],
     opts: NativeOptions,
     resolve: (raw: string) => string | null,
     progress: ((bytes: number) => void) | undefined,
-  ): Promise<NativeStats & NativeTable>;
-  /** The same, merging the table into `into` rather than returning it. */
-  readRanges(
-    path: string,
-    points: readonly number[],
-    opts: NativeOptions,
-    resolve: (raw: string) => string | null,
-    progress: ((bytes: number) => void) | undefined,
-    into: NativeAccumulator,
-  ): Promise<NativeStats>;
-  createTable(): NativeAccumulator;
-  /** What was merged into the table, packed; the table starts empty again. */
-  packTable(table: NativeAccumulator): NativeTable;
+  ): Promise<{ segments: NativeStats[] } & NativeTable>;
 }
 
 /** Where node-gyp puts the module: src/native/build, seen from src/native or dist/native alike. */

@@ -188,7 +188,7 @@ struct Client {
     double offset;
     uint32_t length;
     int32_t hash;
-    int32_t file;  // index into the files of the table (see Accumulator)
+    int32_t file;  // index into the paths of the readRanges call
   };
   SampleRef samples[MAX_SAMPLES];
   int32_t sampleCount = 0;
@@ -1110,50 +1110,29 @@ void readPart(const std::string& path, double start, double end, const Options& 
   close(fd);
 }
 
-// addStats in build.ts: `o` counts the next range, whose line numbers start after this one's lines.
-void mergeStats(Stats& into, Stats& o, double lineOffset, size_t maxSamples) {
-  into.linesRead += o.linesRead;
-  into.parsed += o.parsed;
-  into.malformed += o.malformed;
-  into.blank += o.blank;
-  into.tooLong += o.tooLong;
-  into.bytesRead += o.bytesRead;
-  if (!std::isnan(o.firstTime) && (std::isnan(into.firstTime) || o.firstTime < into.firstTime)) into.firstTime = o.firstTime;
-  if (!std::isnan(o.lastTime) && (std::isnan(into.lastTime) || o.lastTime > into.lastTime)) into.lastTime = o.lastTime;
-  if (std::isnan(into.tzOffset)) into.tzOffset = o.tzOffset;
-  for (auto& m : o.samples)
-    if (into.samples.size() < maxSamples) into.samples.push_back({m.line + lineOffset, std::move(m.bytes)});
-  if (!o.error.empty()) into.error = o.error;
-}
 
-// A table that outlives one readRanges call: each call's table merges into it (files in the order read),
-// and packTable hands it to JavaScript once, however many files went in.
-struct NeverResolver : Resolver {
-  bool resolve(std::string_view, std::string&) override { return false; }
-};
-struct Accumulator {
-  NeverResolver none;
-  std::unique_ptr<Table> table;
-  std::vector<std::string> files;
-  bool busy = false;
-};
 
 // One readRanges call: its ranges are read on threads of their own while JavaScript goes on; the
 // result is packed on the JavaScript thread when all are read and merged.
 struct AsyncRead {
-  std::string path;
-  std::vector<double> points;
+  // Segments of files: [start, end) of paths[file]; thread p reads segments [partStart[p], partStart[p + 1])
+  // into a table of its own, in order, and the tables merge in order (each part continues the one before).
+  struct Segment {
+    int32_t file;
+    double start, end;
+  };
+  std::vector<std::string> paths;
+  std::vector<Segment> segments;
+  std::vector<size_t> partStart;
   Options opts;
   napi_deferred deferred = nullptr;
   napi_threadsafe_function resolveFn = nullptr, doneFn = nullptr;
   Progress progress;
   std::unique_ptr<TsfnResolver> resolver;
   std::vector<std::unique_ptr<Table>> tables;
-  std::vector<Stats> stats;
+  std::vector<Stats> stats;  // per segment
   std::thread coordinator;
   napi_ref error = nullptr;  // what the resolve callback threw, if it did
-  Accumulator* acc = nullptr;  // merge into this instead of returning the table
-  napi_ref accRef = nullptr;
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
 
   void mark(const char* what) const {
@@ -1162,32 +1141,31 @@ struct AsyncRead {
                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
 
-  // On the coordinator thread: every range on a thread of its own, then the tables merged in order.
+  // On the coordinator thread: every part on a thread of its own, then the tables merged in order.
   void run() {
-    const size_t parts = points.size() - 1;
+    const size_t parts = partStart.size() - 1;
     std::vector<std::thread> readers;
-    for (size_t p = 0; p < parts; p++)
-      readers.emplace_back([this, p] { readPart(path, points[p], points[p + 1], opts, *tables[p], stats[p], progress); });
+    for (size_t p = 0; p < parts; p++) {
+      readers.emplace_back([this, p] {
+        for (size_t i = partStart[p]; i < partStart[p + 1]; i++) {
+          const Segment& g = segments[i];
+          tables[p]->fileIndex = g.file;
+          readPart(paths[g.file], g.start, g.end, opts, *tables[p], stats[i], progress);
+        }
+      });
+    }
     for (auto& t : readers) t.join();
     mark("ranges read");
-    double lineOffset = stats[0].linesRead + stats[0].blank;
     for (size_t p = 1; p < parts; p++) {
       tables[0]->merge(*tables[p]);
       tables[p].reset();
-      const double lines = stats[p].linesRead + stats[p].blank;
-      mergeStats(stats[0], stats[p], lineOffset, opts.maxMalformedSamples);
-      lineOffset += lines;
-    }
-    if (acc) {
-      acc->table->merge(*tables[0]);
-      tables[0].reset();
     }
     mark("merged");
     napi_call_threadsafe_function(doneFn, this, napi_tsfn_blocking);
   }
 };
 
-napi_value packResult(napi_env env, Table* table, Stats& st);
+napi_value packResult(napi_env env, Table& table, std::vector<Stats>& stats, const std::vector<std::string>& files);
 napi_value packTable(napi_env env, napi_value out, Table& table, const std::vector<std::string>& files);
 
 
@@ -1245,10 +1223,6 @@ void doneOnMain(napi_env env, napi_value, void*, void* data) {
   napi_release_threadsafe_function(job->doneFn, napi_tsfn_release);
   if (job->progress.tsfn) napi_release_threadsafe_function(job->progress.tsfn, napi_tsfn_release);
   if (!env) return;
-  if (job->acc) {
-    job->acc->busy = false;
-    napi_delete_reference(env, job->accRef);
-  }
   if (job->error) {
     napi_value err;
     napi_get_reference_value(env, job->error, &err);
@@ -1256,7 +1230,7 @@ void doneOnMain(napi_env env, napi_value, void*, void* data) {
     napi_reject_deferred(env, job->deferred, err);
     return;
   }
-  napi_value out = packResult(env, job->acc ? nullptr : job->tables[0].get(), job->stats[0]);
+  napi_value out = packResult(env, *job->tables[0], job->stats, job->paths);
   job->mark("packed");
   if (!out) {
     napi_value err;
@@ -1271,33 +1245,59 @@ void doneOnMain(napi_env env, napi_value, void*, void* data) {
 #endif
 }
 
-// readRanges(path, points, options, resolve(raw) -> key | null, progress(bytes)?) -> Promise: the ranges
-// between consecutive points, each read by a thread of its own, merged in order.
+// readRanges(paths, segments, parts, options, resolve(raw) -> key | null, progress(bytes)?) -> Promise.
+// `segments` holds (file index, start, end) triples, byte ranges of the files in reading order; `parts` the
+// index of each thread's first segment, then the number of segments. Each thread reads its segments in
+// order into one table, and the tables merge in order: the files of a run cost one merge, not one per file.
 napi_value ReadRanges(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc < 4) {
-    napi_throw_type_error(env, nullptr, "readRanges(path, points, options, resolve, progress?)");
+  if (argc < 5) {
+    napi_throw_type_error(env, nullptr, "readRanges(paths, segments, parts, options, resolve, progress?)");
     return nullptr;
   }
   auto job = std::make_unique<AsyncRead>();
-  size_t plen = 0;
-  CHECK(napi_get_value_string_utf8(env, argv[0], nullptr, 0, &plen));
-  job->path.assign(plen, '\0');
-  CHECK(napi_get_value_string_utf8(env, argv[0], job->path.data(), plen + 1, &plen));
-  uint32_t npoints = 0;
-  CHECK(napi_get_array_length(env, argv[1], &npoints));
-  job->points.resize(npoints);
-  for (uint32_t i = 0; i < npoints; i++) {
-    napi_value v;
-    CHECK(napi_get_element(env, argv[1], i, &v));
-    CHECK(napi_get_value_double(env, v, &job->points[i]));
-  }
-  if (npoints < 2) {
-    napi_throw_type_error(env, nullptr, "readRanges: at least two points");
+  if (!stringArray(env, argv[0], job->paths)) {
+    napi_throw_type_error(env, nullptr, "readRanges: paths must be strings");
     return nullptr;
   }
+  auto numbers = [&](napi_value arr, std::vector<double>& out) {
+    uint32_t n = 0;
+    if (napi_get_array_length(env, arr, &n) != napi_ok) return false;
+    out.resize(n);
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value v;
+      if (napi_get_element(env, arr, i, &v) != napi_ok || napi_get_value_double(env, v, &out[i]) != napi_ok) return false;
+    }
+    return true;
+  };
+  std::vector<double> seg, parts;
+  if (!numbers(argv[1], seg) || !numbers(argv[2], parts) || seg.size() % 3 != 0 || parts.size() < 2) {
+    napi_throw_type_error(env, nullptr, "readRanges: segments are (file, start, end) triples, parts at least two indices");
+    return nullptr;
+  }
+  for (size_t i = 0; i < seg.size(); i += 3) {
+    const int32_t f = static_cast<int32_t>(seg[i]);
+    if (f < 0 || static_cast<size_t>(f) >= job->paths.size() || seg[i + 1] > seg[i + 2]) {
+      napi_throw_range_error(env, nullptr, "readRanges: a segment names no file or ends before it starts");
+      return nullptr;
+    }
+    job->segments.push_back({f, seg[i + 1], seg[i + 2]});
+  }
+  for (size_t i = 0; i < parts.size(); i++) {
+    const size_t v = static_cast<size_t>(parts[i]);
+    if (v > job->segments.size() || (i > 0 && v < job->partStart.back())) {
+      napi_throw_range_error(env, nullptr, "readRanges: parts must rise through the segments");
+      return nullptr;
+    }
+    job->partStart.push_back(v);
+  }
+  // Options, resolve and progress move to where the rest of this function looks for them.
+  argv[2] = argv[3];
+  argv[3] = argv[4];
+  argv[4] = argc >= 6 ? argv[5] : nullptr;
+  argc = argc >= 6 ? 5 : 4;
   auto getNum = [&](const char* name, double& out) {
     napi_value v;
     napi_valuetype t;
@@ -1331,44 +1331,17 @@ napi_value ReadRanges(napi_env env, napi_callback_info info) {
       napi_unref_threadsafe_function(env, job->progress.tsfn);
     }
   }
-  int32_t fileIndex = 0;
-  if (argc >= 6) {
-    napi_valuetype t;
-    napi_typeof(env, argv[5], &t);
-    if (t == napi_object) {
-      void* raw = nullptr;
-      if (napi_unwrap(env, argv[5], &raw) != napi_ok || !raw) {
-        napi_throw_type_error(env, nullptr, "readRanges: not a table from createTable()");
-        return nullptr;
-      }
-      auto* acc = static_cast<Accumulator*>(raw);
-      if (acc->busy) {
-        napi_throw_error(env, nullptr, "readRanges: that table is being read into already");
-        return nullptr;
-      }
-      acc->busy = true;
-      if (!acc->table) acc->table.reset(new Table(acc->none, g_classes));
-      fileIndex = static_cast<int32_t>(acc->files.size());
-      acc->files.push_back(job->path);
-      job->acc = acc;
-      napi_create_reference(env, argv[5], 1, &job->accRef);
-    }
-  }
   job->resolver.reset(new TsfnResolver(job->resolveFn));
-  const size_t parts = npoints - 1;
-  job->stats.resize(parts);
-  for (size_t p = 0; p < parts; p++) {
-    job->tables.emplace_back(new Table(*job->resolver, g_classes));
-    job->tables.back()->fileIndex = fileIndex;
-  }
+  job->stats.resize(job->segments.size());
+  for (size_t p = 0; p + 1 < job->partStart.size(); p++) job->tables.emplace_back(new Table(*job->resolver, g_classes));
   AsyncRead* j = job.release();
   j->coordinator = std::thread([j] { j->run(); });
   return promise;
 }
 
-napi_value packResult(napi_env env, Table* table, Stats& st) {
+napi_value statsObject(napi_env env, Stats& st) {
   napi_value out;
-  CHECK(napi_create_object(env, &out));
+  napi_create_object(env, &out);
   setNumber(env, out, "linesRead", st.linesRead);
   setNumber(env, out, "parsed", st.parsed);
   setNumber(env, out, "malformed", st.malformed);
@@ -1384,7 +1357,7 @@ napi_value packResult(napi_env env, Table* table, Stats& st) {
     napi_set_named_property(env, out, "error", e);
   }
   napi_value mal;
-  CHECK(napi_create_array_with_length(env, st.samples.size(), &mal));
+  napi_create_array_with_length(env, st.samples.size(), &mal);
   for (size_t i = 0; i < st.samples.size(); i++) {
     napi_value pair, line;
     napi_create_object(env, &pair);
@@ -1394,11 +1367,20 @@ napi_value packResult(napi_env env, Table* table, Stats& st) {
     napi_set_element(env, mal, static_cast<uint32_t>(i), pair);
   }
   napi_set_named_property(env, out, "malformedSamples", mal);
-  return table ? packTable(env, out, *table, {}) : out;
+  return out;
 }
 
-// The table, packed as ClientAggregate.pack would, into `out`; `files` names the sample lines' files
-// (empty: the one file read).
+// { segments: [stats of each segment], ...the table packed }
+napi_value packResult(napi_env env, Table& table, std::vector<Stats>& stats, const std::vector<std::string>& files) {
+  napi_value out, list;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_array_with_length(env, stats.size(), &list));
+  for (size_t i = 0; i < stats.size(); i++) napi_set_element(env, list, static_cast<uint32_t>(i), statsObject(env, stats[i]));
+  napi_set_named_property(env, out, "segments", list);
+  return packTable(env, out, table, files);
+}
+
+// The table into `out`, packed as ClientAggregate.pack would; `files` names the sample lines' files.
 napi_value packTable(napi_env env, napi_value out, Table& table, const std::vector<std::string>& files) {
   setNumber(env, out, "badAddressLines", table.badAddressLines);
   // The table, packed as ClientAggregate.pack would: sizes first, then written straight into the arrays
@@ -1497,50 +1479,12 @@ napi_value packTable(napi_env env, napi_value out, Table& table, const std::vect
   return out;
 }
 
-// createTable(): a table that readRanges calls can merge into (see Accumulator).
-napi_value CreateTable(napi_env env, napi_callback_info) {
-  napi_value obj;
-  CHECK(napi_create_object(env, &obj));
-  auto* acc = new Accumulator();
-  CHECK(napi_wrap(env, obj, acc, [](napi_env, void* data, void*) { delete static_cast<Accumulator*>(data); }, nullptr, nullptr));
-  return obj;
-}
-
-// packTable(table): what the readRanges calls merged into it, packed; the table is empty afterwards.
-napi_value PackTable(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  void* raw = nullptr;
-  if (argc < 1 || napi_unwrap(env, argv[0], &raw) != napi_ok || !raw) {
-    napi_throw_type_error(env, nullptr, "packTable: not a table from createTable()");
-    return nullptr;
-  }
-  auto* acc = static_cast<Accumulator*>(raw);
-  if (acc->busy) {
-    napi_throw_error(env, nullptr, "packTable: the table is still being read into");
-    return nullptr;
-  }
-  if (!acc->table) acc->table.reset(new Table(acc->none, g_classes));
-  napi_value out;
-  CHECK(napi_create_object(env, &out));
-  napi_value packed = packTable(env, out, *acc->table, acc->files);
-  acc->table.reset();
-  acc->files.clear();
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
-  return packed;
-}
-
 napi_value Register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"init", nullptr, Init, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"readRanges", nullptr, ReadRanges, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"createTable", nullptr, CreateTable, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"packTable", nullptr, PackTable, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 4, props);
+  napi_define_properties(env, exports, 2, props);
   return exports;
 }
 

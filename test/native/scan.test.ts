@@ -9,7 +9,9 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClientAggregate, ClientTable } from '../../src/features/aggregate.js';
 import { splitPoints } from '../../src/features/build.js';
-import { nativeParts, readRange, readRangesNative, type RangeJob } from '../../src/features/worker.js';
+import { planSegments, readNative, readRange, type RangeJob } from '../../src/features/worker.js';
+import { lineStartAfter } from '../../src/features/build.js';
+import { readLogs } from '../../src/logs/read.js';
 import { findFormat, type ClfFormat } from '../../src/logs/formats.js';
 import { emptyStats } from '../../src/logs/read.js';
 import { detectFormat } from '../../src/logs/read.js';
@@ -151,8 +153,9 @@ test('native: ranges read on threads of their own and merged give the table the 
     for (const parts of [2, 4]) {
       const points = splitPoints(path, size, parts);
       const js = await jsRanges(path, format, points);
-      const native = await readRangesNative(nativeReader()!, { path, points, ipv6Prefix: 64 }, findFormat(format) as ClfFormat);
-      native.parts = native.parts!;
+      const segments = points.slice(1).flatMap((end, i) => [0, points[i]!, end]);
+      const read = await readNative(nativeReader()!, { files: [{ path, size }], segments, parts: points.map((_, i) => i), ipv6Prefix: 64 }, findFormat(format) as ClfFormat);
+      const native = { stats: read.files[0]!, parts: read.parts };
       const what = `${path.split('/').pop()} in ${parts}`;
       assert.is(native.stats.linesRead, js.stats.linesRead, `${what}: lines`);
       assert.is(native.stats.malformed, js.stats.malformed, `${what}: malformed`);
@@ -168,37 +171,46 @@ test('native: ranges read on threads of their own and merged give the table the 
   }
 });
 
-test('native: several files merged into one native table, in order, equal the JavaScript tables merged', async () => {
-  // One real log cut into three files (so that clients span them), read in order into one native table.
+test('native: a run of files cut across threads reads as the JavaScript reader reads the same stretches', async () => {
+  // One real log cut into three files (so that clients span them); two threads each take a stretch of the run.
   const dir = tempDir();
   const text = readFileSync(join(DATASETS, 'almhuette-raith-2019/access.log'), 'latin1').split('\n');
   const files = [0, 1, 2].map((i) => {
     const path = join(dir, `part${i}.log`);
     writeFileSync(path, text.slice(i * 3400, (i + 1) * 3400).join('\n') + '\n', 'latin1');
-    return path;
+    return { path, size: statSync(path).size };
   });
-  const native = nativeReader()!;
-  const acc = native.createTable();
-  const js = new ClientTable({ ipv6Prefix: 64 });
-  for (const path of files) {
-    const points = splitPoints(path, statSync(path).size, 2);
-    const n = await readRangesNative(native, { path, points, ipv6Prefix: 64 }, findFormat('combined') as ClfFormat, undefined, acc);
-    assert.is(n.parts, null, 'merged natively, not returned');
-    const j = await jsRanges(path, 'combined', points);
-    assert.is(n.stats.linesRead, j.stats.linesRead, `${path}: lines`);
-    assert.equal(n.stats.malformedSamples, j.stats.malformedSamples, `${path}: malformed samples`);
-    js.merge(ClientTable.fromParts(j.parts, { ipv6Prefix: 64 }));
+  const format = findFormat('combined') as ClfFormat;
+  for (const threads of [2, 3]) {
+    const { segments, parts } = planSegments(files, threads, lineStartAfter);
+    assert.is(parts.length, threads + 1, 'one stretch per thread');
+    const native = await readNative(nativeReader()!, { files, segments, parts, ipv6Prefix: 64 }, format);
+    // The JavaScript reference: each stretch read line after line into a table of its own, then merged in order.
+    const js = new ClientTable({ ipv6Prefix: 64 });
+    let lines = 0;
+    for (let p = 0; p + 1 < parts.length; p++) {
+      const t = new ClientTable({ ipv6Prefix: 64 });
+      const inputs = [];
+      for (let g = parts[p]!; g < parts[p + 1]!; g++) {
+        const [f, start, end] = segments.slice(g * 3, g * 3 + 3) as [number, number, number];
+        inputs.push({ name: files[f]!.path, size: end - start, path: files[f]!.path, start, end, open: () => { throw new Error('plain files only'); } });
+      }
+      const st = await readLogs(inputs, { format }, (rec, buf, s0, e0) => t.add(rec, buf, s0, e0));
+      lines += st.linesRead;
+      js.merge(t);
+    }
+    assert.is(native.files.reduce((n, s) => n + s.linesRead, 0), lines, `${threads} threads: lines`);
+    native.files.forEach((s, i) => assert.is(s.inputs[0]!.name, files[i]!.path));
+    const a = tableValues(native.parts);
+    const b = tableValues(js.parts());
+    assert.ok(a.keys.length > 100, 'clients');
+    assert.equal(a.keys, b.keys, 'clients');
+    assert.equal(a.nums, b.nums, 'counters');
+    assert.equal(a.distinct, b.distinct, 'distinct counts');
+    assert.equal(a.words, b.words, 'sketches and timelines');
+    assert.equal(a.samples, b.samples, 'sample lines, read back from each file');
+    assert.equal(a.overall, b.overall, 'requests over time');
   }
-  const a = tableValues(nativeParts(native.packTable(acc)));
-  const b = tableValues(js.parts());
-  assert.ok(a.keys.length > 100, 'clients');
-  assert.equal(a.keys, b.keys, 'clients');
-  assert.equal(a.nums, b.nums, 'counters');
-  assert.equal(a.distinct, b.distinct, 'distinct counts');
-  assert.equal(a.samples, b.samples, 'sample lines, read back from each file');
-  assert.equal(a.overall, b.overall, 'requests over time');
-  // The table starts empty again once packed.
-  assert.is(native.packTable(acc).clientCount, 0);
 });
 
 test.run();
