@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClientAggregate, ClientTable } from '../../src/features/aggregate.js';
 import { splitPoints } from '../../src/features/build.js';
@@ -17,7 +17,7 @@ import { emptyStats } from '../../src/logs/read.js';
 import { detectFormat } from '../../src/logs/read.js';
 import { nativeLoadError, nativeReader } from '../../src/native/index.js';
 import { readFileSync } from 'node:fs';
-import { DATASETS, tempDir } from '../helpers/index.js';
+import { DATASETS, runCli, tempDir } from '../helpers/index.js';
 
 /** Everything a table holds, in plain values (ClientAggregate.pack of both sides, then compared). */
 function tableValues(parts: Awaited<ReturnType<typeof readRange>>['parts']) {
@@ -211,6 +211,27 @@ test('native: a run of files cut across threads reads as the JavaScript reader r
     assert.equal(a.samples, b.samples, 'sample lines, read back from each file');
     assert.equal(a.overall, b.overall, 'requests over time');
   }
+});
+
+test('native: detect on a directory of 60+ real logs of several layouts: the same verdicts with or without it', async () => {
+  const src = join(DATASETS, 'crowdsec-hub-tests/logs');
+  const dir = tempDir();
+  for (const name of readdirSync(src).filter((n) => n.endsWith('.log')).sort()) {
+    if (formatOf(join(src, name))) copyFileSync(join(src, name), join(dir, name));
+  }
+  assert.ok(readdirSync(dir).length >= 60, 'logs copied');
+  const outputs = [];
+  for (const env of [{}, { LOGWARDEN_NATIVE: '0' }]) {
+    const out = tempDir();
+    const r = await runCli(['detect', dir, '--out', out, '--no-report', '--quiet'], { env });
+    assert.is(r.code, 0, r.stderr);
+    const verdicts = JSON.parse(readFileSync(join(out, 'verdicts.json'), 'utf8')) as Record<string, unknown>;
+    delete verdicts.generatedAt;
+    outputs.push({ csv: readFileSync(join(out, 'clients.csv'), 'utf8'), verdicts });
+  }
+  assert.ok(outputs[0]!.csv.split('\n').length > 50, 'clients');
+  assert.is(outputs[0]!.csv, outputs[1]!.csv, 'clients.csv');
+  assert.equal(outputs[0]!.verdicts, outputs[1]!.verdicts, 'verdicts.json');
 });
 
 test.run();
