@@ -315,20 +315,28 @@ class SampleStore {
     const first = this.firstSample[client]!;
     const last = this.firstSample[client + 1]!;
     if (first === last) return out;
-    for (let k = first; k < last; k++) {
-      let fd: number;
-      try {
-        fd = openSync(p.files[p.fileOf[k]!]!, 'r');
-      } catch {
-        continue;
-      }
-      try {
+    // A client's samples usually sit in one file: it is opened once for them.
+    let openFile = -1;
+    let fd = -1;
+    try {
+      for (let k = first; k < last; k++) {
+        const file = p.fileOf[k]!;
+        if (file !== openFile) {
+          if (fd >= 0) closeSync(fd);
+          openFile = file;
+          try {
+            fd = openSync(p.files[file]!, 'r');
+          } catch {
+            fd = -1;
+          }
+        }
+        if (fd < 0) continue;
         const len = p.lengths[k]!;
         const n = readSync(fd, this.buf, 0, len, p.offsets[k]!);
         if (n === len && hashBytes(this.buf, 0, len) === p.hashes[k]) out.push(this.buf.toString('utf8', 0, len));
-      } finally {
-        closeSync(fd);
       }
+    } finally {
+      if (fd >= 0) closeSync(fd);
     }
     return out;
   }

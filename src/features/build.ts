@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ClfFormat, LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
-import { detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
+import { addStats, detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
 import { ClientTable } from './aggregate.js';
 import { planSegments, readNative, readRange, type RangeJob, type RangeResult } from './worker.js';
 import { nativeReader } from '../native/index.js';
@@ -119,25 +119,6 @@ function runJobs(jobs: RangeJob[], threads: number, onBytes: (n: number) => void
     };
     for (let t = 0; t < Math.min(threads, jobs.length); t++) start();
   });
-}
-
-function addStats(into: ParseStats, s: ParseStats, lineOffset: number, fileStats: InputStats, maxSamples: number): void {
-  into.linesRead += s.linesRead;
-  into.parsed += s.parsed;
-  into.malformed += s.malformed;
-  into.blank += s.blank;
-  into.tooLong += s.tooLong;
-  into.bytesRead += s.bytesRead;
-  if (s.firstTime !== null && (into.firstTime === null || s.firstTime < into.firstTime)) into.firstTime = s.firstTime;
-  if (s.lastTime !== null && (into.lastTime === null || s.lastTime > into.lastTime)) into.lastTime = s.lastTime;
-  if (into.tzOffset === null) into.tzOffset = s.tzOffset;
-  for (const m of s.malformedSamples) if (into.malformedSamples.length < maxSamples) into.malformedSamples.push({ ...m, line: m.line + lineOffset });
-  for (const i of s.inputs) {
-    fileStats.lines += i.lines;
-    fileStats.parsed += i.parsed;
-    fileStats.malformed += i.malformed;
-    if (i.error) fileStats.error = i.error;
-  }
 }
 
 /** A plain (not compressed, not empty) regular file, with its format, or null when it must be read as a stream. */

@@ -8,7 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import { canonicalAddress, clientKey } from '../core/address.js';
 import { findFormat, type ClfFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
-import { emptyStats, readLogs, type ParseStats } from '../logs/read.js';
+import { addStats, emptyStats, readLogs, type ParseStats } from '../logs/read.js';
 import { nativeReader, type NativeModule, type NativeTable } from '../native/index.js';
 import { ClientTable } from './aggregate.js';
 import { Timeline } from './timeline.js';
@@ -81,24 +81,21 @@ export async function readNative(native: NativeModule, run: NativeRun, format: C
   const linesBefore = paths.map(() => 0);
   r.segments.forEach((g, i) => {
     const f = run.segments[i * 3]!;
-    const s = files[f]!;
-    const input = s.inputs[0]!;
-    s.linesRead += g.linesRead;
-    s.parsed += g.parsed;
-    s.malformed += g.malformed;
-    s.blank += g.blank;
-    s.tooLong += g.tooLong;
-    s.bytesRead += g.bytesRead;
-    if (!Number.isNaN(g.firstTime) && (s.firstTime === null || g.firstTime < s.firstTime)) s.firstTime = g.firstTime;
-    if (!Number.isNaN(g.lastTime) && (s.lastTime === null || g.lastTime > s.lastTime)) s.lastTime = g.lastTime;
-    if (s.tzOffset === null && !Number.isNaN(g.tzOffset)) s.tzOffset = g.tzOffset;
-    for (const m of g.malformedSamples) {
-      if (s.malformedSamples.length < MAX_MALFORMED_SAMPLES) s.malformedSamples.push({ input: paths[f]!, line: m.line + linesBefore[f]!, text: m.bytes.toString('utf8') });
-    }
-    input.lines += g.linesRead;
-    input.parsed += g.parsed;
-    input.malformed += g.malformed;
-    if (g.error) input.error = g.error;
+    const s: ParseStats = {
+      ...emptyStats(),
+      linesRead: g.linesRead,
+      parsed: g.parsed,
+      malformed: g.malformed,
+      blank: g.blank,
+      tooLong: g.tooLong,
+      bytesRead: g.bytesRead,
+      firstTime: Number.isNaN(g.firstTime) ? null : g.firstTime,
+      lastTime: Number.isNaN(g.lastTime) ? null : g.lastTime,
+      tzOffset: Number.isNaN(g.tzOffset) ? null : g.tzOffset,
+      malformedSamples: g.malformedSamples.map((m) => ({ input: paths[f]!, line: m.line, text: m.bytes.toString('utf8') })),
+      inputs: [{ name: paths[f]!, format: format.name, lines: g.linesRead, parsed: g.parsed, malformed: g.malformed, ...(g.error ? { error: g.error } : {}) }],
+    };
+    addStats(files[f]!, s, linesBefore[f]!, files[f]!.inputs[0]!, MAX_MALFORMED_SAMPLES);
     linesBefore[f]! += g.linesRead + g.blank;
   });
   return { files, parts: nativeParts(r) };
@@ -162,9 +159,7 @@ export function nativeParts(t: NativeTable): RangeResult['parts'] {
 /** The buffers of a packed table, moved to the other thread rather than copied. */
 export function transferList(parts: RangeResult['parts']): ArrayBuffer[] {
   const c = parts.clients;
-  const list = [c.nums.buffer, c.words.buffer] as ArrayBuffer[];
-  if (!Array.isArray(c.samples)) for (const a of [c.samples.fileOf, c.samples.offsets, c.samples.lengths, c.samples.hashes, c.samples.counts]) list.push(a.buffer as ArrayBuffer);
-  return list;
+  return [c.nums.buffer, c.words.buffer] as ArrayBuffer[];
 }
 
 parentPort?.on('message', async (job: RangeJob) => {

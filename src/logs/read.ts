@@ -262,6 +262,29 @@ export function emptyStats(): ParseStats {
   };
 }
 
+/**
+ * Adds the stats of a later stretch of an input (or another input) to `into`: its malformed samples' line
+ * numbers move by `lineOffset`, its per-input counts go to `fileStats`.
+ */
+export function addStats(into: ParseStats, s: ParseStats, lineOffset: number, fileStats: InputStats, maxSamples: number): void {
+  into.linesRead += s.linesRead;
+  into.parsed += s.parsed;
+  into.malformed += s.malformed;
+  into.blank += s.blank;
+  into.tooLong += s.tooLong;
+  into.bytesRead += s.bytesRead;
+  if (s.firstTime !== null && (into.firstTime === null || s.firstTime < into.firstTime)) into.firstTime = s.firstTime;
+  if (s.lastTime !== null && (into.lastTime === null || s.lastTime > into.lastTime)) into.lastTime = s.lastTime;
+  if (into.tzOffset === null) into.tzOffset = s.tzOffset;
+  for (const m of s.malformedSamples) if (into.malformedSamples.length < maxSamples) into.malformedSamples.push({ ...m, line: m.line + lineOffset });
+  for (const i of s.inputs) {
+    fileStats.lines += i.lines;
+    fileStats.parsed += i.parsed;
+    fileStats.malformed += i.malformed;
+    if (i.error) fileStats.error = i.error;
+  }
+}
+
 /** Picks the format that parses most of the sample lines; null when none parses any. */
 export function detectFormat(lines: readonly Buffer[], jsonFields?: JsonFieldMap): LogFormat | null {
   const rec = newRecord();

@@ -799,15 +799,16 @@ class Table {
   std::deque<std::string> rawStore_;
   std::unordered_map<std::string_view, int32_t> byRaw_;
 
-  Client* byKeyOrNew(std::string key) {
+  // The index of the client with this key, made when there is none.
+  int32_t byKeyOrNew(std::string key) {
     auto it = byKey_.find(key);
-    if (it != byKey_.end()) return clients[it->second].get();
+    if (it != byKey_.end()) return it->second;
     const int32_t idx = static_cast<int32_t>(clients.size());
     auto c = std::make_unique<Client>();
     c->key = key;
     clients.push_back(std::move(c));
     byKey_.emplace(std::move(key), idx);
-    return clients.back().get();
+    return idx;
   }
 
   Client* lookupIp4(uint32_t ip) {
@@ -820,14 +821,12 @@ class Table {
     }
     char key[16];
     const int n = std::snprintf(key, sizeof key, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-    Client* c = byKeyOrNew(std::string(key, n));
+    const int32_t idx = byKeyOrNew(std::string(key, n));
     ip4Keys_[h] = ip;
-    ip4Slots_[h] = indexOf(c);
+    ip4Slots_[h] = idx;
     if (++ip4Count_ * 2 > ip4Keys_.size()) growIp4();
-    return c;
+    return clients[idx].get();
   }
-
-  int32_t indexOf(const Client* c) { return byKey_.find(c->key)->second; }
 
   void growIp4() {
     const size_t size = ip4Keys_.size() * 2;
@@ -853,7 +852,7 @@ class Table {
     if (it != byRaw_.end()) return it->second < 0 ? nullptr : clients[it->second].get();
     int32_t idx = -1;
     std::string key;
-    if (resolver_.resolve(raw, key)) idx = indexOf(byKeyOrNew(std::move(key)));
+    if (resolver_.resolve(raw, key)) idx = byKeyOrNew(std::move(key));
     rawStore_.emplace_back(raw);
     byRaw_.emplace(std::string_view(rawStore_.back()), idx);
     return idx < 0 ? nullptr : clients[idx].get();
@@ -1293,15 +1292,11 @@ napi_value ReadRanges(napi_env env, napi_callback_info info) {
     }
     job->partStart.push_back(v);
   }
-  // Options, resolve and progress move to where the rest of this function looks for them.
-  argv[2] = argv[3];
-  argv[3] = argv[4];
-  argv[4] = argc >= 6 ? argv[5] : nullptr;
-  argc = argc >= 6 ? 5 : 4;
+  const napi_value options = argv[3], resolve = argv[4], progressFn = argc >= 6 ? argv[5] : nullptr;
   auto getNum = [&](const char* name, double& out) {
     napi_value v;
     napi_valuetype t;
-    if (napi_get_named_property(env, argv[2], name, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return;
+    if (napi_get_named_property(env, options, name, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return;
     if (t == napi_number) napi_get_value_double(env, v, &out);
     if (t == napi_boolean) {
       bool b = false;
@@ -1321,13 +1316,13 @@ napi_value ReadRanges(napi_env env, napi_callback_info info) {
   napi_value name, promise;
   CHECK(napi_create_string_utf8(env, "logwarden readRanges", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_promise(env, &job->deferred, &promise));
-  CHECK(napi_create_threadsafe_function(env, argv[3], nullptr, name, 0, 1, nullptr, nullptr, job.get(), resolveOnMain, &job->resolveFn));
+  CHECK(napi_create_threadsafe_function(env, resolve, nullptr, name, 0, 1, nullptr, nullptr, job.get(), resolveOnMain, &job->resolveFn));
   CHECK(napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, nullptr, doneOnMain, &job->doneFn));
-  if (argc >= 5) {
+  if (progressFn) {
     napi_valuetype t;
-    napi_typeof(env, argv[4], &t);
+    napi_typeof(env, progressFn, &t);
     if (t == napi_function) {
-      CHECK(napi_create_threadsafe_function(env, argv[4], nullptr, name, 0, 1, nullptr, nullptr, &job->progress, progressOnMain, &job->progress.tsfn));
+      CHECK(napi_create_threadsafe_function(env, progressFn, nullptr, name, 0, 1, nullptr, nullptr, &job->progress, progressOnMain, &job->progress.tsfn));
       napi_unref_threadsafe_function(env, job->progress.tsfn);
     }
   }
