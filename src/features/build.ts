@@ -7,7 +7,6 @@
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ClfFormat, LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
@@ -15,6 +14,7 @@ import { addStats, detectFormat, emptyStats, readLogs, type InputStats, type Log
 import { ClientTable } from './aggregate.js';
 import { planSegments, readNative, readRange, type RangeJob, type RangeResult } from './worker.js';
 import { nativeReader } from '../native/index.js';
+import { packagePath } from '../core/paths.js';
 
 export interface BuildOptions {
   readonly format?: LogFormat;
@@ -65,15 +65,11 @@ export function splitPoints(path: string, size: number, parts: number): number[]
   return points;
 }
 
-function workerUrl(): { url: URL; execArgv: string[] } {
-  // Run from TypeScript sources (the tests), the worker is taken from the build in dist/, which `npm test`
-  // makes first: worker threads do not inherit tsx's loader.
-  const ts = import.meta.url.endsWith('.ts');
-  return { url: new URL(ts ? '../../dist/features/worker.js' : './worker.js', import.meta.url), execArgv: [] };
-}
+// Run from TypeScript sources (the tests) or from the one-file bundle too, the worker is the build's
+// dist/features/worker.js, which `npm test` makes first: worker threads do not inherit tsx's loader.
+const WORKER_SCRIPT = packagePath('dist', 'features', 'worker.js');
 
 function runJobs(jobs: RangeJob[], threads: number, onBytes: (n: number) => void): Promise<RangeResult[]> {
-  const { url, execArgv } = workerUrl();
   const results = new Array<RangeResult>(jobs.length);
   if (jobs.length === 0) return Promise.resolve(results);
   let next = 0;
@@ -81,7 +77,7 @@ function runJobs(jobs: RangeJob[], threads: number, onBytes: (n: number) => void
     let live = 0;
     let failed = false;
     const start = () => {
-      const w = new Worker(fileURLToPath(url), { execArgv });
+      const w = new Worker(WORKER_SCRIPT);
       live++;
       const give = () => {
         if (failed || next >= jobs.length) {

@@ -4,6 +4,7 @@
  * does the work alone. LOGWARDEN_NATIVE=0 turns it off (to compare the two, or to rule it out).
  */
 import { createRequire } from 'node:module';
+import { packagePath } from '../core/paths.js';
 import { SENSITIVE_PATTERNS, STATIC_EXTENSIONS } from '../features/classify.js';
 
 /** What one readRanges call read. */
@@ -67,8 +68,8 @@ export interface NativeModule {
   ): Promise<{ segments: NativeStats[] } & NativeTable>;
 }
 
-/** Where node-gyp puts the module: src/native/build, seen from src/native or dist/native alike. */
-const MODULE_PATH = '../../src/native/build/Release/logwarden_scan.node';
+/** Where node-gyp puts the module. */
+const MODULE_PATH = packagePath('src', 'native', 'build', 'Release', 'logwarden_scan.node');
 
 let loaded: NativeModule | null | undefined;
 let loadError: string | null = null;

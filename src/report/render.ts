@@ -4,14 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import * as vega from 'vega';
+import { packagePath } from '../core/paths.js';
 
-// Run from TypeScript sources (the tests), the compiled charts are taken from the build in dist/, which
+// Run from TypeScript sources (the tests) too, the compiled charts are taken from the build in dist/, which
 // `npm test` makes first.
-const COMPILED_URL = new URL(import.meta.url.endsWith('.ts') ? '../../dist/report/charts.vg.json' : './charts.vg.json', import.meta.url);
+const COMPILED = packagePath('dist', 'report', 'charts.vg.json');
 let compiled: Record<string, vega.Spec> | null = null;
 
 export async function renderChart(id: string, values: readonly object[]): Promise<string> {
-  compiled ??= JSON.parse(readFileSync(COMPILED_URL, 'utf8')) as Record<string, vega.Spec>;
+  compiled ??= JSON.parse(readFileSync(COMPILED, 'utf8')) as Record<string, vega.Spec>;
   const template = compiled[id];
   if (!template) throw new Error(`no compiled chart "${id}" (run npm run build)`);
   const spec = structuredClone(template);
