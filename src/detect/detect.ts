@@ -15,7 +15,7 @@
  *    day quiet: clustering always finds a "heaviest" group, but a heavy normal visitor clears no floor.
  */
 import type { AddressSet } from '../core/address.js';
-import type { ClientAggregate } from '../features/aggregate.js';
+import type { ClientStats } from '../features/aggregate.js';
 import { FEATURES, featureValues, transformValue, untransformValue } from '../features/vector.js';
 import { cluster, squaredDistance, type KScore } from './cluster.js';
 import { fitScaler, scaleRow, type Scaler } from './scale.js';
@@ -115,7 +115,7 @@ function toRecord(values: readonly number[]): Record<string, number> {
 
 
 /** Which kinds of abuse a client's own numbers clear, with a sentence for each. */
-export function abuseKinds(c: ClientAggregate, floors: Floors): Array<[AbuseKind, string]> {
+export function abuseKinds(c: ClientStats, floors: Floors): Array<[AbuseKind, string]> {
   const out: Array<[AbuseKind, string]> = [];
   if (c.requests < floors.minRequests) return out;
   const pct = (n: number) => `${Math.round((100 * n) / c.requests)}%`;
@@ -134,7 +134,7 @@ export function abuseKinds(c: ClientAggregate, floors: Floors): Array<[AbuseKind
   return out;
 }
 
-export function detect(clients: readonly ClientAggregate[], opts: DetectOptions): DetectionResult {
+export function detect(clients: readonly ClientStats[], opts: DetectOptions): DetectionResult {
   const raw = clients.map(featureValues);
   const transformed = raw.map((row) => row.map((v, d) => transformValue(FEATURES[d]!.transform, v)));
   const scaler: Scaler = fitScaler(

@@ -19,6 +19,41 @@ function mix(h: number): number {
   return h >>> 0;
 }
 
+/** HyperLogLog's estimate from its registers (with the small-range correction). */
+function estimate(regs: Uint8Array): number {
+  let sum = 0;
+  let zeros = 0;
+  for (let i = 0; i < M; i++) {
+    const r = regs[i]!;
+    sum += 2 ** -r;
+    if (r === 0) zeros++;
+  }
+  const e = (ALPHA * M * M) / sum;
+  if (e <= 2.5 * M && zeros > 0) return Math.round(M * Math.log(M / zeros));
+  return Math.round(e);
+}
+
+/**
+ * The count of the counter packed at words[at] (see packInto), without unpacking it, and the position after
+ * it. `scratch` is M bytes to unpack registers into.
+ */
+export function packedCount(words: Int32Array, at: number, scratch: Uint8Array): { count: number; next: number } {
+  const n = words[at + 1]!;
+  if (n >= 0) return { count: n, next: at + 2 + n };
+  at += 2;
+  for (let i = 0; i < M; i += 4) {
+    const w = words[at++]!;
+    scratch[i] = w & 255;
+    scratch[i + 1] = (w >>> 8) & 255;
+    scratch[i + 2] = (w >>> 16) & 255;
+    scratch[i + 3] = w >>> 24;
+  }
+  return { count: estimate(scratch), next: at };
+}
+
+/** Registers a packed counter takes, for packedCount's scratch. */
+export const SKETCH_REGISTERS = M;
+
 export class DistinctCounter {
   /** The exact phase: `n` values in a typed array that grows as needed (null once it is a sketch). */
   private exact: Int32Array | null = null;
@@ -68,18 +103,7 @@ export class DistinctCounter {
   }
 
   count(): number {
-    if (!this.registers) return this.n;
-    const regs = this.registers!;
-    let sum = 0;
-    let zeros = 0;
-    for (let i = 0; i < M; i++) {
-      const r = regs[i]!;
-      sum += 2 ** -r;
-      if (r === 0) zeros++;
-    }
-    const estimate = (ALPHA * M * M) / sum;
-    if (estimate <= 2.5 * M && zeros > 0) return Math.round(M * Math.log(M / zeros));
-    return Math.round(estimate);
+    return this.registers ? estimate(this.registers) : this.n;
   }
 
   merge(other: DistinctCounter): void {

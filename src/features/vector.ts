@@ -3,7 +3,7 @@
  * and which direction of it signals abuse. Detection, the CSV, the explanations and the report all walk this
  * one table, so a new feature is one entry.
  */
-import type { ClientAggregate } from './aggregate.js';
+import type { ClientStats } from './aggregate.js';
 
 export type Transform = 'log' | 'share';
 
@@ -13,12 +13,12 @@ export interface FeatureDef {
   readonly transform: Transform;
   /** True when a high value of this feature is a sign of abuse (used to judge clusters). */
   readonly abusive: boolean;
-  value(c: ClientAggregate): number;
+  value(c: ClientStats): number;
 }
 
-const share = (n: number, c: ClientAggregate) => (c.requests > 0 ? n / c.requests : 0);
+const share = (n: number, c: ClientStats) => (c.requests > 0 ? n / c.requests : 0);
 
-export function activeSpanSeconds(c: ClientAggregate): number {
+export function activeSpanSeconds(c: ClientStats): number {
   return c.requests > 0 ? Math.max(0, (c.lastTime - c.firstTime) / 1000) : 0;
 }
 
@@ -69,7 +69,7 @@ export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
 export type FeatureRow = Record<string, number>;
 
 /** The raw (untransformed) feature values of one client. */
-export function featureValues(c: ClientAggregate): number[] {
+export function featureValues(c: ClientStats): number[] {
   return FEATURES.map((f) => f.value(c));
 }
 

@@ -5,7 +5,7 @@ import { sampleIndices } from '../detect/cluster.js';
 import type { Projection, ProjectionInput } from './projection.js';
 import type { DetectionResult } from '../detect/detect.js';
 import type { VerdictsDocument } from '../detect/verdicts.js';
-import type { ClientAggregate } from '../features/aggregate.js';
+import type { ClientStats } from '../features/aggregate.js';
 import type { Timeline } from '../features/timeline.js';
 
 export interface ReportData {
@@ -32,7 +32,7 @@ export function projectionInput(result: DetectionResult, maxPoints: number, seed
   };
 }
 
-function traffic(overall: Timeline, flagged: ClientAggregate[]): ReportData['traffic'] {
+function traffic(overall: Timeline, flagged: ClientStats[]): ReportData['traffic'] {
   const lines = flagged.filter((c) => c.timeline).slice(0, 5);
   const width = Math.max(overall.width, ...lines.map((c) => c.timeline!.width));
   const total = overall.rebin(width);
@@ -49,7 +49,7 @@ function traffic(overall: Timeline, flagged: ClientAggregate[]): ReportData['tra
   return out;
 }
 
-function statusMix(clients: readonly ClientAggregate[], flagged: ReadonlySet<string>): ReportData['statusMix'] {
+function statusMix(clients: readonly ClientStats[], flagged: ReadonlySet<string>): ReportData['statusMix'] {
   const sums = { flagged: [0, 0, 0, 0, 0], others: [0, 0, 0, 0, 0] };
   for (const c of clients) {
     const s = flagged.has(c.key) ? sums.flagged : sums.others;
@@ -85,7 +85,7 @@ export function busiest(clients: readonly ClientRow[], n: number): ClientRow[] {
 /** Everything but the projection (projectionInput here, projectPoints on the charting thread, with ml-pca). */
 export type ReportBasics = Omit<ReportData, 'projection'>;
 
-export function reportBasics(verdicts: VerdictsDocument, result: DetectionResult, clients: readonly ClientAggregate[], overall: Timeline): ReportBasics {
+export function reportBasics(verdicts: VerdictsDocument, result: DetectionResult, clients: readonly ClientStats[], overall: Timeline): ReportBasics {
   const flaggedSet = new Set(result.flagged.map((f) => f.address));
   const byKey = new Map(clients.map((c) => [c.key, c]));
   const top = busiest(result.clients, 25);

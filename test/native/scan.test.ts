@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClientAggregate, ClientTable } from '../../src/features/aggregate.js';
+import { ClientTable, type ClientStats } from '../../src/features/aggregate.js';
 import { splitPoints } from '../../src/features/build.js';
 import { planSegments, readNative, readRange, type RangeJob } from '../../src/features/worker.js';
 import { lineStartAfter } from '../../src/features/build.js';
@@ -19,17 +19,30 @@ import { nativeLoadError, nativeReader } from '../../src/native/index.js';
 import { readFileSync } from 'node:fs';
 import { DATASETS, runCli, tempDir } from '../helpers/index.js';
 
-/** Everything a table holds, in plain values (ClientAggregate.pack of both sides, then compared). */
+/** What detection reads of a client (ClientStats), in plain values. */
+function statsOf(c: ClientStats) {
+  const t = c.timeline;
+  return [
+    c.key, c.requests, c.post, c.otherMethod, c.invalidRequest, c.status2xx, c.status3xx, c.status4xx, c.status404, c.status5xx,
+    c.staticHits, c.sensitiveHits, c.withQuery, c.bytes, c.firstTime, c.lastTime, c.peakPerMinute,
+    c.paths.count(), c.queries.count(), c.agents.count(), t ? [t.start, t.width, [...t.counts]] : null, [...c.samples],
+  ];
+}
+
+/**
+ * Everything a table holds, in plain values: what detection reads of each client (a native table is read in
+ * place), then all of it as ClientAggregate.pack gives it (a native table unpacked first).
+ */
 function tableValues(parts: Awaited<ReturnType<typeof readRange>>['parts']) {
   const t = ClientTable.fromParts(parts, { ipv6Prefix: 64 });
-  const clients = [...t.clients()];
-  const packed = ClientAggregate.pack(clients);
+  const stats = [...t.clients()].map(statsOf);
+  const packed = t.parts().clients;
   return {
     keys: packed.keys,
     nums: [...packed.nums],
     words: [...packed.words],
     samples: packed.samples,
-    distinct: clients.map((c) => [c.paths.count(), c.queries.count(), c.agents.count()]),
+    stats,
     overall: [t.overall.start, t.overall.width, [...t.overall.counts]],
     badAddressLines: parts.badAddressLines,
   };
@@ -43,7 +56,7 @@ async function compare(job: RangeJob, what: string): Promise<number> {
   const b = tableValues(js.parts);
   assert.equal(a.keys, b.keys, `${what}: clients`);
   assert.equal(a.nums, b.nums, `${what}: counters`);
-  assert.equal(a.distinct, b.distinct, `${what}: distinct counts`);
+  assert.equal(a.stats, b.stats, `${what}: what detection reads of each client`);
   assert.equal(a.words, b.words, `${what}: sketches and timelines`);
   assert.equal(a.samples, b.samples, `${what}: sample lines`);
   assert.equal(a.overall, b.overall, `${what}: requests over time`);
@@ -206,7 +219,7 @@ test('native: a run of files cut across threads reads as the JavaScript reader r
     assert.ok(a.keys.length > 100, 'clients');
     assert.equal(a.keys, b.keys, 'clients');
     assert.equal(a.nums, b.nums, 'counters');
-    assert.equal(a.distinct, b.distinct, 'distinct counts');
+    assert.equal(a.stats, b.stats, 'what detection reads of each client');
     assert.equal(a.words, b.words, 'sketches and timelines');
     assert.equal(a.samples, b.samples, 'sample lines, read back from each file');
     assert.equal(a.overall, b.overall, 'requests over time');
