@@ -91,7 +91,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   // between the chunks that the JavaScript reader reads).
   const judging = import('../detect/detect.js');
   judging.catch(() => undefined);
-  const charting = opts.report === false ? null : judging.then(() => Promise.all([import('../report/data.js'), import('../report/projection.js'), import('../report/html.js')]));
+  const charting = opts.report === false ? null : judging.then(() => Promise.all([import('../report/data.js'), import('../report/figures.js'), import('../report/html.js')]));
   charting?.catch(() => undefined);
   const { table, stats } = await buildClientTable(inputs, {
     format,
@@ -149,9 +149,10 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   writeFileAtomic(files.clients, clientsCsv(result));
   timing('write outputs');
   if (files.report && charting) {
-    const [{ reportBasics, projectionInput }, { projectPoints }, { renderReport }] = await charting;
-    const data = { ...reportBasics(verdicts, result, clients, table.overall), projection: projectPoints(projectionInput(result, 2000, seed)) };
-    writeFileAtomic(files.report, await renderReport(data));
+    const [{ reportBasics, projectionInput, SCATTER_SAMPLE }, { drawFigures }, { renderReport }] = await charting;
+    const basics = reportBasics(verdicts, result, clients, table.overall);
+    const figures = await drawFigures({ ...basics, projection: projectionInput(result, SCATTER_SAMPLE, seed) });
+    writeFileAtomic(files.report, renderReport(basics, figures));
     timing('report');
   }
 

@@ -16,9 +16,9 @@
  */
 import type { AddressSet } from '../core/address.js';
 import type { ClientStats } from '../features/aggregate.js';
-import { FEATURES, featureValues, transformValue, untransformValue } from '../features/vector.js';
+import { FEATURES, roundFeature, transformValue, untransformValue } from '../features/vector.js';
 import { cluster, squaredDistance, type KScore } from './cluster.js';
-import { fitScaler, scaleRow, type Scaler } from './scale.js';
+import { fitScalerFlat, type Scaler } from './scale.js';
 
 import type { Floors } from './defaults.js';
 export { DEFAULT_DETECT, DEFAULT_FLOORS, type Floors } from './defaults.js';
@@ -52,9 +52,35 @@ export interface ClientResult {
   readonly cluster: number;
   /** Judged by its own point because it lies far from its cluster's centroid. */
   readonly outlier: boolean;
+  /** The client's features by name (rounded to 4 decimals). */
   readonly features: Record<string, number>;
+  readonly requests: number;
   readonly flagged: boolean;
   readonly allowlisted: boolean;
+}
+
+const DIMS = FEATURES.length;
+const REQUESTS = FEATURES.findIndex((f) => f.name === 'requests');
+
+/** A client's result; its features record is made from the shared feature table when asked for. */
+class ClientRow implements ClientResult {
+  constructor(
+    private readonly table: Float64Array,
+    private readonly row: number,
+    readonly address: string,
+    readonly cluster: number,
+    readonly outlier: boolean,
+    readonly flagged: boolean,
+    readonly allowlisted: boolean,
+  ) {}
+
+  get requests(): number {
+    return this.table[this.row * DIMS + REQUESTS]!;
+  }
+
+  get features(): Record<string, number> {
+    return toRecord(this.table.subarray(this.row * DIMS, (this.row + 1) * DIMS));
+  }
 }
 
 export interface FlaggedClient {
@@ -95,6 +121,8 @@ export interface DetectionResult {
   readonly medians: Record<string, number>;
   /** The scaled points, in the order of `clients`, for charts. */
   readonly points: number[][];
+  /** Every client's raw feature values (FEATURES order), row i for clients[i]. */
+  readonly featureTable: Float64Array;
 }
 
 const SPREAD_FLOOR = { log: 0.25, share: 0.05 } as const;
@@ -104,12 +132,9 @@ function abusiveAxes(scaled: readonly number[], threshold: number): string[] {
   return FEATURES.filter((f, d) => f.abusive && scaled[d]! >= threshold).map((f) => f.name);
 }
 
-function toRecord(values: readonly number[]): Record<string, number> {
+function toRecord(values: ArrayLike<number>): Record<string, number> {
   const out: Record<string, number> = {};
-  FEATURES.forEach((f, i) => {
-    const v = values[i]!;
-    out[f.name] = Number.isInteger(v) ? v : Math.round(v * 10000) / 10000;
-  });
+  FEATURES.forEach((f, i) => (out[f.name] = roundFeature(values[i]!)));
   return out;
 }
 
@@ -135,13 +160,31 @@ export function abuseKinds(c: ClientStats, floors: Floors): Array<[AbuseKind, st
 }
 
 export function detect(clients: readonly ClientStats[], opts: DetectOptions): DetectionResult {
-  const raw = clients.map(featureValues);
-  const transformed = raw.map((row) => row.map((v, d) => transformValue(FEATURES[d]!.transform, v)));
-  const scaler: Scaler = fitScaler(
+  // Features in flat tables (a row per client): 20,000 clients make no 40,000 little arrays.
+  const n = clients.length;
+  const raw = new Float64Array(n * DIMS);
+  const transformed = new Float64Array(n * DIMS);
+  for (let d = 0; d < DIMS; d++) {
+    const f = FEATURES[d]!;
+    for (let i = 0; i < n; i++) {
+      const v = f.value(clients[i]!);
+      raw[i * DIMS + d] = v;
+      transformed[i * DIMS + d] = transformValue(f.transform, v);
+    }
+  }
+  const scaler: Scaler = fitScalerFlat(
     transformed,
     FEATURES.map((f) => SPREAD_FLOOR[f.transform]),
   );
-  const points = transformed.map((row) => scaleRow(scaler, row));
+  const points = new Array<number[]>(n);
+  for (let i = 0; i < n; i++) {
+    const p = new Array<number>(DIMS);
+    for (let d = 0; d < DIMS; d++) {
+      const z = (transformed[i * DIMS + d]! - scaler.center[d]!) / scaler.spread[d]!;
+      p[d] = Math.max(-scaler.clip, Math.min(scaler.clip, z));
+    }
+    points[i] = p;
+  }
   const clustering = cluster(points, {
     seed: opts.seed,
     kMin: opts.kMin,
@@ -181,21 +224,21 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   const spared: string[] = [];
   clients.forEach((c, i) => {
     const clusterId = clustering.assignment[i]!;
-    const features = toRecord(raw[i]!);
     const outlier = clustering.k > 1 && sqDist[i]! > outlierLimit[clusterId]!;
     const groupAbusive = outlier ? abusiveAxes(points[i]!, opts.clusterThreshold).length > 0 : clusters[clusterId]!.abusive;
     const kinds = groupAbusive ? abuseKinds(c, opts.floors) : [];
     const allowlisted = opts.allowlist.size > 0 && opts.allowlist.has(c.key);
     if (kinds.length > 0 && allowlisted) spared.push(c.key);
     const isFlagged = kinds.length > 0 && !allowlisted;
-    results.push({ address: c.key, cluster: clusterId, outlier, features, flagged: isFlagged, allowlisted });
+    results.push(new ClientRow(raw, i, c.key, clusterId, outlier, isFlagged, allowlisted));
     if (!isFlagged) return;
+    const features = toRecord(raw.subarray(i * DIMS, (i + 1) * DIMS));
     const standouts: Standout[] = FEATURES.map((f, d) => ({
       feature: f.name,
       label: f.label,
       value: features[f.name]!,
       median: medians[f.name]!,
-      score: Math.round(((transformed[i]![d]! - scaler.center[d]!) / scaler.spread[d]!) * 10) / 10,
+      score: Math.round(((transformed[i * DIMS + d]! - scaler.center[d]!) / scaler.spread[d]!) * 10) / 10,
     }))
       .filter((s, d) => FEATURES[d]!.abusive && s.score > 0)
       .sort((a, b) => b.score - a.score)
@@ -225,5 +268,6 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
     spared,
     medians,
     points,
+    featureTable: raw,
   };
 }

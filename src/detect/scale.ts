@@ -24,11 +24,22 @@ function quantile(sorted: Float64Array, q: number): number {
  */
 export function fitScaler(rows: readonly number[][], floors: readonly number[], clip = 10): Scaler {
   const dims = floors.length;
+  const flat = new Float64Array(rows.length * dims);
+  rows.forEach((r, i) => {
+    for (let d = 0; d < dims; d++) flat[i * dims + d] = r[d]!;
+  });
+  return fitScalerFlat(flat, floors, clip);
+}
+
+/** fitScaler over rows laid end to end in one array (row i at [i * dims, (i + 1) * dims)). */
+export function fitScalerFlat(values: Float64Array, floors: readonly number[], clip = 10): Scaler {
+  const dims = floors.length;
+  const n = values.length / dims;
   const center: number[] = [];
   const spread: number[] = [];
-  const col = new Float64Array(rows.length);
+  const col = new Float64Array(n);
   for (let d = 0; d < dims; d++) {
-    for (let i = 0; i < rows.length; i++) col[i] = rows[i]![d]!;
+    for (let i = 0; i < n; i++) col[i] = values[i * dims + d]!;
     col.sort();
     const median = quantile(col, 0.5);
     const iqr = quantile(col, 0.75) - quantile(col, 0.25);

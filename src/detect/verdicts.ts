@@ -1,6 +1,6 @@
 /** The detect stage's outputs: the versioned verdicts document, the blocklist and the per-client CSV. */
 import { formatTime } from '../core/time.js';
-import { FEATURES } from '../features/vector.js';
+import { FEATURES, roundFeature } from '../features/vector.js';
 import type { ParseStats } from '../logs/read.js';
 import type { DetectionResult, FlaggedClient } from './detect.js';
 
@@ -99,20 +99,87 @@ export function blocklistText(result: DetectionResult): string {
   return list.length ? `${list.join('\n')}\n` : '';
 }
 
-function csvCell(v: string | number | boolean): string {
-  if (typeof v !== 'string') return String(v); // numbers and booleans never need quotes
+function csvCell(v: string): string {
   return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-export function clientsCsv(result: DetectionResult): string {
-  const header = ['address', 'cluster', 'flagged', 'allowlisted', ...FEATURES.map((f) => f.name)];
-  const lines = [header.join(',')];
-  const rows = [...result.clients].sort((a, b) => b.features.requests! - a.features.requests! || (a.address < b.address ? -1 : 1));
-  const names = FEATURES.map((f) => f.name);
-  for (const c of rows) {
-    let line = `${csvCell(c.address)},${c.cluster},${c.flagged},${c.allowlisted}`;
-    for (const n of names) line += `,${c.features[n]!}`;
-    lines.push(line);
+/** Text written straight into a growing buffer: clients.csv is hundreds of thousands of numbers. */
+export class CsvWriter {
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private len = 0;
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(grown, 0, 0, this.len);
+    this.buf = grown;
   }
-  return `${lines.join('\n')}\n`;
+
+  text(s: string): void {
+    this.room(s.length * 3);
+    this.len += this.buf.write(s, this.len);
+  }
+
+  byte(c: number): void {
+    this.room(1);
+    this.buf[this.len++] = c;
+  }
+
+  /** A whole number 0 <= n < 2^53 in decimal, padded with leading zeros to `width`. */
+  digits(n: number, width = 1): void {
+    this.room(20);
+    let count = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) count++;
+    count = Math.max(count, width);
+    for (let k = this.len + count - 1; k >= this.len; k--) {
+      this.buf[k] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    this.len += count;
+  }
+
+  /** A feature value exactly as String(roundFeature(v)) writes it, without making the string. */
+  feature(v: number): void {
+    v = roundFeature(v);
+    if (Number.isInteger(v) && v >= 0 && v < 2 ** 53) return this.digits(v);
+    const n = Math.round(v * 10000);
+    // Only values that are a whole number of ten-thousandths below 1e9 print as "whole.frac" with at most 4
+    // decimals; anything else (negative, huge, NaN) is String's.
+    if (!(v > 0 && v < 1e9) || n / 10000 !== v) return this.text(String(v));
+    const whole = Math.floor(n / 10000);
+    let frac = n - whole * 10000;
+    let width = 4;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      width--;
+    }
+    this.digits(whole);
+    this.byte(0x2e);
+    this.digits(frac, width);
+  }
+
+  take(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+/** Every client, busiest first (then by address): its cluster, verdict and features, a row each. */
+export function clientsCsv(result: DetectionResult): Buffer {
+  const out = new CsvWriter();
+  out.text(['address', 'cluster', 'flagged', 'allowlisted', ...FEATURES.map((f) => f.name)].join(','));
+  const clients = result.clients;
+  const table = result.featureTable;
+  const dims = FEATURES.length;
+  const order = Array.from(clients.keys()).sort((a, b) => clients[b]!.requests - clients[a]!.requests || (clients[a]!.address < clients[b]!.address ? -1 : 1));
+  for (const i of order) {
+    const c = clients[i]!;
+    out.byte(0x0a);
+    out.text(`${csvCell(c.address)},${c.cluster},${c.flagged},${c.allowlisted}`);
+    for (let d = i * dims; d < (i + 1) * dims; d++) {
+      out.byte(0x2c);
+      out.feature(table[d]!);
+    }
+  }
+  out.byte(0x0a);
+  return out.take();
 }

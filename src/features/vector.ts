@@ -73,6 +73,11 @@ export function featureValues(c: ClientStats): number[] {
   return FEATURES.map((f) => f.value(c));
 }
 
+/** A feature value as reported: integers as they are, others rounded to 4 decimals. */
+export function roundFeature(v: number): number {
+  return Number.isInteger(v) ? v : Math.round(v * 10000) / 10000;
+}
+
 export function transformValue(t: Transform, v: number): number {
   switch (t) {
     case 'log':

@@ -105,7 +105,10 @@ export const CHART_TEMPLATES: readonly ChartTemplate[] = [
   },
 ];
 
-export function chartContent(id: string, d: ReportData): ChartContent {
+/** The data the charts show. */
+export type ChartData = Pick<ReportData, 'topClients' | 'projection' | 'kScores' | 'traffic' | 'statusMix'>;
+
+export function chartContent(id: string, d: ChartData): ChartContent {
   switch (id) {
     case 'top-clients':
       return { caption: 'The 25 busiest clients; flagged ones in red.', values: d.topClients };

@@ -4,9 +4,8 @@
  */
 import { escapeHtml as esc } from '../notify/compose.js';
 import { FEATURES } from '../features/vector.js';
-import { CHART_TEMPLATES, chartContent } from './charts.js';
-import { renderChart } from './render.js';
-import type { ReportData } from './data.js';
+import type { ReportBasics } from './data.js';
+import type { Figure } from './figures.js';
 
 const CSS = `
 body{font-family:sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
@@ -22,15 +21,11 @@ function kv(rows: Array<[string, string]>): string {
   return `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
 }
 
-export async function renderReport(d: ReportData): Promise<string> {
+/** The report page: the run's data and its figures (drawn by drawFigures). */
+export function renderReport(d: ReportBasics, figures: readonly Figure[]): string {
   const v = d.verdicts;
   const p = v.parse;
-  const charts = await Promise.all(
-    CHART_TEMPLATES.map(async (c) => {
-      const { caption, values } = chartContent(c.id, d);
-      return `<figure data-chart="${c.id}"><h3>${esc(c.title)}</h3><figcaption>${esc(caption)}</figcaption>${await renderChart(c.id, values)}</figure>`;
-    }),
-  );
+  const charts = figures.map((f) => `<figure data-chart="${f.id}"><h3>${esc(f.title)}</h3><figcaption>${esc(f.caption)}</figcaption>${f.svg}</figure>`);
   const params = v.parameters as Record<string, unknown>;
   const flaggedRows = v.flagged
     .map((f) => {

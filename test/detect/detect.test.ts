@@ -4,7 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDetect } from '../../src/commands/detect.js';
 import { runGenerate } from '../../src/commands/generate.js';
-import { silhouette, cluster } from '../../src/detect/cluster.js';
+import { silhouette, cluster, seededRandom } from '../../src/detect/cluster.js';
+import { CsvWriter } from '../../src/detect/verdicts.js';
+import { roundFeature } from '../../src/features/vector.js';
 import { DATASETS, memoryIo, tempDir } from '../helpers/index.js';
 
 async function detectFile(path: string, extra: Record<string, unknown> = {}) {
@@ -93,6 +95,24 @@ test('silhouette: well-separated groups score near 1, one blob splits badly', ()
   assert.is(c.k, 2);
   assert.is(c.assignment[0], c.assignment[1]);
   assert.is.not(c.assignment[0], c.assignment[3]);
+});
+
+
+test('clients.csv numbers are written exactly as String() writes them, rounded to 4 decimals', () => {
+  const rand = seededRandom(7);
+  const values = [0, 1, 0.0001, 0.001, 0.5, 0.9999, 1.0001, 10.1, 123456789.1234, 999999999.9999, 1 / 3, 2 ** 40 + 0.5, 1e21, -2.5, NaN];
+  for (let i = 0; i < 200_000; i++) {
+    const scale = 10 ** Math.floor(rand() * 10 - 1);
+    const v = rand() * scale;
+    values.push(v, Math.round(v * 10000) / 10000, Math.round(v));
+  }
+  const written = (v: number) => {
+    const w = new CsvWriter();
+    w.feature(v);
+    return w.take().toString();
+  };
+  const wrong = values.filter((v) => written(v) !== String(roundFeature(v)));
+  assert.equal(wrong.slice(0, 5), [], 'no value is written otherwise');
 });
 
 test.run();
