@@ -1,5 +1,5 @@
 /**
- * Draws the report's charts: the vega specifications compiled at build time (charts-compile.ts) with each
+ * Draws the report's charts: the vega dataflows compiled and parsed at build time (charts-compile.ts), each
  * chart's rows put into its "table" dataset, rendered to SVG by vega in Node.
  */
 import { readFileSync } from 'node:fs';
@@ -9,18 +9,16 @@ import { packagePath } from '../core/paths.js';
 // Run from TypeScript sources (the tests) too, the compiled charts are taken from the build in dist/, which
 // `npm test` makes first.
 const COMPILED = packagePath('dist', 'report', 'charts.vg.json');
-let compiled: Record<string, vega.Spec> | null = null;
+type Runtime = ReturnType<typeof vega.parse>;
+let compiled: Record<string, Runtime> | null = null;
 
 export async function renderChart(id: string, values: readonly object[]): Promise<string> {
-  compiled ??= JSON.parse(readFileSync(COMPILED, 'utf8')) as Record<string, vega.Spec>;
+  compiled ??= JSON.parse(readFileSync(COMPILED, 'utf8')) as Record<string, Runtime>;
   const template = compiled[id];
   if (!template) throw new Error(`no compiled chart "${id}" (run npm run build)`);
-  const spec = structuredClone(template);
-  const table = spec.data?.find((d) => d.name === 'table');
-  if (!table) throw new Error(`compiled chart "${id}" has no "table" dataset`);
-  (table as { values?: unknown }).values = values;
-  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
+  const view = new vega.View(structuredClone(template), { renderer: 'none' });
   try {
+    view.data('table', values as object[]);
     return await view.toSVG();
   } finally {
     view.finalize();
