@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClientTable, type ClientStats } from '../../src/features/aggregate.js';
+import { ClientAggregate, ClientTable, type ClientStats } from '../../src/features/aggregate.js';
 import { splitPoints } from '../../src/features/build.js';
 import { planSegments, readNative, readRange, type RangeJob } from '../../src/features/worker.js';
 import { lineStartAfter } from '../../src/features/build.js';
@@ -35,8 +35,11 @@ function statsOf(c: ClientStats) {
  */
 function tableValues(parts: Awaited<ReturnType<typeof readRange>>['parts']) {
   const t = ClientTable.fromParts(parts, { ipv6Prefix: 64 });
-  const stats = [...t.clients()].map(statsOf);
-  const packed = t.parts().clients;
+  // In key order: the native reader gives its clients so, the JavaScript reader in order of appearance.
+  const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  const stats = [...t.clients()].sort(byKey).map(statsOf);
+  t.parts(); // a native table is unpacked into ClientAggregates
+  const packed = ClientAggregate.pack(([...t.clients()] as ClientAggregate[]).sort(byKey));
   return {
     keys: packed.keys,
     nums: [...packed.nums],
