@@ -18,6 +18,53 @@ function quantile(sorted: Float64Array, q: number): number {
 }
 
 /**
+ * Moves the k-th smallest value of a[from..to) to a[k], smaller ones before it and larger after (Hoare's
+ * selection, median-of-three pivots): a quantile without sorting the whole column.
+ */
+function select(a: Float64Array, k: number, from = 0, to = a.length): void {
+  let lo = from;
+  let hi = to - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three to a[mid], then partition around it.
+    if (a[mid]! < a[lo]!) swap(a, mid, lo);
+    if (a[hi]! < a[lo]!) swap(a, hi, lo);
+    if (a[hi]! < a[mid]!) swap(a, hi, mid);
+    const pivot = a[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) swap(a, i++, j--);
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
+}
+
+/** quantile() of the values as if sorted, found by selection (the order of `a` changes). */
+function quantileOf(a: Float64Array, q: number): number {
+  if (a.length === 0) return 0;
+  const pos = (a.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  select(a, lo);
+  if (hi === lo) return a[lo]!;
+  // The next value up is the smallest of those after lo.
+  let next = a[hi]!;
+  for (let i = hi + 1; i < a.length; i++) if (a[i]! < next) next = a[i]!;
+  return a[lo]! + (next - a[lo]!) * (pos - lo);
+}
+
+/**
  * Spread: IQR/1.349 (a standard deviation for normal data), never below `floor`. When most clients share one
  * value (common: most have no 404 at all) the IQR is 0 and the floor is the spread: the standard deviation
  * would be made by the very outliers we look for, and would hide them when there are few clients.
@@ -39,10 +86,13 @@ export function fitScalerFlat(values: Float64Array, floors: readonly number[], c
   const spread: number[] = [];
   const col = new Float64Array(n);
   for (let d = 0; d < dims; d++) {
-    for (let i = 0; i < n; i++) col[i] = values[i * dims + d]!;
-    col.sort();
-    const median = quantile(col, 0.5);
-    const iqr = quantile(col, 0.75) - quantile(col, 0.25);
+    let nan = false;
+    for (let i = 0; i < n; i++) nan ||= Number.isNaN((col[i] = values[i * dims + d]!));
+    // Selection needs ordered values; a column with NaN in it is sorted (NaN last), as before.
+    if (nan) col.sort();
+    const q = nan ? quantile : quantileOf;
+    const median = q(col, 0.5);
+    const iqr = q(col, 0.75) - q(col, 0.25);
     center.push(median);
     spread.push(Math.max(iqr / 1.349, floors[d]!));
   }

@@ -6,6 +6,7 @@ import { runDetect } from '../../src/commands/detect.js';
 import { runGenerate } from '../../src/commands/generate.js';
 import { silhouette, cluster, seededRandom } from '../../src/detect/cluster.js';
 import { CsvWriter } from '../../src/detect/verdicts.js';
+import { fitScalerFlat } from '../../src/detect/scale.js';
 import { roundFeature } from '../../src/features/vector.js';
 import { DATASETS, memoryIo, tempDir } from '../helpers/index.js';
 
@@ -113,6 +114,28 @@ test('clients.csv numbers are written exactly as String() writes them, rounded t
   };
   const wrong = values.filter((v) => written(v) !== String(roundFeature(v)));
   assert.equal(wrong.slice(0, 5), [], 'no value is written otherwise');
+});
+
+test('robust scaling: quantiles found by selection are those of the sorted columns, ties and all', () => {
+  const rand = seededRandom(11);
+  const sorted = (col: number[], q: number) => {
+    const s = [...col].sort((a, b) => a - b);
+    const pos = (s.length - 1) * q;
+    const lo = Math.floor(pos);
+    return s[lo]! + (s[Math.ceil(pos)]! - s[lo]!) * (pos - lo);
+  };
+  for (const n of [1, 2, 3, 4, 10, 101, 1000, 20_001]) {
+    const dims = 3;
+    const values = new Float64Array(n * dims);
+    // A column of mostly zeros (most clients have no errors), one of few distinct values, one continuous.
+    for (let i = 0; i < n; i++) values.set([rand() < 0.9 ? 0 : rand(), Math.floor(rand() * 4), rand() * 1e6], i * dims);
+    const s = fitScalerFlat(values, [0.05, 0.05, 0.05]);
+    for (let d = 0; d < dims; d++) {
+      const col = Array.from({ length: n }, (_, i) => values[i * dims + d]!);
+      assert.is(s.center[d], sorted(col, 0.5), `n ${n}, column ${d}: median`);
+      assert.is(s.spread[d], Math.max((sorted(col, 0.75) - sorted(col, 0.25)) / 1.349, 0.05), `n ${n}, column ${d}: spread`);
+    }
+  }
 });
 
 test.run();
