@@ -117,7 +117,18 @@ export class CsvWriter {
 
   text(s: string): void {
     this.room(s.length * 3);
-    this.len += this.buf.write(s, this.len);
+    // Short ASCII text (addresses, flags) byte by byte: cheaper than a Buffer.write call each.
+    const buf = this.buf;
+    let at = this.len;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) {
+        this.len += buf.write(s, this.len);
+        return;
+      }
+      buf[at++] = c;
+    }
+    this.len = at;
   }
 
   byte(c: number): void {

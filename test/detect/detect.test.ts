@@ -114,6 +114,9 @@ test('clients.csv numbers are written exactly as String() writes them, rounded t
   };
   const wrong = values.filter((v) => written(v) !== String(roundFeature(v)));
   assert.equal(wrong.slice(0, 5), [], 'no value is written otherwise');
+  const w = new CsvWriter();
+  for (const part of ['10.0.0.1', ',', 'façade–ü', ',x'.repeat(40_000)]) w.text(part);
+  assert.is(w.take().toString(), `10.0.0.1,façade–ü${',x'.repeat(40_000)}`, 'text, ASCII or not, past the first buffer');
 });
 
 test('robust scaling: quantiles found by selection are those of the sorted columns, ties and all', () => {
