@@ -164,12 +164,14 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   const n = clients.length;
   const raw = new Float64Array(n * DIMS);
   const transformed = new Float64Array(n * DIMS);
-  for (let d = 0; d < DIMS; d++) {
-    const f = FEATURES[d]!;
-    for (let i = 0; i < n; i++) {
-      const v = f.value(clients[i]!);
+  const values = FEATURES.map((f) => f.value);
+  const transforms = FEATURES.map((f) => f.transform);
+  for (let i = 0; i < n; i++) {
+    const c = clients[i]!;
+    for (let d = 0; d < DIMS; d++) {
+      const v = values[d]!(c);
       raw[i * DIMS + d] = v;
-      transformed[i * DIMS + d] = transformValue(f.transform, v);
+      transformed[i * DIMS + d] = transformValue(transforms[d]!, v);
     }
   }
   const scaler: Scaler = fitScalerFlat(
