@@ -40,15 +40,19 @@ function estimate(regs: Uint8Array): number {
 export function packedCount(words: Int32Array, at: number, scratch: Uint8Array): { count: number; next: number } {
   const n = words[at + 1]!;
   if (n >= 0) return { count: n, next: at + 2 + n };
-  at += 2;
+  return { count: estimate(unpackRegisters(words, at + 2, scratch)), next: at + 2 + M / 4 };
+}
+
+/** The M one-byte registers packed four to a word at words[at..], into `into`. */
+function unpackRegisters(words: Int32Array, at: number, into: Uint8Array): Uint8Array {
   for (let i = 0; i < M; i += 4) {
     const w = words[at++]!;
-    scratch[i] = w & 255;
-    scratch[i + 1] = (w >>> 8) & 255;
-    scratch[i + 2] = (w >>> 16) & 255;
-    scratch[i + 3] = w >>> 24;
+    into[i] = w & 255;
+    into[i + 1] = (w >>> 8) & 255;
+    into[i + 2] = (w >>> 16) & 255;
+    into[i + 3] = w >>> 24;
   }
-  return { count: estimate(scratch), next: at };
+  return into;
 }
 
 /** Registers a packed counter takes, for packedCount's scratch. */
@@ -136,14 +140,8 @@ export class DistinctCounter {
     d.last = words[at++]!;
     const n = words[at++]!;
     if (n < 0) {
-      const r = (d.registers = new Uint8Array(M));
-      for (let i = 0; i < M; i += 4) {
-        const w = words[at++]!;
-        r[i] = w & 255;
-        r[i + 1] = (w >>> 8) & 255;
-        r[i + 2] = (w >>> 16) & 255;
-        r[i + 3] = w >>> 24;
-      }
+      d.registers = unpackRegisters(words, at, new Uint8Array(M));
+      at += M / 4;
     } else if (n > 0) {
       d.exact = words.subarray(at, at + n); // a view: the first add past it grows into an array of its own
       d.n = n;
