@@ -244,17 +244,10 @@ export class ClientAggregate {
       at = c.paths.unpackFrom(w, at);
       at = c.queries.unpackFrom(w, at);
       at = c.agents.unpackFrom(w, at);
-      const start = w[at++]!;
-      if (start >= 0) {
-        const width = w[at++]!;
-        const buckets = w[at++]!;
-        const t = new Timeline(buckets);
-        t.start = start;
-        t.width = width;
-        t.counts.set(w.subarray(at, at + buckets));
-        at += buckets;
-        c.timeline = t;
-      }
+      if (w[at]! >= 0) {
+        c.timeline = packedTimeline(w, at);
+        at += 3 + c.timeline.buckets;
+      } else at++;
       if (store) {
         c.sampleList = null;
         c.sampleStore = store;
@@ -376,6 +369,15 @@ class SampleStore {
   }
 }
 
+/** The timeline packed at words[at] (start, width, buckets, then the counts; see ClientAggregate.pack). */
+function packedTimeline(words: Int32Array, at: number): Timeline {
+  const t = new Timeline(words[at + 2]!);
+  t.start = words[at]!;
+  t.width = words[at + 1]!;
+  t.counts.set(words.subarray(at + 3, at + 3 + t.buckets));
+  return t;
+}
+
 class FixedCount implements Countable {
   constructor(private readonly n: number) {}
   count(): number {
@@ -430,6 +432,8 @@ export class PackedClient implements ClientStats {
 
   constructor(private readonly table: PackedTable, private readonly index: number, readonly key: string) {}
 
+  // The getters' indices are positions in NUMERIC_FIELDS; test/native/scan.test.ts compares every getter
+  // with what the JavaScript reader's ClientAggregate holds.
   private num(f: number): number {
     return this.table.nums[this.index * FIELDS + f]!;
   }
@@ -458,12 +462,7 @@ export class PackedClient implements ClientStats {
     if (this.timelineMade !== undefined) return this.timelineMade;
     const at = this.table.timelineAt[this.index]!;
     if (at < 0) return (this.timelineMade = null);
-    const w = this.table.words;
-    const t = new Timeline(w[at + 2]!);
-    t.start = w[at]!;
-    t.width = w[at + 1]!;
-    t.counts.set(w.subarray(at + 3, at + 3 + t.buckets));
-    return (this.timelineMade = t);
+    return (this.timelineMade = packedTimeline(this.table.words, at));
   }
 
   get samples(): readonly string[] {
