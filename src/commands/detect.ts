@@ -87,8 +87,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   let lastProgress = Date.now();
   // LOGWARDEN_TIMING=1 prints how long each phase took, on stderr.
   const timing = io.env.LOGWARDEN_TIMING ? phaseTimer(io) : () => undefined;
-  // The clustering and charting libraries take a while to load: that happens while native threads read (or
-  // between the chunks that the JavaScript reader reads).
+  // The clustering and charting modules are initialised while native threads read (or between the chunks
+  // that the JavaScript reader reads).
   const judging = import('../detect/detect.js');
   judging.catch(() => undefined);
   const charting = opts.report === false ? null : judging.then(() => Promise.all([import('../report/data.js'), import('../report/figures.js'), import('../report/html.js')]));
@@ -149,9 +149,9 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   writeFileAtomic(files.clients, clientsCsv(result));
   timing('write outputs');
   if (files.report && charting) {
-    const [{ reportBasics, projectionInput, SCATTER_SAMPLE }, { drawFigures }, { renderReport }] = await charting;
+    const [{ reportBasics, projectionInput }, { drawFigures }, { renderReport }] = await charting;
     const basics = reportBasics(verdicts, result, clients, table.overall);
-    const figures = await drawFigures({ ...basics, projection: projectionInput(result, SCATTER_SAMPLE, seed) });
+    const figures = await drawFigures({ ...basics, projection: projectionInput(result, seed) });
     writeFileAtomic(files.report, renderReport(basics, figures));
     timing('report');
   }

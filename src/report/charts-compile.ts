@@ -5,10 +5,9 @@
  * renders the SVG: neither compiling nor parsing is left to it.
  */
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'vega';
 import { compile } from 'vega-lite';
-import { CHART_TEMPLATES } from './charts.js';
+import { CHART_TEMPLATES, COMPILED_CHARTS } from './charts.js';
 
 const out = Object.fromEntries(
   CHART_TEMPLATES.map((c) => {
@@ -17,4 +16,4 @@ const out = Object.fromEntries(
     return [c.id, parse(spec)];
   }),
 );
-writeFileSync(fileURLToPath(new URL('./charts.vg.json', import.meta.url)), JSON.stringify(out));
+writeFileSync(COMPILED_CHARTS, JSON.stringify(out));

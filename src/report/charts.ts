@@ -5,7 +5,11 @@
  * and no vega-lite to load (it took longer to load than the charts take to draw).
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { packagePath } from '../core/paths.js';
 import type { ReportData } from './data.js';
+
+/** Where `npm run build` writes the compiled charts (charts-compile.ts) and render.ts reads them. */
+export const COMPILED_CHARTS = packagePath('dist', 'report', 'charts.vg.json');
 
 export interface ChartTemplate {
   readonly id: string;

@@ -26,7 +26,7 @@ const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 export const SCATTER_SAMPLE = 1000;
 
 /** The clients the scatter shows (a seeded sample and every flagged one) and their scaled features. */
-export function projectionInput(result: DetectionResult, maxPoints: number, seed: number): ProjectionInput {
+export function projectionInput(result: DetectionResult, seed: number, maxPoints = SCATTER_SAMPLE): ProjectionInput {
   const n = result.points.length;
   if (n < 3) return { points: [], dots: [] };
   const idx = new Set(sampleIndices(n, maxPoints, seed));
@@ -88,7 +88,7 @@ export function busiest(clients: readonly ClientRow[], n: number): ClientRow[] {
   return top;
 }
 
-/** Everything but the projection (projectionInput here, projectPoints on the charting thread, with ml-pca). */
+/** Everything but the projection (projectionInput here, projectPoints in figures.ts, with ml-pca). */
 export type ReportBasics = Omit<ReportData, 'projection'>;
 
 export function reportBasics(verdicts: VerdictsDocument, result: DetectionResult, clients: readonly ClientStats[], overall: Timeline): ReportBasics {
