@@ -27,6 +27,7 @@ function hostOptions<T>(y: Argv<T>) {
     .option('ledger', { type: 'string', describe: 'ban ledger file [env LOGWARDEN_LEDGER, default ./logwarden-ledger.json]' })
     .option('allow', { type: 'string', array: true, default: [], describe: 'addresses or CIDRs never blocked' })
     .option('allow-file', { type: 'string', array: true, default: [], describe: 'file of addresses or CIDRs never blocked' })
+    .option('max-prefix', { type: 'string', default: '16,48', describe: 'widest network ever banned, IPv4,IPv6 prefix lengths (a wider one is refused)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan and the exact commands; change nothing' })
     .option('json', { type: 'boolean', default: false, describe: 'print the outcome as JSON' });
 }
@@ -46,6 +47,7 @@ function hostArgs(a: Record<string, unknown>): HostsOptions {
     ledger: a.ledger as string | undefined,
     allow: a.allow as string[],
     allowFile: a['allow-file'] as string[],
+    maxPrefix: a['max-prefix'] as string,
     dryRun: a['dry-run'] as boolean,
     json: a.json as boolean,
   };
@@ -77,6 +79,15 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       if (err) throw err;
       throw new UsageError(msg);
     })
+    // yargs reads `--k-min abc` as NaN and goes on; a number option that is not a number is a usage error.
+    .check((a) => {
+      for (const [k, v] of Object.entries(a)) {
+        if (k.includes('-') || k === '$0' || k === '_') continue;
+        const bad = (x: unknown) => typeof x === 'number' && !Number.isFinite(x);
+        if (bad(v) || (Array.isArray(v) && v.some(bad))) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: not a number`);
+      }
+      return true;
+    }, true)
     .command(
       'detect <inputs..>',
       'find abusive clients in access logs (files, directories, globs, .gz, - for stdin)',
@@ -164,6 +175,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .option('timeout', { type: 'number', default: 20000, describe: 'per-source connection timeout in ms' })
         .option('git-cache', { type: 'string', describe: 'where Git sources are cloned [env LOGWARDEN_GIT_CACHE, default .logwarden-cache/git]' })
         .option('max-http-bytes', { type: 'number', default: 1 << 30, describe: 'size limit for http(s) downloads' })
+        .option('git-token-host', { type: 'string', array: true, describe: 'hosts GITHUB_TOKEN / LOGWARDEN_GIT_TOKEN is sent to, over HTTPS only [env LOGWARDEN_GIT_TOKEN_HOSTS, default github.com]' })
         .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON' }),
     async (a) => {
       await (await import('./commands/fetch.js')).runFetch(
@@ -178,6 +190,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           timeoutMs: a.timeout,
           gitCache: a['git-cache'],
           maxHttpBytes: a['max-http-bytes'],
+          gitTokenHosts: a['git-token-host'],
           json: a.json,
         },
         io,
@@ -192,7 +205,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .option('in', { alias: 'i', type: 'string', default: 'out', describe: 'detect stage directory (blocklist.txt, verdicts.json); block.json is written there' })
         .option('ban-time', { type: 'string', default: '24h', describe: 'first ban length (90s, 15m, 24h, 7d); doubles for each repeat offence' })
         .option('max-ban-time', { type: 'string', default: '30d', describe: 'longest ban' })
-        .option('max-new-bans', { type: 'number', default: 500, describe: 'refuse a plan with more new bans than this' })
+        .option('max-new-bans', { type: 'number', default: 500, describe: 'refuse a plan that bans more new addresses than this (a network counts its addresses; IPv6, its /64s)' })
         .option('force', { type: 'boolean', default: false, describe: 'apply a plan over --max-new-bans' }),
     async (a) => {
       await (await import('./commands/block.js')).runBlock({ ...hostArgs(a), in: a.in, banTime: a['ban-time'], maxBanTime: a['max-ban-time'], maxNewBans: a['max-new-bans'], force: a.force }, io);

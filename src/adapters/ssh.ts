@@ -190,8 +190,13 @@ function sessionOf(client: Client, name: string): SshSession {
     sftp() {
       return new Promise((resolve, reject) => client.sftp((err, s) => (err ? reject(new SshError('other', err.message)) : resolve(s))));
     },
-    close: async () => {
-      client.end();
-    },
+    close: () =>
+      new Promise<void>((res) => {
+        // Late replies after the end are of no interest; an error now must not become an unheard 'error'.
+        client.on('error', () => {});
+        client.once('close', () => res());
+        client.end();
+        setTimeout(res, 2000).unref();
+      }),
   };
 }

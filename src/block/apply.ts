@@ -6,7 +6,7 @@
 import { canonicalAddress } from '../core/address.js';
 import { commandLine, type CommandRunner } from '../adapters/runner.js';
 import { backend as makeBackend, type Backend, type BackendName, type Family, type Step } from './backends.js';
-import { planHost, planSize, type HostPlan, type Protected } from './plan.js';
+import { planHost, planSize, type BanLimits, type HostPlan, type Protected } from './plan.js';
 
 export interface HostRun {
   readonly name: string;
@@ -18,7 +18,7 @@ export interface HostRun {
 
 export interface ApplyOptions {
   readonly desired: readonly string[];
-  readonly isAllowed: (entry: string) => boolean;
+  readonly limits: BanLimits;
   readonly dryRun: boolean;
   /** Addresses that must never be banned anywhere (this machine's own, when it runs the bans). */
   readonly alwaysProtect?: readonly Protected[];
@@ -45,13 +45,18 @@ async function protectedOn(runner: CommandRunner): Promise<Protected[]> {
   const conn = await runner.run(['printenv', 'SSH_CONNECTION']);
   const client = canonicalAddress(conn.stdout.trim().split(/\s+/)[0] ?? '');
   if (conn.code === 0 && client) out.push({ address: client, why: 'the address logwarden connects from' });
-  const addrs = await runner.run(['ip', '-o', 'addr', 'show']);
-  if (addrs.code === 0) {
-    for (const m of addrs.stdout.matchAll(/\binet6? ([0-9a-fA-F:.]+)\//g)) {
-      const a = canonicalAddress(m[1]!);
-      if (a) out.push({ address: a, why: "one of the host's own addresses" });
-    }
+  // A non-root account's PATH often lacks /usr/sbin: try the usual places before giving up.
+  let addrs = await runner.run(['ip', '-o', 'addr', 'show']);
+  for (const ip of ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip']) {
+    if (addrs.code === 0) break;
+    addrs = await runner.run([ip, '-o', 'addr', 'show']);
   }
+  const own = [...addrs.stdout.matchAll(/\binet6? ([0-9a-fA-F:.]+)\//g)].map((m) => canonicalAddress(m[1]!)).filter((a): a is string => a !== null);
+  // Without them a plan could ban the host itself (or, with a wide network, everyone): refuse to plan.
+  if (addrs.code !== 0 || own.length === 0) {
+    throw new StepFailed(`cannot read the host's own addresses (ip -o addr show: ${firstLine(addrs.stderr) || `exit ${addrs.code}`}); nothing was planned`);
+  }
+  for (const a of own) out.push({ address: a, why: "one of the host's own addresses" });
   return out;
 }
 
@@ -91,7 +96,7 @@ export async function applyToHost(h: HostRun, opts: ApplyOptions): Promise<HostR
       else if (!opts.dryRun) throw new StepFailed(`${commandLine(fb.list)} failed (exit ${r.code}): ${firstLine(r.stderr)}`);
       // In a dry run nothing was set up yet, so a missing set simply means nothing is banned.
     }
-    const plan = planHost(current, opts.desired, protect, opts.isAllowed);
+    const plan = planHost(current, opts.desired, protect, opts.limits);
     const steps = ([4, 6] as Family[]).flatMap((f) => [...be.families[f].unbanSteps(plan.remove[f]), ...be.families[f].banSteps(plan.add[f])]);
     if (opts.dryRun) {
       commands.push(...be.setup.map(show), ...steps.map(show));
@@ -126,5 +131,6 @@ export function describePlan(r: HostResult): string {
   const { add, remove } = planSize(p);
   let s = `${r.host}: +${add} -${remove} (${p.keep} kept)`;
   if (p.refused.length) s += `; refused ${p.refused.map((x) => `${x.address} (${x.why})`).join(', ')}`;
+  if (p.split.length) s += `; split ${p.split.map((x) => `${x.address} into ${x.into.length} networks to spare allowlisted ${x.spared.join(', ')}`).join('; ')}`;
   return s;
 }

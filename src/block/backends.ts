@@ -4,6 +4,8 @@
  * logwarden's own set, chain or table; the user's rules are only ever given one jump/match rule that points
  * at ours. Adding a backend is one entry here and one row in the e2e test table.
  */
+import { addressFamily, canonicalTarget } from '../core/address.js';
+
 export type BackendName = 'ipset' | 'nftables' | 'iptables';
 export const BACKEND_NAMES: readonly BackendName[] = ['ipset', 'nftables', 'iptables'];
 export type Family = 4 | 6;
@@ -163,8 +165,18 @@ export interface Backend {
   readonly families: Record<Family, FamilyBackend>;
 }
 
-function changeSteps(spec: BackendDef['ban'], addrs: readonly string[], v: Record<string, string>): Step[] {
+/**
+ * Every address is checked again where it enters a command or a firewall script, whatever it came from (a
+ * blocklist, the ledger, the firewall's own listing): a newline in one would be a second nft or ipset command.
+ */
+function checkedEntry(a: string, family: Family): string {
+  if (canonicalTarget(a) !== a || addressFamily(a) !== family) throw new Error(`refusing to pass "${a.replace(/[^\x20-\x7e]/g, '?')}" to the firewall: not a canonical IPv${family} address or network`);
+  return a;
+}
+
+function changeSteps(spec: BackendDef['ban'], addrs: readonly string[], v: Record<string, string>, family: Family): Step[] {
   if (addrs.length === 0) return [];
+  for (const a of addrs) checkedEntry(a, family);
   if (spec.batch && spec.line) {
     return [{ ...fillStep(spec.batch, v), stdin: `${addrs.map((a) => fill(spec.line!, { ...v, addr: a })).join('\n')}\n` }];
   }
@@ -179,8 +191,8 @@ export function backend(name: BackendName, opts: BackendOptions): Backend {
       family,
       list: fillArgv(t.list, v),
       parse: t.parse,
-      banSteps: (addrs) => changeSteps(t.ban, addrs, v),
-      unbanSteps: (addrs) => changeSteps(t.unban, addrs, v),
+      banSteps: (addrs) => changeSteps(t.ban, addrs, v, family),
+      unbanSteps: (addrs) => changeSteps(t.unban, addrs, v, family),
       teardown: t.teardown.map((s) => fillStep(s, v)),
     };
   };

@@ -4,6 +4,7 @@
  * atomically; a missing file is an empty ledger.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { canonicalTarget } from '../core/address.js';
 import { errors } from '../core/errors.js';
 import { writeJsonAtomic } from '../adapters/files.js';
 
@@ -60,16 +61,37 @@ export function emptyLedger(): Ledger {
 
 export function loadLedger(path: string): Ledger {
   if (!existsSync(path)) return emptyLedger();
-  let doc: Ledger;
+  let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8')) as Ledger;
+    doc = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   } catch (err) {
     throw errors.badStageInput(path, `ledger is not valid JSON (${(err as Error).message})`);
   }
-  if (doc.schemaVersion !== LEDGER_SCHEMA_VERSION || typeof doc.entries !== 'object') {
-    throw errors.badStageInput(path, `not a logwarden ledger (schemaVersion ${String(doc.schemaVersion)})`);
-  }
+  checkLedger(path, doc);
   return doc;
+}
+
+/** The ledger's one validator: a tampered or broken entry is named, and nothing of it reaches a firewall. */
+function checkLedger(path: string, doc: unknown): asserts doc is Ledger {
+  const bad = (field: string, why: string) => errors.badStageInput(path, `${field}: ${why}`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('(document)', 'not a logwarden ledger (expected an object)');
+  const d = doc as Record<string, unknown>;
+  if (d.schemaVersion !== LEDGER_SCHEMA_VERSION) throw bad('schemaVersion', `expected ${LEDGER_SCHEMA_VERSION}, found ${JSON.stringify(d.schemaVersion) ?? 'none'}`);
+  if (typeof d.entries !== 'object' || d.entries === null || Array.isArray(d.entries)) throw bad('entries', 'expected an object of entries by address');
+  for (const [key, e] of Object.entries(d.entries as Record<string, unknown>)) {
+    const at = `entries[${JSON.stringify(key)}]`;
+    if (typeof e !== 'object' || e === null) throw bad(at, 'expected an object');
+    const x = e as Record<string, unknown>;
+    if (typeof x.address !== 'string' || canonicalTarget(x.address) !== x.address || x.address !== key) {
+      throw bad(`${at}.address`, 'not a canonical address or network equal to its key');
+    }
+    if (typeof x.active !== 'boolean') throw bad(`${at}.active`, 'expected true or false');
+    if (typeof x.offences !== 'number' || !Number.isInteger(x.offences) || x.offences < 0) throw bad(`${at}.offences`, 'expected a whole number');
+    for (const f of ['expiresAt', 'evidenceUntil', 'bannedAt', 'firstOffence', 'lastOffence']) {
+      if (typeof x[f] !== 'string' || Number.isNaN(Date.parse(x[f] as string))) throw bad(`${at}.${f}`, 'expected an ISO 8601 time');
+    }
+    if (typeof x.reason !== 'string') throw bad(`${at}.reason`, 'expected text');
+  }
 }
 
 export function saveLedger(path: string, ledger: Ledger): void {

@@ -2,8 +2,7 @@
  * Planning, pure: what a host has, what it should have, and what must never be banned on it → what to add
  * and remove. Printing a plan is the dry run; applying it is apply.ts.
  */
-import ipaddr from 'ipaddr.js';
-import { addressFamily } from '../core/address.js';
+import { addressFamily, canonicalTarget, overlaps, subtractTargets, targetRange, type AddressSet } from '../core/address.js';
 import type { Family } from './backends.js';
 
 export interface Protected {
@@ -16,42 +15,75 @@ export interface HostPlan {
   readonly remove: Record<Family, string[]>;
   readonly keep: number;
   readonly refused: Array<{ address: string; why: string }>;
+  /** Networks banned in pieces around the allowlisted addresses they hold. */
+  readonly split: Array<{ address: string; spared: string[]; into: string[] }>;
 }
 
 function covers(entry: string, address: string): boolean {
-  if (entry === address) return true;
-  if (!entry.includes('/')) return false;
-  try {
-    const addr = ipaddr.parse(address);
-    const [net, bits] = ipaddr.parseCIDR(entry);
-    return addr.kind() === net.kind() && addr.match(net, bits);
-  } catch {
-    return false;
-  }
+  return overlaps(entry, address);
 }
 
-/** Why `entry` must not be banned here, or null. `isAllowed` is the allowlist; `protect` the host's own. */
-export function refusal(entry: string, protect: readonly Protected[], isAllowed: (e: string) => boolean): string | null {
-  if (isAllowed(entry)) return 'on the allowlist';
+/** What may be banned: the allowlist, and the widest networks a plan may hold. */
+export interface BanLimits {
+  /** Allowed addresses and networks: never banned; a banned network that holds some is split around them. */
+  readonly allow: AddressSet;
+  /** The widest network that may be banned, per family (a prefix length: 16 refuses a /15). */
+  readonly maxPrefix: Record<Family, number>;
+}
+
+export const DEFAULT_MAX_PREFIX: Record<Family, number> = { 4: 16, 6: 48 };
+
+/** Why `entry` must not be banned here, or null. `protect` are the host's own addresses. */
+export function refusal(entry: string, protect: readonly Protected[], limits: BanLimits): string | null {
+  if (canonicalTarget(entry) !== entry) return 'not an address or network';
+  const { bits } = targetRange(entry);
+  const family = addressFamily(entry);
+  if (bits < limits.maxPrefix[family]) return `wider than /${limits.maxPrefix[family]} (--max-prefix)`;
+  if (limits.allow.has(entry)) return 'on the allowlist';
   for (const p of protect) if (covers(entry, p.address)) return `${p.address} is ${p.why}`;
   return null;
+}
+
+/**
+ * The entries to ban for `desired`: each refused, kept, or (a network holding allowlisted addresses) split
+ * into the networks around them.
+ */
+export function permittedEntries(
+  desired: readonly string[],
+  protect: readonly Protected[],
+  limits: BanLimits,
+): { entries: string[]; refused: HostPlan['refused']; split: HostPlan['split'] } {
+  const entries: string[] = [];
+  const refused: HostPlan['refused'] = [];
+  const split: HostPlan['split'] = [];
+  for (const d of desired) {
+    const why = refusal(d, protect, limits);
+    if (why) {
+      refused.push({ address: d, why });
+      continue;
+    }
+    const holes = limits.allow.overlapping(d);
+    if (holes.length === 0) {
+      entries.push(d);
+      continue;
+    }
+    const pieces = subtractTargets(d, holes);
+    split.push({ address: d, spared: holes, into: pieces });
+    entries.push(...pieces);
+  }
+  return { entries, refused, split };
 }
 
 export function planHost(
   current: Record<Family, readonly string[]>,
   desired: readonly string[],
   protect: readonly Protected[],
-  isAllowed: (e: string) => boolean,
+  limits: BanLimits,
 ): HostPlan {
   const add: Record<Family, string[]> = { 4: [], 6: [] };
   const remove: Record<Family, string[]> = { 4: [], 6: [] };
-  const refused: HostPlan['refused'] = [];
-  const want = new Set<string>();
-  for (const d of desired) {
-    const why = refusal(d, protect, isAllowed);
-    if (why) refused.push({ address: d, why });
-    else want.add(d);
-  }
+  const { entries, refused, split } = permittedEntries(desired, protect, limits);
+  const want = new Set(entries);
   let keep = 0;
   for (const f of [4, 6] as Family[]) {
     const have = new Set(current[f]);
@@ -63,9 +95,18 @@ export function planHost(
     add[f].sort();
     remove[f].sort();
   }
-  return { add, remove, keep, refused };
+  return { add, remove, keep, refused, split };
 }
 
 export function planSize(p: HostPlan): { add: number; remove: number } {
   return { add: p.add[4].length + p.add[6].length, remove: p.remove[4].length + p.remove[6].length };
+}
+
+/**
+ * How many addresses a ban covers, for the --max-new-bans cap: an IPv4 network counts every address, an IPv6
+ * one every /64 in it (one host commonly owns a whole /64).
+ */
+export function banWeight(entry: string): number {
+  const { bits, width } = targetRange(entry);
+  return width === 32 ? 2 ** (32 - bits) : 2 ** Math.max(0, 64 - bits);
 }

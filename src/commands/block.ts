@@ -10,16 +10,16 @@ import { canonicalTarget } from '../core/address.js';
 import { errors, EXIT, LogwardenError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { parseDuration } from '../core/duration.js';
-import { BLOCK_REPORT_SCHEMA_VERSION, readStageDocument, STAGE_FILES, type BlockReport } from '../core/stages.js';
+import { BLOCK_REPORT_SCHEMA_VERSION, readDetectOutputs, STAGE_FILES, type BlockReport } from '../core/stages.js';
 import { writeJsonAtomic } from '../adapters/files.js';
 import { localRunner } from '../adapters/runner.js';
 import { defaultKnownHosts, sshConnect, SshError } from '../adapters/ssh.js';
-import { VERDICTS_SCHEMA_VERSION, type VerdictsDocument } from '../detect/verdicts.js';
+import type { VerdictsDocument } from '../detect/verdicts.js';
 import { applyToHost, describePlan, mapLimit, type HostResult, type HostRun } from '../block/apply.js';
 import { BACKEND_NAMES, type BackendName } from '../block/backends.js';
 import { loadHosts, type HostSpec } from '../block/hosts.js';
 import { activeBans, liftBans, loadLedger, recordOffences, saveLedger, type Ledger, type Offence } from '../block/ledger.js';
-import { planSize } from '../block/plan.js';
+import { banWeight, DEFAULT_MAX_PREFIX, planSize, refusal, type BanLimits } from '../block/plan.js';
 import { loadAllowlist } from './detect.js';
 
 export interface HostsOptions {
@@ -36,6 +36,8 @@ export interface HostsOptions {
   readonly ledger?: string;
   readonly allow?: readonly string[];
   readonly allowFile?: readonly string[];
+  /** Widest networks ever banned, "16,48" (IPv4,IPv6 prefix lengths). */
+  readonly maxPrefix?: string;
   readonly dryRun?: boolean;
   readonly json?: boolean;
   readonly now?: Date;
@@ -95,10 +97,9 @@ async function converge(
   reportDir: string | null,
   ledgerChange: Pick<BlockReport, 'newBans' | 'expired'>,
 ): Promise<ConvergeOutcome> {
-  const allow = loadAllowlist(opts.allow, opts.allowFile);
-  const isAllowed = (e: string) => allow.size > 0 && allow.has(e);
+  const limits = banLimits(opts);
   const results = await mapLimit(runs, Math.max(1, opts.concurrency ?? 4), (h) =>
-    applyToHost(h, { desired, isAllowed, dryRun: opts.dryRun ?? false }),
+    applyToHost(h, { desired, limits, dryRun: opts.dryRun ?? false }),
   );
   const report: BlockReport = {
     schemaVersion: BLOCK_REPORT_SCHEMA_VERSION,
@@ -131,18 +132,25 @@ async function converge(
   return { results, report };
 }
 
+function banLimits(opts: HostsOptions): BanLimits {
+  const text = opts.maxPrefix ?? `${DEFAULT_MAX_PREFIX[4]},${DEFAULT_MAX_PREFIX[6]}`;
+  const m = /^(\d{1,2})(?:,(\d{1,3}))?$/.exec(text.trim());
+  const v4 = m ? Number(m[1]) : NaN;
+  const v6 = m?.[2] !== undefined ? Number(m[2]) : DEFAULT_MAX_PREFIX[6];
+  if (!(v4 >= 0 && v4 <= 32 && v6 >= 0 && v6 <= 128)) throw errors.badOption('max-prefix', `expected IPv4,IPv6 prefix lengths such as 16,48: "${text}"`);
+  return { allow: loadAllowlist(opts.allow, opts.allowFile), maxPrefix: { 4: v4, 6: v6 } };
+}
+
 function readVerdicts(dir: string): { blocklist: string[]; verdicts: VerdictsDocument | null } {
-  const path = join(dir, STAGE_FILES.blocklist);
-  if (!existsSync(path)) throw errors.inputNotFound(path);
+  const { blocklistPath: path, blocklistText, verdicts } = readDetectOutputs<VerdictsDocument>(dir);
   const blocklist: string[] = [];
-  readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
+  blocklistText.split('\n').forEach((line, i) => {
     const l = line.trim();
     if (!l) return;
     const t = canonicalTarget(l);
     if (!t) throw errors.badAddress(l, `${path}:${i + 1}`);
     blocklist.push(t);
   });
-  const verdicts = readStageDocument<VerdictsDocument>(join(dir, STAGE_FILES.verdicts), VERDICTS_SCHEMA_VERSION);
   return { blocklist, verdicts };
 }
 
@@ -154,9 +162,21 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
   const maxBanSeconds = parseDuration(opts.maxBanTime ?? '30d');
   if (banSeconds === null) throw errors.badOption('ban-time', `not a duration (90s, 15m, 24h, 7d): "${opts.banTime}"`);
   if (maxBanSeconds === null) throw errors.badOption('max-ban-time', `not a duration: "${opts.maxBanTime}"`);
+  const CENTURY = 100 * 365 * 86400;
+  if (banSeconds > CENTURY) throw errors.badOption('ban-time', `longer than 100 years: "${opts.banTime}"`);
+  if (maxBanSeconds > CENTURY) throw errors.badOption('max-ban-time', `longer than 100 years: "${opts.maxBanTime}"`);
   const maxNew = opts.maxNewBans ?? 500;
   const runs = hostRuns(opts, io);
-  const { blocklist, verdicts } = readVerdicts(opts.in);
+  const limits = banLimits(opts);
+  const { blocklist: listed, verdicts } = readVerdicts(opts.in);
+  // Refused before the ledger sees them: an allowlisted address must not become a ban that a later run
+  // (an unblock of someone else, without --allow) would apply.
+  const blocklist: string[] = [];
+  for (const a of listed) {
+    const why = refusal(a, [], limits);
+    if (why) io.stderr.write(`logwarden: refused ${a} (${why}); not recorded\n`);
+    else blocklist.push(a);
+  }
   const byAddress = new Map((verdicts?.flagged ?? []).map((f) => [f.address, f]));
   // Without verdicts, the evidence is as new as the blocklist file: re-running on it is not a new offence.
   const evidenceDefault = verdicts?.parse.timeRange?.last ?? statSync(join(opts.in, STAGE_FILES.blocklist)).mtime.toISOString();
@@ -166,8 +186,9 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
   });
   const path = ledgerPath(opts, io);
   const change = recordOffences(loadLedger(path), offences, now, { banSeconds, maxBanSeconds });
-  if (change.newBans.length > maxNew && !opts.force) {
-    throw errors.badOption('max-new-bans', `the plan bans ${change.newBans.length} new addresses, over the cap of ${maxNew}; nothing was changed (re-run with --force if this is right)`);
+  const newAddresses = change.newBans.reduce((n, e) => n + banWeight(e.address), 0);
+  if (newAddresses > maxNew && !opts.force) {
+    throw errors.badOption('max-new-bans', `the plan bans ${newAddresses} new addresses (${change.newBans.length} entries), over the cap of ${maxNew}; nothing was changed (re-run with --force if this is right)`);
   }
   const outcome = await converge(runs, activeBans(change.ledger), opts, io, opts.in, {
     newBans: change.newBans.map((e) => ({ address: e.address, reason: e.reason, offences: e.offences, expiresAt: e.expiresAt })),

@@ -2,6 +2,7 @@
  * `logwarden detect`: stream logs into per-client features, cluster, flag, explain, and write
  * blocklist.txt, verdicts.json and clients.csv into the output directory.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { AddressSet } from '../core/address.js';
 import { errors } from '../core/errors.js';
@@ -77,6 +78,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   const kMin = checkInt('k-min', opts.kMin ?? DEFAULT_DETECT.kMin, 2, 20);
   const kMax = checkInt('k-max', opts.kMax ?? DEFAULT_DETECT.kMax, kMin, 20);
   const seed = checkInt('seed', opts.seed ?? DEFAULT_DETECT.seed, 0, 2 ** 31 - 1);
+  const clusterThreshold = opts.clusterThreshold ?? DEFAULT_DETECT.clusterThreshold;
+  if (!Number.isFinite(clusterThreshold) || clusterThreshold <= 0) throw errors.badOption('cluster-threshold', `expected a positive number, got ${clusterThreshold}`);
   const floors: Floors = { ...DEFAULT_FLOORS, ...opts.floors };
   for (const [name, v] of Object.entries(floors)) checkInt(name, v, 1, 1e9);
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);
@@ -87,8 +90,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   let lastProgress = Date.now();
   // LOGWARDEN_TIMING=1 prints how long each phase took, on stderr.
   const timing = io.env.LOGWARDEN_TIMING ? phaseTimer(io) : () => undefined;
-  // The clustering and charting modules are initialised while native threads read (or between the chunks
-  // that the JavaScript reader reads).
+  // The clustering and charting modules are initialised between the chunks that the reader reads.
   const judging = import('../detect/detect.js');
   judging.catch(() => undefined);
   const charting = opts.report === false ? null : judging.then(() => Promise.all([import('../report/data.js'), import('../report/figures.js'), import('../report/html.js')]));
@@ -109,6 +111,10 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
       : undefined,
   });
   if (showProgress) io.stderr.write('\r\x1b[K');
+  stats.duplicates = inputs.duplicates;
+  const skipped = stats.inputs.filter((i) => i.skipped);
+  // Nothing usable at all: the one case where an unrecognised file is an error rather than a warning.
+  if (skipped.length > 0 && skipped.length === stats.inputs.length) throw errors.undetectableFormat(skipped[0]!.name, FORMAT_NAMES);
 
   // In address order, so that the seeded samples (and so the clusters) do not depend on the thread count.
   const clients = [...table.clients()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -118,7 +124,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     seed,
     kMin,
     kMax,
-    clusterThreshold: opts.clusterThreshold ?? DEFAULT_DETECT.clusterThreshold,
+    clusterThreshold,
     floors,
     allowlist,
     fitSample: DEFAULT_DETECT.fitSample,
@@ -132,7 +138,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     seed,
     kMin,
     kMax,
-    clusterThreshold: opts.clusterThreshold ?? DEFAULT_DETECT.clusterThreshold,
+    clusterThreshold,
     floors,
     allowlist: allowlist.entries(),
   };
@@ -144,9 +150,13 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     ...(opts.report === false ? {} : { report: join(opts.out, STAGE_FILES.report) }),
   };
   timing('cluster and judge');
-  writeFileAtomic(files.blocklist, blocklistText(result));
-  writeJsonAtomic(files.verdicts, verdicts);
+  // verdicts.json names the blocklist it goes with (block and notify refuse a pair from two runs, as a kill
+  // between the renames would leave), and is written last.
+  const blocklist = blocklistText(result);
+  verdicts.outputs = { blocklistSha256: createHash('sha256').update(blocklist).digest('hex') };
+  writeFileAtomic(files.blocklist, blocklist);
   writeFileAtomic(files.clients, clientsCsv(result));
+  writeJsonAtomic(files.verdicts, verdicts);
   timing('write outputs');
   if (files.report && charting) {
     const [{ reportBasics, projectionInput }, { drawFigures }, { renderReport }] = await charting;
@@ -184,6 +194,8 @@ export function summaryText(v: VerdictsDocument, files: DetectOutcome['files']):
   out.push(`read ${p.linesRead} lines: ${p.parsed} parsed, ${p.malformed} malformed${range}`);
   for (const s of p.malformedSamples.slice(0, 3)) out.push(`  malformed ${s.input}:${s.line}: ${JSON.stringify(s.text.slice(0, 120))}`);
   for (const i of p.inputs) if (i.error) out.push(`  ${i.name}: stopped early: ${i.error}`);
+  for (const i of p.inputs) if (i.skipped) out.push(`  ${i.name}: ${i.skipped}`);
+  for (const d of p.duplicates ?? []) out.push(`  ${d}: read once (the same file as an earlier input)`);
   out.push(
     `${v.clients.total} clients in ${v.clustering.k} clusters` +
       (v.clustering.silhouette === null ? '' : ` (silhouette ${v.clustering.silhouette.toFixed(3)})`) +

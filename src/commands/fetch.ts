@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../adapters/files.js';
 import { defaultKnownHosts } from '../adapters/ssh.js';
 import { fetchSource, sha256File, SourceError, type FetchedFile } from '../fetch/fetchers.js';
 import type { FetchState } from '../fetch/incremental.js';
-import { parseSource, sourceSlug, type Source } from '../fetch/sources.js';
+import { parseSource, redactUrl, sourceSlug, type Source } from '../fetch/sources.js';
 import { expandInputs, readLogs } from '../logs/read.js';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -28,6 +28,8 @@ export interface FetchCommandOptions {
   readonly timeoutMs?: number;
   readonly gitCache?: string;
   readonly maxHttpBytes?: number;
+  /** Hosts the Git token is sent to (HTTPS only); github.com by default. */
+  readonly gitTokenHosts?: readonly string[];
   readonly json?: boolean;
 }
 
@@ -81,7 +83,8 @@ export async function runFetch(opts: FetchCommandOptions, io: Io): Promise<Manif
   if (texts.length === 0) throw errors.badOption('source', 'name at least one source (arguments, LOGWARDEN_SOURCES or fetch.sources in the config)');
   const sources = texts.map(parseSource); // an unknown kind is a usage error before anything is fetched
   const token = io.env.LOGWARDEN_GIT_TOKEN ?? io.env.GITHUB_TOKEN;
-  const mask = (s: string) => maskSecrets(s, [token]);
+  const mask = (s: string) => redactUrl(maskSecrets(s, [token]));
+  const tokenHosts = (opts.gitTokenHosts?.length ? opts.gitTokenHosts : (io.env.LOGWARDEN_GIT_TOKEN_HOSTS ?? 'github.com').split(/[\s,]+/)).filter(Boolean);
   const statePath = opts.state ?? io.env.LOGWARDEN_FETCH_STATE ?? 'logwarden-fetch-state.json';
   const state = loadState(statePath);
   const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, fetchedAt: new Date().toISOString(), sources: [], files: [] };
@@ -90,7 +93,7 @@ export async function runFetch(opts: FetchCommandOptions, io: Io): Promise<Manif
 
   for (const [i, s] of sources.entries()) {
     const slug = sourceSlug(s, i);
-    const key = s.text;
+    const key = redactUrl(s.text);
     try {
       const result = await fetchSource(
         s,
@@ -106,6 +109,7 @@ export async function runFetch(opts: FetchCommandOptions, io: Io): Promise<Manif
           },
           gitCache: opts.gitCache ?? io.env.LOGWARDEN_GIT_CACHE ?? '.logwarden-cache/git',
           gitToken: token,
+          gitTokenHosts: tokenHosts,
           maxHttpBytes: opts.maxHttpBytes ?? 1 << 30,
           timeoutMs: opts.timeoutMs ?? 20_000,
         },

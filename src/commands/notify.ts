@@ -2,14 +2,14 @@
  * `logwarden notify`: email the blocklist with a summary people can act on, or write the message to
  * DIR/notification.eml when no SMTP server is configured.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, maskSecrets, setting } from '../core/config.js';
 import { errors, EXIT, LogwardenError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
-import { BLOCK_REPORT_SCHEMA_VERSION, readStageDocument, STAGE_FILES, type BlockReport } from '../core/stages.js';
-import { VERDICTS_SCHEMA_VERSION, type VerdictsDocument } from '../detect/verdicts.js';
+import { readDetectOutputs, readStageDocument, STAGE_FILES, type BlockReport } from '../core/stages.js';
+import type { VerdictsDocument } from '../detect/verdicts.js';
 import { writeFileAtomic } from '../adapters/files.js';
 import { renderMessage, sendWithRetry, SendFailure, type SmtpSettings } from '../adapters/smtp.js';
 import { compose, shouldSend, WHEN_CHOICES, type When } from '../notify/compose.js';
@@ -43,6 +43,15 @@ export interface NotifyOutcome {
 const splitList = (xs: readonly string[] | string | undefined): string[] =>
   (typeof xs === 'string' ? [xs] : (xs ?? [])).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
 
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return !statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 const EMAIL = /^[^\s@<>",]+@[^\s@<>",]+$/;
 
 export async function runNotify(opts: NotifyCommandOptions, io: Io): Promise<NotifyOutcome> {
@@ -51,15 +60,16 @@ export async function runNotify(opts: NotifyCommandOptions, io: Io): Promise<Not
   const smtpCfg = (cfg.smtp ?? {}) as Record<string, unknown>;
   const notifyCfg = (cfg.notify ?? {}) as Record<string, unknown>;
 
-  const blocklistPath = join(opts.in, STAGE_FILES.blocklist);
-  if (!existsSync(blocklistPath)) throw errors.inputNotFound(blocklistPath);
-  const verdicts = readStageDocument<VerdictsDocument>(join(opts.in, STAGE_FILES.verdicts), VERDICTS_SCHEMA_VERSION);
-  const blockReport = readStageDocument<BlockReport>(join(opts.in, STAGE_FILES.blockReport), BLOCK_REPORT_SCHEMA_VERSION);
+  const { blocklistPath, verdicts } = readDetectOutputs<VerdictsDocument>(opts.in);
+  const blockReport = readStageDocument<BlockReport>(join(opts.in, STAGE_FILES.blockReport), 'blockReport');
 
   const recipients = splitList(opts.to?.length ? opts.to : (env.LOGWARDEN_NOTIFY_TO ?? (notifyCfg.to as string[] | string | undefined)));
   if (recipients.length === 0) throw errors.badOption('to', 'name at least one recipient (--to, LOGWARDEN_NOTIFY_TO or notify.to in the config)');
   for (const r of recipients) if (!EMAIL.test(r)) throw errors.badOption('to', `not an email address: "${r}"`);
   const from = setting(opts.from, env.LOGWARDEN_NOTIFY_FROM, notifyCfg.from, String, `logwarden@${hostname()}`);
+  // The envelope sender too: CR/LF or a second address in it would steer bounces elsewhere.
+  const fromAddress = /^[^<>\r\n]*<([^<>\r\n]+)>$/.exec(from)?.[1] ?? from;
+  if (!EMAIL.test(fromAddress) || /[\r\n]/.test(from)) throw errors.badOption('from', `not an email address: ${JSON.stringify(from)}`);
   const when = setting<string>(opts.when, env.LOGWARDEN_NOTIFY_WHEN, notifyCfg.when, String, 'changes');
   if (!(WHEN_CHOICES as readonly string[]).includes(when)) throw errors.badOption('when', `expected one of ${WHEN_CHOICES.join(', ')}`);
 
@@ -81,9 +91,10 @@ export async function runNotify(opts: NotifyCommandOptions, io: Io): Promise<Not
   const message = { from, to: recipients, subject: c.subject, text: c.text, html: c.html, attachments };
 
   const host = setting(opts.smtpHost, env.LOGWARDEN_SMTP_HOST, smtpCfg.host, String, '');
+  const emlPath = join(opts.in, STAGE_FILES.email);
+  const keepMessage = async () => writeFileAtomic(emlPath, await renderMessage(message));
   if (!host) {
-    const emlPath = join(opts.in, STAGE_FILES.email);
-    writeFileAtomic(emlPath, await renderMessage(message));
+    await keepMessage();
     io.stdout.write(`no SMTP server configured: wrote the message to ${emlPath}\n`);
     return { sent: false, subject: c.subject, recipients, emlPath };
   }
@@ -99,6 +110,7 @@ export async function runNotify(opts: NotifyCommandOptions, io: Io): Promise<Not
     caFile: setting<string | undefined>(opts.smtpCa, env.LOGWARDEN_SMTP_CA, smtpCfg.ca, String, undefined),
     timeoutMs: opts.timeoutMs ?? 15000,
   };
+  if (settings.caFile !== undefined && !readable(settings.caFile)) throw errors.badOption('smtp-ca', `cannot read ${settings.caFile}`);
   if (!Number.isInteger(settings.port) || settings.port < 1 || settings.port > 65535) throw errors.badOption('smtp-port', 'expected a port number');
   const server = `${settings.host}:${settings.port}`;
   try {
@@ -115,8 +127,10 @@ export async function runNotify(opts: NotifyCommandOptions, io: Io): Promise<Not
     return { sent: true, subject: c.subject, recipients };
   } catch (err) {
     if (err instanceof SendFailure) {
+      // The message is not lost: it is kept as an .eml to send by hand or on the next run.
+      await keepMessage();
       const tries = err.attempts > 1 ? ` (after ${err.attempts} attempts)` : '';
-      throw errors.unreachable(`SMTP ${server}`, maskSecrets(`${err.message}${tries}`, [password]));
+      throw errors.unreachable(`SMTP ${server}`, maskSecrets(`${err.message}${tries}; the message was written to ${emlPath}`, [password]));
     }
     throw err;
   }

@@ -61,6 +61,53 @@ export function canonicalTarget(raw: string): string | null {
   return `${net}/${bits}`;
 }
 
+/** The first and last address of a canonical target, as numbers, and its family's width. */
+export function targetRange(target: string): { start: bigint; end: bigint; bits: number; width: number } {
+  const slash = target.indexOf('/');
+  const addr = ipaddr.parse(slash < 0 ? target : target.slice(0, slash));
+  const width = addr.kind() === 'ipv6' ? 128 : 32;
+  const bits = slash < 0 ? width : Number(target.slice(slash + 1));
+  const start = addr.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+  return { start, end: start + (1n << BigInt(width - bits)) - 1n, bits, width };
+}
+
+function formatTarget(start: bigint, bits: number, width: number): string {
+  const bytes: number[] = [];
+  for (let i = width / 8 - 1; i >= 0; i--) bytes.push(Number((start >> BigInt(i * 8)) & 255n));
+  const addr = ipaddr.fromByteArray(bytes);
+  const text = addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
+  return bits === width ? text : `${text}/${bits}`;
+}
+
+/** Whether two canonical targets share any address. */
+export function overlaps(a: string, b: string): boolean {
+  if (addressFamily(a) !== addressFamily(b)) return false;
+  const x = targetRange(a);
+  const y = targetRange(b);
+  return x.start <= y.end && y.start <= x.end;
+}
+
+/**
+ * `target` without the addresses of `holes`, as the fewest aligned networks: 192.0.2.96/27 less 192.0.2.100
+ * is 192.0.2.96/30, .101, .102/31, .104/29, .112/28. Empty when the holes cover it all.
+ */
+export function subtractTargets(target: string, holes: readonly string[]): string[] {
+  const t = targetRange(target);
+  const hs = holes.filter((h) => overlaps(target, h)).map(targetRange);
+  const out: string[] = [];
+  const walk = (start: bigint, bits: number): void => {
+    const end = start + (1n << BigInt(t.width - bits)) - 1n;
+    const over = hs.filter((h) => h.start <= end && h.end >= start);
+    if (over.length === 0) out.push(formatTarget(start, bits, t.width));
+    else if (!over.some((h) => h.start <= start && h.end >= end)) {
+      walk(start, bits + 1);
+      walk(start + (1n << BigInt(t.width - bits - 1)), bits + 1);
+    }
+  };
+  walk(t.start, t.bits);
+  return out;
+}
+
 /** Address set with CIDR matching. Entries are validated when added. */
 export class AddressSet {
   private readonly exact = new Set<string>();
@@ -87,6 +134,11 @@ export class AddressSet {
 
   entries(): readonly string[] {
     return this.sources;
+  }
+
+  /** The entries that share an address with `target` (a canonical address or network). */
+  overlapping(target: string): string[] {
+    return this.sources.filter((e) => overlaps(e, target));
   }
 
   /** True when a client key (an address, or an IPv6 network like "2001:db8::/64") falls in the set. */

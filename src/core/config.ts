@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { errors } from './errors.js';
+import { validateDocument } from './schemas.js';
 
 export type ConfigFile = Record<string, Record<string, unknown>>;
 
@@ -15,13 +16,13 @@ export function loadConfig(path: string | undefined): ConfigFile {
   } catch {
     throw errors.badConfig(path, 'cannot be read');
   }
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value as ConfigFile;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     throw errors.badConfig(path, `not valid JSON (${(err as Error).message})`);
   }
+  return validateDocument<ConfigFile>('config', path, value);
 }
 
 export function setting<T>(flag: T | undefined, env: string | undefined, fromConfig: unknown, parse: (s: string) => T, fallback: T): T {

@@ -2,8 +2,11 @@
  * What the stages hand each other: file names inside a stage directory and the versioned documents in them.
  * Any stage can be re-run alone on the directory the previous one wrote.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { errors } from './errors.js';
+import { validateDocument, type SchemaName } from './schemas.js';
 
 export const STAGE_FILES = {
   blocklist: 'blocklist.txt',
@@ -16,17 +19,19 @@ export const STAGE_FILES = {
 
 export const BLOCK_REPORT_SCHEMA_VERSION = 1;
 
-/** Reads a stage's versioned JSON document; null when it is absent, a usage error when unreadable or of another version. */
-export function readStageDocument<T extends { schemaVersion?: unknown }>(path: string, version: number): T | null {
+/**
+ * Reads a stage's versioned JSON document; null when it is absent, a usage error naming the file and the
+ * field when it is unreadable, of another version or not of its schema.
+ */
+export function readStageDocument<T>(path: string, schema: SchemaName): T | null {
   if (!existsSync(path)) return null;
-  let doc: T;
+  let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8')) as T;
+    doc = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   } catch (err) {
     throw errors.badStageInput(path, `not valid JSON (${(err as Error).message})`);
   }
-  if (doc.schemaVersion !== version) throw errors.badStageInput(path, `schemaVersion ${String(doc.schemaVersion)} is not ${version}`);
-  return doc;
+  return validateDocument<T>(schema, path, doc);
 }
 
 export interface HostOutcome {
@@ -52,4 +57,21 @@ export interface BlockReport {
   readonly hosts: readonly HostOutcome[];
   readonly newBans: readonly NewBan[];
   readonly expired: readonly string[];
+}
+
+/**
+ * The detect stage's blocklist and verdicts from `dir`, checked to be of one run: verdicts.json carries the
+ * blocklist's hash (a set half replaced by an interrupted run is refused rather than applied).
+ */
+export function readDetectOutputs<V extends { outputs?: { blocklistSha256: string } }>(dir: string): { blocklistPath: string; blocklistText: string; verdicts: V | null } {
+  const blocklistPath = join(dir, STAGE_FILES.blocklist);
+  if (!existsSync(blocklistPath)) throw errors.inputNotFound(blocklistPath);
+  const blocklistText = readFileSync(blocklistPath, 'utf8');
+  const verdictsPath = join(dir, STAGE_FILES.verdicts);
+  const verdicts = readStageDocument<V>(verdictsPath, 'verdicts');
+  const want = verdicts?.outputs?.blocklistSha256;
+  if (want && createHash('sha256').update(blocklistText).digest('hex') !== want) {
+    throw errors.badStageInput(blocklistPath, `is not the blocklist ${verdictsPath} was written with (two runs' outputs mixed: re-run detect)`);
+  }
+  return { blocklistPath, blocklistText, verdicts };
 }

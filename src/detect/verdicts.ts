@@ -21,6 +21,7 @@ export interface VerdictsDocument {
     bytesRead: number;
     timeRange: { first: string; last: string } | null;
     inputs: ParseStats['inputs'];
+    duplicates?: string[];
     malformedSamples: ParseStats['malformedSamples'];
   };
   clustering: {
@@ -33,6 +34,8 @@ export interface VerdictsDocument {
   };
   clients: { total: number; flagged: number; spared: string[] };
   flagged: Array<Omit<FlaggedClient, 'firstSeen' | 'lastSeen'> & { firstSeen: string; lastSeen: string }>;
+  /** What the other outputs of the run hold, so that a reader can tell a set written by two runs. */
+  outputs?: { blocklistSha256: string };
 }
 
 export function buildVerdicts(
@@ -62,6 +65,7 @@ export function buildVerdicts(
           ? null
           : { first: formatTime(stats.firstTime, tz), last: formatTime(stats.lastTime, tz) },
       inputs: stats.inputs,
+      duplicates: stats.duplicates,
       malformedSamples: stats.malformedSamples,
     },
     clustering: {

@@ -1,58 +1,41 @@
 /**
  * The per-client table, built while the log streams past. Each client costs a fixed number of counters, two
- * bounded distinct counters and at most a few sample lines, whatever the number of its lines. Aggregates
- * merge, so tables built by workers or on other machines can be combined.
+ * bounded distinct counters, its requests per minute (one pair per minute it was active in) and at most a few
+ * sample lines, whatever the number of its lines. Aggregates merge exactly, whatever way the lines were spread
+ * over files, threads and time order: counts add, the minutes of two servers add up minute by minute, and the
+ * samples kept are the earliest lines, so the same lines give the same table in any split or order.
  */
 import { canonicalAddress, clientKey } from '../core/address.js';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { hashBytes, Method, recordIp, recordPath, type LogRecord } from '../logs/parse.js';
+import { DistinctCounter, WordList } from './sketch.js';
+import { PATH_SENSITIVE, PATH_STATIC, PathClassifier } from './classify.js';
+import { MinuteCounts } from './minutes.js';
+import { Timeline } from './timeline.js';
 
 function sameText(s: string, buf: Uint8Array, start: number, end: number): boolean {
   if (s.length !== end - start) return false;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
   return true;
 }
-import { DistinctCounter, packedCount, SKETCH_REGISTERS, WordList } from './sketch.js';
-import { PATH_SENSITIVE, PATH_STATIC, PathClassifier } from './classify.js';
-import { Timeline } from './timeline.js';
 
 export const MAX_SAMPLES = 5;
+const SAMPLE_CHARS = 400;
 
-/** Aggregates packed for another thread (ClientAggregate.pack, or the native reader). */
+/** Aggregates packed for another thread (ClientAggregate.pack). */
 export interface PackedClients {
   readonly keys: string[];
-  /** What the numbers of each client in `nums` are (NUMERIC_FIELDS when absent). */
-  readonly fields?: readonly string[];
   readonly nums: Float64Array;
   readonly words: Int32Array;
-  /** Each client's sample lines, or their UTF-8 bytes end to end (as the native reader gives them). */
-  readonly samples: string[][] | PackedSamples;
+  /** Each client's kept lines: [time, hash, telling (1/0), text] for each. */
+  readonly samples: Array<Array<[number, number, number, string]>>;
 }
-
-/** Sample lines as places in plain log files (the native reader keeps no text), read back when asked for. */
-export interface PackedSamples {
-  readonly files: readonly string[];
-  /** Index into `files` of each sample. */
-  readonly fileOf: Int32Array;
-  /** File offset, byte length and hashBytes of each sample, in order. */
-  readonly offsets: Float64Array;
-  readonly lengths: Int32Array;
-  readonly hashes: Int32Array;
-  /** Number of samples of each client. */
-  readonly counts: Uint8Array;
-}
-const SAMPLE_CHARS = 400;
-const TIMELINE_FROM = 5;
 
 /** Something that counts distinct values. */
 export interface Countable {
   count(): number;
 }
 
-/**
- * What detection and the report read of a client: a ClientAggregate, or a PackedClient read in place from
- * the native reader's arrays.
- */
+/** What detection and the report read of a client. */
 export interface ClientStats {
   readonly key: string;
   readonly requests: number;
@@ -78,7 +61,41 @@ export interface ClientStats {
   readonly samples: readonly string[];
 }
 
-export class ClientAggregate {
+/** A kept line and what orders it: earlier lines first, then by hash and text, so the choice is order-free. */
+interface Sample {
+  readonly time: number;
+  readonly hash: number;
+  readonly text: string;
+}
+
+function before(a: Sample, b: Sample): boolean {
+  if (a.time !== b.time) return a.time < b.time;
+  if (a.hash !== b.hash) return a.hash < b.hash;
+  return a.text < b.text;
+}
+
+/** Up to MAX_SAMPLES samples, the earliest ones (in `before`'s order), sorted. */
+class SampleList {
+  readonly items: Sample[] = [];
+
+  /** Whether a line of this time could still be kept (cheap test before its text is made). */
+  wants(time: number): boolean {
+    return this.items.length < MAX_SAMPLES || time <= this.items[this.items.length - 1]!.time;
+  }
+
+  offer(s: Sample): void {
+    const items = this.items;
+    if (items.length >= MAX_SAMPLES && !before(s, items[items.length - 1]!)) return;
+    let i = items.length;
+    while (i > 0 && before(s, items[i - 1]!)) i--;
+    if (i > 0 && items[i - 1]!.text === s.text && items[i - 1]!.time === s.time) return; // the same line twice
+    items.splice(i, 0, s);
+    if (items.length > MAX_SAMPLES) items.pop();
+  }
+}
+
+/** Counts a minute at a time when it tells a flood: cheap to keep exact (see minutes.ts). */
+export class ClientAggregate implements ClientStats {
   requests = 0;
   post = 0;
   otherMethod = 0;
@@ -94,137 +111,60 @@ export class ClientAggregate {
   bytes = 0;
   firstTime = Infinity;
   lastTime = -Infinity;
-  peakPerMinute = 0;
   readonly paths = new DistinctCounter();
   readonly queries = new DistinctCounter();
   readonly agents = new DistinctCounter();
-  /** Sample lines, decoded from `sampleStore` on first use when they came packed (see unpack). */
-  private sampleList: string[] | null = [];
-  private sampleStore: SampleStore | null = null;
-  private sampleClient = 0;
-  /** Requests over time, kept once a client has a few requests (fewer never reach a chart). */
-  timeline: Timeline | null = null;
-  /** How many of `samples` are lines that show intent (sensitive path, error status, POST). */
-  private telling = 0;
-  // The last MINUTE_SLOTS (3) minutes seen and their counts: a few tolerate lines a little out of time order.
-  private m0 = -1;
-  private m1 = -1;
-  private m2 = -1;
-  private c0 = 0;
-  private c1 = 0;
-  private c2 = 0;
-  /** The first minute seen and its count, so that a table of the next stretch of log can be merged exactly. */
-  private firstMinute = -1;
-  private firstMinuteCount = 0;
+  readonly minutes = new MinuteCounts();
+  /** Lines that show intent (sensitive path, error status, POST, junk request), and the others. */
+  private readonly telling = new SampleList();
+  private readonly plain = new SampleList();
 
   constructor(readonly key: string) {}
 
-  /** Up to MAX_SAMPLES lines of this client, telling ones (see keepSample) first. */
+  get peakPerMinute(): number {
+    return this.minutes.peak;
+  }
+
+  /** Requests over time, for charts. */
+  get timeline(): Timeline | null {
+    if (this.minutes.size === 0) return null;
+    const t = new Timeline();
+    this.minutes.forEach((m, c) => t.add(m, c));
+    return t;
+  }
+
+  /** Up to MAX_SAMPLES lines of this client: the earliest telling ones, then the earliest others. */
   get samples(): string[] {
-    if (this.sampleList === null) {
-      this.sampleList = this.sampleStore!.lines(this.sampleClient);
-      this.sampleStore = null;
-    }
-    return this.sampleList;
+    return [...this.telling.items, ...this.plain.items].slice(0, MAX_SAMPLES).map((s) => s.text);
   }
 
-  set samples(lines: string[]) {
-    this.sampleList = lines;
-    this.sampleStore = null;
+  /** Offers a line as a sample; its text is made only when it may be kept. */
+  keepSample(line: Buffer, start: number, end: number, time: number, telling: boolean): void {
+    const list = telling ? this.telling : this.plain;
+    if (!telling && this.telling.items.length >= MAX_SAMPLES) return;
+    if (!list.wants(time)) return;
+    const stop = Math.min(end, start + SAMPLE_CHARS);
+    list.offer({ time, hash: hashBytes(line, start, stop), text: line.toString('utf8', start, stop) });
   }
 
-  /** The NUMERIC_FIELDS, in order, from nums[at..]. */
-  private setNumbers(n: Float64Array, at: number): void {
-    this.requests = n[at]!;
-    this.post = n[at + 1]!;
-    this.otherMethod = n[at + 2]!;
-    this.invalidRequest = n[at + 3]!;
-    this.status2xx = n[at + 4]!;
-    this.status3xx = n[at + 5]!;
-    this.status4xx = n[at + 6]!;
-    this.status404 = n[at + 7]!;
-    this.status5xx = n[at + 8]!;
-    this.staticHits = n[at + 9]!;
-    this.sensitiveHits = n[at + 10]!;
-    this.withQuery = n[at + 11]!;
-    this.bytes = n[at + 12]!;
-    this.firstTime = n[at + 13]!;
-    this.lastTime = n[at + 14]!;
-    this.peakPerMinute = n[at + 15]!;
-    this.telling = n[at + 16]!;
-    this.m0 = n[at + 17]!;
-    this.m1 = n[at + 18]!;
-    this.m2 = n[at + 19]!;
-    this.c0 = n[at + 20]!;
-    this.c1 = n[at + 21]!;
-    this.c2 = n[at + 22]!;
-    this.firstMinute = n[at + 23]!;
-    this.firstMinuteCount = n[at + 24]!;
-  }
-
-  countMinute(minute: number): void {
-    if (this.firstMinute < 0) this.firstMinute = minute;
-    if (minute === this.firstMinute) this.firstMinuteCount++;
-    let c: number;
-    if (minute === this.m0) c = ++this.c0;
-    else if (minute === this.m1) c = ++this.c1;
-    else if (minute === this.m2) c = ++this.c2;
-    else {
-      // Replace the oldest slot.
-      if (this.m0 <= this.m1 && this.m0 <= this.m2) {
-        this.m0 = minute;
-        c = this.c0 = 1;
-      } else if (this.m1 <= this.m2) {
-        this.m1 = minute;
-        c = this.c1 = 1;
-      } else {
-        this.m2 = minute;
-        c = this.c2 = 1;
-      }
-    }
-    if (c > this.peakPerMinute) this.peakPerMinute = c;
-  }
-
-  private slotCount(minute: number): number {
-    return minute === this.m0 ? this.c0 : minute === this.m1 ? this.c1 : minute === this.m2 ? this.c2 : -1;
-  }
-
-  /** Keeps the line as a sample if there is room, or if it shows intent and a plain sample can make way. */
-  keepSample(line: Buffer, start: number, end: number, telling: boolean): void {
-    const full = this.samples.length >= MAX_SAMPLES;
-    if (full && (!telling || this.telling >= MAX_SAMPLES)) return;
-    const text = line.toString('utf8', start, Math.min(end, start + SAMPLE_CHARS));
-    // Telling lines go first so that they survive; plain ones fill from the end.
-    if (full) this.samples[this.telling++] = text;
-    else if (telling) this.samples.splice(this.telling++, 0, text);
-    else this.samples.push(text);
-  }
-
-  /**
-   * Packs aggregates into a few flat arrays for another thread: numbers, 32-bit words (distinct counters and
-   * timelines) and the sample lines. A structured clone of the objects themselves costs several times more.
-   */
+  /** Packs aggregates into flat arrays for another thread: a structured clone of the objects costs far more. */
   static pack(clients: readonly ClientAggregate[]): PackedClients {
     const nums = new Float64Array(clients.length * NUMERIC_FIELDS.length);
     const words = new WordList();
     const keys: string[] = [];
-    const samples: string[][] = [];
+    const samples: PackedClients['samples'] = [];
     clients.forEach((c, i) => {
       const rec = c as unknown as Record<string, number>;
       for (let f = 0; f < NUMERIC_FIELDS.length; f++) nums[i * NUMERIC_FIELDS.length + f] = rec[NUMERIC_FIELDS[f]!]!;
       c.paths.packInto(words);
       c.queries.packInto(words);
       c.agents.packInto(words);
-      const t = c.timeline;
-      if (!t) words.push(-1);
-      else {
-        words.push(t.start);
-        words.push(t.width);
-        words.push(t.buckets);
-        for (let b = 0; b < t.buckets; b++) words.push(t.counts[b]!);
-      }
+      c.minutes.packInto(words);
       keys.push(c.key);
-      samples.push(c.samples);
+      samples.push([
+        ...c.telling.items.map((s): [number, number, number, string] => [s.time, s.hash, 1, s.text]),
+        ...c.plain.items.map((s): [number, number, number, string] => [s.time, s.hash, 0, s.text]),
+      ]);
     });
     return { keys, nums, words: words.take(), samples };
   }
@@ -233,34 +173,22 @@ export class ClientAggregate {
     const out: ClientAggregate[] = [];
     let at = 0;
     const w = p.words;
-    const fields = p.fields ?? NUMERIC_FIELDS;
-    const inOrder = fields.length === NUMERIC_FIELDS.length && fields.every((f, i) => f === NUMERIC_FIELDS[i]);
-    const store = Array.isArray(p.samples) ? null : new SampleStore(p.samples);
     for (let i = 0; i < p.keys.length; i++) {
       const c = new ClientAggregate(p.keys[i]!);
-      const rec = c as unknown as Record<string, unknown>;
-      if (inOrder) c.setNumbers(p.nums, i * fields.length);
-      else for (let f = 0; f < fields.length; f++) rec[fields[f]!] = p.nums[i * fields.length + f]!;
+      const rec = c as unknown as Record<string, number>;
+      for (let f = 0; f < NUMERIC_FIELDS.length; f++) rec[NUMERIC_FIELDS[f]!] = p.nums[i * NUMERIC_FIELDS.length + f]!;
       at = c.paths.unpackFrom(w, at);
       at = c.queries.unpackFrom(w, at);
       at = c.agents.unpackFrom(w, at);
-      if (w[at]! >= 0) {
-        c.timeline = packedTimeline(w, at);
-        at += 3 + c.timeline.buckets;
-      } else at++;
-      if (store) {
-        c.sampleList = null;
-        c.sampleStore = store;
-        c.sampleClient = i;
-      } else c.samples = (p.samples as string[][])[i]!;
+      at = c.minutes.unpackFrom(w, at);
+      for (const [time, hash, telling, text] of p.samples[i]!) (telling ? c.telling : c.plain).items.push({ time, hash, text });
       out.push(c);
     }
     return out;
   }
 
+  /** Adds another table's client of the same key: the result is what one pass over both sets of lines gives. */
   merge(o: ClientAggregate): void {
-    const mineBefore = this.requests;
-    const myFirstTime = this.firstTime;
     this.requests += o.requests;
     this.post += o.post;
     this.otherMethod += o.otherMethod;
@@ -276,199 +204,20 @@ export class ClientAggregate {
     this.bytes += o.bytes;
     this.firstTime = Math.min(this.firstTime, o.firstTime);
     this.lastTime = Math.max(this.lastTime, o.lastTime);
-    // `o` is the next stretch of the same log: its first minute may continue this one's last.
-    this.peakPerMinute = Math.max(this.peakPerMinute, o.peakPerMinute);
-    const shared = o.firstMinute >= 0 ? this.slotCount(o.firstMinute) : -1;
-    const carried = Math.max(0, shared);
-    if (shared >= 0) this.peakPerMinute = Math.max(this.peakPerMinute, carried + o.firstMinuteCount);
-    if (this.firstMinute < 0) {
-      this.firstMinute = o.firstMinute;
-      this.firstMinuteCount = o.firstMinuteCount;
-    }
-    if (o.firstMinute >= 0) {
-      this.m0 = o.m0;
-      this.m1 = o.m1;
-      this.m2 = o.m2;
-      this.c0 = o.c0 + (o.m0 === o.firstMinute ? carried : 0);
-      this.c1 = o.c1 + (o.m1 === o.firstMinute ? carried : 0);
-      this.c2 = o.c2 + (o.m2 === o.firstMinute ? carried : 0);
-    }
+    this.minutes.merge(o.minutes);
     this.paths.merge(o.paths);
     this.queries.merge(o.queries);
     this.agents.merge(o.agents);
-    // (Samples packed by the native reader are read back from their file when touched: only when there is room.)
-    if (this.samples.length < MAX_SAMPLES) for (const s of o.samples) if (this.samples.length < MAX_SAMPLES) this.samples.push(s);
-    if (o.timeline || this.timeline || this.requests >= TIMELINE_FROM) {
-      // A side without a timeline had too few requests for one: they count at its first minute.
-      if (!this.timeline) {
-        this.timeline = new Timeline();
-        if (mineBefore > 0) this.timeline.add(Math.floor(myFirstTime / 60000), mineBefore);
-      }
-      if (o.timeline) this.timeline.merge(o.timeline);
-      else if (o.requests > 0) this.timeline.add(Math.floor(o.firstTime / 60000), o.requests);
-    }
+    for (const s of o.telling.items) this.telling.offer(s);
+    for (const s of o.plain.items) this.plain.offer(s);
   }
 }
 
-/**
- * The plain number fields of an aggregate (its counters, times and minute slots) in packing order; the native
- * reader (src/native/scan.cc) writes them in this order too. test/features/aggregate.test.ts checks that it
- * names every number field of the class.
- */
+/** The plain number fields of an aggregate in packing order (test/features/aggregate.test.ts checks the list). */
 export const NUMERIC_FIELDS: readonly string[] = [
   'requests', 'post', 'otherMethod', 'invalidRequest', 'status2xx', 'status3xx', 'status4xx', 'status404', 'status5xx',
-  'staticHits', 'sensitiveHits', 'withQuery', 'bytes', 'firstTime', 'lastTime', 'peakPerMinute', 'telling',
-  'm0', 'm1', 'm2', 'c0', 'c1', 'c2', 'firstMinute', 'firstMinuteCount',
+  'staticHits', 'sensitiveHits', 'withQuery', 'bytes', 'firstTime', 'lastTime',
 ];
-
-/**
- * Sample lines of many clients, read back from the log file one client at a time when asked for: only the
- * clients that get flagged ever need theirs. A line the file no longer holds (it was rotated or rewritten
- * since) is left out rather than shown wrong.
- */
-class SampleStore {
-  /** Index of each client's first sample. */
-  private readonly firstSample: Int32Array;
-  private readonly buf = Buffer.alloc(SAMPLE_CHARS);
-
-  constructor(private readonly packed: PackedSamples) {
-    this.firstSample = new Int32Array(packed.counts.length + 1);
-    for (let i = 0; i < packed.counts.length; i++) this.firstSample[i + 1] = this.firstSample[i]! + packed.counts[i]!;
-  }
-
-  lines(client: number): string[] {
-    const p = this.packed;
-    const out: string[] = [];
-    const first = this.firstSample[client]!;
-    const last = this.firstSample[client + 1]!;
-    if (first === last) return out;
-    // A client's samples usually sit in one file: it is opened once for them.
-    let openFile = -1;
-    let fd = -1;
-    try {
-      for (let k = first; k < last; k++) {
-        const file = p.fileOf[k]!;
-        if (file !== openFile) {
-          if (fd >= 0) closeSync(fd);
-          openFile = file;
-          try {
-            fd = openSync(p.files[file]!, 'r');
-          } catch {
-            fd = -1;
-          }
-        }
-        if (fd < 0) continue;
-        const len = p.lengths[k]!;
-        const n = readSync(fd, this.buf, 0, len, p.offsets[k]!);
-        if (n === len && hashBytes(this.buf, 0, len) === p.hashes[k]) out.push(this.buf.toString('utf8', 0, len));
-      }
-    } finally {
-      if (fd >= 0) closeSync(fd);
-    }
-    return out;
-  }
-}
-
-/** The timeline packed at words[at] (start, width, buckets, then the counts; see ClientAggregate.pack). */
-function packedTimeline(words: Int32Array, at: number): Timeline {
-  const t = new Timeline(words[at + 2]!);
-  t.start = words[at]!;
-  t.width = words[at + 1]!;
-  t.counts.set(words.subarray(at + 3, at + 3 + t.buckets));
-  return t;
-}
-
-class FixedCount implements Countable {
-  constructor(private readonly n: number) {}
-  count(): number {
-    return this.n;
-  }
-}
-
-/**
- * A table packed by the native reader, read in place: one pass finds each client's distinct counts and
- * timeline; nothing else is copied out of the arrays. 20,000 clients cost ~1 MB here, where unpacking them
- * into ClientAggregates cost ~35 MB and a tenth of a second.
- */
-class PackedTable {
-  readonly nums: Float64Array;
-  readonly words: Int32Array;
-  /** paths, queries, agents counts of each client. */
-  readonly counts: Float64Array;
-  /** Where each client's timeline starts in `words`, or -1. */
-  readonly timelineAt: Int32Array;
-  readonly store: SampleStore;
-  readonly clients: PackedClient[];
-
-  constructor(p: PackedClients) {
-    this.nums = p.nums;
-    this.words = p.words;
-    this.store = new SampleStore(p.samples as PackedSamples);
-    const n = p.keys.length;
-    this.counts = new Float64Array(n * 3);
-    this.timelineAt = new Int32Array(n);
-    const scratch = new Uint8Array(SKETCH_REGISTERS);
-    const w = p.words;
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < 3; k++) {
-        const r = packedCount(w, at, scratch);
-        this.counts[i * 3 + k] = r.count;
-        at = r.next;
-      }
-      this.timelineAt[i] = w[at]! >= 0 ? at : -1;
-      at += w[at]! >= 0 ? 3 + w[at + 2]! : 1;
-    }
-    this.clients = p.keys.map((key, i) => new PackedClient(this, i, key));
-  }
-}
-
-const FIELDS = NUMERIC_FIELDS.length; // in that order (fromParts checks the packed fields)
-
-/** A client of a PackedTable: its numbers read from the table's arrays when asked for. */
-export class PackedClient implements ClientStats {
-  private sampleList: string[] | null = null;
-  private timelineMade: Timeline | null | undefined;
-
-  constructor(private readonly table: PackedTable, private readonly index: number, readonly key: string) {}
-
-  // The getters' indices are positions in NUMERIC_FIELDS; test/native/scan.test.ts compares every getter
-  // with what the JavaScript reader's ClientAggregate holds.
-  private num(f: number): number {
-    return this.table.nums[this.index * FIELDS + f]!;
-  }
-
-  get requests(): number { return this.num(0); }
-  get post(): number { return this.num(1); }
-  get otherMethod(): number { return this.num(2); }
-  get invalidRequest(): number { return this.num(3); }
-  get status2xx(): number { return this.num(4); }
-  get status3xx(): number { return this.num(5); }
-  get status4xx(): number { return this.num(6); }
-  get status404(): number { return this.num(7); }
-  get status5xx(): number { return this.num(8); }
-  get staticHits(): number { return this.num(9); }
-  get sensitiveHits(): number { return this.num(10); }
-  get withQuery(): number { return this.num(11); }
-  get bytes(): number { return this.num(12); }
-  get firstTime(): number { return this.num(13); }
-  get lastTime(): number { return this.num(14); }
-  get peakPerMinute(): number { return this.num(15); }
-  get paths(): Countable { return new FixedCount(this.table.counts[this.index * 3]!); }
-  get queries(): Countable { return new FixedCount(this.table.counts[this.index * 3 + 1]!); }
-  get agents(): Countable { return new FixedCount(this.table.counts[this.index * 3 + 2]!); }
-
-  get timeline(): Timeline | null {
-    if (this.timelineMade !== undefined) return this.timelineMade;
-    const at = this.table.timelineAt[this.index]!;
-    if (at < 0) return (this.timelineMade = null);
-    return (this.timelineMade = packedTimeline(this.table.words, at));
-  }
-
-  get samples(): readonly string[] {
-    return (this.sampleList ??= this.table.store.lines(this.index));
-  }
-}
 
 export interface AggregateOptions {
   /** IPv6 clients are counted per network of this prefix length (128: per address). */
@@ -492,32 +241,18 @@ export class ClientTable {
   /** Lines whose client field was not an IP address (a host name, junk). */
   badAddressLines = 0;
 
-  /** A table from the native reader, read in place until something needs ClientAggregates (see aggregates). */
-  private packed: PackedTable | null = null;
-  private packedParts: PackedClients | null = null;
-
   constructor(private readonly opts: AggregateOptions) {}
 
   get size(): number {
-    return this.packed ? this.packed.clients.length : this.byKey.size;
+    return this.byKey.size;
   }
 
   clients(): IterableIterator<ClientStats> {
-    return this.packed ? this.packed.clients.values() : this.byKey.values();
-  }
-
-  /** The clients as ClientAggregates (unpacking a native table first), for adding and merging. */
-  private aggregates(): Map<string, ClientAggregate> {
-    if (this.packed) {
-      for (const c of ClientAggregate.unpack(this.packedParts!)) this.byKey.set(c.key, c);
-      this.packed = null;
-      this.packedParts = null;
-    }
-    return this.byKey;
+    return this.byKey.values();
   }
 
   get(key: string): ClientStats | undefined {
-    return this.aggregates().get(key);
+    return this.byKey.get(key);
   }
 
   /**
@@ -598,7 +333,6 @@ export class ClientTable {
 
   /** Adds one parsed line. Returns false when its client field is not an address. */
   add(rec: LogRecord, line: Buffer, start: number, end: number): boolean {
-    if (this.packed) this.aggregates();
     const c = this.lookupRecord(rec);
     if (!c) {
       this.badAddressLines++;
@@ -629,52 +363,33 @@ export class ClientTable {
     if (rec.time < c.firstTime) c.firstTime = rec.time;
     if (rec.time > c.lastTime) c.lastTime = rec.time;
     const minute = rec.minute;
-    c.countMinute(minute);
+    c.minutes.add(minute);
     this.overall.add(minute);
-    if (c.timeline) c.timeline.add(minute);
-    else if (c.requests >= TIMELINE_FROM) {
-      c.timeline = new Timeline();
-      c.timeline.add(Math.floor(c.firstTime / 60000), c.requests - 1);
-      c.timeline.add(minute);
-    }
     const telling = (flags & PATH_SENSITIVE) !== 0 || s >= 400 || rec.method === Method.Post || rec.method === Method.Invalid;
-    if (c.samples.length < MAX_SAMPLES || telling) c.keepSample(line, start, end, telling);
+    c.keepSample(line, start, end, rec.time, telling);
     return true;
   }
 
   /** The aggregates, for sending to another thread; `ClientTable.fromParts` rebuilds a table from them. */
   parts(): { clients: PackedClients; overall: Timeline; badAddressLines: number } {
-    return { clients: ClientAggregate.pack([...this.aggregates().values()]), overall: this.overall, badAddressLines: this.badAddressLines };
+    return { clients: ClientAggregate.pack([...this.byKey.values()]), overall: this.overall, badAddressLines: this.badAddressLines };
   }
 
-  /** The table of packed parts; a native reader's table (samples as file places) is read in place. */
   static fromParts(p: ReturnType<ClientTable['parts']>, opts: AggregateOptions): ClientTable {
     const t = new ClientTable(opts);
-    const fields = p.clients.fields ?? NUMERIC_FIELDS;
-    const inOrder = fields.length === NUMERIC_FIELDS.length && fields.every((f, i) => f === NUMERIC_FIELDS[i]);
-    if (inOrder && !Array.isArray(p.clients.samples)) {
-      t.packed = new PackedTable(p.clients);
-      t.packedParts = p.clients;
-    } else for (const c of ClientAggregate.unpack(p.clients)) t.byKey.set(c.key, c);
+    for (const c of ClientAggregate.unpack(p.clients)) t.byKey.set(c.key, c);
     Object.setPrototypeOf(p.overall, Timeline.prototype);
     t.overall.merge(p.overall);
     t.badAddressLines = p.badAddressLines;
     return t;
   }
 
-  /** Merges the table of a later stretch of log into this one. */
+  /** Merges another table (of other lines) into this one: exact, in any order. */
   merge(other: ClientTable): void {
-    if (other.packed && this.byKey.size === 0 && !this.packed) {
-      // The first table of a run: taken over as it is, still packed.
-      this.packed = other.packed;
-      this.packedParts = other.packedParts;
-    } else {
-      const mine = this.aggregates();
-      for (const o of other.aggregates().values()) {
-        const m = mine.get(o.key);
-        if (m) m.merge(o);
-        else mine.set(o.key, o);
-      }
+    for (const o of other.byKey.values()) {
+      const m = this.byKey.get(o.key);
+      if (m) m.merge(o);
+      else this.byKey.set(o.key, o);
     }
     this.badAddressLines += other.badAddressLines;
     this.overall.merge(other.overall);

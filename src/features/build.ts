@@ -1,9 +1,9 @@
 /**
- * Building the client table from the inputs, on every core. A plain log file is cut into contiguous byte
- * ranges at line boundaries, one per core. Files of the Apache/nginx family go to the native reader (its
- * threads read the ranges and merge them, and the files of a run, in order, see native/scan.cc); others
- * (JSON lines) to worker threads, this thread reading the first range, the tables merged in file order
- * (aggregates merge exactly, see aggregate.ts). Compressed files and standard input are read in this thread.
+ * Building the client table from the inputs. A big plain log file is cut into contiguous byte ranges at line
+ * boundaries, one per thread: worker threads read the others while this thread reads the first, and the
+ * tables merge exactly (see aggregate.ts), so the thread count changes no count. Smaller files, compressed
+ * files and standard input are read in this thread. A file named twice (or reached twice through a link)
+ * is read once.
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -12,8 +12,7 @@ import type { ClfFormat, LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { addStats, detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
 import { ClientTable } from './aggregate.js';
-import { planSegments, readNative, readRange, type RangeJob, type RangeResult } from './worker.js';
-import { nativeReader } from '../native/index.js';
+import { readRange, type RangeJob, type RangeResult } from './worker.js';
 import { packagePath } from '../core/paths.js';
 
 export interface BuildOptions {
@@ -154,37 +153,12 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     bytes += n;
     opts.onProgress?.(bytes);
   };
-  const native = nativeReader();
   const minSplit = opts.minSplitBytes ?? 16 << 20;
-  // Consecutive plain files of one Apache/nginx-family format are read by the native reader in one go: each
-  // thread takes a stretch of their bytes, and a run of many files costs one merge, not one per file.
-  let run: { files: Array<{ path: string; size: number }>; format: ClfFormat } | null = null;
-  const readRun = async () => {
-    if (!run) return;
-    const { files, format } = run;
-    run = null;
-    const total = files.reduce((n, f) => n + f.size, 0);
-    const { segments, parts } = planSegments(files, total >= minSplit ? threads : 1, lineStartAfter);
-    const before = bytes;
-    const r = await readNative(native!, { files, segments, parts, ipv6Prefix: opts.ipv6Prefix, maxLineBytes: opts.maxLineBytes }, format, (b) => opts.onProgress?.(before + b));
-    table.merge(ClientTable.fromParts(r.parts, { ipv6Prefix: opts.ipv6Prefix }));
-    r.files.forEach((s, i) => {
-      bytes += s.bytesRead;
-      addStats(stats, s, 0, pushInput(stats, files[i]!.path, format.name), 10);
-    });
-  };
   for (const input of inputs) {
-    // Plain files go to the native reader; big ones of other formats (JSON lines) to worker threads over
-    // byte ranges; anything else (gzip, standard input, small JSON files) streams through this thread.
+    // Big plain files go to worker threads over byte ranges; anything else (gzip, standard input, small
+    // files) streams through this thread.
     const big = threads > 1 && (input.size ?? 0) >= minSplit;
-    let plan = big || native ? plainFile(input, opts) : null;
-    if (native && plan?.format.kind === 'clf') {
-      if (run && run.format !== plan.format) await readRun();
-      (run ??= { files: [], format: plan.format }).files.push({ path: plan.path, size: plan.size });
-      continue;
-    }
-    await readRun();
-    if (plan && !big) plan = null;
+    const plan = big ? plainFile(input, opts) : null;
     if (!plan) {
       const before = bytes;
       const s = await readLogs([input], { format: opts.format, jsonFields: opts.jsonFields, maxLineBytes: opts.maxLineBytes, onProgress: (b) => opts.onProgress?.(before + b) }, (rec, buf, st, en) => table.add(rec, buf, st, en));
@@ -225,7 +199,6 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     }
     if (TIMING) process.stderr.write(`timing:   merged at ${(performance.now() - t0).toFixed(0)} ms\n`);
   }
-  await readRun();
   return { table, stats };
 }
 

@@ -15,9 +15,28 @@ export class Timeline {
 
   add(minute: number, n = 1): void {
     if (this.start < 0) this.start = minute - (minute % this.width);
-    if (minute < this.start) minute = this.start; // lines out of order before the first: count them at the start
+    // A minute before the first one seen moves the start back (the shape then only depends on the first and
+    // last minute, not on the order the lines came in).
+    if (minute < this.start) this.extendBack(minute);
     while (minute >= this.start + this.width * this.buckets) this.coarsen();
     this.counts[Math.floor((minute - this.start) / this.width)]! += n;
+  }
+
+  private extendBack(minute: number): void {
+    let last = -1;
+    for (let i = this.buckets - 1; i >= 0; i--) if (this.counts[i]) {
+      last = this.start + i * this.width;
+      break;
+    }
+    if (last < 0) last = this.start;
+    // Widen until both the new first minute and the last counted one fit.
+    while (last >= minute - (minute % this.width) + this.width * this.buckets) this.coarsen();
+    const start = minute - (minute % this.width);
+    const shift = (this.start - start) / this.width;
+    const next = new Uint32Array(this.buckets);
+    for (let i = 0; i + shift < this.buckets; i++) next[i + shift] = this.counts[i]!;
+    this.counts = next;
+    this.start = start;
   }
 
   private coarsen(): void {

@@ -11,7 +11,7 @@ import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 
 export const HEAD = 1024;
 
@@ -124,7 +124,9 @@ export async function fetchIncrementally(
         continue;
       }
       // Decompress the whole file; skip what an earlier (plain) incarnation of it already gave us.
-      const gunzip = access.stream(f.path, 0).pipe(createGunzip());
+      const gunzip = createGunzip();
+      // pipeline: an error of either side reaches the iterator below instead of going unheard.
+      pipeline(access.stream(f.path, 0), gunzip, () => {});
       const chunks: Buffer[] = [];
       let headBytes = 0;
       const iter = gunzip[Symbol.asyncIterator]();

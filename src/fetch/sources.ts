@@ -8,6 +8,7 @@
  *   /var/log/apache2/access.log*, file:///path         local files and globs
  */
 import { errors } from '../core/errors.js';
+import { validRef } from '../adapters/git.js';
 
 export type Source =
   | { kind: 'ssh'; text: string; user: string; host: string; port: number; dir: string; pattern: string }
@@ -22,13 +23,23 @@ function splitGlob(path: string): { dir: string; pattern: string } {
   return { dir: i <= 0 ? '/' : path.slice(0, i), pattern: path.slice(i + 1) || '*' };
 }
 
-function gitFragment(rest: string): { ref: string | null; path: string } {
+function gitFragment(text: string, rest: string): { ref: string | null; path: string } {
   const hash = rest.indexOf('#');
   if (hash < 0) return { ref: null, path: '.' };
   const frag = rest.slice(hash + 1);
   const colon = frag.indexOf(':');
-  if (colon < 0) return { ref: frag || null, path: '.' };
-  return { ref: frag.slice(0, colon) || null, path: frag.slice(colon + 1) || '.' };
+  const ref = (colon < 0 ? frag : frag.slice(0, colon)) || null;
+  const path = (colon < 0 ? '' : frag.slice(colon + 1)) || '.';
+  if (ref !== null && !validRef(ref)) throw errors.badOption('source', `not a valid Git ref "${ref}" in "${redactUrl(text)}"`);
+  if (path.startsWith('/') || path.split('/').includes('..')) {
+    throw errors.badOption('source', `the path inside a Git source must stay inside the repository: "${path}"`);
+  }
+  return { ref, path };
+}
+
+/** A source or URL as it may be shown and stored: a password inside it (`https://user:pw@host`) is replaced. */
+export function redactUrl(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/gi, '$1:****@');
 }
 
 export function parseSource(text: string): Source {
@@ -44,13 +55,13 @@ export function parseSource(text: string): Source {
     const hash = rest.indexOf('#');
     const url = hash < 0 ? rest : rest.slice(0, hash);
     if (!/^(https?|ssh|file):\/\//.test(url)) throw errors.badOption('source', `git sources are git+https://, git+ssh:// or git+file://: "${t}"`);
-    return { kind: 'git', text: t, url, ...gitFragment(rest) };
+    return { kind: 'git', text: t, url, ...gitFragment(t, rest) };
   }
   if (t.startsWith('github:')) {
     const rest = t.slice(7);
     const repo = rest.split('#')[0]!;
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo)) throw errors.badOption('source', `github:owner/repo#ref:path expected: "${t}"`);
-    return { kind: 'git', text: t, url: `https://github.com/${repo}.git`, ...gitFragment(rest) };
+    return { kind: 'git', text: t, url: `https://github.com/${repo}.git`, ...gitFragment(t, rest) };
   }
   if (/^https?:\/\//.test(t)) return { kind: 'http', text: t, url: t };
   if (t.startsWith('file://')) return { kind: 'local', text: t, pattern: decodeURIComponent(t.slice(7)) };

@@ -144,6 +144,11 @@ const MONTH_BY_CODE = new Map<number, number>(
 );
 
 
+const MIN_YEAR = 1970;
+const MAX_YEAR = 2100;
+const MIN_TIME = Date.UTC(MIN_YEAR, 0, 1);
+const MAX_TIME = Date.UTC(MAX_YEAR + 1, 0, 1);
+
 // The day of the last timestamp, so that a busy log converts each calendar day once.
 let cachedDay = -1;
 let cachedMonth = -1;
@@ -181,12 +186,13 @@ function parseClfTime(buf: Uint8Array, pos: number, rec: LogRecord): boolean {
   if (sign !== 0x2b && sign !== DASH) return false;
   const tzh = two(buf, pos + 22);
   const tzm = two(buf, pos + 24);
-  if (tzh < 0 || tzm < 0) return false;
+  if (tzh < 0 || tzh > 14 || tzm < 0 || tzm > 59) return false;
   const year = y1 * 100 + y2;
   const monthCode = (m0 << 16) | (m1 << 8) | m2;
   if (day !== cachedDay || monthCode !== cachedMonth || year !== cachedYear) {
     const month = MONTH_BY_CODE.get(monthCode);
-    if (month === undefined || year < 1970) return false;
+    // A date that is no calendar day (31/Feb) or outside the years a log can come from is no timestamp.
+    if (month === undefined || year < MIN_YEAR || year > MAX_YEAR || day > new Date(Date.UTC(year, month + 1, 0)).getUTCDate()) return false;
     cachedDay = day;
     cachedMonth = monthCode;
     cachedYear = year;
@@ -456,6 +462,7 @@ function parseJsonTime(value: unknown, rec: LogRecord): boolean {
   if (typeof value === 'number' && Number.isFinite(value)) {
     // nginx $msec is seconds with a fraction; anything larger is already milliseconds.
     rec.time = value < 1e11 ? Math.round(value * 1000) : value;
+    if (rec.time < MIN_TIME || rec.time >= MAX_TIME) return false;
     rec.minute = Math.floor(rec.time / 60000);
     rec.tzOffset = 0;
     return true;
@@ -468,7 +475,10 @@ function parseJsonTime(value: unknown, rec: LogRecord): boolean {
     return parseClfTime(clfTimeBuf, 0, rec);
   }
   const t = Date.parse(value);
-  if (Number.isNaN(t)) return false;
+  if (Number.isNaN(t) || t < MIN_TIME || t >= MAX_TIME) return false;
+  // Date.parse rolls 2026-02-31 over into March: such a date is no timestamp.
+  const ymd = /^(\d{4})-(\d\d)-(\d\d)/.exec(value);
+  if (ymd && Number(ymd[3]) > new Date(Date.UTC(Number(ymd[1]), Number(ymd[2]), 0)).getUTCDate()) return false;
   rec.time = t;
   rec.minute = Math.floor(t / 60000);
   const zone = /([+-])(\d\d):?(\d\d)$/.exec(value);

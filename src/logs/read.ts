@@ -4,9 +4,9 @@
  * lines, and hands every parsed record to a sink. Memory is bounded by the chunk size and the longest allowed
  * line, never by the length of the log.
  */
-import { createReadStream, statSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { createReadStream, statSync, readdirSync, readFileSync, existsSync, realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { globSync } from 'tinyglobby';
@@ -43,20 +43,38 @@ function fileInput(path: string): LogInput {
   return { name: path, size, path: regular ? path : undefined, open: () => createReadStream(path, { highWaterMark: CHUNK }) };
 }
 
-/** Files of a directory, or the files a fetch manifest in it lists. */
+/**
+ * Files of a directory, or the files a fetch manifest in it lists. A manifest names files relative to its
+ * folder: an absolute path, a `..` or a link that leads out of the folder is refused (a manifest could
+ * otherwise point detect at any file on the machine, and its lines would end up in the outputs).
+ */
 function directoryInputs(dir: string): LogInput[] {
   const manifest = join(dir, 'manifest.json');
   if (existsSync(manifest)) {
+    let m: { files?: Array<{ path?: unknown }> } | null = null;
     try {
-      const m = JSON.parse(readFileSync(manifest, 'utf8')) as { files?: Array<{ path?: string }> };
-      if (Array.isArray(m.files)) {
-        return m.files
-          .map((f) => f.path)
-          .filter((p): p is string => typeof p === 'string')
-          .map((p) => fileInput(resolve(dir, p)));
-      }
+      m = JSON.parse(readFileSync(manifest, 'utf8')) as { files?: Array<{ path?: unknown }> };
     } catch {
       // Not a logwarden manifest: fall back to reading the directory.
+    }
+    if (m && Array.isArray(m.files)) {
+      const root = realpathSync(dir);
+      return m.files.map((f, i) => {
+        const p = f?.path;
+        const field = `${manifest}: files[${i}].path`;
+        if (typeof p !== 'string' || p === '' || isAbsolute(p) || p.split(/[\\/]/).includes('..')) {
+          throw errors.badStageInput(field, `must name a file inside ${dir} by a relative path: ${JSON.stringify(p)}`);
+        }
+        const full = resolve(dir, p);
+        let real: string;
+        try {
+          real = realpathSync(full);
+        } catch {
+          throw errors.inputNotFound(full);
+        }
+        if (!real.startsWith(root + sep)) throw errors.badStageInput(field, `${p} leads out of ${dir} through a link`);
+        return fileInput(full);
+      });
     }
   }
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -66,7 +84,36 @@ function directoryInputs(dir: string): LogInput[] {
     .map(fileInput);
 }
 
-export function expandInputs(names: readonly string[], stdin: () => AsyncIterable<Buffer> = () => process.stdin): LogInput[] {
+/**
+ * The inputs named, in order, each file once: a file named twice, or reached again through a link or another
+ * folder, is read once (reading it twice would double every count); `duplicates` says which were dropped.
+ */
+export function expandInputs(names: readonly string[], stdin: () => AsyncIterable<Buffer> = () => process.stdin): LogInput[] & { duplicates: string[] } {
+  const all = expandNames(names, stdin);
+  const seen = new Set<string>();
+  const inputs = [] as unknown as LogInput[] & { duplicates: string[] };
+  inputs.duplicates = [];
+  for (const input of all) {
+    if (input.name !== '-') {
+      let id: string | null = null;
+      try {
+        const st = statSync(input.name);
+        id = `${st.dev}:${st.ino}`;
+      } catch {
+        id = null;
+      }
+      if (id !== null && seen.has(id)) {
+        inputs.duplicates.push(input.name);
+        continue;
+      }
+      if (id !== null) seen.add(id);
+    }
+    inputs.push(input);
+  }
+  return inputs;
+}
+
+function expandNames(names: readonly string[], stdin: () => AsyncIterable<Buffer>): LogInput[] {
   if (names.length === 0) throw errors.noInputs();
   const inputs: LogInput[] = [];
   for (const name of names) {
@@ -203,6 +250,8 @@ async function openSource(input: LogInput): Promise<BlockSource> {
   return src;
 }
 
+class UnrecognisedInput extends Error {}
+
 export interface MalformedSample {
   readonly input: string;
   readonly line: number;
@@ -216,6 +265,8 @@ export interface InputStats {
   parsed: number;
   malformed: number;
   error?: string;
+  /** Set when the input was left out whole (not a log of a known format). */
+  skipped?: string;
 }
 
 export interface ParseStats {
@@ -232,6 +283,8 @@ export interface ParseStats {
   tzOffset: number | null;
   malformedSamples: MalformedSample[];
   inputs: InputStats[];
+  /** Inputs left out because they are a file already read in this run (named twice, or through a link). */
+  duplicates: string[];
 }
 
 export interface ReadOptions {
@@ -259,6 +312,7 @@ export function emptyStats(): ParseStats {
     tzOffset: null,
     malformedSamples: [],
     inputs: [],
+    duplicates: [],
   };
 }
 
@@ -282,6 +336,7 @@ export function addStats(into: ParseStats, s: ParseStats, lineOffset: number, fi
     fileStats.parsed += i.parsed;
     fileStats.malformed += i.malformed;
     if (i.error) fileStats.error = i.error;
+    if (i.skipped) fileStats.skipped = i.skipped;
   }
 }
 
@@ -353,7 +408,7 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
     const flushPending = () => {
       if (!parse) {
         const fmt = detectFormat(pending.filter((p) => !p.tooLong).map((p) => p.line), opts.jsonFields);
-        if (!fmt) throw errors.undetectableFormat(input.name, FORMAT_NAMES);
+        if (!fmt) throw new UnrecognisedInput();
         inStats.format = fmt.name;
         parse = parserFor(fmt, opts.jsonFields);
         if (fmt.kind === 'clf') clf = fmt;
@@ -407,6 +462,8 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
     let skipping = false; // inside a line longer than maxLine
     let tail: Buffer | null = null; // the last block's unfinished line
     let source: BlockSource | null = null;
+    let firstBlock = (input.start ?? 0) === 0;
+    let crOnly = false; // old Mac line ends: a lone CR ends each line
     try {
       source = await openSource(input);
       let keepFrom = 0;
@@ -416,6 +473,13 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
         tail = null;
         stats.bytesRead += source.fresh;
         let pos = 0;
+        if (firstBlock) {
+          firstBlock = false;
+          // A UTF-8 byte-order mark is no part of the first line.
+          if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
+          crOnly = buf.indexOf(10) < 0 && buf.indexOf(13) >= 0;
+        }
+        if (crOnly) for (let i = buf.length - source.fresh; i < buf.length; i++) if (buf[i] === 13) buf[i] = 10;
         if (skipping) {
           const nl = buf.indexOf(10);
           if (nl < 0) {
@@ -446,14 +510,31 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
         }
         opts.onProgress?.(stats.bytesRead);
       }
+      if (tail && tail.length > 0) onLine(tail, 0, tail.length);
+      if (pending.length > 0) flushPending();
     } catch (err) {
-      if ((err as { code?: string }).code === 'EUNDETECTABLEFORMAT') throw err;
-      inStats.error = (err as Error).message;
+      if (err instanceof UnrecognisedInput) {
+        // One odd file (an error log, a binary) in a folder of logs is left out, and the run says so.
+        stats.linesRead -= inStats.lines;
+        stats.parsed -= inStats.parsed;
+        stats.malformed -= inStats.malformed;
+        inStats.lines = inStats.parsed = inStats.malformed = 0;
+        inStats.skipped = `not a log of a known format (${FORMAT_NAMES.join(', ')}): skipped`;
+        pending.length = 0;
+      } else {
+        inStats.error = (err as Error).message;
+        // What was read before the failure counts; an unfinished last line does too.
+        try {
+          if (tail && tail.length > 0) onLine(tail, 0, tail.length);
+          if (pending.length > 0) flushPending();
+        } catch (e) {
+          if (!(e instanceof UnrecognisedInput)) throw e;
+          inStats.skipped = `not a log of a known format (${FORMAT_NAMES.join(', ')}): skipped`;
+        }
+      }
     } finally {
       await source?.close().catch(() => undefined);
     }
-    if (tail && tail.length > 0) onLine(tail, 0, tail.length);
-    if (pending.length > 0) flushPending();
   }
   return stats;
 }

@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { nativeLoadError } from '../../src/native/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/logwarden.js');
@@ -87,13 +86,10 @@ const pad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.leng
 
 async function main() {
   console.log(`logwarden bench: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${runs} runs each, median shown`);
-  const nativeError = nativeLoadError();
-  console.log(`reader: ${nativeError ? `JavaScript only (native reader not loaded: ${nativeError})` : 'native (src/native), with the JavaScript reader alongside for comparison'}`);
   const tools: Array<{ name: string; argv: (file: string, out: string) => [string, string[]]; env?: Record<string, string> }> = [
     { name: 'logwarden detect', argv: (f, o) => [process.execPath, [BIN, 'detect', f, '--out', o, '--quiet']] },
     { name: 'logwarden --no-report', argv: (f, o) => [process.execPath, [BIN, 'detect', f, '--out', o, '--quiet', '--no-report']] },
   ];
-  if (!nativeError) tools.push({ name: 'logwarden, JS reader', argv: (f, o) => [process.execPath, [BIN, 'detect', f, '--out', o, '--quiet']], env: { LOGWARDEN_NATIVE: '0' } });
   if (await which('goaccess')) tools.push({ name: 'goaccess', argv: (f, o) => ['goaccess', [f, '--log-format=COMBINED', '--no-global-config', '-o', join(o, 'goaccess.json')]] });
   if (await which('awk')) tools.push({ name: 'awk (requests per IP)', argv: (f) => ['awk', ['{c[$1]++} END {for (k in c) n++; print n}', f]] });
   const only = opt('only', '');

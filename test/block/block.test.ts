@@ -3,12 +3,18 @@ import * as assert from 'uvu/assert';
 import { backend } from '../../src/block/backends.js';
 import { parseHost } from '../../src/block/hosts.js';
 import { activeBans, banSecondsFor, emptyLedger, liftBans, recordOffences } from '../../src/block/ledger.js';
-import { planHost } from '../../src/block/plan.js';
+import { banWeight, DEFAULT_MAX_PREFIX, planHost, type BanLimits } from '../../src/block/plan.js';
+import { AddressSet, subtractTargets } from '../../src/core/address.js';
 import { shellQuote, commandLine } from '../../src/adapters/runner.js';
 import { checkHostKey } from '../../src/adapters/ssh.js';
 import { createHmac } from 'node:crypto';
 
-const none = () => false;
+const limits = (...allow: string[]): BanLimits => {
+  const set = new AddressSet();
+  for (const a of allow) set.add(a, 'test');
+  return { allow: set, maxPrefix: DEFAULT_MAX_PREFIX };
+};
+const none = limits();
 
 test('plan: adds what is missing, removes what is no longer wanted, keeps the rest, per family', () => {
   const p = planHost({ 4: ['1.1.1.1', '2.2.2.2'], 6: ['2001:db8::9'] }, ['2.2.2.2', '3.3.3.3', '2001:db8::1'], [], none);
@@ -22,11 +28,49 @@ test('plan: adds what is missing, removes what is no longer wanted, keeps the re
 
 test('plan: refuses protected addresses, networks that contain them, and allowlisted ones, and removes them if present', () => {
   const protect = [{ address: '10.0.0.5', why: 'the address logwarden connects from' }];
-  const p = planHost({ 4: ['9.9.9.9'], 6: [] }, ['10.0.0.5', '10.0.0.0/24', '9.9.9.9', '8.8.8.8'], protect, (e) => e === '9.9.9.9');
+  const p = planHost({ 4: ['9.9.9.9'], 6: [] }, ['10.0.0.5', '10.0.0.0/24', '9.9.9.9', '8.8.8.8'], protect, limits('9.9.9.9'));
   assert.equal(p.refused.map((r) => r.address), ['10.0.0.5', '10.0.0.0/24', '9.9.9.9']);
   assert.match(p.refused[1]!.why, /10\.0\.0\.5 is the address logwarden connects from/);
   assert.equal(p.add[4], ['8.8.8.8']);
   assert.equal(p.remove[4], ['9.9.9.9']);
+});
+
+test('plan: a banned network holding an allowlisted address is split around it, and says so', () => {
+  assert.equal(subtractTargets('192.0.2.96/27', ['192.0.2.100']), ['192.0.2.96/30', '192.0.2.101', '192.0.2.102/31', '192.0.2.104/29', '192.0.2.112/28']);
+  const p = planHost({ 4: [], 6: [] }, ['192.0.2.96/27', '2001:db8::/64'], [], limits('192.0.2.100', '2001:db8::5'));
+  assert.not.ok(p.add[4].includes('192.0.2.96/27'));
+  assert.not.ok(p.add[4].some((e) => e === '192.0.2.100'));
+  // Every other address of the /27 is still covered: 31 of 32.
+  assert.is(p.add[4].reduce((n, e) => n + banWeight(e), 0), 31);
+  assert.is(p.add[6].length, 128 - 64);
+  assert.equal(p.split.map((x) => x.address), ['192.0.2.96/27', '2001:db8::/64']);
+  assert.equal(p.split[0]!.spared, ['192.0.2.100']);
+});
+
+test('plan: networks wider than the limit, and anything that is not a canonical address, are refused', () => {
+  const p = planHost({ 4: [], 6: [] }, ['0.0.0.0/0', '10.0.0.0/15', '10.0.0.0/16', '::/0', '2001:db8::/47', '2001:db8::/48', '1.2.3.4\nflush ruleset'], [], none);
+  assert.equal(p.refused.map((r) => r.address), ['0.0.0.0/0', '10.0.0.0/15', '::/0', '2001:db8::/47', '1.2.3.4\nflush ruleset']);
+  assert.match(p.refused[0]!.why, /wider than \/16/);
+  assert.match(p.refused[4]!.why, /not an address/);
+  assert.equal(p.add, { 4: ['10.0.0.0/16'], 6: ['2001:db8::/48'] });
+});
+
+test('backends: an address with a newline never reaches a firewall script, whatever its source', () => {
+  for (const name of ['ipset', 'nftables', 'iptables'] as const) {
+    const be = backend(name, { docker: false });
+    assert.throws(() => be.families[4].banSteps(['1.2.3.4\nflush ruleset']), /refusing to pass/);
+    assert.throws(() => be.families[4].unbanSteps(['1.2.3.4 ']), /refusing to pass/);
+    assert.throws(() => be.families[6].banSteps(['1.2.3.4']), /refusing to pass/);
+    assert.ok(be.families[4].banSteps(['1.2.3.4', '10.0.0.0/24']).length > 0);
+  }
+});
+
+test('plan: the --max-new-bans weight counts addresses (IPv6: /64s)', () => {
+  assert.is(banWeight('1.2.3.4'), 1);
+  assert.is(banWeight('10.0.0.0/24'), 256);
+  assert.is(banWeight('2001:db8::1'), 1);
+  assert.is(banWeight('2001:db8::/64'), 1);
+  assert.is(banWeight('2001:db8::/56'), 256);
 });
 
 test('ledger: new bans, re-runs on the same evidence, repeat offenders doubling up to the cap, expiry, unblock', () => {

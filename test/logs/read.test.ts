@@ -86,16 +86,33 @@ test('read: a forced format counts lines of another layout as malformed', async 
   assert.is(stats.malformed, 1);
 });
 
-test('read: an unrecognisable file is a usage error naming the known formats', async () => {
+test('read: an unrecognisable file is left out with a reason naming the known formats, and the others are read', async () => {
   const dir = tempDir();
-  writeFileSync(join(dir, 'x.log'), 'this is not\nan access log\n');
-  try {
-    await readAll([join(dir, 'x.log')]);
-    assert.unreachable('should have thrown');
-  } catch (err) {
-    assert.is((err as { exitCode: number }).exitCode, 2);
-    assert.match((err as Error).message, /x\.log.*combined, common, vhost_combined, json/);
-  }
+  writeFileSync(join(dir, 'error.log'), '2026/01/01 10:00:00 [error] 12#12: *1 open() "/x" failed (2: No such file or directory)\nthis is not\nan access log\n');
+  writeFileSync(join(dir, 'access.log'), '192.0.2.1 - - [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"\n');
+  const { stats } = await readAll([join(dir, 'error.log'), join(dir, 'access.log')]);
+  assert.is(stats.parsed, 1);
+  assert.is(stats.linesRead, 1);
+  assert.match(stats.inputs[0]!.skipped ?? '', /not a log of a known format \(combined, common, vhost_combined, json\)/);
+  assert.is(stats.inputs[1]!.skipped, undefined);
+});
+
+test('read: a byte-order mark, CR-only line ends and impossible dates', async () => {
+  const dir = tempDir();
+  const line = (ip: string, date: string) => `${ip} - - [${date}:13:55:36 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"`;
+  writeFileSync(join(dir, 'bom.log'), `\ufeff${line('192.0.2.1', '10/Oct/2026')}\n${line('192.0.2.2', '10/Oct/2026')}\n`);
+  const bom = await readAll([join(dir, 'bom.log')]);
+  assert.is(bom.stats.malformed, 0);
+  assert.is(bom.stats.parsed, 2);
+  const cr = Array.from({ length: 100 }, (_, i) => line(`192.0.2.${i + 1}`, '10/Oct/2026')).join('\r') + '\r';
+  writeFileSync(join(dir, 'mac.log'), cr);
+  const mac = await readAll([join(dir, 'mac.log')]);
+  assert.is(mac.stats.parsed, 100);
+  assert.is(mac.stats.linesRead, 100);
+  writeFileSync(join(dir, 'dates.log'), [line('192.0.2.1', '31/Feb/2026'), line('192.0.2.2', '10/Oct/9999'), line('192.0.2.3', '29/Feb/2024'), line('192.0.2.4', '29/Feb/2026')].join('\n') + '\n');
+  const dates = await readAll([join(dir, 'dates.log')]);
+  assert.is(dates.stats.parsed, 1); // only the leap day of 2024
+  assert.is(dates.stats.malformed, 3);
 });
 
 test('read: a nonexistent input is a usage error with its name', () => {

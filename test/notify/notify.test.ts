@@ -109,10 +109,40 @@ test('notify: a server that is down is exit 3 after the retries', async () => {
   await new Promise<void>((res) => srv.listen(0, '127.0.0.1', () => res()));
   const port = (srv.address() as AddressInfo).port;
   await new Promise((res) => srv.close(res));
-  const r = await runCli(['notify', '--in', stageWith(REPORT), '--to', 'ops@example.org', ...smtpArgs(port, '/dev/null', ['--retries', '2'])]);
-  assert.is(r.code, 3);
+  const dir = stageWith(REPORT);
+  const r = await runCli(['notify', '--in', dir, '--to', 'ops@example.org', ...smtpArgs(port, '/dev/null', ['--retries', '2'])]);
+  assert.is(r.code, 3, r.stderr);
   assert.match(r.stderr, new RegExp(`SMTP 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\(after 3 attempts\\)`));
   assert.is((r.stderr.match(/retrying in/g) ?? []).length, 2);
+  // The message is not lost: it waits as an .eml, and the error says where.
+  assert.match(r.stderr, /the message was written to .*notification\.eml/);
+  const eml = readFileSync(join(dir, 'notification.eml'), 'utf8');
+  assert.match(eml, /^Subject: logwarden: 2 new bans/m);
+  assert.match(eml, /blocklist\.txt/);
+});
+
+test('notify: a bad sender, CA file, config or stage document is one line naming it, exit 2', async () => {
+  const dir = stageWith(REPORT);
+  const run = (args: string[]) => runCli(['notify', '--in', dir, '--to', 'ops@example.org', ...args]);
+  const from = await run(['--from', 'a@example.org>\r\nRCPT TO:<evil@example.org']);
+  assert.is(from.code, 2);
+  assert.match(from.stderr, /^logwarden: --from: not an email address/);
+  const ca = await run(['--smtp-host', '127.0.0.1', '--smtp-ca', join(dir, 'nonexistent.pem')]);
+  assert.is(ca.code, 2);
+  assert.match(ca.stderr, /^logwarden: --smtp-ca: cannot read .*nonexistent\.pem\n$/);
+  const cfg = join(dir, 'config.json');
+  writeFileSync(cfg, JSON.stringify({ notify: { to: 5 } }));
+  const badCfg = await runCli(['notify', '--in', dir, '--config', cfg]);
+  assert.is(badCfg.code, 2);
+  assert.match(badCfg.stderr, /config\.json: notify\.to: /);
+  for (const [doc, field] of [['{"schemaVersion":1}', /verdicts\.json: \(document\): must have required property parse/], ['null', /verdicts\.json: \(document\): must be object/]] as const) {
+    writeFileSync(join(dir, 'verdicts.json'), doc);
+    const r = await run([]);
+    assert.is(r.code, 2, r.stderr);
+    assert.match(r.stderr, field);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+    assert.not.match(r.stderr, /    at /);
+  }
 });
 
 test('notify: a server that fails once and then accepts gets the message on the retry', async () => {
