@@ -75,4 +75,72 @@ test('build: a file whose head is one overlong line is still read (its format fo
   assert.ok(stats.parsed >= 190, `${stats.parsed} parsed`);
 });
 
+
+/** Every client's feature values, samples and timeline, as text: two tables are the same when these are. */
+function tableText(t: Awaited<ReturnType<typeof buildClientTable>>['table']): string {
+  return [...t.clients()]
+    .sort((a, b) => (a.key < b.key ? -1 : 1))
+    .map((c) => `${c.key} ${featureValues(c).join(' ')} ${JSON.stringify(c.samples)} ${JSON.stringify([...(c.timeline?.rebin(c.timeline.width) ?? [])])}`)
+    .join('\n');
+}
+
+test('build: a flood spread over three web servers has its whole peak, however the lines are split, ordered, compressed or threaded', async () => {
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const { gzipSync } = await import('node:zlib');
+  const { tempDir } = await import('../helpers/index.js');
+  const dir = tempDir();
+  const flooder = '203.0.113.66';
+  const t0 = Date.UTC(2026, 0, 10, 12, 0, 0);
+  const stamp = (ms: number) => {
+    const d = new Date(ms);
+    const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
+    const p = (n: number) => String(n).padStart(2, '0');
+    return `${p(d.getUTCDate())}/${mon}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+  };
+  // 300 requests a minute for 30 minutes, round-robin over three servers, and 60 quiet visitors.
+  const servers: string[][] = [[], [], []];
+  let n = 0;
+  for (let m = 0; m < 30; m++) {
+    for (let i = 0; i < 300; i++) servers[n++ % 3]!.push(`${flooder} - - [${stamp(t0 + m * 60000 + i * 200)}] "GET /?q=${n} HTTP/1.1" 200 512 "-" "flood/1.0"`);
+    for (let v = 0; v < 60; v++) if ((v + m) % 7 === 0) servers[v % 3]!.push(`198.51.100.${v + 1} - - [${stamp(t0 + m * 60000 + v * 900)}] "GET /page/${v} HTTP/1.1" 200 2048 "-" "Mozilla/5.0"`);
+  }
+  const whole = servers.flat().sort((a, b) => (a.slice(a.indexOf('[')) < b.slice(b.indexOf('[')) ? -1 : 1));
+  writeFileSync(join(dir, 'one.log'), `${whole.join('\n')}\n`);
+  mkdirSync(join(dir, 'site'));
+  servers.forEach((lines, i) => writeFileSync(join(dir, 'site', `web-${i + 1}.log`), `${lines.join('\n')}\n`));
+  writeFileSync(join(dir, 'concatenated.log'), `${servers.map((l) => l.join('\n')).join('\n')}\n`);
+  writeFileSync(join(dir, 'concatenated.log.gz'), gzipSync(readFileSync(join(dir, 'concatenated.log'))));
+
+  const one = await buildClientTable(expandInputs([join(dir, 'one.log')]), { ipv6Prefix: 128, threads: 1 });
+  assert.is(one.table.get(flooder)!.peakPerMinute, 300);
+  const expected = tableText(one.table);
+  const variants: Array<[string, string[], number]> = [
+    ['a folder of three server logs, 1 thread', [join(dir, 'site')], 1],
+    ['a folder of three server logs, 2 threads', [join(dir, 'site')], 2],
+    ['the server logs in another order', [join(dir, 'site/web-3.log'), join(dir, 'site/web-1.log'), join(dir, 'site/web-2.log')], 2],
+    ['the logs concatenated, cut across threads', [join(dir, 'concatenated.log')], 2],
+    ['the concatenation gzipped', [join(dir, 'concatenated.log.gz')], 1],
+  ];
+  for (const [what, inputs, threads] of variants) {
+    const got = await buildClientTable(expandInputs(inputs), { ipv6Prefix: 128, threads, minSplitBytes: 1000 });
+    assert.is(got.table.get(flooder)!.peakPerMinute, 300, what);
+    assert.fixture(tableText(got.table), expected);
+  }
+});
+
+test('build: a file named twice, or reached again through a link, is read once and the run says so', async () => {
+  const { symlinkSync } = await import('node:fs');
+  const { tempDir } = await import('../helpers/index.js');
+  const dir = tempDir();
+  symlinkSync(ALM, join(dir, 'again.log'));
+  const once = await buildClientTable(expandInputs([ALM]), { ipv6Prefix: 128, threads: 1 });
+  for (const threads of [1, 2]) {
+    const inputs = expandInputs([ALM, ALM, join(dir, 'again.log')]);
+    assert.equal(inputs.duplicates, [ALM, join(dir, 'again.log')]);
+    const twice = await buildClientTable(inputs, { ipv6Prefix: 128, threads, minSplitBytes: 1000 });
+    assert.is(twice.stats.linesRead, once.stats.linesRead);
+    assert.fixture(tableText(twice.table), tableText(once.table));
+  }
+});
+
 test.run();

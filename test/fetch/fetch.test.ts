@@ -151,4 +151,92 @@ test('fetch: bad input: a nonexistent path (exit 2 alone, exit 4 beside a good s
   assert.not.ok(existsSync(join(work, 'c')), 'nothing written for a usage error');
 });
 
+test('fetch: two servers\' access.log keep their own paths, links out of the source are not followed, and detect counts each line once', async () => {
+  const { symlinkSync } = await import('node:fs');
+  const work = tempDir();
+  const src = join(work, 'site');
+  const line = (ip: string, s: number) => `${ip} - - [10/Jan/2026:12:00:${String(s).padStart(2, '0')} +0000] "GET / HTTP/1.1" 200 5 "-" "ua"`;
+  mkdirSync(join(src, 'web-1'), { recursive: true });
+  mkdirSync(join(src, 'web-2'));
+  // 70 requests in one minute from one client, 35 on each server.
+  writeFileSync(join(src, 'web-1/access.log'), `${Array.from({ length: 35 }, (_, i) => line('192.0.2.7', i)).join('\n')}\n`);
+  writeFileSync(join(src, 'web-2/access.log'), `${Array.from({ length: 35 }, (_, i) => line('192.0.2.7', i + 20)).join('\n')}\n`);
+  writeFileSync(join(work, 'secret.key'), 'PRIVATE KEY 1234\n');
+  symlinkSync(join(work, 'secret.key'), join(src, 'web-2/leak.log'));
+  symlinkSync(src, join(src, 'web-1/loop'));
+  const out = join(work, 'logs');
+  const r = await runCli(['fetch', src, '--out', out, '--state', join(work, 'state.json')]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /2 links not followed/);
+  const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(m.files.map((f: { path: string }) => f.path).sort(), ['01-local/web-1/access.log', '01-local/web-2/access.log']);
+  const d = await runCli(['detect', out, '--out', join(work, 'out'), '--json']);
+  assert.is(d.code, 0, d.stderr);
+  assert.is(JSON.parse(d.stdout).parse.linesRead, 70);
+  const csv = readFileSync(join(work, 'out/clients.csv'), 'utf8');
+  assert.not.match(readFileSync(join(work, 'out/verdicts.json'), 'utf8'), /PRIVATE KEY/);
+  const [header, row] = csv.trim().split('\n');
+  const peak = header!.split(',').indexOf('peakPerMinute');
+  assert.is(row!.split(',')[peak], '70'); // all 70 in minute 12:00: neither 35 (one file lost) nor 140 (one read twice)
+});
+
+test('fetch: a Git repository\'s links, paths out of the clone and option-like refs are refused; passwords never stored', async () => {
+  const { symlinkSync } = await import('node:fs');
+  const work = tempDir();
+  const src = join(work, 'src');
+  mkdirSync(join(src, 'logs'), { recursive: true });
+  git(work, 'init', '-q', src);
+  writeFileSync(join(work, 'private.key'), 'PRIVATE KEY 5678\n');
+  writeFileSync(join(src, 'logs/access.log'), readFileSync(ALM, 'utf8').split('\n').slice(0, 50).join('\n') + '\n');
+  symlinkSync(join(work, 'private.key'), join(src, 'logs/key.log'));
+  symlinkSync('/etc', join(src, 'etc'));
+  git(src, 'add', '.');
+  git(src, 'commit', '-qm', 'logs');
+  const cache = join(work, 'cache');
+  const out = join(work, 'logs');
+  const base = ['--out', out, '--state', join(work, 'state.json'), '--git-cache', cache];
+  const ok = await runCli(['fetch', `git+file://${src}#main:logs`, ...base]);
+  assert.is(ok.code, 0, ok.stderr);
+  const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(m.files.map((f: { path: string }) => f.path), ['01-git-src/access.log']);
+  assert.not.ok(existsSync(join(out, '01-git-src/key.log')));
+  for (const [source, why] of [
+    [`git+file://${src}#main:../../etc/hostname`, /must stay inside the repository/],
+    [`git+file://${src}#main:etc/hostname`, /leads out of the source|not a regular file/],
+    [`git+file://${src}#--upload-pack=touch ${join(work, 'pwned')};git-upload-pack`, /not a valid Git ref/],
+  ] as const) {
+    const r = await runCli(['fetch', source, ...base]);
+    assert.is(r.code, 2, `${source}: ${r.stderr}`);
+    assert.match(r.stderr, why);
+  }
+  assert.not.ok(existsSync(join(work, 'pwned')));
+  // A password inside a source is neither printed nor stored.
+  const pw = await runCli(['fetch', 'https://user:s3cretpw@127.0.0.1:9/access.log', ...base, '--timeout', '2000']);
+  assert.not.match(pw.stdout + pw.stderr, /s3cretpw/);
+  assert.not.match(readFileSync(join(out, 'manifest.json'), 'utf8'), /s3cretpw/);
+  assert.not.match(readFileSync(join(work, 'state.json'), 'utf8'), /s3cretpw/);
+  assert.match(readFileSync(join(out, 'manifest.json'), 'utf8'), /user:\*\*\*\*@127\.0\.0\.1/);
+});
+
+test('fetch: the Git token goes to github.com (or a named host) over HTTPS only', async () => {
+  const { tokenGoesTo } = await import('../../src/adapters/git.js');
+  assert.ok(tokenGoesTo('https://github.com/org/logs.git', ['github.com']));
+  assert.not.ok(tokenGoesTo('https://evil.example.org/org/logs.git', ['github.com']));
+  assert.not.ok(tokenGoesTo('http://github.com/org/logs.git', ['github.com']));
+  assert.not.ok(tokenGoesTo('https://github.com.evil.example.org/x.git', ['github.com']));
+  assert.ok(tokenGoesTo('https://git.example.org/x.git', ['github.com', 'git.example.org']));
+});
+
+test('detect: a manifest that names a file outside its folder is refused, naming the field', async () => {
+  const work = tempDir();
+  const dir = join(work, 'logs');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ schemaVersion: 1, files: [{ path: '/etc/hostname' }] }));
+  const r = await runCli(['detect', dir, '--out', join(work, 'out')]);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /manifest\.json: files\[0\]\.path: must name a file inside/);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ schemaVersion: 1, files: [{ path: '../../etc/hostname' }] }));
+  assert.is((await runCli(['detect', dir, '--out', join(work, 'out')])).code, 2);
+});
+
 test.run();

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -9,8 +9,16 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const DATASETS = resolve(ROOT, '../shared/datasets');
 export const BIN = join(ROOT, 'bin/logwarden.js');
 
+const made: string[] = [];
+// Tests leave nothing behind: every folder made here goes when the test process ends, however it ends.
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'logwarden-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 export interface RunResult {

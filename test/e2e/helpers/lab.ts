@@ -223,7 +223,8 @@ export function startApache(lab: Lab): { accessLog: string; logDir: string } {
   writeFileSync(join(www, 'app.js'), '//\n');
   writeFileSync(join(www, 'logo.png'), Buffer.alloc(64));
   // Apache's children run as www-data: the site must be readable on the way down.
-  for (let p = www; p !== '/' && p.startsWith('/tmp'); p = join(p, '..')) chmodSync(p, 0o755);
+  // Only the lab's own folders are opened up, never a parent outside it (/tmp is already world-traversable).
+  for (let p = www; p.startsWith(lab.dir); p = join(p, '..')) chmodSync(p, 0o755);
   const mods = '/usr/lib/apache2/modules';
   writeFileSync(
     join(d, 'httpd.conf'),
