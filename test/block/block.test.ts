@@ -148,4 +148,36 @@ test('known_hosts: plain, [host]:port, hashed, mismatched and revoked entries', 
   assert.is(checkHostKey(text, 'web-9', 22, 'REVOKED'), 'revoked');
 });
 
+test('block: an allowlisted address is refused before the ledger records it, and a half-replaced output set is refused', async () => {
+  const { runCli, tempDir } = await import('../helpers/index.js');
+  const { writeFileSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = tempDir();
+  writeFileSync(join(dir, 'blocklist.txt'), '192.0.2.130\n192.0.2.200\n');
+  const ledger = join(dir, 'ledger.json');
+  const r = await runCli(['block', '--in', dir, '--hosts', 'local', '--dry-run', '--json', '--allow', '192.0.2.128/28', '--ledger', ledger]);
+  assert.match(r.stderr, /refused 192\.0\.2\.130 \(on the allowlist\); not recorded/);
+  const report = JSON.parse(readFileSync(join(dir, 'block.json'), 'utf8')) as { newBans: Array<{ address: string }> };
+  assert.equal(report.newBans.map((b) => b.address), ['192.0.2.200']);
+  // verdicts.json names the blocklist it was written with: another one beside it is refused.
+  writeFileSync(join(dir, 'verdicts.json'), JSON.stringify({ schemaVersion: 1, parse: { linesRead: 1, parsed: 1, malformed: 0, timeRange: null }, clustering: { k: 2 }, clients: { total: 1 }, flagged: [], outputs: { blocklistSha256: '0'.repeat(64) } }));
+  const mixed = await runCli(['block', '--in', dir, '--hosts', 'local', '--dry-run', '--ledger', ledger]);
+  assert.is(mixed.code, 2);
+  assert.match(mixed.stderr, /blocklist\.txt: is not the blocklist .*verdicts\.json was written with/);
+  // A tampered ledger is one line naming the entry, before anything reaches a host.
+  writeFileSync(ledger, JSON.stringify({ schemaVersion: 1, updatedAt: '2026-01-01T00:00:00Z', entries: { x: { address: '1.2.3.4\nflush ruleset' } } }));
+  const bad = await runCli(['unblock', '192.0.2.200', '--hosts', 'local', '--dry-run', '--ledger', ledger]);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /ledger\.json: entries\["x"\]\.address: not a canonical address/);
+  for (const [doc, field] of [[{ schemaVersion: 1, entries: null }, /entries: expected an object/], [{ schemaVersion: 1 }, /entries: expected an object/]] as const) {
+    writeFileSync(ledger, JSON.stringify(doc));
+    const e = await runCli(['unblock', '192.0.2.200', '--hosts', 'local', '--dry-run', '--ledger', ledger]);
+    assert.is(e.code, 2);
+    assert.match(e.stderr, field);
+  }
+  const long = await runCli(['block', '--in', dir, '--hosts', 'local', '--ban-time', '100000000d', '--ledger', join(dir, 'other.json')]);
+  assert.is(long.code, 2);
+  assert.match(long.stderr, /^logwarden: --ban-time: longer than 100 years/);
+});
+
 test.run();
