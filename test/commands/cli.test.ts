@@ -93,4 +93,12 @@ test('cli: --help lists the commands and documents exit codes', async () => {
   assert.match(d.stdout, /--ipv6-prefix/);
 });
 
+test('cli: a number option that is not a number is a usage error naming it, not a quiet run', async () => {
+  for (const [flag, value] of [['--cluster-threshold', 'abc'], ['--k-min', '3x'], ['--flood-peak', 'lots']]) {
+    const r = await runCli(['detect', 'nonexistent.log', flag!, value!]);
+    assert.is(r.code, 2, `${flag}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^logwarden: ${flag}: not a number`));
+  }
+});
+
 test.run();
