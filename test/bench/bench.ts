@@ -91,7 +91,9 @@ async function main() {
     { name: 'logwarden --no-report', argv: (f, o) => [process.execPath, [BIN, 'detect', f, '--out', o, '--quiet', '--no-report']] },
   ];
   if (await which('goaccess')) tools.push({ name: 'goaccess', argv: (f, o) => ['goaccess', [f, '--log-format=COMBINED', '--no-global-config', '-o', join(o, 'goaccess.json')]] });
-  if (await which('awk')) tools.push({ name: 'awk (requests per IP)', argv: (f) => ['awk', ['{c[$1]++} END {for (k in c) n++; print n}', f]] });
+  // The reference the reader is held to: mawk counting requests per address, nothing else.
+  const awk = (await which('mawk')) ? 'mawk' : (await which('awk')) ? 'awk' : null;
+  if (awk) tools.push({ name: `${awk} (requests per IP)`, argv: (f) => [awk, ['{c[$1]++} END {for (k in c) n++; print n}', f]] });
   const only = opt('only', '');
   if (only) tools.splice(0, tools.length, ...tools.filter((t) => t.name.startsWith(only)));
   console.log(`${pad('lines', 10)}  ${'tool'.padEnd(24)}${pad('lines/s', 12)}${pad('MB/s', 9)}${pad('wall s', 9)}${pad('peak RSS MB', 13)}${pad('vs logwarden', 14)}`);
