@@ -92,12 +92,21 @@ export function localFiles(pattern: string, confine: string | null): { files: Lo
   } else {
     const parts = pattern.split('/');
     const firstGlob = parts.findIndex((part) => GLOB.test(part));
-    const base = parts.slice(0, firstGlob).join('/') || (pattern.startsWith('/') ? '/' : '.');
+    const named = parts.slice(0, firstGlob).join('/') || (pattern.startsWith('/') ? '/' : '.');
+    // The folder the user named may itself be reached through a link (/var/log -> ...); what the glob
+    // matches below it is taken only as regular files.
+    let base: string;
+    try {
+      base = realpathSync(named);
+    } catch {
+      throw new SourceError(`no such file or directory: ${named}`, 'usage');
+    }
+    if (!inside(base)) throw new SourceError(`${named} leads out of the source`, 'usage');
     found = [];
-    for (const p of globSync(pattern, { onlyFiles: false, absolute: true, followSymbolicLinks: false }).sort()) {
+    for (const p of globSync(parts.slice(firstGlob).join('/'), { cwd: base, onlyFiles: false, absolute: true, followSymbolicLinks: false }).sort()) {
       const st = lstatSync(p);
       if (st.isSymbolicLink()) skipped.push(p);
-      else if (st.isFile() && inside(p)) found.push({ path: p, rel: relative(resolve(base), p) });
+      else if (st.isFile() && inside(p)) found.push({ path: p, rel: relative(base, p) });
     }
   }
   const seen = new Set<string>();

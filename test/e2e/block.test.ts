@@ -135,7 +135,7 @@ if (labAvailable('block e2e')) {
       const dir = stage(ctx, 'cap', many);
       const r = lw(ctx, ['block', '--in', dir, '--max-new-bans', '3']);
       assert.is(r.code, 2);
-      assert.match(r.err, /bans 4 new addresses, over the cap of 3; nothing was changed/);
+      assert.match(r.err, /bans 4 new addresses \(4 entries\), over the cap of 3; nothing was changed/);
       assert.ok(reach(ctx, ctx.attacker, 4));
       const f = lw(ctx, ['block', '--in', dir, '--max-new-bans', '3', '--force', '--allow', '198.51.100.0/28']);
       assert.is(f.code, 0, f.err);
