@@ -140,7 +140,8 @@ if (labAvailable('block e2e')) {
       const f = lw(ctx, ['block', '--in', dir, '--max-new-bans', '3', '--force', '--allow', '198.51.100.0/28']);
       assert.is(f.code, 0, f.err);
       assert.match(f.out, /\+3 -0/);
-      assert.match(f.out, /198\.51\.100\.11 \(on the allowlist\)/);
+      // Refused before the ledger records it (a later unblock without --allow must not ban it).
+      assert.match(f.err, /refused 198\.51\.100\.11 \(on the allowlist\); not recorded/);
       assert.ok(reach(ctx, ctx.attacker, 4), 'allowlisted attacker not blocked');
     } finally {
       ctx.lab.close();
