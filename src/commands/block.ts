@@ -174,7 +174,8 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
   const blocklist: string[] = [];
   for (const a of listed) {
     const why = refusal(a, [], limits);
-    if (why) io.stderr.write(`logwarden: refused ${a} (${why}); not recorded\n`);
+    // Said with the plan (stdout), or on stderr when stdout carries the JSON report.
+    if (why) (opts.json ? io.stderr : io.stdout).write(`refused ${a} (${why}); not recorded in the ledger\n`);
     else blocklist.push(a);
   }
   const byAddress = new Map((verdicts?.flagged ?? []).map((f) => [f.address, f]));

@@ -141,7 +141,7 @@ if (labAvailable('block e2e')) {
       assert.is(f.code, 0, f.err);
       assert.match(f.out, /\+3 -0/);
       // Refused before the ledger records it (a later unblock without --allow must not ban it).
-      assert.match(f.err, /refused 198\.51\.100\.11 \(on the allowlist\); not recorded/);
+      assert.match(f.out, /refused 198\.51\.100\.11 \(on the allowlist\); not recorded in the ledger/);
       assert.ok(reach(ctx, ctx.attacker, 4), 'allowlisted attacker not blocked');
     } finally {
       ctx.lab.close();
