@@ -78,8 +78,15 @@ function before(a: Sample, b: Sample): boolean {
 class SampleList {
   readonly items: Sample[] = [];
 
-  /** Whether a line of this time could still be kept (cheap test before its text is made). */
-  wants(time: number): boolean {
+  /** Whether a line of this time and hash would be kept (tested before its text is made). */
+  wants(time: number, hash: number): boolean {
+    if (this.items.length < MAX_SAMPLES) return true;
+    const last = this.items[this.items.length - 1]!;
+    return time < last.time || (time === last.time && hash <= last.hash);
+  }
+
+  /** Whether a line of this time could be kept, whatever its hash. */
+  mayWant(time: number): boolean {
     return this.items.length < MAX_SAMPLES || time <= this.items[this.items.length - 1]!.time;
   }
 
@@ -142,9 +149,10 @@ export class ClientAggregate implements ClientStats {
   keepSample(line: Buffer, start: number, end: number, time: number, telling: boolean): void {
     const list = telling ? this.telling : this.plain;
     if (!telling && this.telling.items.length >= MAX_SAMPLES) return;
-    if (!list.wants(time)) return;
+    if (!list.mayWant(time)) return;
     const stop = Math.min(end, start + SAMPLE_CHARS);
-    list.offer({ time, hash: hashBytes(line, start, stop), text: line.toString('utf8', start, stop) });
+    const hash = hashBytes(line, start, stop);
+    if (list.wants(time, hash)) list.offer({ time, hash, text: line.toString('utf8', start, stop) });
   }
 
   /** Packs aggregates into flat arrays for another thread: a structured clone of the objects costs far more. */

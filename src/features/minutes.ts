@@ -8,7 +8,7 @@ import type { WordList } from './sketch.js';
 
 export class MinuteCounts {
   /** minute, count, minute, count, ... sorted by minute. */
-  private pairs = new Int32Array(4);
+  private pairs = new Int32Array(8);
   private n = 0;
   /** The largest count of any minute. */
   peak = 0;

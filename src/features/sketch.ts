@@ -33,16 +33,6 @@ function estimate(regs: Uint8Array): number {
   return Math.round(e);
 }
 
-/**
- * The count of the counter packed at words[at] (see packInto), without unpacking it, and the position after
- * it. `scratch` is M bytes to unpack registers into.
- */
-export function packedCount(words: Int32Array, at: number, scratch: Uint8Array): { count: number; next: number } {
-  const n = words[at + 1]!;
-  if (n >= 0) return { count: n, next: at + 2 + n };
-  return { count: estimate(unpackRegisters(words, at + 2, scratch)), next: at + 2 + M / 4 };
-}
-
 /** The M one-byte registers packed four to a word at words[at..], into `into`. */
 function unpackRegisters(words: Int32Array, at: number, into: Uint8Array): Uint8Array {
   for (let i = 0; i < M; i += 4) {
@@ -55,11 +45,11 @@ function unpackRegisters(words: Int32Array, at: number, into: Uint8Array): Uint8
   return into;
 }
 
-/** Registers a packed counter takes, for packedCount's scratch. */
-export const SKETCH_REGISTERS = M;
-
 export class DistinctCounter {
-  /** The exact phase: `n` values in a typed array that grows as needed (null once it is a sketch). */
+  /**
+   * The exact phase: the values in a small open-addressing table (0 marks a free slot: values are hashes,
+   * never 0), at most half full, so that a value is found or placed in about one probe; null once a sketch.
+   */
   private exact: Int32Array | null = null;
   private n = 0;
   private registers: Uint8Array | null = null;
@@ -74,21 +64,38 @@ export class DistinctCounter {
       this.addToRegisters(hash);
       return;
     }
-    const ex = this.exact;
-    const n = this.n;
-    if (ex) for (let i = 0; i < n; i++) if (ex[i] === hash) return;
-    if (n === EXACT_LIMIT) {
+    let table = this.exact;
+    if (!table) table = this.exact = new Int32Array(16);
+    const mask = table.length - 1;
+    let i = Math.imul(hash, 0x9e3779b1) >>> 24;
+    for (;;) {
+      i &= mask;
+      const v = table[i]!;
+      if (v === hash) return;
+      if (v === 0) break;
+      i++;
+    }
+    if (this.n === EXACT_LIMIT) {
       this.toSketch();
       this.addToRegisters(hash);
       return;
     }
-    if (!ex || n === ex.length) {
-      const grown = new Int32Array(Math.min(EXACT_LIMIT, Math.max(4, n * 2)));
-      if (ex) grown.set(ex);
-      this.exact = grown;
+    table[i] = hash;
+    if (++this.n * 2 > table.length) this.grow();
+  }
+
+  private grow(): void {
+    const old = this.exact!;
+    const table = new Int32Array(old.length * 2);
+    const mask = table.length - 1;
+    for (let k = 0; k < old.length; k++) {
+      const v = old[k]!;
+      if (v === 0) continue;
+      let i = Math.imul(v, 0x9e3779b1) >>> 24;
+      while (table[i & mask] !== 0) i++;
+      table[i & mask] = v;
     }
-    this.exact![n] = hash;
-    this.n = n + 1;
+    this.exact = table;
   }
 
   private addToRegisters(hash: number): void {
@@ -101,9 +108,14 @@ export class DistinctCounter {
 
   private toSketch(): void {
     this.registers = new Uint8Array(M);
-    for (let i = 0; i < this.n; i++) this.addToRegisters(this.exact![i]!);
+    this.forEachExact((v) => this.addToRegisters(v));
     this.exact = null;
     this.n = 0;
+  }
+
+  private forEachExact(fn: (v: number) => void): void {
+    const t = this.exact;
+    if (t) for (let k = 0; k < t.length; k++) if (t[k] !== 0) fn(t[k]!);
   }
 
   count(): number {
@@ -112,7 +124,7 @@ export class DistinctCounter {
 
   merge(other: DistinctCounter): void {
     if (!other.registers) {
-      for (let i = 0; i < other.n; i++) this.add(other.exact![i]!);
+      other.forEachExact((v) => this.add(v));
       return;
     }
     if (!this.registers) this.toSketch();
@@ -121,7 +133,7 @@ export class DistinctCounter {
     for (let i = 0; i < M; i++) if (theirs[i]! > mine[i]!) mine[i] = theirs[i]!;
   }
 
-  /** Appends this counter to `out` as 32-bit words (see unpack): for moving tables between threads. */
+  /** Appends this counter to `out` as 32-bit words (see unpackFrom): for moving tables between threads. */
   packInto(out: WordList): void {
     out.push(this.last);
     if (this.registers) {
@@ -130,23 +142,22 @@ export class DistinctCounter {
       for (let i = 0; i < M; i += 4) out.push(r[i]! | (r[i + 1]! << 8) | (r[i + 2]! << 16) | (r[i + 3]! << 24));
     } else {
       out.push(this.n);
-      for (let i = 0; i < this.n; i++) out.push(this.exact![i]!);
+      this.forEachExact((v) => out.push(v));
     }
   }
 
   /** Makes this (new) counter the one packed at words[at]; returns the position after it. */
   unpackFrom(words: Int32Array, at: number): number {
-    const d = this;
-    d.last = words[at++]!;
+    const last = words[at++]!;
     const n = words[at++]!;
     if (n < 0) {
-      d.registers = unpackRegisters(words, at, new Uint8Array(M));
+      this.registers = unpackRegisters(words, at, new Uint8Array(M));
       at += M / 4;
-    } else if (n > 0) {
-      d.exact = words.subarray(at, at + n); // a view: the first add past it grows into an array of its own
-      d.n = n;
+    } else {
+      for (let k = 0; k < n; k++) this.add(words[at + k]!);
       at += n;
     }
+    this.last = last;
     return at;
   }
 }
