@@ -15,7 +15,7 @@
  *    day quiet: clustering always finds a "heaviest" group, but a heavy normal visitor clears no floor.
  */
 import type { AddressSet } from '../core/address.js';
-import type { ClientStats } from '../features/aggregate.js';
+import type { ClientStats } from '../table/table.js';
 import { FEATURES, roundFeature, transformValue, untransformValue } from '../features/vector.js';
 import { cluster, squaredDistance, type KScore } from './cluster.js';
 import { fitScalerFlat, type Scaler } from './scale.js';

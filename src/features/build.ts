@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { ClfFormat, LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { addStats, detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
-import { ClientTable } from './aggregate.js';
+import { ClientTable } from '../table/table.js';
 import { readRange, type RangeJob, type RangeResult } from './worker.js';
 import { packagePath } from '../core/paths.js';
 

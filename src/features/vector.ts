@@ -3,7 +3,7 @@
  * and which direction of it signals abuse. Detection, the CSV, the explanations and the report all walk this
  * one table, so a new feature is one entry.
  */
-import type { ClientStats } from './aggregate.js';
+import type { ClientStats } from '../table/table.js';
 
 export type Transform = 'log' | 'share';
 

@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { findFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { readLogs, type ParseStats } from '../logs/read.js';
-import { ClientTable } from './aggregate.js';
+import { ClientTable, type TableParts } from '../table/table.js';
 
 export interface RangeJob {
   readonly path: string;
@@ -19,7 +19,7 @@ export interface RangeJob {
 
 export interface RangeResult {
   stats: ParseStats;
-  parts: ReturnType<ClientTable['parts']>;
+  parts: TableParts;
 }
 
 /** Reads one range of a file into a packed client table (ClientTable.fromParts unpacks it). */
@@ -34,12 +34,6 @@ export async function readRange(job: RangeJob, onBytes?: (n: number) => void): P
   return { parts: table.parts(), stats };
 }
 
-/** The buffers of a packed table, moved to the other thread rather than copied. */
-export function transferList(parts: RangeResult['parts']): ArrayBuffer[] {
-  const c = parts.clients;
-  return [c.nums.buffer, c.words.buffer] as ArrayBuffer[];
-}
-
 parentPort?.on('message', async (job: RangeJob) => {
   try {
     let reported = 0;
@@ -49,7 +43,7 @@ parentPort?.on('message', async (job: RangeJob) => {
         reported = bytes;
       }
     });
-    parentPort!.postMessage({ type: 'done', bytes: stats.bytesRead - reported, stats, parts }, transferList(parts));
+    parentPort!.postMessage({ type: 'done', bytes: stats.bytesRead - reported, stats, parts }, ClientTable.transferList(parts));
   } catch (err) {
     parentPort!.postMessage({ type: 'error', message: (err as Error).message });
   }

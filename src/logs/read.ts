@@ -200,50 +200,64 @@ function streamSource(chunks: AsyncIterable<Buffer>): BlockSource {
   return src;
 }
 
+/**
+ * A plain file's blocks. The next chunk is read (in libuv's thread pool) while this thread scans the current
+ * block, so the scan does not wait for the disk or the page cache: two chunk buffers take turns, and each
+ * block is the unfinished line of the last one followed by a chunk, in one reused work buffer.
+ */
 async function openSource(input: LogInput): Promise<BlockSource> {
   if (!input.path) return streamSource(input.open());
   const fh = await open(input.path, 'r');
   const end = input.end ?? Infinity;
   let at = input.start ?? 0;
-  let buf = Buffer.allocUnsafe(2 * CHUNK);
-  let len = 0;
-  const read = async (into: number): Promise<number> => {
+  const chunks = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let turn = 0;
+  const readChunk = async (): Promise<Buffer> => {
+    const into = chunks[turn]!;
+    turn ^= 1;
     const want = Math.min(CHUNK, end - at);
-    if (want <= 0) return 0;
-    const { bytesRead } = await fh.read(buf, into, want, at);
-    at += bytesRead;
-    return bytesRead;
+    if (want <= 0) return into.subarray(0, 0);
+    const pos = at;
+    at += want;
+    const { bytesRead } = await fh.read(into, 0, want, pos);
+    if (bytesRead < want) at = pos + bytesRead;
+    return into.subarray(0, bytesRead);
   };
-  const first = await read(0);
-  if (first >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+  let ahead: Promise<Buffer> = readChunk();
+  const first = await ahead;
+  if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
     await fh.close();
     return streamSource(input.open());
   }
-  let pending = first;
+  ahead = Promise.resolve(first);
+  let buf = Buffer.allocUnsafe(2 * CHUNK);
+  let len = 0;
+  let done = false;
   const src: BlockSource = {
     fresh: 0,
     async next(keepFrom) {
-      if (pending > 0) {
-        src.fresh = len = pending;
-        pending = 0;
-        return buf.subarray(0, len);
+      if (done) return null;
+      const chunk = await ahead;
+      if (chunk.length === 0) {
+        done = true;
+        return null;
       }
+      // Read the next one while the caller scans this one (at most one read is in flight: a chunk buffer
+      // is reused only after its data has been copied into the work buffer below).
       const keep = len - keepFrom;
-      if (keep + CHUNK > buf.length) {
-        const bigger = Buffer.allocUnsafe(keep + CHUNK);
+      if (keep + chunk.length > buf.length) {
+        const bigger = Buffer.allocUnsafe(keep + CHUNK * 2);
         buf.copy(bigger, 0, keepFrom, len);
         buf = bigger;
       } else if (keep > 0) buf.copyWithin(0, keepFrom, len);
-      const n = await read(keep);
-      if (n === 0) {
-        len = keep;
-        return null;
-      }
-      src.fresh = n;
-      len = keep + n;
+      chunk.copy(buf, keep);
+      ahead = readChunk();
+      src.fresh = chunk.length;
+      len = keep + chunk.length;
       return buf.subarray(0, len);
     },
     async close() {
+      await ahead.catch(() => undefined);
       await fh.close();
     },
   };

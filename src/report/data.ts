@@ -5,7 +5,7 @@ import { sampleIndices } from '../detect/cluster.js';
 import type { Projection, ProjectionInput } from './projection.js';
 import type { DetectionResult } from '../detect/detect.js';
 import type { VerdictsDocument } from '../detect/verdicts.js';
-import type { ClientStats } from '../features/aggregate.js';
+import type { ClientStats } from '../table/table.js';
 import type { Timeline } from '../features/timeline.js';
 
 export interface ReportData {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ClientTable } from '../../src/features/aggregate.js';
-import { DistinctCounter } from '../../src/features/sketch.js';
+import { ClientTable } from '../../src/table/table.js';
+import { DistinctSets } from '../../src/table/distinct.js';
 import { FEATURES, featureValues } from '../../src/features/vector.js';
 import { findFormat, type ClfFormat } from '../../src/logs/formats.js';
 import { newRecord, parseClfLine, hashString } from '../../src/logs/parse.js';
@@ -113,20 +113,42 @@ test('aggregate: a client field that is not an address is rejected, not counted'
   assert.is(t.badAddressLines, 1);
 });
 
-test('sketch: exact for small sets, within 15% for large ones, and merges', () => {
-  const a = new DistinctCounter();
-  for (let i = 0; i < 50; i++) a.add(hashString(`/p${i % 40}`));
-  assert.is(a.count(), 40);
-  const big = new DistinctCounter();
-  const other = new DistinctCounter();
-  for (let i = 0; i < 20000; i++) (i % 2 ? big : other).add(hashString(`/path/${i}`));
-  big.merge(other);
-  const n = big.count();
+test('distinct: exact for small sets, within 15% for large ones, and merges', () => {
+  const sets = new DistinctSets(4);
+  const [a, big, small] = [0, 1, 2];
+  for (let i = 0; i < 50; i++) sets.add(a, hashString(`/p${i % 40}`));
+  assert.is(sets.count(a), 40);
+  const others = new DistinctSets(4);
+  for (let i = 0; i < 20000; i++) (i % 2 ? sets.add(big, hashString(`/path/${i}`)) : others.add(0, hashString(`/path/${i}`)));
+  sets.mergeFrom(big, others, 0);
+  const n = sets.count(big);
   assert.ok(Math.abs(n - 20000) / 20000 < 0.15, `estimated ${n}`);
-  const small = new DistinctCounter();
-  for (let i = 0; i < 10; i++) small.add(hashString(`/path/${i}`));
-  small.merge(a);
-  assert.is(small.count(), 50);
+  for (let i = 0; i < 10; i++) sets.add(small, hashString(`/path/${i}`));
+  sets.mergeFrom(small, sets, a);
+  assert.is(sets.count(small), 50);
+  // Moved to another thread and back, the sets count the same.
+  const back = DistinctSets.fromParts(sets.parts(3));
+  assert.equal([0, 1, 2].map((s) => back.count(s)), [0, 1, 2].map((s) => sets.count(s)));
+});
+
+test('table: merged in any split and order, every feature, sample and minute is what one pass gives', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 600; i++) {
+    const ip = ['6.6.6.6', '7.7.7.7', '2001:db8::1', '8.8.8.8'][i % 4]!;
+    lines.push(at(ip, 3 + (i % 3), (i * 7) % 60, i % 60, `${i % 11 ? 'GET' : 'POST'} /p${i % 90}?q=${i % 70} HTTP/1.1`, i % 13 ? 200 : 404, `ua${i % 5}`));
+  }
+  const text = (t: ClientTable) =>
+    t.clients().sort((x, y) => (x.key < y.key ? -1 : 1)).map((c) => `${c.key} ${featureValues(c).join(',')} ${JSON.stringify(c.samples)} ${JSON.stringify([...(c.timeline?.rebin(1) ?? [])])}`).join('\n');
+  const whole = text(table(lines));
+  for (const cut of [1, 150, 299, 599]) {
+    const a = table(lines.slice(cut));
+    a.merge(table(lines.slice(0, cut)));
+    assert.fixture(text(a), whole, `cut at ${cut}`);
+    const moved = ClientTable.fromParts(table(lines.slice(0, cut)).parts(), { ipv6Prefix: 128 });
+    moved.merge(table(lines.slice(cut)));
+    assert.fixture(text(moved), whole, `parts cut at ${cut}`);
+  }
+  assert.fixture(text(table([...lines].reverse())), whole);
 });
 
 test('aggregate: tables merge into the same features as one table', () => {

@@ -1,0 +1,41 @@
+/**
+ * A growable Int32Array that hands out blocks by bumping a pointer: the variable-size parts of the client
+ * table (distinct values, requests per minute) live in a few of these instead of in a typed array per
+ * client, which kept the garbage collector busy with hundreds of thousands of small objects. A block that
+ * outgrows its place moves to the end (it at least doubles, so the space left behind is at most what is in
+ * use); `compact` reclaims it.
+ */
+export class Arena {
+  ints: Int32Array;
+  top = 0;
+
+  constructor(initial = 1 << 18) {
+    this.ints = new Int32Array(initial);
+  }
+
+  /** A zeroed block of `n` ints; its offset. The arena's array may be replaced: re-read `ints` after. */
+  alloc(n: number): number {
+    if (this.top + n > this.ints.length) {
+      let len = this.ints.length * 2;
+      while (this.top + n > len) len *= 2;
+      const grown = new Int32Array(len);
+      grown.set(this.ints.subarray(0, this.top));
+      this.ints = grown;
+    }
+    const at = this.top;
+    this.top += n;
+    return at;
+  }
+
+  /** The used part, as an array of its own (to move to another thread). */
+  take(): Int32Array {
+    return this.ints.slice(0, this.top);
+  }
+
+  static from(ints: Int32Array): Arena {
+    const a = new Arena(Math.max(16, ints.length));
+    a.ints.set(ints);
+    a.top = ints.length;
+    return a;
+  }
+}

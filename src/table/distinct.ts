@@ -1,0 +1,202 @@
+/**
+ * Distinct counters for many sets at once (a client's paths, queries and agents), in one arena: exact up to
+ * EXACT_LIMIT values (an open-addressing table, at most half full, so a value is found or placed in about one
+ * probe), then a HyperLogLog of 256 one-byte registers (standard error about 6.5 %). Most clients never
+ * leave the exact phase. Sets merge exactly as if one pass had seen both sets of values, in any order.
+ */
+import { Arena } from './arena.js';
+
+const EXACT_LIMIT = 64;
+const P = 8;
+const M = 1 << P;
+const ALPHA = 0.7213 / (1 + 1.079 / M);
+/** `cap` of a set that is a sketch; 0 is an empty set with no block yet. */
+const SKETCH = -1;
+
+/** murmur3's finaliser: FNV's high bits are weak, and HyperLogLog takes its register index from them. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** HyperLogLog's estimate from the registers at regs[at..at+M) (with the small-range correction). */
+function estimate(regs: Uint8Array, at: number): number {
+  let sum = 0;
+  let zeros = 0;
+  for (let i = 0; i < M; i++) {
+    const r = regs[at + i]!;
+    sum += 2 ** -r;
+    if (r === 0) zeros++;
+  }
+  const e = (ALPHA * M * M) / sum;
+  if (e <= 2.5 * M && zeros > 0) return Math.round(M * Math.log(M / zeros));
+  return Math.round(e);
+}
+
+const slotOf = (v: number) => Math.imul(v, 0x9e3779b1) >>> 24;
+
+export interface DistinctParts {
+  readonly ints: Int32Array;
+  readonly off: Int32Array;
+  readonly cap: Int32Array;
+  readonly n: Int32Array;
+  readonly last: Int32Array;
+}
+
+export class DistinctSets {
+  private arena = new Arena();
+  private bytes = new Uint8Array(this.arena.ints.buffer);
+  /** Per set: block offset, table size (SKETCH for registers), exact count, the value added last. */
+  private off: Int32Array;
+  private cap: Int32Array;
+  private n: Int32Array;
+  private last: Int32Array;
+
+  constructor(sets = 1024) {
+    this.off = new Int32Array(sets);
+    this.cap = new Int32Array(sets);
+    this.n = new Int32Array(sets);
+    this.last = new Int32Array(sets);
+  }
+
+  /** Room for `sets` sets. */
+  reserve(sets: number): void {
+    if (sets <= this.off.length) return;
+    let len = this.off.length;
+    while (len < sets) len *= 2;
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(len);
+      b.set(a);
+      return b;
+    };
+    this.off = grow(this.off);
+    this.cap = grow(this.cap);
+    this.n = grow(this.n);
+    this.last = grow(this.last);
+  }
+
+  private alloc(n: number): number {
+    const at = this.arena.alloc(n);
+    if (this.bytes.buffer !== this.arena.ints.buffer) this.bytes = new Uint8Array(this.arena.ints.buffer);
+    return at;
+  }
+
+  add(s: number, hash: number): void {
+    if (hash === this.last[s]) return;
+    this.last[s] = hash;
+    let cap = this.cap[s]!;
+    if (cap === SKETCH) {
+      this.addToRegisters(this.off[s]!, hash);
+      return;
+    }
+    if (cap === 0) {
+      cap = 16;
+      this.off[s] = this.alloc(cap);
+      this.cap[s] = cap;
+    }
+    const ints = this.arena.ints;
+    const base = this.off[s]!;
+    const mask = cap - 1;
+    let i = slotOf(hash);
+    for (;;) {
+      i &= mask;
+      const v = ints[base + i]!;
+      if (v === hash) return;
+      if (v === 0) break;
+      i++;
+    }
+    const n = this.n[s]!;
+    if (n === EXACT_LIMIT) {
+      this.toSketch(s);
+      this.addToRegisters(this.off[s]!, hash);
+      return;
+    }
+    ints[base + i] = hash;
+    this.n[s] = n + 1;
+    if ((n + 1) * 2 > cap) this.regrow(s, cap * 2);
+  }
+
+  private insert(base: number, cap: number, v: number): void {
+    const ints = this.arena.ints;
+    const mask = cap - 1;
+    let i = slotOf(v);
+    while (ints[base + (i & mask)] !== 0) i++;
+    ints[base + (i & mask)] = v;
+  }
+
+  private regrow(s: number, cap: number): void {
+    const at = this.alloc(cap);
+    const ints = this.arena.ints;
+    const old = this.off[s]!;
+    const oldCap = this.cap[s]!;
+    for (let k = 0; k < oldCap; k++) {
+      const v = ints[old + k]!;
+      if (v !== 0) this.insert(at, cap, v);
+    }
+    this.off[s] = at;
+    this.cap[s] = cap;
+  }
+
+  private addToRegisters(at: number, hash: number): void {
+    const h = mix(hash);
+    const idx = at * 4 + (h >>> (32 - P));
+    const rank = Math.min(Math.clz32((h << P) | (1 << (P - 1))) + 1, 32 - P + 1);
+    if (rank > this.bytes[idx]!) this.bytes[idx] = rank;
+  }
+
+  private toSketch(s: number): void {
+    const values: number[] = [];
+    this.forEachExact(s, (v) => values.push(v));
+    const at = this.alloc(M / 4);
+    this.off[s] = at;
+    this.cap[s] = SKETCH;
+    this.n[s] = 0;
+    for (const v of values) this.addToRegisters(at, v);
+  }
+
+  private forEachExact(s: number, fn: (v: number) => void): void {
+    const cap = this.cap[s]!;
+    if (cap <= 0) return;
+    const ints = this.arena.ints;
+    const base = this.off[s]!;
+    for (let k = 0; k < cap; k++) if (ints[base + k] !== 0) fn(ints[base + k]!);
+  }
+
+  count(s: number): number {
+    return this.cap[s] === SKETCH ? estimate(this.bytes, this.off[s]! * 4) : this.n[s]!;
+  }
+
+  /** Adds set `from` of `other` into set `s`. */
+  mergeFrom(s: number, other: DistinctSets, from: number): void {
+    if (other.cap[from] !== SKETCH) {
+      other.forEachExact(from, (v) => this.add(s, v));
+      return;
+    }
+    if (this.cap[s] !== SKETCH) this.toSketch(s);
+    const mine = this.off[s]! * 4;
+    const theirs = other.off[from]! * 4;
+    const a = this.bytes;
+    const b = other.bytes;
+    for (let i = 0; i < M; i++) if (b[theirs + i]! > a[mine + i]!) a[mine + i] = b[theirs + i]!;
+  }
+
+  /** The first `sets` sets as flat arrays, to move to another thread (see fromParts). */
+  parts(sets: number): DistinctParts {
+    return { ints: this.arena.take(), off: this.off.slice(0, sets), cap: this.cap.slice(0, sets), n: this.n.slice(0, sets), last: this.last.slice(0, sets) };
+  }
+
+  static fromParts(p: DistinctParts): DistinctSets {
+    const d = new DistinctSets(Math.max(16, p.off.length));
+    d.arena = Arena.from(p.ints);
+    d.bytes = new Uint8Array(d.arena.ints.buffer);
+    d.off.set(p.off);
+    d.cap.set(p.cap);
+    d.n.set(p.n);
+    d.last.set(p.last);
+    return d;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Every client's requests per minute, exact, in one arena: for each client a block of (minute, count) pairs
+ * sorted by minute, one pair per minute it was active in (memory grows with active minutes, never with
+ * lines). The same minute seen on two servers, threads or files adds up, so a client's peak is its true one
+ * however its lines were spread.
+ */
+import { Arena } from './arena.js';
+
+export interface MinuteParts {
+  readonly ints: Int32Array;
+  readonly off: Int32Array;
+  readonly cap: Int32Array;
+  readonly n: Int32Array;
+  readonly peak: Int32Array;
+}
+
+export class MinuteColumns {
+  private arena = new Arena();
+  /** Per client: block offset, capacity in pairs, pairs used, largest count. */
+  private off: Int32Array;
+  private cap: Int32Array;
+  private n: Int32Array;
+  private peak: Int32Array;
+
+  constructor(rows = 1024) {
+    this.off = new Int32Array(rows);
+    this.cap = new Int32Array(rows);
+    this.n = new Int32Array(rows);
+    this.peak = new Int32Array(rows);
+  }
+
+  /** The largest count of any one minute of the client. */
+  peakOf(row: number): number {
+    return this.peak[row]!;
+  }
+
+  reserve(rows: number): void {
+    if (rows <= this.off.length) return;
+    let len = this.off.length;
+    while (len < rows) len *= 2;
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(len);
+      b.set(a);
+      return b;
+    };
+    this.off = grow(this.off);
+    this.cap = grow(this.cap);
+    this.n = grow(this.n);
+    this.peak = grow(this.peak);
+  }
+
+  /** Minutes with at least one request. */
+  size(row: number): number {
+    return this.n[row]!;
+  }
+
+  add(row: number, minute: number, count = 1): void {
+    const n = this.n[row]!;
+    let ints = this.arena.ints;
+    const base = this.off[row]!;
+    // Lines mostly arrive in time order: the last minute again, or a later one.
+    if (n > 0) {
+      const lastAt = base + 2 * n - 2;
+      const last = ints[lastAt]!;
+      if (last === minute) {
+        const c = (ints[lastAt + 1]! += count);
+        if (c > this.peak[row]!) this.peak[row] = c;
+        return;
+      }
+      if (last > minute) {
+        let lo = 0;
+        let hi = n - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          const m = ints[base + 2 * mid]!;
+          if (m === minute) {
+            const c = (ints[base + 2 * mid + 1]! += count);
+            if (c > this.peak[row]!) this.peak[row] = c;
+            return;
+          }
+          if (m < minute) lo = mid + 1;
+          else hi = mid - 1;
+        }
+        this.insertAt(row, lo, minute, count);
+        return;
+      }
+    }
+    if (n === this.cap[row]) {
+      this.regrow(row);
+      ints = this.arena.ints;
+    }
+    const at = this.off[row]! + 2 * n;
+    ints[at] = minute;
+    ints[at + 1] = count;
+    this.n[row] = n + 1;
+    if (count > this.peak[row]!) this.peak[row] = count;
+  }
+
+  private regrow(row: number): void {
+    const cap = Math.max(4, this.cap[row]! * 2);
+    const at = this.arena.alloc(2 * cap);
+    const ints = this.arena.ints;
+    ints.copyWithin(at, this.off[row]!, this.off[row]! + 2 * this.n[row]!);
+    this.off[row] = at;
+    this.cap[row] = cap;
+  }
+
+  private insertAt(row: number, i: number, minute: number, count: number): void {
+    if (this.n[row] === this.cap[row]) this.regrow(row);
+    const ints = this.arena.ints;
+    const base = this.off[row]!;
+    const n = this.n[row]!;
+    ints.copyWithin(base + 2 * i + 2, base + 2 * i, base + 2 * n);
+    ints[base + 2 * i] = minute;
+    ints[base + 2 * i + 1] = count;
+    this.n[row] = n + 1;
+    if (count > this.peak[row]!) this.peak[row] = count;
+  }
+
+  forEach(row: number, fn: (minute: number, count: number) => void): void {
+    const ints = this.arena.ints;
+    const base = this.off[row]!;
+    for (let i = 0; i < this.n[row]!; i++) fn(ints[base + 2 * i]!, ints[base + 2 * i + 1]!);
+  }
+
+  /** Adds client `from` of `other` to client `row` (a merge walk of the two sorted blocks into a new one). */
+  mergeFrom(row: number, other: MinuteColumns, from: number): void {
+    const bn = other.n[from]!;
+    if (bn === 0) return;
+    const an = this.n[row]!;
+    const cap = Math.max(4, an + bn);
+    const at = this.arena.alloc(2 * cap);
+    const out = this.arena.ints;
+    const b = other.arena.ints;
+    const ab = this.off[row]!;
+    const bb = other.off[from]!;
+    let i = 0;
+    let j = 0;
+    let k = at;
+    let peak = 0;
+    while (i < an || j < bn) {
+      let m: number;
+      let c: number;
+      const am = i < an ? out[ab + 2 * i]! : Infinity;
+      const bm = j < bn ? b[bb + 2 * j]! : Infinity;
+      if (am < bm) {
+        m = am;
+        c = out[ab + 2 * i + 1]!;
+        i++;
+      } else if (bm < am) {
+        m = bm;
+        c = b[bb + 2 * j + 1]!;
+        j++;
+      } else {
+        m = am;
+        c = out[ab + 2 * i + 1]! + b[bb + 2 * j + 1]!;
+        i++;
+        j++;
+      }
+      out[k++] = m;
+      out[k++] = c;
+      if (c > peak) peak = c;
+    }
+    this.off[row] = at;
+    this.cap[row] = cap;
+    this.n[row] = (k - at) / 2;
+    this.peak[row] = peak;
+  }
+
+  parts(rows: number): MinuteParts {
+    return { ints: this.arena.take(), off: this.off.slice(0, rows), cap: this.cap.slice(0, rows), n: this.n.slice(0, rows), peak: this.peak.slice(0, rows) };
+  }
+
+  static fromParts(p: MinuteParts): MinuteColumns {
+    const m = new MinuteColumns(Math.max(16, p.off.length));
+    m.arena = Arena.from(p.ints);
+    m.off.set(p.off);
+    m.cap.set(p.cap);
+    m.n.set(p.n);
+    m.peak.set(p.peak);
+    return m;
+  }
+}

@@ -1,0 +1,458 @@
+/**
+ * THE per-client table: one row per client, in typed-array columns that readers fill, threads merge exactly,
+ * detection reads and samples come from. A row costs a fixed number of counters, three distinct counters and
+ * its requests per minute (in arenas, see distinct.ts and minutes.ts) and at most ten sample lines, whatever
+ * the number of its lines. Tables merge as if one pass had read all their lines, in any split or order:
+ * counts add, the same minute adds up, distinct values unite, and the samples kept are the earliest lines.
+ */
+import { canonicalAddress, clientKey } from '../core/address.js';
+import { hashBytes, Method, recordIp, recordPath, type LogRecord } from '../logs/parse.js';
+import { PATH_SENSITIVE, PATH_STATIC, PathClassifier } from '../features/classify.js';
+import { Timeline } from '../features/timeline.js';
+import { DistinctSets, type DistinctParts } from './distinct.js';
+import { MinuteColumns, type MinuteParts } from './minutes.js';
+
+export const MAX_SAMPLES = 5;
+const SAMPLE_CHARS = 400;
+/** Sample slots per row: MAX_SAMPLES telling lines (sensitive path, error, POST, junk), then as many others. */
+const SLOTS = 2 * MAX_SAMPLES;
+
+/** The counter columns, in order. */
+export const COUNTERS = [
+  'requests', 'post', 'otherMethod', 'invalidRequest', 'status2xx', 'status3xx', 'status4xx', 'status404', 'status5xx',
+  'staticHits', 'sensitiveHits', 'withQuery', 'bytes', 'firstTime', 'lastTime',
+] as const;
+export type Counter = (typeof COUNTERS)[number];
+const C = Object.fromEntries(COUNTERS.map((name, i) => [name, i])) as Record<Counter, number>;
+const NC = COUNTERS.length;
+/** Distinct sets per row: paths, queries (path with query), agents. */
+const PATHS = 0;
+const QUERIES = 1;
+const AGENTS = 2;
+
+/** Something that counts distinct values. */
+export interface Countable {
+  count(): number;
+}
+
+/** What detection and the report read of a client (a row of the table). */
+export interface ClientStats {
+  readonly key: string;
+  readonly requests: number;
+  readonly post: number;
+  readonly otherMethod: number;
+  readonly invalidRequest: number;
+  readonly status2xx: number;
+  readonly status3xx: number;
+  readonly status4xx: number;
+  readonly status404: number;
+  readonly status5xx: number;
+  readonly staticHits: number;
+  readonly sensitiveHits: number;
+  readonly withQuery: number;
+  readonly bytes: number;
+  readonly firstTime: number;
+  readonly lastTime: number;
+  readonly peakPerMinute: number;
+  readonly paths: Countable;
+  readonly queries: Countable;
+  readonly agents: Countable;
+  readonly timeline: Timeline | null;
+  readonly samples: readonly string[];
+}
+
+export interface AggregateOptions {
+  /** IPv6 clients are counted per network of this prefix length (128: per address). */
+  readonly ipv6Prefix: number;
+}
+
+/** A table as flat arrays, to move to another thread (the numbers are transferred, not copied). */
+export interface TableParts {
+  readonly keys: string[];
+  readonly nums: Float64Array;
+  readonly distinct: DistinctParts;
+  readonly minutes: MinuteParts;
+  readonly sampleTime: Float64Array;
+  readonly sampleHash: Int32Array;
+  readonly sampleText: Array<string | undefined>;
+  readonly sampleCount: Uint8Array;
+  readonly overall: Timeline;
+  readonly badAddressLines: number;
+}
+
+function sameText(s: string, buf: Uint8Array, start: number, end: number): boolean {
+  if (s.length !== end - start) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
+
+export class ClientTable {
+  /** Rows in use. */
+  size = 0;
+  private rows: number;
+  readonly keys: string[] = [];
+  /** Counters, row-major: nums[row * NC + C.requests], ... */
+  private nums: Float64Array;
+  private readonly distinct: DistinctSets;
+  private readonly minutes: MinuteColumns;
+  /** Sample slots, row-major (SLOTS a row; telling ones first): time, hash, text; and how many of each kind. */
+  private sampleTime: Float64Array;
+  private sampleHash: Int32Array;
+  private sampleText: Array<string | undefined> = [];
+  private sampleCount: Uint8Array;
+
+  /** Raw address text as the log wrote it → its row (several raw forms can share one client), or -1. */
+  private readonly byRaw = new Map<string, number>();
+  private readonly byKey = new Map<string, number>();
+  private readonly byHash = new Map<number, { raw: string; row: number }>();
+  /** Plain dotted quads (most clients), by their 32-bit value: an open-addressing table of rows. */
+  private ip4Keys = new Int32Array(1 << 12);
+  private ip4Rows = new Int32Array(1 << 12).fill(-1);
+  private ip4Count = 0;
+  private ip4Shift = 20;
+  private readonly classifier = new PathClassifier();
+  /** Requests of all clients over time. */
+  readonly overall = new Timeline(720);
+  /** Lines whose client field was not an IP address (a host name, junk). */
+  badAddressLines = 0;
+
+  constructor(private readonly opts: AggregateOptions, rows = 1024) {
+    this.rows = rows;
+    this.nums = new Float64Array(rows * NC);
+    this.distinct = new DistinctSets(rows * 3);
+    this.minutes = new MinuteColumns(rows);
+    this.sampleTime = new Float64Array(rows * SLOTS);
+    this.sampleHash = new Int32Array(rows * SLOTS);
+    this.sampleCount = new Uint8Array(rows * 2);
+  }
+
+  /** A new row for `key`; its index. */
+  private newRow(key: string): number {
+    const row = this.size++;
+    if (row === this.rows) this.growRows();
+    this.keys.push(key);
+    this.byKey.set(key, row);
+    this.nums[row * NC + C.firstTime] = Infinity;
+    this.nums[row * NC + C.lastTime] = -Infinity;
+    return row;
+  }
+
+  private growRows(): void {
+    const rows = this.rows * 2;
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, per: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(rows * per);
+      b.set(a);
+      return b;
+    };
+    this.nums = grow(this.nums, NC);
+    this.sampleTime = grow(this.sampleTime, SLOTS);
+    this.sampleHash = grow(this.sampleHash, SLOTS);
+    this.sampleCount = grow(this.sampleCount, 2);
+    this.distinct.reserve(rows * 3);
+    this.minutes.reserve(rows);
+    this.rows = rows;
+  }
+
+  /** The row of a client key, or -1. */
+  rowOf(key: string): number {
+    return this.byKey.get(key) ?? -1;
+  }
+
+  /** The client of a key, as detection reads it. */
+  get(key: string): ClientStats | undefined {
+    const row = this.rowOf(key);
+    return row < 0 ? undefined : new ClientRow(this, row);
+  }
+
+  /** Every client, in row order. */
+  clients(): ClientStats[] {
+    const out: ClientStats[] = new Array(this.size);
+    for (let r = 0; r < this.size; r++) out[r] = new ClientRow(this, r);
+    return out;
+  }
+
+  num(row: number, c: Counter): number {
+    return this.nums[row * NC + C[c]]!;
+  }
+
+  peak(row: number): number {
+    return this.minutes.peakOf(row);
+  }
+
+  distinctCount(row: number, set: 0 | 1 | 2): number {
+    return this.distinct.count(row * 3 + set);
+  }
+
+  /** A client's requests over time, for charts. */
+  timeline(row: number): Timeline | null {
+    if (this.minutes.size(row) === 0) return null;
+    const t = new Timeline();
+    this.minutes.forEach(row, (m, c) => t.add(m, c));
+    return t;
+  }
+
+  /** Up to MAX_SAMPLES lines of a client: the earliest telling ones, then the earliest others. */
+  samples(row: number): string[] {
+    const out: string[] = [];
+    for (let kind = 0; kind < 2 && out.length < MAX_SAMPLES; kind++) {
+      const n = this.sampleCount[row * 2 + kind]!;
+      for (let i = 0; i < n && out.length < MAX_SAMPLES; i++) out.push(this.sampleText[row * SLOTS + kind * MAX_SAMPLES + i]!);
+    }
+    return out;
+  }
+
+  /**
+   * The row of a line's client without making a string in the common case: a dotted quad is looked up by its
+   * value; another field by its hash, the bytes compared with the raw text seen under it.
+   */
+  private lookupRecord(rec: LogRecord): number {
+    if (rec.isIp4) return this.lookupIp4(rec.ip4);
+    const hit = this.byHash.get(rec.ipHash);
+    if (hit && rec.ipBuf && sameText(hit.raw, rec.ipBuf, rec.ipStart, rec.ipEnd)) return hit.row;
+    const raw = recordIp(rec);
+    const row = this.lookupRaw(raw);
+    if (!hit) this.byHash.set(rec.ipHash, { raw, row });
+    return row;
+  }
+
+  private lookupIp4(ip: number): number {
+    const keys = this.ip4Keys;
+    const rows = this.ip4Rows;
+    const mask = keys.length - 1;
+    let h = Math.imul(ip, 0x9e3779b1) >>> this.ip4Shift;
+    for (;;) {
+      h &= mask;
+      const row = rows[h]!;
+      if (row < 0) break;
+      if (keys[h] === ip) return row;
+      h++;
+    }
+    const key = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+    const row = this.byKey.get(key) ?? this.newRow(key);
+    keys[h] = ip;
+    rows[h] = row;
+    if (++this.ip4Count * 2 > keys.length) this.growIp4();
+    return row;
+  }
+
+  private growIp4(): void {
+    const oldKeys = this.ip4Keys;
+    const oldRows = this.ip4Rows;
+    const keys = new Int32Array(oldKeys.length * 2);
+    const rows = new Int32Array(oldKeys.length * 2).fill(-1);
+    const mask = keys.length - 1;
+    const shift = 32 - Math.log2(keys.length);
+    for (let i = 0; i < oldKeys.length; i++) {
+      if (oldRows[i]! < 0) continue;
+      let h = Math.imul(oldKeys[i]!, 0x9e3779b1) >>> shift;
+      while (rows[h]! >= 0) h = (h + 1) & mask;
+      keys[h] = oldKeys[i]!;
+      rows[h] = oldRows[i]!;
+    }
+    this.ip4Keys = keys;
+    this.ip4Rows = rows;
+    this.ip4Shift = shift;
+  }
+
+  private lookupRaw(raw: string): number {
+    const known = this.byRaw.get(raw);
+    if (known !== undefined) return known;
+    const canonical = canonicalAddress(raw);
+    const row = canonical === null ? -1 : (() => {
+      const key = clientKey(canonical, this.opts.ipv6Prefix);
+      return this.byKey.get(key) ?? this.newRow(key);
+    })();
+    this.byRaw.set(raw, row);
+    return row;
+  }
+
+  /** Adds one parsed line. Returns false when its client field is not an address. */
+  add(rec: LogRecord, line: Buffer, start: number, end: number): boolean {
+    const row = this.lookupRecord(rec);
+    if (row < 0) {
+      this.badAddressLines++;
+      return false;
+    }
+    const nums = this.nums;
+    const at = row * NC;
+    nums[at + C.requests]!++;
+    const method = rec.method;
+    if (method === Method.Post) nums[at + C.post]!++;
+    else if (method === Method.Other) nums[at + C.otherMethod]!++;
+    else if (method === Method.Invalid) nums[at + C.invalidRequest]!++;
+    const s = rec.status;
+    if (s >= 400 && s < 500) {
+      nums[at + C.status4xx]!++;
+      if (s === 404) nums[at + C.status404]!++;
+    } else if (s >= 500 && s < 600) nums[at + C.status5xx]!++;
+    else if (s >= 200 && s < 300) nums[at + C.status2xx]!++;
+    else if (s >= 300 && s < 400) nums[at + C.status3xx]!++;
+    let flags = this.classifier.cached(rec.pathHash);
+    if (flags < 0) flags = this.classifier.classify(rec.pathHash, recordPath(rec));
+    if (flags & PATH_STATIC) nums[at + C.staticHits]!++;
+    if (flags & PATH_SENSITIVE) nums[at + C.sensitiveHits]!++;
+    const sets = row * 3;
+    this.distinct.add(sets + PATHS, rec.pathHash);
+    if (rec.queryHash !== 0) {
+      nums[at + C.withQuery]!++;
+      this.distinct.add(sets + QUERIES, rec.queryHash);
+    }
+    if (rec.agentHash !== 0) this.distinct.add(sets + AGENTS, rec.agentHash);
+    nums[at + C.bytes]! += rec.bytes;
+    const time = rec.time;
+    if (time < nums[at + C.firstTime]!) nums[at + C.firstTime] = time;
+    if (time > nums[at + C.lastTime]!) nums[at + C.lastTime] = time;
+    this.minutes.add(row, rec.minute);
+    this.overall.add(rec.minute);
+    const telling = (flags & PATH_SENSITIVE) !== 0 || s >= 400 || method === Method.Post || method === Method.Invalid;
+    this.offerLine(row, telling ? 0 : 1, time, line, start, end);
+    return true;
+  }
+
+  /**
+   * Keeps a line as a sample of its kind (0 telling, 1 other) when it is among the MAX_SAMPLES earliest (by
+   * time, then hash, then text); its text is made only then.
+   */
+  private offerLine(row: number, kind: number, time: number, line: Buffer, start: number, end: number): void {
+    const ci = row * 2 + kind;
+    const n = this.sampleCount[ci]!;
+    if (kind === 1 && this.sampleCount[row * 2] === MAX_SAMPLES) return; // the telling lines fill every place
+    const base = row * SLOTS + kind * MAX_SAMPLES;
+    if (n === MAX_SAMPLES && time > this.sampleTime[base + n - 1]!) return;
+    const stop = Math.min(end, start + SAMPLE_CHARS);
+    const hash = hashBytes(line, start, stop);
+    if (n === MAX_SAMPLES && time === this.sampleTime[base + n - 1] && hash > this.sampleHash[base + n - 1]!) return;
+    this.offer(row, kind, time, hash, line.toString('utf8', start, stop));
+  }
+
+  private offer(row: number, kind: number, time: number, hash: number, text: string): void {
+    const ci = row * 2 + kind;
+    const n = this.sampleCount[ci]!;
+    const base = row * SLOTS + kind * MAX_SAMPLES;
+    const before = (i: number) => {
+      const t = this.sampleTime[base + i]!;
+      if (time !== t) return time < t;
+      const h = this.sampleHash[base + i]!;
+      if (hash !== h) return hash < h;
+      return text < this.sampleText[base + i]!;
+    };
+    if (n === MAX_SAMPLES && !before(n - 1)) return;
+    let i = Math.min(n, MAX_SAMPLES - 1);
+    if (n < MAX_SAMPLES) i = n;
+    while (i > 0 && before(i - 1)) i--;
+    // The same line twice (a file read through two names is read once; a log may still repeat a line).
+    if (i > 0 && this.sampleTime[base + i - 1] === time && this.sampleText[base + i - 1] === text) return;
+    const last = Math.min(n, MAX_SAMPLES - 1);
+    for (let k = last; k > i; k--) {
+      this.sampleTime[base + k] = this.sampleTime[base + k - 1]!;
+      this.sampleHash[base + k] = this.sampleHash[base + k - 1]!;
+      this.sampleText[base + k] = this.sampleText[base + k - 1];
+    }
+    this.sampleTime[base + i] = time;
+    this.sampleHash[base + i] = hash;
+    this.sampleText[base + i] = text;
+    if (n < MAX_SAMPLES) this.sampleCount[ci] = n + 1;
+  }
+
+  /** Merges another table (of other lines) into this one: exact, in any order. */
+  merge(other: ClientTable): void {
+    for (let r = 0; r < other.size; r++) {
+      const key = other.keys[r]!;
+      const row = this.byKey.get(key) ?? this.newRow(key);
+      const a = row * NC;
+      const b = r * NC;
+      for (let k = 0; k < C.firstTime; k++) this.nums[a + k]! += other.nums[b + k]!;
+      this.nums[a + C.firstTime] = Math.min(this.nums[a + C.firstTime]!, other.nums[b + C.firstTime]!);
+      this.nums[a + C.lastTime] = Math.max(this.nums[a + C.lastTime]!, other.nums[b + C.lastTime]!);
+      for (let k = 0; k < 3; k++) this.distinct.mergeFrom(row * 3 + k, other.distinct, r * 3 + k);
+      this.minutes.mergeFrom(row, other.minutes, r);
+      for (let kind = 0; kind < 2; kind++) {
+        const ob = r * SLOTS + kind * MAX_SAMPLES;
+        for (let i = 0; i < other.sampleCount[r * 2 + kind]!; i++) this.offer(row, kind, other.sampleTime[ob + i]!, other.sampleHash[ob + i]!, other.sampleText[ob + i]!);
+      }
+    }
+    this.badAddressLines += other.badAddressLines;
+    this.overall.merge(other.overall);
+  }
+
+  /** The table as flat arrays, for another thread; `fromParts` makes the table again. */
+  parts(): TableParts {
+    const n = this.size;
+    return {
+      keys: this.keys,
+      nums: this.nums.slice(0, n * NC),
+      distinct: this.distinct.parts(n * 3),
+      minutes: this.minutes.parts(n),
+      sampleTime: this.sampleTime.slice(0, n * SLOTS),
+      sampleHash: this.sampleHash.slice(0, n * SLOTS),
+      sampleText: this.sampleText.slice(0, n * SLOTS),
+      sampleCount: this.sampleCount.slice(0, n * 2),
+      overall: this.overall,
+      badAddressLines: this.badAddressLines,
+    };
+  }
+
+  static fromParts(p: TableParts, opts: AggregateOptions): ClientTable {
+    const n = p.keys.length;
+    const t = new ClientTable(opts, Math.max(16, n));
+    t.size = n;
+    t.keys.push(...p.keys);
+    p.keys.forEach((k, i) => t.byKey.set(k, i));
+    t.nums.set(p.nums);
+    (t as unknown as { distinct: DistinctSets }).distinct = DistinctSets.fromParts(p.distinct);
+    (t as unknown as { minutes: MinuteColumns }).minutes = MinuteColumns.fromParts(p.minutes);
+    t.distinct.reserve(t.rows * 3);
+    t.minutes.reserve(t.rows);
+    t.sampleTime.set(p.sampleTime);
+    t.sampleHash.set(p.sampleHash);
+    t.sampleText = p.sampleText.slice();
+    t.sampleCount.set(p.sampleCount);
+    Object.setPrototypeOf(p.overall, Timeline.prototype);
+    t.overall.merge(p.overall);
+    t.badAddressLines = p.badAddressLines;
+    return t;
+  }
+
+  /** The buffers of parts that move to the other thread rather than being copied. */
+  static transferList(p: TableParts): ArrayBuffer[] {
+    return [p.nums, p.distinct.ints, p.distinct.off, p.distinct.cap, p.distinct.n, p.distinct.last, p.minutes.ints, p.minutes.off, p.minutes.cap, p.minutes.n, p.minutes.peak, p.sampleTime, p.sampleHash, p.sampleCount].map((a) => a.buffer as ArrayBuffer);
+  }
+}
+
+class FixedCount implements Countable {
+  constructor(private readonly n: number) {}
+  count(): number {
+    return this.n;
+  }
+}
+
+/** A row of the table, read where it lies. */
+export class ClientRow implements ClientStats {
+  constructor(
+    private readonly table: ClientTable,
+    readonly row: number,
+  ) {}
+
+  get key(): string { return this.table.keys[this.row]!; }
+  get requests(): number { return this.table.num(this.row, 'requests'); }
+  get post(): number { return this.table.num(this.row, 'post'); }
+  get otherMethod(): number { return this.table.num(this.row, 'otherMethod'); }
+  get invalidRequest(): number { return this.table.num(this.row, 'invalidRequest'); }
+  get status2xx(): number { return this.table.num(this.row, 'status2xx'); }
+  get status3xx(): number { return this.table.num(this.row, 'status3xx'); }
+  get status4xx(): number { return this.table.num(this.row, 'status4xx'); }
+  get status404(): number { return this.table.num(this.row, 'status404'); }
+  get status5xx(): number { return this.table.num(this.row, 'status5xx'); }
+  get staticHits(): number { return this.table.num(this.row, 'staticHits'); }
+  get sensitiveHits(): number { return this.table.num(this.row, 'sensitiveHits'); }
+  get withQuery(): number { return this.table.num(this.row, 'withQuery'); }
+  get bytes(): number { return this.table.num(this.row, 'bytes'); }
+  get firstTime(): number { return this.table.num(this.row, 'firstTime'); }
+  get lastTime(): number { return this.table.num(this.row, 'lastTime'); }
+  get peakPerMinute(): number { return this.table.peak(this.row); }
+  get paths(): Countable { return new FixedCount(this.table.distinctCount(this.row, PATHS)); }
+  get queries(): Countable { return new FixedCount(this.table.distinctCount(this.row, QUERIES)); }
+  get agents(): Countable { return new FixedCount(this.table.distinctCount(this.row, AGENTS)); }
+  get timeline(): Timeline | null { return this.table.timeline(this.row); }
+  get samples(): readonly string[] { return this.table.samples(this.row); }
+}
