@@ -24,7 +24,8 @@ async function load() {
     cachedData = undefined;
   }
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
-  if (process.env.LOGWARDEN_TIMING && cachedData && script.cachedDataRejected) process.stderr.write('timing: the code cache was rejected (built by another Node?)\n');
+  if (process.env.LOGWARDEN_TIMING && cachedData && script.cachedDataRejected)
+    process.stderr.write('timing: the code cache was rejected (built by another Node?)\n');
   if (process.env.LOGWARDEN_WRITE_CODE_CACHE === '1') process.on('exit', () => writeFileSync(`${bundle}.cache`, script.createCachedData()));
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));

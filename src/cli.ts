@@ -15,7 +15,12 @@ import type { Argv } from 'yargs';
 function hostOptions<T>(y: Argv<T>) {
   return y
     .option('hosts', { type: 'string', array: true, default: [], describe: 'targets: user@host[:port], user@[v6]:port, or local (repeat or comma-separate)' })
-    .option('hosts-file', { type: 'string', array: true, default: [], describe: 'file of targets, one per line, with options: name= key= sudo= backend= docker=' })
+    .option('hosts-file', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'file of targets, one per line, with options: name= key= sudo= backend= docker=',
+    })
     .option('backend', { type: 'string', choices: BACKEND_NAMES, default: 'ipset', describe: 'firewall backend' })
     .option('docker', { type: 'boolean', default: false, describe: 'also drop traffic to published containers (DOCKER-USER / forward hook)' })
     .option('sudo', { type: 'boolean', default: false, describe: 'run firewall commands with sudo -n' })
@@ -72,9 +77,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .epilogue(
-      'Exit codes: 0 done, 1 internal error, 2 usage or config error, 3 upstream unreachable, 4 partly applied.',
-    )
+    .epilogue('Exit codes: 0 done, 1 internal error, 2 usage or config error, 3 upstream unreachable, 4 partly applied.')
     .fail((msg, err) => {
       if (err) throw err;
       throw new UsageError(msg);
@@ -103,18 +106,28 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           .option('seed', { type: 'number', default: DEFAULT_DETECT.seed, describe: 'seed for k-means and sampling' })
           .option('k-min', { type: 'number', default: DEFAULT_DETECT.kMin, describe: 'smallest k tried' })
           .option('k-max', { type: 'number', default: DEFAULT_DETECT.kMax, describe: 'largest k tried' })
-          .option('cluster-threshold', { type: 'number', default: DEFAULT_DETECT.clusterThreshold, describe: 'robust SDs above the median client that make a cluster abusive' })
+          .option('cluster-threshold', {
+            type: 'number',
+            default: DEFAULT_DETECT.clusterThreshold,
+            describe: 'robust SDs above the median client that make a cluster abusive',
+          })
           .option('min-requests', { type: 'number', default: DEFAULT_FLOORS.minRequests, describe: 'never flag a client with fewer requests' })
           .option('flood-peak', { type: 'number', default: DEFAULT_FLOORS.floodPeakPerMinute, describe: 'flood floor: requests in one minute' })
           .option('scan-errors', { type: 'number', default: DEFAULT_FLOORS.scanErrors, describe: 'scan floor: 4xx responses (and half of all)' })
-          .option('scan-sensitive', { type: 'number', default: DEFAULT_FLOORS.scanSensitive, describe: 'scan floor: requests to sensitive paths (and half of all)' })
+          .option('scan-sensitive', {
+            type: 'number',
+            default: DEFAULT_FLOORS.scanSensitive,
+            describe: 'scan floor: requests to sensitive paths (and half of all)',
+          })
           .option('brute-posts', { type: 'number', default: DEFAULT_FLOORS.brutePosts, describe: 'brute-force floor: POST requests (and half of all)' })
           .option('threads', { type: 'number', describe: 'worker threads for reading plain log files (default: one per core)' })
           .option('report', { type: 'boolean', default: true, describe: 'write report.html with charts (--no-report to skip)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
       async (a) => {
-        await (await import('./commands/detect.js')).runDetect(
+        await (
+          await import('./commands/detect.js')
+        ).runDetect(
           {
             inputs: unToken(a.inputs as string[]),
             out: a.out,
@@ -156,7 +169,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           .option('labels', { type: 'string', describe: 'CSV of address,label (default: <out>.labels.csv)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
       async (a) => {
-        await (await import('./commands/generate.js')).runGenerate({ out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, labels: a.labels, quiet: a.quiet }, io);
+        await (
+          await import('./commands/generate.js')
+        ).runGenerate({ out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, labels: a.labels, quiet: a.quiet }, io);
       },
     );
 
@@ -175,10 +190,16 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .option('timeout', { type: 'number', default: 20000, describe: 'per-source connection timeout in ms' })
         .option('git-cache', { type: 'string', describe: 'where Git sources are cloned [env LOGWARDEN_GIT_CACHE, default .logwarden-cache/git]' })
         .option('max-http-bytes', { type: 'number', default: 1 << 30, describe: 'size limit for http(s) downloads' })
-        .option('git-token-host', { type: 'string', array: true, describe: 'hosts GITHUB_TOKEN / LOGWARDEN_GIT_TOKEN is sent to, over HTTPS only [env LOGWARDEN_GIT_TOKEN_HOSTS, default github.com]' })
+        .option('git-token-host', {
+          type: 'string',
+          array: true,
+          describe: 'hosts GITHUB_TOKEN / LOGWARDEN_GIT_TOKEN is sent to, over HTTPS only [env LOGWARDEN_GIT_TOKEN_HOSTS, default github.com]',
+        })
         .option('json', { type: 'boolean', default: false, describe: 'print the manifest as JSON' }),
     async (a) => {
-      await (await import('./commands/fetch.js')).runFetch(
+      await (
+        await import('./commands/fetch.js')
+      ).runFetch(
         {
           out: a.out,
           sources: unToken(a.sources as string[]),
@@ -202,13 +223,24 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     'ban the blocklist on every target host (ipset/iptables or nftables over SSH), with expiry',
     (y) =>
       hostOptions(y)
-        .option('in', { alias: 'i', type: 'string', default: 'out', describe: 'detect stage directory (blocklist.txt, verdicts.json); block.json is written there' })
+        .option('in', {
+          alias: 'i',
+          type: 'string',
+          default: 'out',
+          describe: 'detect stage directory (blocklist.txt, verdicts.json); block.json is written there',
+        })
         .option('ban-time', { type: 'string', default: '24h', describe: 'first ban length (90s, 15m, 24h, 7d); doubles for each repeat offence' })
         .option('max-ban-time', { type: 'string', default: '30d', describe: 'longest ban' })
-        .option('max-new-bans', { type: 'number', default: 500, describe: 'refuse a plan that bans more new addresses than this (a network counts its addresses; IPv6, its /64s)' })
+        .option('max-new-bans', {
+          type: 'number',
+          default: 500,
+          describe: 'refuse a plan that bans more new addresses than this (a network counts its addresses; IPv6, its /64s)',
+        })
         .option('force', { type: 'boolean', default: false, describe: 'apply a plan over --max-new-bans' }),
     async (a) => {
-      await (await import('./commands/block.js')).runBlock({ ...hostArgs(a), in: a.in, banTime: a['ban-time'], maxBanTime: a['max-ban-time'], maxNewBans: a['max-new-bans'], force: a.force }, io);
+      await (
+        await import('./commands/block.js')
+      ).runBlock({ ...hostArgs(a), in: a.in, banTime: a['ban-time'], maxBanTime: a['max-ban-time'], maxNewBans: a['max-new-bans'], force: a.force }, io);
     },
   );
   parser.command(
@@ -224,21 +256,39 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     'email the blocklist with a summary (or write DIR/notification.eml when no SMTP server is configured)',
     (y) =>
       y
-        .option('in', { alias: 'i', type: 'string', default: 'out', describe: 'stage directory with blocklist.txt (and verdicts.json, block.json, report.html)' })
+        .option('in', {
+          alias: 'i',
+          type: 'string',
+          default: 'out',
+          describe: 'stage directory with blocklist.txt (and verdicts.json, block.json, report.html)',
+        })
         .option('to', { type: 'string', array: true, describe: 'recipients (repeat or comma-separate) [env LOGWARDEN_NOTIFY_TO]' })
         .option('from', { type: 'string', describe: 'sender [env LOGWARDEN_NOTIFY_FROM]' })
-        .option('when', { type: 'string', choices: WHEN_CHOICES, describe: 'send always, on changes (default), or on failures only [env LOGWARDEN_NOTIFY_WHEN]' })
+        .option('when', {
+          type: 'string',
+          choices: WHEN_CHOICES,
+          describe: 'send always, on changes (default), or on failures only [env LOGWARDEN_NOTIFY_WHEN]',
+        })
         .option('config', { type: 'string', describe: 'JSON config file with an "smtp" and a "notify" section [env LOGWARDEN_CONFIG]' })
         .option('smtp-host', { type: 'string', describe: 'SMTP server; none: write an .eml instead [env LOGWARDEN_SMTP_HOST]' })
         .option('smtp-port', { type: 'number', describe: 'SMTP port (587, or 465 with --smtp-security tls) [env LOGWARDEN_SMTP_PORT]' })
-        .option('smtp-security', { type: 'string', choices: ['tls', 'starttls', 'none'], describe: 'implicit TLS, required STARTTLS (default), or none [env LOGWARDEN_SMTP_SECURITY]' })
-        .option('smtp-user', { type: 'string', describe: 'SMTP login; the password comes from LOGWARDEN_SMTP_PASSWORD or the config [env LOGWARDEN_SMTP_USER]' })
+        .option('smtp-security', {
+          type: 'string',
+          choices: ['tls', 'starttls', 'none'],
+          describe: 'implicit TLS, required STARTTLS (default), or none [env LOGWARDEN_SMTP_SECURITY]',
+        })
+        .option('smtp-user', {
+          type: 'string',
+          describe: 'SMTP login; the password comes from LOGWARDEN_SMTP_PASSWORD or the config [env LOGWARDEN_SMTP_USER]',
+        })
         .option('smtp-ca', { type: 'string', describe: 'extra CA certificate file to trust [env LOGWARDEN_SMTP_CA]' })
         .option('retries', { type: 'number', default: 3, describe: 'retries of transient SMTP failures' })
         .option('retry-delay', { type: 'number', default: 2000, describe: 'first retry delay in ms (doubles each time)' })
         .option('report-url', { type: 'string', describe: 'where the full report can be read [env LOGWARDEN_REPORT_URL]' }),
     async (a) => {
-      await (await import('./commands/notify.js')).runNotify(
+      await (
+        await import('./commands/notify.js')
+      ).runNotify(
         {
           in: a.in,
           to: a.to,

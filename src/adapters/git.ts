@@ -47,7 +47,14 @@ function git(args: string[], env: NodeJS.ProcessEnv, token: string | undefined, 
     child.on('close', (code) => {
       if (code === 0) resolve(out);
       else {
-        const line = err.trim().split('\n').filter((l) => /fatal|error/i.test(l)).pop() ?? err.trim().split('\n').pop() ?? `exit ${code}`;
+        const line =
+          err
+            .trim()
+            .split('\n')
+            .filter((l) => /fatal|error/i.test(l))
+            .pop() ??
+          err.trim().split('\n').pop() ??
+          `exit ${code}`;
         reject(new GitError(maskSecrets(line.replace(/^fatal:\s*/, ''), [token])));
       }
     });

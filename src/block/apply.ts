@@ -131,6 +131,7 @@ export function describePlan(r: HostResult): string {
   const { add, remove } = planSize(p);
   let s = `${r.host}: +${add} -${remove} (${p.keep} kept)`;
   if (p.refused.length) s += `; refused ${p.refused.map((x) => `${x.address} (${x.why})`).join(', ')}`;
-  if (p.split.length) s += `; split ${p.split.map((x) => `${x.address} into ${x.into.length} networks to spare allowlisted ${x.spared.join(', ')}`).join('; ')}`;
+  if (p.split.length)
+    s += `; split ${p.split.map((x) => `${x.address} into ${x.into.length} networks to spare allowlisted ${x.spared.join(', ')}`).join('; ')}`;
   return s;
 }

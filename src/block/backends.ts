@@ -39,7 +39,15 @@ export interface BackendOptions {
 function vars(family: Family, opts: BackendOptions): Record<string, string> {
   return family === 4
     ? { set: 'logwarden4', inet: 'inet', iptables: 'iptables', nfset: 'ban4', nftype: 'ipv4_addr', nfproto: 'ip', hook: opts.docker ? 'DOCKER-USER' : 'INPUT' }
-    : { set: 'logwarden6', inet: 'inet6', iptables: 'ip6tables', nfset: 'ban6', nftype: 'ipv6_addr', nfproto: 'ip6', hook: opts.docker ? 'DOCKER-USER' : 'INPUT' };
+    : {
+        set: 'logwarden6',
+        inet: 'inet6',
+        iptables: 'ip6tables',
+        nfset: 'ban6',
+        nftype: 'ipv6_addr',
+        nfproto: 'ip6',
+        hook: opts.docker ? 'DOCKER-USER' : 'INPUT',
+      };
 }
 
 function fill(template: string, v: Record<string, string>): string {
@@ -170,7 +178,8 @@ export interface Backend {
  * blocklist, the ledger, the firewall's own listing): a newline in one would be a second nft or ipset command.
  */
 function checkedEntry(a: string, family: Family): string {
-  if (canonicalTarget(a) !== a || addressFamily(a) !== family) throw new Error(`refusing to pass "${a.replace(/[^\x20-\x7e]/g, '?')}" to the firewall: not a canonical IPv${family} address or network`);
+  if (canonicalTarget(a) !== a || addressFamily(a) !== family)
+    throw new Error(`refusing to pass "${a.replace(/[^\x20-\x7e]/g, '?')}" to the firewall: not a canonical IPv${family} address or network`);
   return a;
 }
 

@@ -51,7 +51,8 @@ function withOptions(base: HostSpec, opts: string[], where: string): HostSpec {
         h.docker = yes(v);
         break;
       case 'backend':
-        if (!(BACKEND_NAMES as readonly string[]).includes(v)) throw errors.badOption('hosts', `unknown backend "${v}" (${where}); known: ${BACKEND_NAMES.join(', ')}`);
+        if (!(BACKEND_NAMES as readonly string[]).includes(v))
+          throw errors.badOption('hosts', `unknown backend "${v}" (${where}); known: ${BACKEND_NAMES.join(', ')}`);
         h.backend = v as BackendName;
         break;
       default:

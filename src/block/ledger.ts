@@ -76,7 +76,8 @@ function checkLedger(path: string, doc: unknown): asserts doc is Ledger {
   const bad = (field: string, why: string) => errors.badStageInput(path, `${field}: ${why}`);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('(document)', 'not a logwarden ledger (expected an object)');
   const d = doc as Record<string, unknown>;
-  if (d.schemaVersion !== LEDGER_SCHEMA_VERSION) throw bad('schemaVersion', `expected ${LEDGER_SCHEMA_VERSION}, found ${JSON.stringify(d.schemaVersion) ?? 'none'}`);
+  if (d.schemaVersion !== LEDGER_SCHEMA_VERSION)
+    throw bad('schemaVersion', `expected ${LEDGER_SCHEMA_VERSION}, found ${JSON.stringify(d.schemaVersion) ?? 'none'}`);
   if (typeof d.entries !== 'object' || d.entries === null || Array.isArray(d.entries)) throw bad('entries', 'expected an object of entries by address');
   for (const [key, e] of Object.entries(d.entries as Record<string, unknown>)) {
     const at = `entries[${JSON.stringify(key)}]`;

@@ -74,12 +74,7 @@ export function permittedEntries(
   return { entries, refused, split };
 }
 
-export function planHost(
-  current: Record<Family, readonly string[]>,
-  desired: readonly string[],
-  protect: readonly Protected[],
-  limits: BanLimits,
-): HostPlan {
+export function planHost(current: Record<Family, readonly string[]>, desired: readonly string[], protect: readonly Protected[], limits: BanLimits): HostPlan {
   const add: Record<Family, string[]> = { 4: [], 6: [] };
   const remove: Record<Family, string[]> = { 4: [], 6: [] };
   const { entries, refused, split } = permittedEntries(desired, protect, limits);

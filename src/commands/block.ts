@@ -3,7 +3,7 @@
  * block records the detect stage's verdicts as offences (with expiry and doubling for repeat offenders);
  * unblock lifts bans at once. Both then converge every host: plan, print, apply.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { canonicalTarget } from '../core/address.js';
@@ -82,7 +82,7 @@ function hostRuns(opts: HostsOptions, io: Io): HostRun[] {
         );
       } catch (err) {
         const why = err instanceof SshError ? err.message : (err as Error).message;
-        throw new Error(`ssh ${s.user}@${s.host}:${s.port}: ${why}`);
+        throw new Error(`ssh ${s.user}@${s.host}:${s.port}: ${why}`, { cause: err });
       }
     },
   }));
@@ -98,9 +98,7 @@ async function converge(
   ledgerChange: Pick<BlockReport, 'newBans' | 'expired'>,
 ): Promise<ConvergeOutcome> {
   const limits = banLimits(opts);
-  const results = await mapLimit(runs, Math.max(1, opts.concurrency ?? 4), (h) =>
-    applyToHost(h, { desired, limits, dryRun: opts.dryRun ?? false }),
-  );
+  const results = await mapLimit(runs, Math.max(1, opts.concurrency ?? 4), (h) => applyToHost(h, { desired, limits, dryRun: opts.dryRun ?? false }));
   const report: BlockReport = {
     schemaVersion: BLOCK_REPORT_SCHEMA_VERSION,
     dryRun: opts.dryRun ?? false,
@@ -189,7 +187,10 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
   const change = recordOffences(loadLedger(path), offences, now, { banSeconds, maxBanSeconds });
   const newAddresses = change.newBans.reduce((n, e) => n + banWeight(e.address), 0);
   if (newAddresses > maxNew && !opts.force) {
-    throw errors.badOption('max-new-bans', `the plan bans ${newAddresses} new addresses (${change.newBans.length} entries), over the cap of ${maxNew}; nothing was changed (re-run with --force if this is right)`);
+    throw errors.badOption(
+      'max-new-bans',
+      `the plan bans ${newAddresses} new addresses (${change.newBans.length} entries), over the cap of ${maxNew}; nothing was changed (re-run with --force if this is right)`,
+    );
   }
   const outcome = await converge(runs, activeBans(change.ledger), opts, io, opts.in, {
     newBans: change.newBans.map((e) => ({ address: e.address, reason: e.reason, offences: e.offences, expiresAt: e.expiresAt })),
@@ -201,7 +202,10 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
   });
   if (!opts.dryRun) saveLedger(path, change.ledger);
   const added = outcome.results.reduce((s, r) => s + (r.plan ? planSize(r.plan).add : 0), 0);
-  if (!opts.json) io.stdout.write(`${change.newBans.length} new bans, ${change.renewed.length} renewed, ${change.expired.length} expired; ${added} firewall entries added${opts.dryRun ? ' (dry run: nothing changed)' : ''}\n`);
+  if (!opts.json)
+    io.stdout.write(
+      `${change.newBans.length} new bans, ${change.renewed.length} renewed, ${change.expired.length} expired; ${added} firewall entries added${opts.dryRun ? ' (dry run: nothing changed)' : ''}\n`,
+    );
   return { ...outcome, ledger: change.ledger };
 }
 
@@ -222,6 +226,9 @@ export async function runUnblock(opts: UnblockCommandOptions, io: Io): Promise<C
   const { ledger, lifted } = liftBans(loadLedger(path), addresses, now);
   if (!opts.dryRun) saveLedger(path, ledger);
   const outcome = await converge(runs, activeBans(ledger), opts, io, null, { newBans: [], expired: [] });
-  if (!opts.json) io.stdout.write(`unblocked ${addresses.join(', ')}${lifted.length < addresses.length ? ` (${addresses.length - lifted.length} had no active ban in the ledger)` : ''}\n`);
+  if (!opts.json)
+    io.stdout.write(
+      `unblocked ${addresses.join(', ')}${lifted.length < addresses.length ? ` (${addresses.length - lifted.length} had no active ban in the ledger)` : ''}\n`,
+    );
   return { ...outcome, ledger };
 }

@@ -64,7 +64,9 @@ function phaseTimer(io: Io): (phase: string) => void {
   let last = performance.now();
   return (phase) => {
     const now = performance.now();
-    io.stderr.write(`timing: ${phase} ${(now - last).toFixed(0)} ms (rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB, heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB)\n`);
+    io.stderr.write(
+      `timing: ${phase} ${(now - last).toFixed(0)} ms (rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB, heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB)\n`,
+    );
     last = now;
   };
 }
@@ -79,7 +81,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   const kMax = checkInt('k-max', opts.kMax ?? DEFAULT_DETECT.kMax, kMin, 20);
   const seed = checkInt('seed', opts.seed ?? DEFAULT_DETECT.seed, 0, 2 ** 31 - 1);
   const clusterThreshold = opts.clusterThreshold ?? DEFAULT_DETECT.clusterThreshold;
-  if (!Number.isFinite(clusterThreshold) || clusterThreshold <= 0) throw errors.badOption('cluster-threshold', `expected a positive number, got ${clusterThreshold}`);
+  if (!Number.isFinite(clusterThreshold) || clusterThreshold <= 0)
+    throw errors.badOption('cluster-threshold', `expected a positive number, got ${clusterThreshold}`);
   const floors: Floors = { ...DEFAULT_FLOORS, ...opts.floors };
   for (const [name, v] of Object.entries(floors)) checkInt(name, v, 1, 1e9);
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);
@@ -93,7 +96,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   // The clustering and charting modules are initialised between the chunks that the reader reads.
   const judging = import('../detect/detect.js');
   judging.catch(() => undefined);
-  const charting = opts.report === false ? null : judging.then(() => Promise.all([import('../report/data.js'), import('../report/figures.js'), import('../report/html.js')]));
+  const charting =
+    opts.report === false ? null : judging.then(() => Promise.all([import('../report/data.js'), import('../report/figures.js'), import('../report/html.js')]));
   charting?.catch(() => undefined);
   const { table, stats } = await buildClientTable(inputs, {
     format,

@@ -147,7 +147,11 @@ export async function runFetch(opts: FetchCommandOptions, io: Io): Promise<Manif
   if (opts.json) io.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
   const failed = failedUpstream + failedUsage;
   if (failed === sources.length) {
-    throw new LogwardenError(failedUpstream ? 'EUNREACHABLE' : 'EBADSOURCE', `no source could be fetched (${failed} failed)`, failedUpstream ? EXIT.unreachable : EXIT.usage);
+    throw new LogwardenError(
+      failedUpstream ? 'EUNREACHABLE' : 'EBADSOURCE',
+      `no source could be fetched (${failed} failed)`,
+      failedUpstream ? EXIT.unreachable : EXIT.usage,
+    );
   }
   if (failed > 0) throw new LogwardenError('EPARTIAL', `${failed} of ${sources.length} sources failed; the others were fetched`, EXIT.partial);
   return manifest;

@@ -41,7 +41,10 @@ export interface NotifyOutcome {
 }
 
 const splitList = (xs: readonly string[] | string | undefined): string[] =>
-  (typeof xs === 'string' ? [xs] : (xs ?? [])).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  (typeof xs === 'string' ? [xs] : (xs ?? []))
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 function readable(path: string): boolean {
   try {
@@ -114,11 +117,8 @@ export async function runNotify(opts: NotifyCommandOptions, io: Io): Promise<Not
   if (!Number.isInteger(settings.port) || settings.port < 1 || settings.port > 65535) throw errors.badOption('smtp-port', 'expected a port number');
   const server = `${settings.host}:${settings.port}`;
   try {
-    const result = await sendWithRetry(
-      settings,
-      message,
-      { retries: opts.retries ?? 3, delayMs: opts.retryDelayMs ?? 2000 },
-      (attempt, why, wait) => io.stderr.write(maskSecrets(`SMTP ${server}: attempt ${attempt} failed (${why}); retrying in ${wait} ms\n`, [password])),
+    const result = await sendWithRetry(settings, message, { retries: opts.retries ?? 3, delayMs: opts.retryDelayMs ?? 2000 }, (attempt, why, wait) =>
+      io.stderr.write(maskSecrets(`SMTP ${server}: attempt ${attempt} failed (${why}); retrying in ${wait} ms\n`, [password])),
     );
     if (result.rejected.length > 0) {
       throw new LogwardenError('EPARTIAL', `SMTP ${server}: refused ${result.rejected.join(', ')}; delivered to ${result.accepted.join(', ')}`, EXIT.partial);

@@ -18,26 +18,19 @@ export class LogwardenError extends Error {
   }
 }
 
-const usage = (code: string, message: string, details?: string) =>
-  new LogwardenError(code, message, EXIT.usage, details);
+const usage = (code: string, message: string, details?: string) => new LogwardenError(code, message, EXIT.usage, details);
 
 export const errors = {
   inputNotFound: (path: string) => usage('EINPUTNOTFOUND', `input not found: ${path}`),
   noInputs: () => usage('ENOINPUTS', 'no input given: name log files, directories, globs, or - for stdin'),
-  unknownFormat: (name: string, known: readonly string[]) =>
-    usage('EUNKNOWNFORMAT', `unknown log format "${name}"; known formats: ${known.join(', ')}`),
+  unknownFormat: (name: string, known: readonly string[]) => usage('EUNKNOWNFORMAT', `unknown log format "${name}"; known formats: ${known.join(', ')}`),
   undetectableFormat: (path: string, known: readonly string[]) =>
-    usage(
-      'EUNDETECTABLEFORMAT',
-      `cannot recognise the log format of ${path}; pass --format (one of: ${known.join(', ')})`,
-    ),
-  badAddress: (value: string, where: string) =>
-    usage('EBADADDRESS', `not an IP address or CIDR: "${value}" (${where})`),
+    usage('EUNDETECTABLEFORMAT', `cannot recognise the log format of ${path}; pass --format (one of: ${known.join(', ')})`),
+  badAddress: (value: string, where: string) => usage('EBADADDRESS', `not an IP address or CIDR: "${value}" (${where})`),
   badOption: (name: string, reason: string) => usage('EBADOPTION', `--${name}: ${reason}`),
   badConfig: (path: string, reason: string) => usage('EBADCONFIG', `config ${path}: ${reason}`),
   badStageInput: (path: string, reason: string) => usage('EBADSTAGEINPUT', `${path}: ${reason}`),
-  unreachable: (what: string, reason: string) =>
-    new LogwardenError('EUNREACHABLE', `${what}: ${reason}`, EXIT.unreachable),
+  unreachable: (what: string, reason: string) => new LogwardenError('EUNREACHABLE', `${what}: ${reason}`, EXIT.unreachable),
   partial: (summary: string) => new LogwardenError('EPARTIAL', summary, EXIT.partial),
 };
 

@@ -6,7 +6,6 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { errors } from './errors.js';
 
 const str = { type: 'string' } as const;
-const num = { type: 'number' } as const;
 const count = { type: 'integer', minimum: 0 } as const;
 const strings = { type: 'array', items: str } as const;
 
@@ -47,11 +46,19 @@ const BLOCK_REPORT = {
     dryRun: { type: 'boolean' },
     hosts: {
       type: 'array',
-      items: { type: 'object', required: ['host', 'ok', 'added', 'removed'], properties: { host: str, ok: { type: 'boolean' }, error: str, added: strings, removed: strings } },
+      items: {
+        type: 'object',
+        required: ['host', 'ok', 'added', 'removed'],
+        properties: { host: str, ok: { type: 'boolean' }, error: str, added: strings, removed: strings },
+      },
     },
     newBans: {
       type: 'array',
-      items: { type: 'object', required: ['address', 'reason', 'offences', 'expiresAt'], properties: { address: str, reason: str, offences: count, expiresAt: str } },
+      items: {
+        type: 'object',
+        required: ['address', 'reason', 'offences', 'expiresAt'],
+        properties: { address: str, reason: str, offences: count, expiresAt: str },
+      },
     },
     expired: strings,
   },

@@ -63,7 +63,9 @@ export interface BlockReport {
  * The detect stage's blocklist and verdicts from `dir`, checked to be of one run: verdicts.json carries the
  * blocklist's hash (a set half replaced by an interrupted run is refused rather than applied).
  */
-export function readDetectOutputs<V extends { outputs?: { blocklistSha256: string } }>(dir: string): { blocklistPath: string; blocklistText: string; verdicts: V | null } {
+export function readDetectOutputs<V extends { outputs?: { blocklistSha256: string } }>(
+  dir: string,
+): { blocklistPath: string; blocklistText: string; verdicts: V | null } {
   const blocklistPath = join(dir, STAGE_FILES.blocklist);
   if (!existsSync(blocklistPath)) throw errors.inputNotFound(blocklistPath);
   const blocklistText = readFileSync(blocklistPath, 'utf8');

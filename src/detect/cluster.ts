@@ -141,9 +141,7 @@ export function cluster(points: number[][], opts: ClusterOptions): Clustering {
   const fitPoints = fitIdx.map((i) => points[i]!);
   const kMax = Math.min(opts.kMax, distinctCount(fitPoints, opts.kMax + 1), Math.max(1, n - 1));
   if (kMax < Math.max(2, opts.kMin)) {
-    const centroid = fitPoints.length
-      ? fitPoints[0]!.map((_, d) => fitPoints.reduce((s, p) => s + p[d]!, 0) / fitPoints.length)
-      : [];
+    const centroid = fitPoints.length ? fitPoints[0]!.map((_, d) => fitPoints.reduce((s, p) => s + p[d]!, 0) / fitPoints.length) : [];
     return { k: 1, silhouette: null, scores: [], centroids: [centroid], assignment: new Int32Array(n), converged: true, iterations: 0 };
   }
   const scoreIdx = sampleIndices(fitPoints.length, opts.scoreSample, opts.seed + 1);

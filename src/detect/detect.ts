@@ -35,7 +35,6 @@ export interface DetectOptions {
   readonly scoreSample: number;
 }
 
-
 export type AbuseKind = 'flood' | 'scan' | 'brute-force';
 
 export interface Standout {
@@ -138,7 +137,6 @@ function toRecord(values: ArrayLike<number>): Record<string, number> {
   return out;
 }
 
-
 /** Which kinds of abuse a client's own numbers clear, with a sentence for each. */
 export function abuseKinds(c: ClientStats, floors: Floors): Array<[AbuseKind, string]> {
   const out: Array<[AbuseKind, string]> = [];
@@ -207,9 +205,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   const clusters: ClusterSummary[] = sums.map((s, id) => {
     const scaled = s.map((v) => (sizes[id]! > 0 ? v / sizes[id]! : 0));
     const abusiveFeatures = abusiveAxes(scaled, opts.clusterThreshold);
-    const centroid = toRecord(
-      scaled.map((z, d) => untransformValue(FEATURES[d]!.transform, z * scaler.spread[d]! + scaler.center[d]!)),
-    );
+    const centroid = toRecord(scaled.map((z, d) => untransformValue(FEATURES[d]!.transform, z * scaler.spread[d]! + scaler.center[d]!)));
     // With a single cluster there is no bulk to compare with inside the clustering: the floors decide.
     const abusive = clustering.k === 1 || abusiveFeatures.length > 0;
     return { id, size: sizes[id]!, abusive, abusiveFeatures, centroid, scaledCentroid: scaled };

@@ -60,10 +60,7 @@ export function buildVerdicts(
       tooLong: stats.tooLong,
       badAddress,
       bytesRead: stats.bytesRead,
-      timeRange:
-        stats.firstTime === null || stats.lastTime === null
-          ? null
-          : { first: formatTime(stats.firstTime, tz), last: formatTime(stats.lastTime, tz) },
+      timeRange: stats.firstTime === null || stats.lastTime === null ? null : { first: formatTime(stats.firstTime, tz), last: formatTime(stats.lastTime, tz) },
       inputs: stats.inputs,
       duplicates: stats.duplicates,
       malformedSamples: stats.malformedSamples,
@@ -86,7 +83,10 @@ export function sortAddresses(list: readonly string[]): string[] {
   const key = (a: string): string => {
     const [addr = '', bits = ''] = a.split('/');
     if (!addr.includes(':')) {
-      return `4${addr.split('.').map((o) => o.padStart(3, '0')).join('.')}/${bits.padStart(3, '0')}`;
+      return `4${addr
+        .split('.')
+        .map((o) => o.padStart(3, '0'))
+        .join('.')}/${bits.padStart(3, '0')}`;
     }
     // Expand "::" so that groups compare in place.
     const [head = '', tail = ''] = addr.split('::');

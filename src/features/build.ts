@@ -8,7 +8,7 @@
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ClfFormat, LogFormat } from '../logs/formats.js';
+import type { LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { addStats, detectFormat, emptyStats, readLogs, type InputStats, type LogInput, type ParseStats } from '../logs/read.js';
 import { ClientTable } from '../table/table.js';
@@ -135,7 +135,12 @@ function plainFile(input: LogInput, opts: BuildOptions): { path: string; size: n
   if (head[0] === 0x1f && head[1] === 0x8b) return null;
   let format = opts.format;
   if (!format) {
-    const lines = head.toString('latin1').split('\n').slice(0, 64).filter(Boolean).map((l) => Buffer.from(l.replace(/\r$/, ''), 'latin1'));
+    const lines = head
+      .toString('latin1')
+      .split('\n')
+      .slice(0, 64)
+      .filter(Boolean)
+      .map((l) => Buffer.from(l.replace(/\r$/, ''), 'latin1'));
     // Not found in the head (overlong lines, say): the stream reader detects it its own way, or says why not.
     const found = detectFormat(lines, opts.jsonFields);
     if (!found) return null;
@@ -161,7 +166,11 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     const plan = big ? plainFile(input, opts) : null;
     if (!plan) {
       const before = bytes;
-      const s = await readLogs([input], { format: opts.format, jsonFields: opts.jsonFields, maxLineBytes: opts.maxLineBytes, onProgress: (b) => opts.onProgress?.(before + b) }, (rec, buf, st, en) => table.add(rec, buf, st, en));
+      const s = await readLogs(
+        [input],
+        { format: opts.format, jsonFields: opts.jsonFields, maxLineBytes: opts.maxLineBytes, onProgress: (b) => opts.onProgress?.(before + b) },
+        (rec, buf, st, en) => table.add(rec, buf, st, en),
+      );
       bytes += s.bytesRead;
       addStats(stats, s, 0, pushInput(stats, input.name, s.inputs[0]?.format ?? null), 10);
       continue;
@@ -173,14 +182,18 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
     // This thread reads the first range while workers read the others.
     let firstBytes = 0;
     const t0 = performance.now();
-    const mark = <T>(what: string, p: Promise<T>) => (TIMING ? p.then((v) => (process.stderr.write(`timing:   ${what} done at ${(performance.now() - t0).toFixed(0)} ms\n`), v)) : p);
+    const mark = <T>(what: string, p: Promise<T>) =>
+      TIMING ? p.then((v) => (process.stderr.write(`timing:   ${what} done at ${(performance.now() - t0).toFixed(0)} ms\n`), v)) : p;
     // Workers first, then this thread's own range.
-    const others = mark('workers\' ranges', runJobs(jobs.slice(1), threads - 1, progress));
+    const others = mark("workers' ranges", runJobs(jobs.slice(1), threads - 1, progress));
     const [first, rest] = await Promise.all([
-      mark('this thread\'s range', readRange(jobs[0]!, (b) => {
-        progress(b - firstBytes);
-        firstBytes = b;
-      })),
+      mark(
+        "this thread's range",
+        readRange(jobs[0]!, (b) => {
+          progress(b - firstBytes);
+          firstBytes = b;
+        }),
+      ),
       others,
     ]);
     const fileStats = pushInput(stats, input.name, plan.format.name);

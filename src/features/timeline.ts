@@ -24,10 +24,11 @@ export class Timeline {
 
   private extendBack(minute: number): void {
     let last = -1;
-    for (let i = this.buckets - 1; i >= 0; i--) if (this.counts[i]) {
-      last = this.start + i * this.width;
-      break;
-    }
+    for (let i = this.buckets - 1; i >= 0; i--)
+      if (this.counts[i]) {
+        last = this.start + i * this.width;
+        break;
+      }
     if (last < 0) last = this.start;
     // Widen until both the new first minute and the last counted one fit.
     while (last >= minute - (minute % this.width) + this.width * this.buckets) this.coarsen();

@@ -27,7 +27,16 @@ export async function readRange(job: RangeJob, onBytes?: (n: number) => void): P
   const format = findFormat(job.format);
   const table = new ClientTable({ ipv6Prefix: job.ipv6Prefix });
   const stats = await readLogs(
-    [{ name: job.path, size: job.end - job.start, path: job.path, start: job.start, end: job.end, open: () => createReadStream(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 20 }) }],
+    [
+      {
+        name: job.path,
+        size: job.end - job.start,
+        path: job.path,
+        start: job.start,
+        end: job.end,
+        open: () => createReadStream(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 20 }),
+      },
+    ],
     { format, jsonFields: job.jsonFields, maxLineBytes: job.maxLineBytes, onProgress: onBytes },
     (rec, buf, s, e) => table.add(rec, buf, s, e),
   );

@@ -1,6 +1,18 @@
 /** One fetcher per kind of source; each writes files into its own folder and says what it wrote. */
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import {
+  constants,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
@@ -149,7 +161,12 @@ async function fetchLocal(s: Extract<Source, { kind: 'local' }>, ctx: FetchConte
     await pipeline(createReadStream('', { fd }), createWriteStream(dest));
     files.push({ path: dest, origin: resolve(f.path) });
   }
-  const note = skipped.length ? `${skipped.length} links not followed: ${skipped.slice(0, 5).map((p) => relative(s.pattern.replace(/[*?[\]{}].*$/, ''), p) || p).join(', ')}` : undefined;
+  const note = skipped.length
+    ? `${skipped.length} links not followed: ${skipped
+        .slice(0, 5)
+        .map((p) => relative(s.pattern.replace(/[*?[\]{}].*$/, ''), p) || p)
+        .join(', ')}`
+    : undefined;
   return { files, ...(note ? { note } : {}) };
 }
 
@@ -269,7 +286,9 @@ async function fetchSsh(s: Extract<Source, { kind: 'ssh' }>, ctx: FetchContext):
  * confirmation when the session ended, and then failed with no listener (a crash after a good fetch).
  */
 async function* sftpRead(sftp: SFTPWrapper, path: string, start: number, end: number): AsyncGenerator<Buffer> {
-  const handle = await new Promise<Buffer>((res, rej) => sftp.open(path, 'r', (err, h) => (err ? rej(new SourceError(`${path}: ${err.message}`, 'upstream')) : res(h))));
+  const handle = await new Promise<Buffer>((res, rej) =>
+    sftp.open(path, 'r', (err, h) => (err ? rej(new SourceError(`${path}: ${err.message}`, 'upstream')) : res(h))),
+  );
   try {
     let pos = start;
     while (pos < end) {
@@ -306,4 +325,3 @@ export async function sha256File(path: string): Promise<string> {
   for await (const c of createReadStream(path)) h.update(c as Buffer);
   return h.digest('hex');
 }
-

@@ -146,11 +146,12 @@ export async function fetchIncrementally(
       const localPath = localName(f);
       const rest = (async function* () {
         yield head;
-        if (!done) for (;;) {
-          const n = await iter.next();
-          if (n.done) return;
-          yield n.value as Buffer;
-        }
+        if (!done)
+          for (;;) {
+            const n = await iter.next();
+            if (n.done) return;
+            yield n.value as Buffer;
+          }
       })();
       const { total, written } = await copyFrom(rest, skip, localPath);
       const headLen = Math.min(HEAD, head.length);

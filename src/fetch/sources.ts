@@ -72,6 +72,17 @@ export function parseSource(text: string): Source {
 /** A folder name for a source's files inside the output directory. */
 export function sourceSlug(s: Source, index: number): string {
   const base =
-    s.kind === 'ssh' ? `ssh-${s.host}` : s.kind === 'git' ? `git-${s.url.replace(/\.git$/, '').split('/').slice(-1)[0]}` : s.kind === 'http' ? `http-${new URL(s.url).hostname}` : 'local';
+    s.kind === 'ssh'
+      ? `ssh-${s.host}`
+      : s.kind === 'git'
+        ? `git-${
+            s.url
+              .replace(/\.git$/, '')
+              .split('/')
+              .slice(-1)[0]
+          }`
+        : s.kind === 'http'
+          ? `http-${new URL(s.url).hostname}`
+          : 'local';
   return `${String(index + 1).padStart(2, '0')}-${base.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
 }

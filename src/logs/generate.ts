@@ -56,10 +56,32 @@ const CRAWLERS = [
 const ASSETS = ['/static/css/site.css', '/static/js/app.js', '/static/js/vendor.js', '/favicon.ico', '/static/fonts/inter.woff2'];
 const WORDS = ['alpine', 'hut', 'booking', 'summer', 'winter', 'ski', 'hike', 'menu', 'rooms', 'price'];
 const SCAN_PATHS = [
-  '/.env', '/.git/config', '/wp-login.php', '/wp-admin/', '/administrator/', '/admin/', '/phpmyadmin/', '/pma/',
-  '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php', '/cgi-bin/luci', '/boaform/admin/formLogin', '/HNAP1/',
-  '/config.php', '/backup.sql', '/db.sql', '/.aws/credentials', '/server-status', '/actuator/health', '/console/',
-  '/manager/html', '/xmlrpc.php', '/shell.php', '/setup.php', '/.svn/entries', '/wp-config.php.bak', '/owa/',
+  '/.env',
+  '/.git/config',
+  '/wp-login.php',
+  '/wp-admin/',
+  '/administrator/',
+  '/admin/',
+  '/phpmyadmin/',
+  '/pma/',
+  '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php',
+  '/cgi-bin/luci',
+  '/boaform/admin/formLogin',
+  '/HNAP1/',
+  '/config.php',
+  '/backup.sql',
+  '/db.sql',
+  '/.aws/credentials',
+  '/server-status',
+  '/actuator/health',
+  '/console/',
+  '/manager/html',
+  '/xmlrpc.php',
+  '/shell.php',
+  '/setup.php',
+  '/.svn/entries',
+  '/wp-config.php.bak',
+  '/owa/',
 ];
 
 export function* generateRequests(opts: GenerateOptions, actors: Actor[]): Generator<[Actor, Request]> {
@@ -127,7 +149,15 @@ export function* generateRequests(opts: GenerateOptions, actors: Actor[]): Gener
     const step = (DAY - (t0 - start)) / count;
     for (let i = 0; i < count; i++) {
       const missing = rand() < 0.05;
-      yield { time: t, method: 'GET', target: rand() < 0.05 ? '/robots.txt' : page(), status: missing ? 404 : 200, bytes: int(3000, 50000), referer: '-', agent };
+      yield {
+        time: t,
+        method: 'GET',
+        target: rand() < 0.05 ? '/robots.txt' : page(),
+        status: missing ? 404 : 200,
+        bytes: int(3000, 50000),
+        referer: '-',
+        agent,
+      };
       t += Math.max(1000, Math.round(step * (0.5 + rand())));
     }
   }
@@ -137,7 +167,15 @@ export function* generateRequests(opts: GenerateOptions, actors: Actor[]): Gener
     let t = t0;
     for (let i = 0; i < count; i++) {
       const q = Math.floor(rand() * 1e9).toString(36);
-      yield { time: Math.round(t), method: 'GET', target: `/?${q}=${Math.floor(rand() * 1e6)}`, status: rand() < 0.1 ? 503 : 200, bytes: int(0, 6000), referer: `http://www.google.com/?q=${q}`, agent: pick(BROWSERS) + ` r${int(1, 999)}` };
+      yield {
+        time: Math.round(t),
+        method: 'GET',
+        target: `/?${q}=${Math.floor(rand() * 1e6)}`,
+        status: rand() < 0.1 ? 503 : 200,
+        bytes: int(0, 6000),
+        referer: `http://www.google.com/?q=${q}`,
+        agent: pick(BROWSERS) + ` r${int(1, 999)}`,
+      };
       t += 60000 / int(400, 900);
     }
   }

@@ -137,12 +137,22 @@ export function hashString(s: string): number {
 }
 
 const MONTHS: Record<string, number> = {
-  Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
 };
 const MONTH_BY_CODE = new Map<number, number>(
   Object.entries(MONTHS).map(([name, m]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), m]),
 );
-
 
 const MIN_YEAR = 1970;
 const MAX_YEAR = 2100;
@@ -252,8 +262,16 @@ function isHttpVersion(buf: Uint8Array, p: number): boolean {
   const d1 = buf[p + 5]! - 0x30;
   const d2 = buf[p + 7]! - 0x30;
   return (
-    buf[p] === 0x48 && buf[p + 1] === 0x54 && buf[p + 2] === 0x54 && buf[p + 3] === 0x50 && buf[p + 4] === 0x2f &&
-    buf[p + 6] === 0x2e && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9
+    buf[p] === 0x48 &&
+    buf[p + 1] === 0x54 &&
+    buf[p + 2] === 0x54 &&
+    buf[p + 3] === 0x50 &&
+    buf[p + 4] === 0x2f &&
+    buf[p + 6] === 0x2e &&
+    d1 >= 0 &&
+    d1 <= 9 &&
+    d2 >= 0 &&
+    d2 <= 9
   );
 }
 
@@ -267,7 +285,7 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
   const nl = buf.indexOf(NL, pos);
   if (nl < 0) return -1;
   let i = pos;
-  let c = 0;
+  let c: number;
   for (let f = 0; f < leadingFields; f++) {
     while ((c = buf[i]!) !== SPACE) {
       if (c === NL) return -1;
@@ -385,7 +403,10 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
     const len = uaEnd - uaStart;
     if (len > 0 && !(len === 1 && buf[uaStart] === DASH)) {
       // Agents are long and only counted: their head and tail (where versions and random suffixes sit) suffice.
-      agentHash = len <= 64 ? hashBytes(buf, uaStart, uaEnd) : (hashBytes(buf, uaStart, uaStart + 32) ^ Math.imul(hashBytes(buf, uaEnd - 32, uaEnd), 0x9e3779b1) ^ len) | 0 || 1;
+      agentHash =
+        len <= 64
+          ? hashBytes(buf, uaStart, uaEnd)
+          : (hashBytes(buf, uaStart, uaStart + 32) ^ Math.imul(hashBytes(buf, uaEnd - 32, uaEnd), 0x9e3779b1) ^ len) | 0 || 1;
     }
   }
   rec.status = status;
@@ -496,13 +517,7 @@ function toInt(value: unknown): number {
 }
 
 /** Parses one JSON line. Returns false when it is malformed or lacks the address, time or status. */
-export function parseJsonLine(
-  buf: Uint8Array,
-  start: number,
-  end: number,
-  fields: JsonFieldMap,
-  rec: LogRecord,
-): boolean {
+export function parseJsonLine(buf: Uint8Array, start: number, end: number, fields: JsonFieldMap, rec: LogRecord): boolean {
   let obj: unknown;
   try {
     obj = JSON.parse(Buffer.prototype.utf8Slice.call(buf, start, end) as string);

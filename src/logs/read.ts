@@ -95,7 +95,7 @@ export function expandInputs(names: readonly string[], stdin: () => AsyncIterabl
   inputs.duplicates = [];
   for (const input of all) {
     if (input.name !== '-') {
-      let id: string | null = null;
+      let id: string | null;
       try {
         const st = statSync(input.name);
         id = `${st.dev}:${st.ino}`;
@@ -421,7 +421,10 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
     };
     const flushPending = () => {
       if (!parse) {
-        const fmt = detectFormat(pending.filter((p) => !p.tooLong).map((p) => p.line), opts.jsonFields);
+        const fmt = detectFormat(
+          pending.filter((p) => !p.tooLong).map((p) => p.line),
+          opts.jsonFields,
+        );
         if (!fmt) throw new UnrecognisedInput();
         inStats.format = fmt.name;
         parse = parserFor(fmt, opts.jsonFields);

@@ -80,7 +80,9 @@ export function compose(input: ComposeInput): Composition {
   const heading = b ? 'New bans' : 'Flagged clients';
   if (newBans.length) {
     text.push(`${heading} (${newBans.length}):`);
-    html.push(`<h3>${heading} (${newBans.length})</h3><table border="1" cellpadding="4" cellspacing="0"><tr><th>address</th><th>why</th><th>expires</th><th>sample lines</th></tr>`);
+    html.push(
+      `<h3>${heading} (${newBans.length})</h3><table border="1" cellpadding="4" cellspacing="0"><tr><th>address</th><th>why</th><th>expires</th><th>sample lines</th></tr>`,
+    );
     for (const n of newBans) {
       text.push(`  ${n.address}${n.expiresAt ? ` (until ${n.expiresAt})` : ''}`);
       for (const r of n.reasons) text.push(`    - ${r}`);

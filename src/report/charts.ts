@@ -68,7 +68,10 @@ export const CHART_TEMPLATES: readonly ChartTemplate[] = [
       height: 220,
       data: { name: 'table' },
       layer: [
-        { mark: { type: 'line', point: true }, encoding: { x: { field: 'k', type: 'ordinal', title: 'k' }, y: { field: 'silhouette', type: 'quantitative', title: 'mean silhouette' } } },
+        {
+          mark: { type: 'line', point: true },
+          encoding: { x: { field: 'k', type: 'ordinal', title: 'k' }, y: { field: 'silhouette', type: 'quantitative', title: 'mean silhouette' } },
+        },
         {
           transform: [{ filter: 'datum.chosen' }],
           mark: { type: 'point', size: 300, shape: 'diamond', color: '#d62728', filled: true },
@@ -103,7 +106,12 @@ export const CHART_TEMPLATES: readonly ChartTemplate[] = [
       encoding: {
         y: { field: 'group', type: 'nominal', title: null },
         x: { field: 'requests', type: 'quantitative', stack: 'normalize', title: 'share of requests', axis: { format: '%' } },
-        color: { field: 'status', type: 'nominal', scale: { domain: ['2xx', '3xx', '4xx', '5xx', 'other'], range: ['#2ca02c', '#1f77b4', '#ff7f0e', '#d62728', '#7f7f7f'] }, title: 'status' },
+        color: {
+          field: 'status',
+          type: 'nominal',
+          scale: { domain: ['2xx', '3xx', '4xx', '5xx', 'other'], range: ['#2ca02c', '#1f77b4', '#ff7f0e', '#d62728', '#7f7f7f'] },
+          title: 'status',
+        },
       },
     } as TopLevelSpec,
   },
@@ -117,7 +125,10 @@ export function chartContent(id: string, d: ChartData): ChartContent {
     case 'top-clients':
       return { caption: 'The 25 busiest clients; flagged ones in red.', values: d.topClients };
     case 'clusters':
-      return { caption: `Each dot a client (scaled features), coloured by cluster; flagged clients are crosses. PC1 and PC2 explain ${Math.round(d.projection.explained[0] * 100)}% and ${Math.round(d.projection.explained[1] * 100)}% of the variance.`, values: d.projection.points };
+      return {
+        caption: `Each dot a client (scaled features), coloured by cluster; flagged clients are crosses. PC1 and PC2 explain ${Math.round(d.projection.explained[0] * 100)}% and ${Math.round(d.projection.explained[1] * 100)}% of the variance.`,
+        values: d.projection.points,
+      };
     case 'k-selection':
       return { caption: 'Mean silhouette for each k tried; the chosen k is marked.', values: d.kScores };
     case 'traffic':

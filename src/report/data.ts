@@ -51,7 +51,8 @@ function traffic(overall: Timeline, flagged: ClientStats[]): ReportData['traffic
       out.push({ time: iso(m), series: c.key, perMinute: round(count / width, 2) });
     }
   }
-  for (const [m, count] of [...rest].sort((a, b) => a[0] - b[0])) out.push({ time: iso(m), series: 'everyone else', perMinute: round(Math.max(0, count) / width, 2) });
+  for (const [m, count] of [...rest].sort((a, b) => a[0] - b[0]))
+    out.push({ time: iso(m), series: 'everyone else', perMinute: round(Math.max(0, count) / width, 2) });
   return out;
 }
 

@@ -32,7 +32,9 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
       const key = ['requests', 'peakPerMinute', 'share4xx', 'sharePost', 'shareSensitive', 'shareUniqueQuery']
         .map((n) => `${esc(FEATURES.find((x) => x.name === n)?.label ?? n)}: ${esc(String(f.features[n]))}`)
         .join('<br>');
-      const stand = f.standouts.map((s) => `${esc(s.label)} ${esc(String(s.value))} (median ${esc(String(s.median))}, +${esc(String(s.score))} SD)`).join('<br>');
+      const stand = f.standouts
+        .map((s) => `${esc(s.label)} ${esc(String(s.value))} (median ${esc(String(s.median))}, +${esc(String(s.score))} SD)`)
+        .join('<br>');
       return (
         `<tr data-address="${esc(f.address)}"><td><code>${esc(f.address)}</code><br>${f.kinds.map((k) => `<span class="kind">${esc(k)}</span>`).join('')}</td>` +
         `<td>${f.reasons.map(esc).join('<br>')}<hr>${stand}</td><td>${key}</td>` +
@@ -41,7 +43,10 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
     })
     .join('\n');
   const clusters = v.clustering.clusters
-    .map((c) => `<tr><td>${c.id}</td><td>${c.size}</td><td>${c.abusive ? 'yes' : 'no'}</td><td>${esc(c.abusiveFeatures.join(', '))}</td><td>${esc(String(c.centroid.requests))}</td><td>${esc(String(c.centroid.peakPerMinute))}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${c.id}</td><td>${c.size}</td><td>${c.abusive ? 'yes' : 'no'}</td><td>${esc(c.abusiveFeatures.join(', '))}</td><td>${esc(String(c.centroid.requests))}</td><td>${esc(String(c.centroid.peakPerMinute))}</td></tr>`,
+    )
     .join('');
   const malformed = p.malformedSamples.map((s) => `<tr><td>${esc(s.input)}:${s.line}</td><td><pre>${esc(s.text)}</pre></td></tr>`).join('');
   return `<!doctype html>

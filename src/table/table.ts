@@ -19,8 +19,21 @@ const SLOTS = 2 * MAX_SAMPLES;
 
 /** The counter columns, in order. */
 export const COUNTERS = [
-  'requests', 'post', 'otherMethod', 'invalidRequest', 'status2xx', 'status3xx', 'status4xx', 'status404', 'status5xx',
-  'staticHits', 'sensitiveHits', 'withQuery', 'bytes', 'firstTime', 'lastTime',
+  'requests',
+  'post',
+  'otherMethod',
+  'invalidRequest',
+  'status2xx',
+  'status3xx',
+  'status4xx',
+  'status404',
+  'status5xx',
+  'staticHits',
+  'sensitiveHits',
+  'withQuery',
+  'bytes',
+  'firstTime',
+  'lastTime',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 const C = Object.fromEntries(COUNTERS.map((name, i) => [name, i])) as Record<Counter, number>;
@@ -116,7 +129,10 @@ export class ClientTable {
   /** Lines whose client field was not an IP address (a host name, junk). */
   badAddressLines = 0;
 
-  constructor(private readonly opts: AggregateOptions, rows = 1024) {
+  constructor(
+    private readonly opts: AggregateOptions,
+    rows = 1024,
+  ) {
     this.rows = rows;
     this.nums = new Float64Array(rows * NC);
     this.distinct = new DistinctSets(rows * 3);
@@ -258,10 +274,13 @@ export class ClientTable {
     const known = this.byRaw.get(raw);
     if (known !== undefined) return known;
     const canonical = canonicalAddress(raw);
-    const row = canonical === null ? -1 : (() => {
-      const key = clientKey(canonical, this.opts.ipv6Prefix);
-      return this.byKey.get(key) ?? this.newRow(key);
-    })();
+    const row =
+      canonical === null
+        ? -1
+        : (() => {
+            const key = clientKey(canonical, this.opts.ipv6Prefix);
+            return this.byKey.get(key) ?? this.newRow(key);
+          })();
     this.byRaw.set(raw, row);
     return row;
   }
@@ -368,7 +387,8 @@ export class ClientTable {
       this.minutes.mergeFrom(row, other.minutes, r);
       for (let kind = 0; kind < 2; kind++) {
         const ob = r * SLOTS + kind * MAX_SAMPLES;
-        for (let i = 0; i < other.sampleCount[r * 2 + kind]!; i++) this.offer(row, kind, other.sampleTime[ob + i]!, other.sampleHash[ob + i]!, other.sampleText[ob + i]!);
+        for (let i = 0; i < other.sampleCount[r * 2 + kind]!; i++)
+          this.offer(row, kind, other.sampleTime[ob + i]!, other.sampleHash[ob + i]!, other.sampleText[ob + i]!);
       }
     }
     this.badAddressLines += other.badAddressLines;
@@ -415,7 +435,22 @@ export class ClientTable {
 
   /** The buffers of parts that move to the other thread rather than being copied. */
   static transferList(p: TableParts): ArrayBuffer[] {
-    return [p.nums, p.distinct.ints, p.distinct.off, p.distinct.cap, p.distinct.n, p.distinct.last, p.minutes.ints, p.minutes.off, p.minutes.cap, p.minutes.n, p.minutes.peak, p.sampleTime, p.sampleHash, p.sampleCount].map((a) => a.buffer as ArrayBuffer);
+    return [
+      p.nums,
+      p.distinct.ints,
+      p.distinct.off,
+      p.distinct.cap,
+      p.distinct.n,
+      p.distinct.last,
+      p.minutes.ints,
+      p.minutes.off,
+      p.minutes.cap,
+      p.minutes.n,
+      p.minutes.peak,
+      p.sampleTime,
+      p.sampleHash,
+      p.sampleCount,
+    ].map((a) => a.buffer as ArrayBuffer);
   }
 }
 
@@ -433,26 +468,70 @@ export class ClientRow implements ClientStats {
     readonly row: number,
   ) {}
 
-  get key(): string { return this.table.keys[this.row]!; }
-  get requests(): number { return this.table.num(this.row, 'requests'); }
-  get post(): number { return this.table.num(this.row, 'post'); }
-  get otherMethod(): number { return this.table.num(this.row, 'otherMethod'); }
-  get invalidRequest(): number { return this.table.num(this.row, 'invalidRequest'); }
-  get status2xx(): number { return this.table.num(this.row, 'status2xx'); }
-  get status3xx(): number { return this.table.num(this.row, 'status3xx'); }
-  get status4xx(): number { return this.table.num(this.row, 'status4xx'); }
-  get status404(): number { return this.table.num(this.row, 'status404'); }
-  get status5xx(): number { return this.table.num(this.row, 'status5xx'); }
-  get staticHits(): number { return this.table.num(this.row, 'staticHits'); }
-  get sensitiveHits(): number { return this.table.num(this.row, 'sensitiveHits'); }
-  get withQuery(): number { return this.table.num(this.row, 'withQuery'); }
-  get bytes(): number { return this.table.num(this.row, 'bytes'); }
-  get firstTime(): number { return this.table.num(this.row, 'firstTime'); }
-  get lastTime(): number { return this.table.num(this.row, 'lastTime'); }
-  get peakPerMinute(): number { return this.table.peak(this.row); }
-  get paths(): Countable { return new FixedCount(this.table.distinctCount(this.row, PATHS)); }
-  get queries(): Countable { return new FixedCount(this.table.distinctCount(this.row, QUERIES)); }
-  get agents(): Countable { return new FixedCount(this.table.distinctCount(this.row, AGENTS)); }
-  get timeline(): Timeline | null { return this.table.timeline(this.row); }
-  get samples(): readonly string[] { return this.table.samples(this.row); }
+  get key(): string {
+    return this.table.keys[this.row]!;
+  }
+  get requests(): number {
+    return this.table.num(this.row, 'requests');
+  }
+  get post(): number {
+    return this.table.num(this.row, 'post');
+  }
+  get otherMethod(): number {
+    return this.table.num(this.row, 'otherMethod');
+  }
+  get invalidRequest(): number {
+    return this.table.num(this.row, 'invalidRequest');
+  }
+  get status2xx(): number {
+    return this.table.num(this.row, 'status2xx');
+  }
+  get status3xx(): number {
+    return this.table.num(this.row, 'status3xx');
+  }
+  get status4xx(): number {
+    return this.table.num(this.row, 'status4xx');
+  }
+  get status404(): number {
+    return this.table.num(this.row, 'status404');
+  }
+  get status5xx(): number {
+    return this.table.num(this.row, 'status5xx');
+  }
+  get staticHits(): number {
+    return this.table.num(this.row, 'staticHits');
+  }
+  get sensitiveHits(): number {
+    return this.table.num(this.row, 'sensitiveHits');
+  }
+  get withQuery(): number {
+    return this.table.num(this.row, 'withQuery');
+  }
+  get bytes(): number {
+    return this.table.num(this.row, 'bytes');
+  }
+  get firstTime(): number {
+    return this.table.num(this.row, 'firstTime');
+  }
+  get lastTime(): number {
+    return this.table.num(this.row, 'lastTime');
+  }
+  get peakPerMinute(): number {
+    return this.table.peak(this.row);
+  }
+  get paths(): Countable {
+    return new FixedCount(this.table.distinctCount(this.row, PATHS));
+  }
+  get queries(): Countable {
+    return new FixedCount(this.table.distinctCount(this.row, QUERIES));
+  }
+  get agents(): Countable {
+    return new FixedCount(this.table.distinctCount(this.row, AGENTS));
+  }
+  get timeline(): Timeline | null {
+    return this.table.timeline(this.row);
+  }
+  get samples(): readonly string[] {
+    return this.table.samples(this.row);
+  }
 }

@@ -67,7 +67,19 @@ async function ensureLog(lines: number): Promise<string> {
   const path = join(dir, fixedClients ? `access-${lines}-c${clients}.log` : `access-${lines}.log`);
   if (!existsSync(path)) {
     process.stdout.write(`generating ${lines} lines, ${clients} clients ... `);
-    const m = await measure(process.execPath, [BIN, 'generate', '--out', path, '--lines', String(lines), '--clients', String(clients), '--seed', '7', '--quiet']);
+    const m = await measure(process.execPath, [
+      BIN,
+      'generate',
+      '--out',
+      path,
+      '--lines',
+      String(lines),
+      '--clients',
+      String(clients),
+      '--seed',
+      '7',
+      '--quiet',
+    ]);
     process.stdout.write(`${m.wall.toFixed(1)} s\n`);
   }
   return path;
@@ -85,18 +97,23 @@ async function countLines(path: string): Promise<number> {
 const pad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
 async function main() {
-  console.log(`logwarden bench: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${runs} runs each, median shown`);
+  console.log(
+    `logwarden bench: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${runs} runs each, median shown`,
+  );
   const tools: Array<{ name: string; argv: (file: string, out: string) => [string, string[]]; env?: Record<string, string> }> = [
     { name: 'logwarden detect', argv: (f, o) => [process.execPath, [BIN, 'detect', f, '--out', o, '--quiet']] },
     { name: 'logwarden --no-report', argv: (f, o) => [process.execPath, [BIN, 'detect', f, '--out', o, '--quiet', '--no-report']] },
   ];
-  if (await which('goaccess')) tools.push({ name: 'goaccess', argv: (f, o) => ['goaccess', [f, '--log-format=COMBINED', '--no-global-config', '-o', join(o, 'goaccess.json')]] });
+  if (await which('goaccess'))
+    tools.push({ name: 'goaccess', argv: (f, o) => ['goaccess', [f, '--log-format=COMBINED', '--no-global-config', '-o', join(o, 'goaccess.json')]] });
   // The reference the reader is held to: mawk counting requests per address, nothing else.
   const awk = (await which('mawk')) ? 'mawk' : (await which('awk')) ? 'awk' : null;
   if (awk) tools.push({ name: `${awk} (requests per IP)`, argv: (f) => [awk, ['{c[$1]++} END {for (k in c) n++; print n}', f]] });
   const only = opt('only', '');
   if (only) tools.splice(0, tools.length, ...tools.filter((t) => t.name.startsWith(only)));
-  console.log(`${pad('lines', 10)}  ${'tool'.padEnd(24)}${pad('lines/s', 12)}${pad('MB/s', 9)}${pad('wall s', 9)}${pad('peak RSS MB', 13)}${pad('vs logwarden', 14)}`);
+  console.log(
+    `${pad('lines', 10)}  ${'tool'.padEnd(24)}${pad('lines/s', 12)}${pad('MB/s', 9)}${pad('wall s', 9)}${pad('peak RSS MB', 13)}${pad('vs logwarden', 14)}`,
+  );
   for (const size of sizes) {
     const file = await ensureLog(size);
     const bytes = statSync(file).size;

@@ -29,7 +29,10 @@ test('plan: adds what is missing, removes what is no longer wanted, keeps the re
 test('plan: refuses protected addresses, networks that contain them, and allowlisted ones, and removes them if present', () => {
   const protect = [{ address: '10.0.0.5', why: 'the address logwarden connects from' }];
   const p = planHost({ 4: ['9.9.9.9'], 6: [] }, ['10.0.0.5', '10.0.0.0/24', '9.9.9.9', '8.8.8.8'], protect, limits('9.9.9.9'));
-  assert.equal(p.refused.map((r) => r.address), ['10.0.0.5', '10.0.0.0/24', '9.9.9.9']);
+  assert.equal(
+    p.refused.map((r) => r.address),
+    ['10.0.0.5', '10.0.0.0/24', '9.9.9.9'],
+  );
   assert.match(p.refused[1]!.why, /10\.0\.0\.5 is the address logwarden connects from/);
   assert.equal(p.add[4], ['8.8.8.8']);
   assert.equal(p.remove[4], ['9.9.9.9']);
@@ -41,15 +44,29 @@ test('plan: a banned network holding an allowlisted address is split around it, 
   assert.not.ok(p.add[4].includes('192.0.2.96/27'));
   assert.not.ok(p.add[4].some((e) => e === '192.0.2.100'));
   // Every other address of the /27 is still covered: 31 of 32.
-  assert.is(p.add[4].reduce((n, e) => n + banWeight(e), 0), 31);
+  assert.is(
+    p.add[4].reduce((n, e) => n + banWeight(e), 0),
+    31,
+  );
   assert.is(p.add[6].length, 128 - 64);
-  assert.equal(p.split.map((x) => x.address), ['192.0.2.96/27', '2001:db8::/64']);
+  assert.equal(
+    p.split.map((x) => x.address),
+    ['192.0.2.96/27', '2001:db8::/64'],
+  );
   assert.equal(p.split[0]!.spared, ['192.0.2.100']);
 });
 
 test('plan: networks wider than the limit, and anything that is not a canonical address, are refused', () => {
-  const p = planHost({ 4: [], 6: [] }, ['0.0.0.0/0', '10.0.0.0/15', '10.0.0.0/16', '::/0', '2001:db8::/47', '2001:db8::/48', '1.2.3.4\nflush ruleset'], [], none);
-  assert.equal(p.refused.map((r) => r.address), ['0.0.0.0/0', '10.0.0.0/15', '::/0', '2001:db8::/47', '1.2.3.4\nflush ruleset']);
+  const p = planHost(
+    { 4: [], 6: [] },
+    ['0.0.0.0/0', '10.0.0.0/15', '10.0.0.0/16', '::/0', '2001:db8::/47', '2001:db8::/48', '1.2.3.4\nflush ruleset'],
+    [],
+    none,
+  );
+  assert.equal(
+    p.refused.map((r) => r.address),
+    ['0.0.0.0/0', '10.0.0.0/15', '::/0', '2001:db8::/47', '1.2.3.4\nflush ruleset'],
+  );
   assert.match(p.refused[0]!.why, /wider than \/16/);
   assert.match(p.refused[4]!.why, /not an address/);
   assert.equal(p.add, { 4: ['10.0.0.0/16'], 6: ['2001:db8::/48'] });
@@ -77,18 +94,32 @@ test('ledger: new bans, re-runs on the same evidence, repeat offenders doubling 
   const policy = { banSeconds: 3600, maxBanSeconds: 4 * 3600 };
   const t0 = new Date('2026-01-01T00:00:00Z');
   const a = recordOffences(emptyLedger(), [{ address: '1.1.1.1', reason: 'flood', evidenceUntil: '2026-01-01T00:00:00Z' }], t0, policy);
-  assert.equal(a.newBans.map((e) => e.address), ['1.1.1.1']);
+  assert.equal(
+    a.newBans.map((e) => e.address),
+    ['1.1.1.1'],
+  );
   assert.is(a.ledger.entries['1.1.1.1']!.expiresAt, '2026-01-01T01:00:00.000Z');
-  const same = recordOffences(a.ledger, [{ address: '1.1.1.1', reason: 'flood', evidenceUntil: '2026-01-01T00:00:00Z' }], new Date('2026-01-01T00:30:00Z'), policy);
+  const same = recordOffences(
+    a.ledger,
+    [{ address: '1.1.1.1', reason: 'flood', evidenceUntil: '2026-01-01T00:00:00Z' }],
+    new Date('2026-01-01T00:30:00Z'),
+    policy,
+  );
   assert.equal(same.newBans, []);
   assert.equal(same.renewed, []);
   assert.is(same.ledger.entries['1.1.1.1']!.offences, 1);
   const t2 = new Date('2026-01-01T02:00:00Z');
   const expired = recordOffences(same.ledger, [], t2, policy);
-  assert.equal(expired.expired.map((e) => e.address), ['1.1.1.1']);
+  assert.equal(
+    expired.expired.map((e) => e.address),
+    ['1.1.1.1'],
+  );
   assert.equal(activeBans(expired.ledger), []);
   const back = recordOffences(expired.ledger, [{ address: '1.1.1.1', reason: 'scan', evidenceUntil: '2026-01-01T01:59:00Z' }], t2, policy);
-  assert.equal(back.newBans.map((e) => e.offences), [2]);
+  assert.equal(
+    back.newBans.map((e) => e.offences),
+    [2],
+  );
   assert.is(back.ledger.entries['1.1.1.1']!.expiresAt, '2026-01-01T04:00:00.000Z', 'second offence: twice as long');
   assert.is(banSecondsFor(5, policy), 4 * 3600, 'capped');
   const lifted = liftBans(back.ledger, ['1.1.1.1', '5.5.5.5'], t2);
@@ -99,18 +130,29 @@ test('ledger: new bans, re-runs on the same evidence, repeat offenders doubling 
 
 test('backends: parse what each firewall prints back into addresses', () => {
   const ipset = backend('ipset', { docker: false }).families[4];
-  assert.equal(ipset.parse('create logwarden4 hash:net family inet hashsize 1024 maxelem 65536\nadd logwarden4 1.2.3.4\nadd logwarden4 10.0.0.0/8\n'), ['1.2.3.4', '10.0.0.0/8']);
+  assert.equal(ipset.parse('create logwarden4 hash:net family inet hashsize 1024 maxelem 65536\nadd logwarden4 1.2.3.4\nadd logwarden4 10.0.0.0/8\n'), [
+    '1.2.3.4',
+    '10.0.0.0/8',
+  ]);
   const ipt = backend('iptables', { docker: false }).families[6];
-  assert.equal(ipt.parse('-N LOGWARDEN\n-A LOGWARDEN -s 2001:db8::1/128 -j DROP\n-A LOGWARDEN -s 2001:db8:1::/48 -j DROP\n'), ['2001:db8::1', '2001:db8:1::/48']);
+  assert.equal(ipt.parse('-N LOGWARDEN\n-A LOGWARDEN -s 2001:db8::1/128 -j DROP\n-A LOGWARDEN -s 2001:db8:1::/48 -j DROP\n'), [
+    '2001:db8::1',
+    '2001:db8:1::/48',
+  ]);
   const nft = backend('nftables', { docker: false }).families[4];
-  const json = JSON.stringify({ nftables: [{ metainfo: {} }, { set: { family: 'inet', name: 'ban4', elem: ['1.2.3.4', { prefix: { addr: '10.0.0.0', len: 8 } }] } }] });
+  const json = JSON.stringify({
+    nftables: [{ metainfo: {} }, { set: { family: 'inet', name: 'ban4', elem: ['1.2.3.4', { prefix: { addr: '10.0.0.0', len: 8 } }] } }],
+  });
   assert.equal(nft.parse(json), ['1.2.3.4', '10.0.0.0/8']);
   assert.equal(nft.parse(JSON.stringify({ nftables: [{ set: { name: 'ban4' } }] })), []);
 });
 
 test('backends: ban commands carry each address as its own argument or stdin line, per family, with the docker hook', () => {
   const b = backend('iptables', { docker: true });
-  assert.equal(b.families[6].banSteps(['2001:db8::1']).map((s) => s.run), [['ip6tables', '-w', '-A', 'LOGWARDEN', '-s', '2001:db8::1', '-j', 'DROP']]);
+  assert.equal(
+    b.families[6].banSteps(['2001:db8::1']).map((s) => s.run),
+    [['ip6tables', '-w', '-A', 'LOGWARDEN', '-s', '2001:db8::1', '-j', 'DROP']],
+  );
   assert.ok(b.setup.some((s) => s.run.join(' ') === 'iptables -w -I DOCKER-USER 1 -j LOGWARDEN'));
   const ipset = backend('ipset', { docker: false });
   const [step] = ipset.families[4].banSteps(['1.2.3.4', '5.6.7.0/24']);
@@ -158,9 +200,22 @@ test('block: an allowlisted address is refused before the ledger records it, and
   const r = await runCli(['block', '--in', dir, '--hosts', 'local', '--dry-run', '--json', '--allow', '192.0.2.128/28', '--ledger', ledger]);
   assert.match(r.stderr, /refused 192\.0\.2\.130 \(on the allowlist\); not recorded/);
   const report = JSON.parse(readFileSync(join(dir, 'block.json'), 'utf8')) as { newBans: Array<{ address: string }> };
-  assert.equal(report.newBans.map((b) => b.address), ['192.0.2.200']);
+  assert.equal(
+    report.newBans.map((b) => b.address),
+    ['192.0.2.200'],
+  );
   // verdicts.json names the blocklist it was written with: another one beside it is refused.
-  writeFileSync(join(dir, 'verdicts.json'), JSON.stringify({ schemaVersion: 1, parse: { linesRead: 1, parsed: 1, malformed: 0, timeRange: null }, clustering: { k: 2 }, clients: { total: 1 }, flagged: [], outputs: { blocklistSha256: '0'.repeat(64) } }));
+  writeFileSync(
+    join(dir, 'verdicts.json'),
+    JSON.stringify({
+      schemaVersion: 1,
+      parse: { linesRead: 1, parsed: 1, malformed: 0, timeRange: null },
+      clustering: { k: 2 },
+      clients: { total: 1 },
+      flagged: [],
+      outputs: { blocklistSha256: '0'.repeat(64) },
+    }),
+  );
   const mixed = await runCli(['block', '--in', dir, '--hosts', 'local', '--dry-run', '--ledger', ledger]);
   assert.is(mixed.code, 2);
   assert.match(mixed.stderr, /blocklist\.txt: is not the blocklist .*verdicts\.json was written with/);
@@ -169,7 +224,10 @@ test('block: an allowlisted address is refused before the ledger records it, and
   const bad = await runCli(['unblock', '192.0.2.200', '--hosts', 'local', '--dry-run', '--ledger', ledger]);
   assert.is(bad.code, 2);
   assert.match(bad.stderr, /ledger\.json: entries\["x"\]\.address: not a canonical address/);
-  for (const [doc, field] of [[{ schemaVersion: 1, entries: null }, /entries: expected an object/], [{ schemaVersion: 1 }, /entries: expected an object/]] as const) {
+  for (const [doc, field] of [
+    [{ schemaVersion: 1, entries: null }, /entries: expected an object/],
+    [{ schemaVersion: 1 }, /entries: expected an object/],
+  ] as const) {
     writeFileSync(ledger, JSON.stringify(doc));
     const e = await runCli(['unblock', '192.0.2.200', '--hosts', 'local', '--dry-run', '--ledger', ledger]);
     assert.is(e.code, 2);

@@ -21,7 +21,10 @@ test('cli detect: writes blocklist.txt, verdicts.json and clients.csv and prints
   assert.is(v.parse.parsed, 10000);
   assert.is(v.parse.timeRange.first, '2019-10-14T10:50:18+02:00');
   assert.ok(v.clustering.k >= 2 && typeof v.clustering.silhouette === 'number');
-  assert.is(v.clustering.clusters.reduce((s: number, c: { size: number }) => s + c.size, 0), v.clients.total);
+  assert.is(
+    v.clustering.clusters.reduce((s: number, c: { size: number }) => s + c.size, 0),
+    v.clients.total,
+  );
   assert.equal(v.flagged.map((f: { address: string }) => f.address).sort(), [...lines].sort());
   const csv = readFileSync(join(out, 'clients.csv'), 'utf8').trim().split('\n');
   assert.is(csv.length, v.clients.total + 1);
@@ -94,7 +97,11 @@ test('cli: --help lists the commands and documents exit codes', async () => {
 });
 
 test('cli: a number option that is not a number is a usage error naming it, not a quiet run', async () => {
-  for (const [flag, value] of [['--cluster-threshold', 'abc'], ['--k-min', '3x'], ['--flood-peak', 'lots']]) {
+  for (const [flag, value] of [
+    ['--cluster-threshold', 'abc'],
+    ['--k-min', '3x'],
+    ['--flood-peak', 'lots'],
+  ]) {
     const r = await runCli(['detect', 'nonexistent.log', flag!, value!]);
     assert.is(r.code, 2, `${flag}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`^logwarden: ${flag}: not a number`));

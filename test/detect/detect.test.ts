@@ -22,8 +22,14 @@ test('almhuette-raith-2019: the Joomla brute-forcer and the 3-minute flooder are
   const brute = verdicts.flagged.find((f) => f.address === '193.106.31.130')!;
   assert.ok(brute.kinds.includes('brute-force'), `kinds ${brute.kinds}`);
   assert.ok(brute.samples.length > 0 && brute.samples.length <= 5);
-  assert.ok(brute.samples.some((s) => s.includes('POST /administrator')), 'a sample shows the login POST');
-  assert.ok(brute.standouts.some((s) => s.feature === 'sharePost'), 'the POST share stands out');
+  assert.ok(
+    brute.samples.some((s) => s.includes('POST /administrator')),
+    'a sample shows the login POST',
+  );
+  assert.ok(
+    brute.standouts.some((s) => s.feature === 'sharePost'),
+    'the POST share stands out',
+  );
   // Every flagged client is explained.
   for (const f of verdicts.flagged) assert.ok(f.reasons.length > 0 && f.standouts.length > 0, f.address);
 });
@@ -49,7 +55,10 @@ for (const seed of [1, 2, 3]) {
     const log = join(dir, 'access.log');
     const { actors } = await runGenerate({ out: log, lines: 20000, clients: 300, attacks: true, seed, quiet: true }, memoryIo());
     const { blocklist } = await detectFile(log);
-    const attackers = actors.filter((a) => ['flood', 'scanner', 'bruteforce'].includes(a.label)).map((a) => a.address).sort();
+    const attackers = actors
+      .filter((a) => ['flood', 'scanner', 'bruteforce'].includes(a.label))
+      .map((a) => a.address)
+      .sort();
     assert.is(attackers.length, 5);
     assert.equal([...blocklist].sort(), attackers);
   });
@@ -87,9 +96,15 @@ test('the allowlist spares addresses and CIDRs, by flag and by file', async () =
   assert.equal(verdicts.clients.spared.sort(), ['193.106.31.130', '198.38.84.230']);
 });
 
-
 test('silhouette: well-separated groups score near 1, one blob splits badly', () => {
-  const pts = [[0, 0], [0, 0.1], [0.1, 0], [10, 10], [10, 10.1], [10.1, 10]];
+  const pts = [
+    [0, 0],
+    [0, 0.1],
+    [0.1, 0],
+    [10, 10],
+    [10, 10.1],
+    [10.1, 10],
+  ];
   assert.ok(silhouette(pts, [0, 0, 0, 1, 1, 1], 2) > 0.95);
   assert.ok(silhouette(pts, [0, 1, 0, 1, 0, 1], 2) < 0);
   const c = cluster(pts, { seed: 1, kMin: 2, kMax: 4, fitSample: 100, scoreSample: 100 });
@@ -97,7 +112,6 @@ test('silhouette: well-separated groups score near 1, one blob splits badly', ()
   assert.is(c.assignment[0], c.assignment[1]);
   assert.is.not(c.assignment[0], c.assignment[3]);
 });
-
 
 test('clients.csv numbers are written exactly as String() writes them, rounded to 4 decimals', () => {
   const rand = seededRandom(7);

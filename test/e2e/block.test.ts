@@ -43,12 +43,18 @@ function stage(ctx: Ctx, name: string, addresses: string[]): string {
 /** Runs logwarden from the admin namespace, as Jenkins would from its agent. */
 function lw(ctx: Ctx, args: string[], hosts = [`root@${ctx.lab.server.v4}`]): { code: number; out: string; err: string } {
   const full = [
-    process.execPath, BIN, ...args,
+    process.execPath,
+    BIN,
+    ...args,
     ...hosts.flatMap((h) => ['--hosts', h]),
-    '--ssh-key', ctx.ssh.clientKey,
-    '--known-hosts', join(ctx.work, 'known_hosts'),
-    '--ledger', join(ctx.work, 'ledger.json'),
-    '--timeout', '3000',
+    '--ssh-key',
+    ctx.ssh.clientKey,
+    '--known-hosts',
+    join(ctx.work, 'known_hosts'),
+    '--ledger',
+    join(ctx.work, 'ledger.json'),
+    '--timeout',
+    '3000',
   ];
   try {
     const out = ctx.lab.exec(ctx.adm.ns, ['env', `HOME=${ctx.work}`, ...full]);
@@ -106,7 +112,7 @@ if (labAvailable('block e2e')) {
     });
   }
 
-  test('block: never bans the address it connects from or the host\'s own addresses; --dry-run changes nothing', () => {
+  test("block: never bans the address it connects from or the host's own addresses; --dry-run changes nothing", () => {
     const ctx = setup();
     try {
       const dir = stage(ctx, 'self', [ctx.adm.v4, ctx.lab.server.v6, ctx.attacker.v4]);

@@ -33,7 +33,23 @@ if (!base) {
     mkdirSync(join(work, 'out'));
     copyFileSync(join(DATASETS, 'almhuette-raith-2019/access.log'), join(work, 'logs/access.log'));
     chownSync(join(work, 'out'), 4242, 4242); // the Jenkins agent's user, say
-    const out = sh('docker', ['run', '--rm', '--network', 'none', '--user', '4242:4242', '-v', `${work}/logs:/data/logs:ro`, '-v', `${work}/out:/data/out`, image, 'detect', '/data/logs', '--out', '/data/out']);
+    const out = sh('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--user',
+      '4242:4242',
+      '-v',
+      `${work}/logs:/data/logs:ro`,
+      '-v',
+      `${work}/out:/data/out`,
+      image,
+      'detect',
+      '/data/logs',
+      '--out',
+      '/data/out',
+    ]);
     assert.match(out, /193\.106\.31\.130/);
     for (const f of ['blocklist.txt', 'verdicts.json', 'clients.csv', 'report.html']) {
       const st = statSync(join(work, 'out', f));

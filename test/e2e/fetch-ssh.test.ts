@@ -35,8 +35,18 @@ if (labAvailable('fetch e2e')) {
         round++;
         const out = join(work, `out${round}`);
         const stdout = lab.exec(lab.clients[0]!.ns, [
-          process.execPath, BIN, 'fetch', `ssh://root@${lab.server.v4}${www}/access_log*`,
-          '--out', out, '--state', join(work, 'state.json'), '--ssh-key', ssh.clientKey, '--known-hosts', join(work, 'known_hosts'),
+          process.execPath,
+          BIN,
+          'fetch',
+          `ssh://root@${lab.server.v4}${www}/access_log*`,
+          '--out',
+          out,
+          '--state',
+          join(work, 'state.json'),
+          '--ssh-key',
+          ssh.clientKey,
+          '--known-hosts',
+          join(work, 'known_hosts'),
         ]);
         const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { files: Array<{ path: string; lines: number }> };
         return { stdout, lines: m.files.flatMap((f) => readFileSync(join(out, f.path), 'utf8').split('\n').filter(Boolean)) };
@@ -68,7 +78,10 @@ if (labAvailable('fetch e2e')) {
       const pages = all.map((l) => /GET \/(?:page\/(\d+)|half-written)/.exec(l)?.[1] ?? 'half');
       assert.is(all.length, n, `fetched ${all.length} lines of ${n}`);
       assert.is(new Set(pages).size, n, 'no line twice');
-      assert.ok(all.every((l) => l.endsWith('"test"')), 'no line cut in two');
+      assert.ok(
+        all.every((l) => l.endsWith('"test"')),
+        'no line cut in two',
+      );
     } finally {
       lab.close();
     }
@@ -84,8 +97,21 @@ if (labAvailable('fetch e2e')) {
       let code = 0;
       try {
         lab.exec(lab.clients[0]!.ns, [
-          process.execPath, BIN, 'fetch', `ssh://root@${lab.server.v4}/var/log/x*`, 'ssh://root@198.51.100.99/var/log/x*',
-          '--out', join(work, 'o'), '--state', join(work, 's.json'), '--ssh-key', ssh.clientKey, '--known-hosts', join(work, 'known_hosts'), '--timeout', '2000',
+          process.execPath,
+          BIN,
+          'fetch',
+          `ssh://root@${lab.server.v4}/var/log/x*`,
+          'ssh://root@198.51.100.99/var/log/x*',
+          '--out',
+          join(work, 'o'),
+          '--state',
+          join(work, 's.json'),
+          '--ssh-key',
+          ssh.clientKey,
+          '--known-hosts',
+          join(work, 'known_hosts'),
+          '--timeout',
+          '2000',
         ]);
       } catch (e) {
         code = (e as { status: number }).status;

@@ -64,7 +64,11 @@ if (labAvailable('pipeline e2e')) {
       const dockerBase = process.env.LOGWARDEN_TEST_BASE_IMAGE;
       if (dockerBase) {
         // The image of this checkout (cached layers make this quick when docker.test.ts built it already).
-        execFileSync('docker', ['build', '--network', 'host', '-q', '-f', 'docker/Dockerfile', '--build-arg', `BASE_IMAGE=${dockerBase}`, '-t', 'logwarden:ci', '.'], { cwd: ROOT, stdio: 'ignore' });
+        execFileSync(
+          'docker',
+          ['build', '--network', 'host', '-q', '-f', 'docker/Dockerfile', '--build-arg', `BASE_IMAGE=${dockerBase}`, '-t', 'logwarden:ci', '.'],
+          { cwd: ROOT, stdio: 'ignore' },
+        );
       }
       const env = [
         `PATH=${process.env.PATH}`,
@@ -88,7 +92,7 @@ if (labAvailable('pipeline e2e')) {
         try {
           r = lab.exec(adm.ns, ['env', '-i', ...env, 'bash', '-c', `bash ${join(ROOT, 'jobs', script)} 2>&1`]);
         } catch (e) {
-          throw new Error(`${script} failed (exit ${(e as { status: number }).status}):\n${(e as { stdout: string }).stdout}`);
+          throw new Error(`${script} failed (exit ${(e as { status: number }).status}):\n${(e as { stdout: string }).stdout}`, { cause: e });
         }
         timings.push(`${script} ${((Date.now() - s) / 1000).toFixed(1)}s`);
         return r;

@@ -38,7 +38,6 @@ test('build: worker threads over byte ranges give the same table as one thread, 
   }
 });
 
-
 test('build: JSON logs are cut into byte ranges whose tables merge to the same numbers', async () => {
   const { writeFileSync } = await import('node:fs');
   const { tempDir } = await import('../helpers/index.js');
@@ -47,7 +46,16 @@ test('build: JSON logs are cut into byte ranges whose tables merge to the same n
     .split('\n')
     .map((l) => re.exec(l))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => JSON.stringify({ remote_addr: m[1], time_local: m[2], request: m[3], status: Number(m[4]), body_bytes_sent: m[5] === '-' ? 0 : Number(m[5]), http_user_agent: m[6] }))
+    .map((m) =>
+      JSON.stringify({
+        remote_addr: m[1],
+        time_local: m[2],
+        request: m[3],
+        status: Number(m[4]),
+        body_bytes_sent: m[5] === '-' ? 0 : Number(m[5]),
+        http_user_agent: m[6],
+      }),
+    )
     .join('\n');
   const path = `${tempDir()}/access.json`;
   writeFileSync(path, `${json}\n`);
@@ -75,7 +83,6 @@ test('build: a file whose head is one overlong line is still read (its format fo
   assert.ok(stats.parsed >= 190, `${stats.parsed} parsed`);
 });
 
-
 /** Every client's feature values, samples and timeline, as text: two tables are the same when these are. */
 function tableText(t: Awaited<ReturnType<typeof buildClientTable>>['table']): string {
   return [...t.clients()]
@@ -102,7 +109,9 @@ test('build: a flood spread over three web servers has its whole peak, however t
   let n = 0;
   for (let m = 0; m < 30; m++) {
     for (let i = 0; i < 300; i++) servers[n++ % 3]!.push(`${flooder} - - [${stamp(t0 + m * 60000 + i * 200)}] "GET /?q=${n} HTTP/1.1" 200 512 "-" "flood/1.0"`);
-    for (let v = 0; v < 60; v++) if ((v + m) % 7 === 0) servers[v % 3]!.push(`198.51.100.${v + 1} - - [${stamp(t0 + m * 60000 + v * 900)}] "GET /page/${v} HTTP/1.1" 200 2048 "-" "Mozilla/5.0"`);
+    for (let v = 0; v < 60; v++)
+      if ((v + m) % 7 === 0)
+        servers[v % 3]!.push(`198.51.100.${v + 1} - - [${stamp(t0 + m * 60000 + v * 900)}] "GET /page/${v} HTTP/1.1" 200 2048 "-" "Mozilla/5.0"`);
   }
   const whole = servers.flat().sort((a, b) => (a.slice(a.indexOf('[')) < b.slice(b.indexOf('[')) ? -1 : 1));
   writeFileSync(join(dir, 'one.log'), `${whole.join('\n')}\n`);

@@ -52,7 +52,9 @@ test('fetch: a Git repository over git:// (git daemon) is cloned, then fast-forw
   git(src, 'commit', '-qm', 'day 1');
   git(work, 'clone', '-q', '--bare', src, join(repos, 'logs.git'));
   const port = await freePort();
-  const daemon: ChildProcess = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${repos}`, '--listen=127.0.0.1', `--port=${port}`, repos], { stdio: 'ignore' });
+  const daemon: ChildProcess = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${repos}`, '--listen=127.0.0.1', `--port=${port}`, repos], {
+    stdio: 'ignore',
+  });
   try {
     for (let i = 0; i < 50; i++) {
       try {
@@ -64,7 +66,16 @@ test('fetch: a Git repository over git:// (git daemon) is cloned, then fast-forw
     }
     // The user names an https remote; git's own insteadOf (set through its environment) sends it to the daemon.
     const cache = join(work, 'cache');
-    const args = (out: string) => ['fetch', 'git+https://git.example.test/logs.git#main:web-1/access.log*', '--out', out, '--git-cache', cache, '--state', join(work, 's.json')];
+    const args = (out: string) => [
+      'fetch',
+      'git+https://git.example.test/logs.git#main:web-1/access.log*',
+      '--out',
+      out,
+      '--git-cache',
+      cache,
+      '--state',
+      join(work, 's.json'),
+    ];
     const env = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `url.git://127.0.0.1:${port}/.insteadOf`, GIT_CONFIG_VALUE_0: 'https://git.example.test/' };
     const r1 = await runCli(args(join(work, 'o1')), { env });
     assert.is(r1.code, 0, r1.stderr);
@@ -80,10 +91,28 @@ test('fetch: a Git repository over git:// (git daemon) is cloned, then fast-forw
     const r2 = await runCli(args(join(work, 'o2')), { env });
     assert.is(r2.code, 0, r2.stderr);
     assert.match(r2.stdout, /2 files, \d+ bytes \(fast-forwarded to [0-9a-f]{12}\)/);
-    const file = await runCli(['fetch', `git+file://${join(repos, 'logs.git')}#main:web-1`, '--out', join(work, 'o3'), '--git-cache', join(work, 'cache3'), '--state', join(work, 's3.json')]);
+    const file = await runCli([
+      'fetch',
+      `git+file://${join(repos, 'logs.git')}#main:web-1`,
+      '--out',
+      join(work, 'o3'),
+      '--git-cache',
+      join(work, 'cache3'),
+      '--state',
+      join(work, 's3.json'),
+    ]);
     assert.is(file.code, 0, file.stderr);
     assert.is(JSON.parse(readFileSync(join(work, 'o3/manifest.json'), 'utf8')).files.length, 2);
-    const missing = await runCli(['fetch', `git+file://${join(repos, 'nope.git')}`, '--out', join(work, 'o4'), '--git-cache', join(work, 'cache4'), '--state', join(work, 's4.json')]);
+    const missing = await runCli([
+      'fetch',
+      `git+file://${join(repos, 'nope.git')}`,
+      '--out',
+      join(work, 'o4'),
+      '--git-cache',
+      join(work, 'cache4'),
+      '--state',
+      join(work, 's4.json'),
+    ]);
     assert.is(missing.code, 3);
     assert.match(missing.stderr, /nope\.git/);
   } finally {
@@ -95,9 +124,12 @@ test('fetch: a GitHub token is used but never shown, not in output nor in the ma
   const work = tempDir();
   const port = await freePort();
   const token = 'ghp_SuperSecretToken123456';
-  const r = await runCli(['fetch', `git+https://127.0.0.1:${port}/org/private.git`, ALM, '--out', join(work, 'o'), '--git-cache', join(work, 'c'), '--state', join(work, 's.json')], {
-    env: { GITHUB_TOKEN: token },
-  });
+  const r = await runCli(
+    ['fetch', `git+https://127.0.0.1:${port}/org/private.git`, ALM, '--out', join(work, 'o'), '--git-cache', join(work, 'c'), '--state', join(work, 's.json')],
+    {
+      env: { GITHUB_TOKEN: token },
+    },
+  );
   assert.is(r.code, 4, r.stderr);
   assert.match(r.stderr, /fetch git\+https:\/\/127\.0\.0\.1:\d+\/org\/private\.git: /);
   assert.not.match(r.stdout + r.stderr, token);
@@ -120,7 +152,18 @@ test('fetch: HTTP downloads, with a size limit; one failing source does not stop
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
     const work = tempDir();
-    const r = await runCli(['fetch', `${base}/access.log`, `${base}/huge.log`, `${base}/missing.log`, '--out', join(work, 'o'), '--max-http-bytes', '200000', '--state', join(work, 's.json')]);
+    const r = await runCli([
+      'fetch',
+      `${base}/access.log`,
+      `${base}/huge.log`,
+      `${base}/missing.log`,
+      '--out',
+      join(work, 'o'),
+      '--max-http-bytes',
+      '200000',
+      '--state',
+      join(work, 's.json'),
+    ]);
     assert.is(r.code, 4, r.stderr);
     assert.match(r.stderr, /huge\.log: response is over the size limit of 200000 bytes/);
     assert.match(r.stderr, /missing\.log: HTTP 404/);
@@ -151,7 +194,7 @@ test('fetch: bad input: a nonexistent path (exit 2 alone, exit 4 beside a good s
   assert.not.ok(existsSync(join(work, 'c')), 'nothing written for a usage error');
 });
 
-test('fetch: two servers\' access.log keep their own paths, links out of the source are not followed, and detect counts each line once', async () => {
+test("fetch: two servers' access.log keep their own paths, links out of the source are not followed, and detect counts each line once", async () => {
   const { symlinkSync } = await import('node:fs');
   const work = tempDir();
   const src = join(work, 'site');
@@ -180,7 +223,7 @@ test('fetch: two servers\' access.log keep their own paths, links out of the sou
   assert.is(row!.split(',')[peak], '70'); // all 70 in minute 12:00: neither 35 (one file lost) nor 140 (one read twice)
 });
 
-test('fetch: a Git repository\'s links, paths out of the clone and option-like refs are refused; passwords never stored', async () => {
+test("fetch: a Git repository's links, paths out of the clone and option-like refs are refused; passwords never stored", async () => {
   const { symlinkSync } = await import('node:fs');
   const work = tempDir();
   const src = join(work, 'src');
@@ -198,7 +241,10 @@ test('fetch: a Git repository\'s links, paths out of the clone and option-like r
   const ok = await runCli(['fetch', `git+file://${src}#main:logs`, ...base]);
   assert.is(ok.code, 0, ok.stderr);
   const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-  assert.equal(m.files.map((f: { path: string }) => f.path), ['01-git-src/access.log']);
+  assert.equal(
+    m.files.map((f: { path: string }) => f.path),
+    ['01-git-src/access.log'],
+  );
   assert.not.ok(existsSync(join(out, '01-git-src/key.log')));
   for (const [source, why] of [
     [`git+file://${src}#main:../../etc/hostname`, /must stay inside the repository/],

@@ -1,6 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, copyFileSync, createReadStream, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  createReadStream,
+  readFileSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  readdirSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { open } from 'node:fs/promises';
@@ -74,8 +85,15 @@ test('incremental: append, partial line, rename rotation, copytruncate and gzip:
   const got = fetched.join('').split('\n').filter(Boolean);
   const want = Array.from({ length: n }, (_, i) => i + 1);
   const numbers = got.map((l) => Number(/^line (\d+)/.exec(l)![1]));
-  assert.equal([...numbers].sort((a, b) => a - b), want, 'every line once, none lost');
-  assert.ok(got.every((l) => /^line \d+ (x{40}|half-written)$/.test(l)), 'no line split between fetches');
+  assert.equal(
+    [...numbers].sort((a, b) => a - b),
+    want,
+    'every line once, none lost',
+  );
+  assert.ok(
+    got.every((l) => /^line \d+ (x{40}|half-written)$/.test(l)),
+    'no line split between fetches',
+  );
 });
 
 test('incremental: a .gz never seen as a plain file is fetched whole, once', async () => {
@@ -91,11 +109,23 @@ test('incremental: a .gz never seen as a plain file is fetched whole, once', asy
 
 test('sources: every kind parses; an unknown kind is a usage error', () => {
   assert.equal(parseSource('ssh://deploy@web-1:2222/var/log/nginx/access.log*'), {
-    kind: 'ssh', text: 'ssh://deploy@web-1:2222/var/log/nginx/access.log*', user: 'deploy', host: 'web-1', port: 2222, dir: '/var/log/nginx', pattern: 'access.log*',
+    kind: 'ssh',
+    text: 'ssh://deploy@web-1:2222/var/log/nginx/access.log*',
+    user: 'deploy',
+    host: 'web-1',
+    port: 2222,
+    dir: '/var/log/nginx',
+    pattern: 'access.log*',
   });
   const v6 = parseSource('ssh://root@[2001:db8::1]/var/log/a.log');
   assert.equal([v6.kind, (v6 as { host: string }).host, (v6 as { port: number }).port], ['ssh', '2001:db8::1', 22]);
-  assert.equal(parseSource('git+https://github.com/org/logs.git#main:web-1/*.log'), { kind: 'git', text: 'git+https://github.com/org/logs.git#main:web-1/*.log', url: 'https://github.com/org/logs.git', ref: 'main', path: 'web-1/*.log' });
+  assert.equal(parseSource('git+https://github.com/org/logs.git#main:web-1/*.log'), {
+    kind: 'git',
+    text: 'git+https://github.com/org/logs.git#main:web-1/*.log',
+    url: 'https://github.com/org/logs.git',
+    ref: 'main',
+    path: 'web-1/*.log',
+  });
   assert.is((parseSource('github:org/logs#prod:x') as { url: string }).url, 'https://github.com/org/logs.git');
   assert.is(parseSource('git+file:///srv/git/logs.git').kind, 'git');
   assert.is(parseSource('https://example.org/a.log').kind, 'http');

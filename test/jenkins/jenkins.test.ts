@@ -23,8 +23,24 @@ test('Jenkinsfile: declarative, three stages each running one jobs/ script, trig
   const j = readFileSync(join(ROOT, 'Jenkinsfile'), 'utf8');
   const stages = [...j.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
   assert.equal(stages, ['Fetch logs', 'Detect (Docker)', 'Block and notify']);
-  assert.equal([...j.matchAll(/sh '([^']+)'/g)].map((m) => m[1]), ['jobs/fetch.sh', 'jobs/detect.sh', 'jobs/block-and-notify.sh']);
-  for (const needle of ['githubPush()', "cron('H 2 * * *')", 'timestamps()', 'buildDiscarder(', 'disableConcurrentBuilds()', 'timeout(', 'sshUserPrivateKey(', 'usernamePassword(', "string(credentialsId: 'logwarden-github-token'", "archiveArtifacts artifacts: 'work/out/**'", 'publishHTML(', 'failure {']) {
+  assert.equal(
+    [...j.matchAll(/sh '([^']+)'/g)].map((m) => m[1]),
+    ['jobs/fetch.sh', 'jobs/detect.sh', 'jobs/block-and-notify.sh'],
+  );
+  for (const needle of [
+    'githubPush()',
+    "cron('H 2 * * *')",
+    'timestamps()',
+    'buildDiscarder(',
+    'disableConcurrentBuilds()',
+    'timeout(',
+    'sshUserPrivateKey(',
+    'usernamePassword(',
+    "string(credentialsId: 'logwarden-github-token'",
+    "archiveArtifacts artifacts: 'work/out/**'",
+    'publishHTML(',
+    'failure {',
+  ]) {
     assert.ok(j.includes(needle), `Jenkinsfile has ${needle}`);
   }
   for (const p of ['DRY_RUN', 'TARGET_HOSTS', 'LOG_SOURCES', 'RECIPIENTS']) assert.match(j, new RegExp(`name: '${p}'`));
@@ -32,7 +48,11 @@ test('Jenkinsfile: declarative, three stages each running one jobs/ script, trig
 
 if (needs('java', 'npm-groovy-lint')) {
   test('Jenkinsfile: npm-groovy-lint finds no errors', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/npm-groovy-lint/lib/index.js'), '--output', 'json', '--failon', 'error', '--noserver', 'Jenkinsfile'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/npm-groovy-lint/lib/index.js'), '--output', 'json', '--failon', 'error', '--noserver', 'Jenkinsfile'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
     const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
     assert.is(json.summary.totalFoundErrorNumber, 0, JSON.stringify(json.files, null, 1));
     assert.is(r.status, 0);
@@ -55,7 +75,10 @@ if (needs('jenkins-jobs', 'Jenkins Job Builder')) {
     assert.is(next(fetch), 'logwarden-detect');
     assert.is(next(detect), 'logwarden-block-and-notify');
     const shell = (p: { builders: { 'hudson.tasks.Shell': { command: string } | Array<{ command: string }> } }) =>
-      ([] as Array<{ command: string }>).concat(p.builders['hudson.tasks.Shell']).map((s) => s.command).join('\n');
+      ([] as Array<{ command: string }>)
+        .concat(p.builders['hudson.tasks.Shell'])
+        .map((s) => s.command)
+        .join('\n');
     assert.match(shell(fetch), /jobs\/fetch\.sh/);
     assert.match(shell(detect), /jobs\/detect\.sh/);
     assert.match(shell(block), /jobs\/block-and-notify\.sh/);

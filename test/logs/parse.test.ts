@@ -17,7 +17,17 @@ const CASES: Case[] = [
     name: 'combined',
     format: 'combined',
     line: '83.149.9.216 - - [17/May/2015:10:05:03 +0000] "GET /presentations/a.png HTTP/1.1" 200 203023 "http://x/" "Mozilla/5.0"',
-    expect: { ip: '83.149.9.216', time: '2015-05-17T10:05:03.000Z', tz: 0, method: Method.Get, path: '/presentations/a.png', query: false, status: 200, bytes: 203023, agent: true },
+    expect: {
+      ip: '83.149.9.216',
+      time: '2015-05-17T10:05:03.000Z',
+      tz: 0,
+      method: Method.Get,
+      path: '/presentations/a.png',
+      query: false,
+      status: 200,
+      bytes: 203023,
+      agent: true,
+    },
   },
   {
     name: 'combined keeps the zone offset and converts to UTC',
@@ -82,7 +92,11 @@ const CASES: Case[] = [
   {
     name: 'non-UTF-8 bytes in the path',
     format: 'combined',
-    line: Buffer.concat([Buffer.from('1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET /caf'), Buffer.from([0xe9, 0xff]), Buffer.from(' HTTP/1.1" 200 5 "-" "x"')]),
+    line: Buffer.concat([
+      Buffer.from('1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET /caf'),
+      Buffer.from([0xe9, 0xff]),
+      Buffer.from(' HTTP/1.1" 200 5 "-" "x"'),
+    ]),
     expect: { ip: '1.2.3.4', path: '/caf\u00e9\u00ff', status: 200 },
   },
   { name: 'truncated line', format: 'combined', line: '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 5 "-" "Mozil', expect: null },

@@ -8,14 +8,24 @@ import { findFormat } from '../../src/logs/formats.js';
 import { recordIp } from '../../src/logs/parse.js';
 import { DATASETS, tempDir } from '../helpers/index.js';
 
-const line = (ip: string, sec = 0, path = '/') =>
-  `${ip} - - [10/Oct/2020:13:55:${String(sec).padStart(2, '0')} +0000] "GET ${path} HTTP/1.1" 200 10 "-" "ua"`;
+const line = (ip: string, sec = 0, path = '/') => `${ip} - - [10/Oct/2020:13:55:${String(sec).padStart(2, '0')} +0000] "GET ${path} HTTP/1.1" 200 10 "-" "ua"`;
 
 async function readAll(names: string[], opts = {}, stdin?: Buffer[]) {
   const ips: string[] = [];
-  const stats = await readLogs(expandInputs(names, stdin ? async function* () { yield* stdin; } : undefined), opts, (r) => {
-    ips.push(recordIp(r));
-  });
+  const stats = await readLogs(
+    expandInputs(
+      names,
+      stdin
+        ? async function* () {
+            yield* stdin;
+          }
+        : undefined,
+    ),
+    opts,
+    (r) => {
+      ips.push(recordIp(r));
+    },
+  );
   return { ips, stats };
 }
 
@@ -72,10 +82,16 @@ test('read: detects each input format separately', async () => {
   writeFileSync(join(dir, 'a.log'), `${line('1.1.1.1')}\n`);
   writeFileSync(join(dir, 'b.log'), 'site:80 2.2.2.2 - - [10/Oct/2020:13:55:00 +0000] "GET / HTTP/1.1" 200 1 "-" "x"\n');
   writeFileSync(join(dir, 'c.log'), '3.3.3.3 - - [10/Oct/2020:13:55:00 +0000] "GET / HTTP/1.1" 200 1\n');
-  writeFileSync(join(dir, 'd.json'), '{"remote_addr":"4.4.4.4","time_iso8601":"2020-10-10T13:55:00+00:00","request":"GET / HTTP/1.1","status":200,"body_bytes_sent":1}\n');
+  writeFileSync(
+    join(dir, 'd.json'),
+    '{"remote_addr":"4.4.4.4","time_iso8601":"2020-10-10T13:55:00+00:00","request":"GET / HTTP/1.1","status":200,"body_bytes_sent":1}\n',
+  );
   const { ips, stats } = await readAll([dir]);
   assert.equal(ips, ['1.1.1.1', '2.2.2.2', '3.3.3.3', '4.4.4.4']);
-  assert.equal(stats.inputs.map((i) => i.format), ['combined', 'vhost_combined', 'common', 'json']);
+  assert.equal(
+    stats.inputs.map((i) => i.format),
+    ['combined', 'vhost_combined', 'common', 'json'],
+  );
 });
 
 test('read: a forced format counts lines of another layout as malformed', async () => {
@@ -88,7 +104,10 @@ test('read: a forced format counts lines of another layout as malformed', async 
 
 test('read: an unrecognisable file is left out with a reason naming the known formats, and the others are read', async () => {
   const dir = tempDir();
-  writeFileSync(join(dir, 'error.log'), '2026/01/01 10:00:00 [error] 12#12: *1 open() "/x" failed (2: No such file or directory)\nthis is not\nan access log\n');
+  writeFileSync(
+    join(dir, 'error.log'),
+    '2026/01/01 10:00:00 [error] 12#12: *1 open() "/x" failed (2: No such file or directory)\nthis is not\nan access log\n',
+  );
   writeFileSync(join(dir, 'access.log'), '192.0.2.1 - - [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"\n');
   const { stats } = await readAll([join(dir, 'error.log'), join(dir, 'access.log')]);
   assert.is(stats.parsed, 1);
@@ -109,7 +128,10 @@ test('read: a byte-order mark, CR-only line ends and impossible dates', async ()
   const mac = await readAll([join(dir, 'mac.log')]);
   assert.is(mac.stats.parsed, 100);
   assert.is(mac.stats.linesRead, 100);
-  writeFileSync(join(dir, 'dates.log'), [line('192.0.2.1', '31/Feb/2026'), line('192.0.2.2', '10/Oct/9999'), line('192.0.2.3', '29/Feb/2024'), line('192.0.2.4', '29/Feb/2026')].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'dates.log'),
+    [line('192.0.2.1', '31/Feb/2026'), line('192.0.2.2', '10/Oct/9999'), line('192.0.2.3', '29/Feb/2024'), line('192.0.2.4', '29/Feb/2026')].join('\n') + '\n',
+  );
   const dates = await readAll([join(dir, 'dates.log')]);
   assert.is(dates.stats.parsed, 1); // only the leap day of 2024
   assert.is(dates.stats.malformed, 3);

@@ -9,7 +9,11 @@ test('report data: the busiest clients are the head of the full sort (ties by ad
   const full = [...rows].sort((a, b) => b.requests - a.requests || (a.address < b.address ? -1 : 1));
   for (const n of [1, 25, 2999, 5000]) {
     const got = busiest(rows as never, n).map((r) => r.address);
-    assert.equal(got, full.slice(0, n).map((r) => r.address), `top ${n}`);
+    assert.equal(
+      got,
+      full.slice(0, n).map((r) => r.address),
+      `top ${n}`,
+    );
   }
   assert.equal(busiest([], 25), []);
 });

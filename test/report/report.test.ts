@@ -24,7 +24,12 @@ async function openReport(reportPath: string, screenshot: string) {
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(pathToFileURL(reportPath).href, { waitUntil: 'load' });
-    const charts = await page.$$eval('figure[data-chart]', (fs) => fs.map((f) => ({ id: f.getAttribute('data-chart'), marks: f.querySelectorAll('svg .mark-symbol path, svg .mark-rect path, svg .mark-line path, svg path').length })));
+    const charts = await page.$$eval('figure[data-chart]', (fs) =>
+      fs.map((f) => ({
+        id: f.getAttribute('data-chart'),
+        marks: f.querySelectorAll('svg .mark-symbol path, svg .mark-rect path, svg .mark-line path, svg path').length,
+      })),
+    );
     const rows = await page.$$eval('#flagged tr[data-address]', (rs) => rs.map((r) => r.getAttribute('data-address')));
     const pwned = await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
     const text = await page.innerText('body');
@@ -44,8 +49,15 @@ if (!CHROMIUM && !process.env.CI) {
     const shot = join(out, 'report.png');
     const r = await openReport(join(out, 'report.html'), shot);
     assert.equal(r.problems, []);
-    assert.equal(r.requests.filter((u) => !u.startsWith('file:')), [], 'nothing fetched from the network');
-    assert.equal(r.charts.map((c) => c.id), CHARTS);
+    assert.equal(
+      r.requests.filter((u) => !u.startsWith('file:')),
+      [],
+      'nothing fetched from the network',
+    );
+    assert.equal(
+      r.charts.map((c) => c.id),
+      CHARTS,
+    );
     for (const c of r.charts) assert.ok(c.marks > 0, `chart ${c.id} has marks`);
     assert.equal([...r.rows].sort(), verdicts.flagged.map((f) => f.address).sort());
     assert.match(r.text, /193\.106\.31\.130/);
@@ -58,13 +70,18 @@ if (!CHROMIUM && !process.env.CI) {
     const dir = tempDir();
     const lines: string[] = [];
     for (let i = 0; i < 300; i++) {
-      lines.push(`203.0.113.66 - - [10/Oct/2026:13:55:${String(i % 60).padStart(2, '0')} +0000] "GET /<script>window.__pwned=1</script>?${i} HTTP/1.1" 404 10 "-" "<img src=x onerror=window.__pwned=2>"`);
+      lines.push(
+        `203.0.113.66 - - [10/Oct/2026:13:55:${String(i % 60).padStart(2, '0')} +0000] "GET /<script>window.__pwned=1</script>?${i} HTTP/1.1" 404 10 "-" "<img src=x onerror=window.__pwned=2>"`,
+      );
     }
     for (let c = 0; c < 40; c++) lines.push(`198.51.100.${c + 1} - - [10/Oct/2026:14:${String(c).padStart(2, '0')}:00 +0000] "GET / HTTP/1.1" 200 10 "-" "ua"`);
     writeFileSync(join(dir, 'access.log'), `${lines.join('\n')}\n`);
     const out = join(dir, 'out');
     const { verdicts } = await runDetect({ inputs: [join(dir, 'access.log')], out, quiet: true }, memoryIo());
-    assert.equal(verdicts.flagged.map((f) => f.address), ['203.0.113.66']);
+    assert.equal(
+      verdicts.flagged.map((f) => f.address),
+      ['203.0.113.66'],
+    );
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     assert.not.match(html, /<script>window/);
     const r = await openReport(join(out, 'report.html'), join(dir, 'shot.png'));

@@ -89,18 +89,24 @@ test('aggregate: IPv6 clients grouped by /64 on request; the same address in oth
     at('192.0.2.1', 1, 0, 5),
   ];
   const per128 = table(lines);
-  assert.equal([...per128.clients()].map((c) => [c.key, c.requests]), [
-    ['2001:db8:1:2::1', 2],
-    ['2001:db8:1:2::2', 1],
-    ['2001:db8:1:3::1', 1],
-    ['192.0.2.1', 2],
-  ]);
+  assert.equal(
+    [...per128.clients()].map((c) => [c.key, c.requests]),
+    [
+      ['2001:db8:1:2::1', 2],
+      ['2001:db8:1:2::2', 1],
+      ['2001:db8:1:3::1', 1],
+      ['192.0.2.1', 2],
+    ],
+  );
   const per64 = table(lines, 64);
-  assert.equal([...per64.clients()].map((c) => [c.key, c.requests]), [
-    ['2001:db8:1:2::/64', 3],
-    ['2001:db8:1:3::/64', 1],
-    ['192.0.2.1', 2],
-  ]);
+  assert.equal(
+    [...per64.clients()].map((c) => [c.key, c.requests]),
+    [
+      ['2001:db8:1:2::/64', 3],
+      ['2001:db8:1:3::/64', 1],
+      ['192.0.2.1', 2],
+    ],
+  );
 });
 
 test('aggregate: a client field that is not an address is rejected, not counted', () => {
@@ -119,7 +125,10 @@ test('distinct: exact for small sets, within 15% for large ones, and merges', ()
   for (let i = 0; i < 50; i++) sets.add(a, hashString(`/p${i % 40}`));
   assert.is(sets.count(a), 40);
   const others = new DistinctSets(4);
-  for (let i = 0; i < 20000; i++) (i % 2 ? sets.add(big, hashString(`/path/${i}`)) : others.add(0, hashString(`/path/${i}`)));
+  for (let i = 0; i < 20000; i++) {
+    if (i % 2) sets.add(big, hashString(`/path/${i}`));
+    else others.add(0, hashString(`/path/${i}`));
+  }
   sets.mergeFrom(big, others, 0);
   const n = sets.count(big);
   assert.ok(Math.abs(n - 20000) / 20000 < 0.15, `estimated ${n}`);
@@ -128,7 +137,10 @@ test('distinct: exact for small sets, within 15% for large ones, and merges', ()
   assert.is(sets.count(small), 50);
   // Moved to another thread and back, the sets count the same.
   const back = DistinctSets.fromParts(sets.parts(3));
-  assert.equal([0, 1, 2].map((s) => back.count(s)), [0, 1, 2].map((s) => sets.count(s)));
+  assert.equal(
+    [0, 1, 2].map((s) => back.count(s)),
+    [0, 1, 2].map((s) => sets.count(s)),
+  );
 });
 
 test('table: merged in any split and order, every feature, sample and minute is what one pass gives', () => {
@@ -138,7 +150,11 @@ test('table: merged in any split and order, every feature, sample and minute is 
     lines.push(at(ip, 3 + (i % 3), (i * 7) % 60, i % 60, `${i % 11 ? 'GET' : 'POST'} /p${i % 90}?q=${i % 70} HTTP/1.1`, i % 13 ? 200 : 404, `ua${i % 5}`));
   }
   const text = (t: ClientTable) =>
-    t.clients().sort((x, y) => (x.key < y.key ? -1 : 1)).map((c) => `${c.key} ${featureValues(c).join(',')} ${JSON.stringify(c.samples)} ${JSON.stringify([...(c.timeline?.rebin(1) ?? [])])}`).join('\n');
+    t
+      .clients()
+      .sort((x, y) => (x.key < y.key ? -1 : 1))
+      .map((c) => `${c.key} ${featureValues(c).join(',')} ${JSON.stringify(c.samples)} ${JSON.stringify([...(c.timeline?.rebin(1) ?? [])])}`)
+      .join('\n');
   const whole = text(table(lines));
   for (const cut of [1, 150, 299, 599]) {
     const a = table(lines.slice(cut));

@@ -8,7 +8,11 @@ import http from 'node:http';
 
 const [mode, base] = process.argv.slice(2);
 const deadline = Date.now() + 30_000;
-const agents = ['Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36', 'Mozilla/5.0 (Macintosh) Safari/605.1.15'];
+const agents = [
+  'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh) Safari/605.1.15',
+];
 
 function get(path, agent, timeout = 3000) {
   return new Promise((resolve) => {
@@ -45,7 +49,20 @@ if (mode === 'get') {
   };
   await Promise.all(Array.from({ length: 10 }, worker));
 } else if (mode === 'scan') {
-  const paths = ['/.env', '/.git/config', '/wp-login.php', '/wp-admin/', '/administrator/', '/phpmyadmin/', '/admin/', '/config.php', '/backup.sql', '/server-status', '/.aws/credentials', '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php'];
+  const paths = [
+    '/.env',
+    '/.git/config',
+    '/wp-login.php',
+    '/wp-admin/',
+    '/administrator/',
+    '/phpmyadmin/',
+    '/admin/',
+    '/config.php',
+    '/backup.sql',
+    '/server-status',
+    '/.aws/credentials',
+    '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php',
+  ];
   for (let i = 0; i < 60 && Date.now() < deadline; i++) await get(`${paths[i % paths.length]}${i >= paths.length ? `?v=${i}` : ''}`, 'python-requests/2.31.0');
 } else {
   console.error(`unknown mode ${mode}`);
