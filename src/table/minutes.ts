@@ -15,7 +15,8 @@ export interface MinuteParts {
 }
 
 export class MinuteColumns {
-  private arena = new Arena();
+  // Most lines open a new minute for their client: start with room (untouched pages cost no memory).
+  private arena = new Arena(1 << 20);
   /** Per client: block offset, capacity in pairs, pairs used, largest count. */
   private off: Int32Array;
   private cap: Int32Array;
