@@ -120,7 +120,11 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             describe: 'scan floor: requests to sensitive paths (and half of all)',
           })
           .option('brute-posts', { type: 'number', default: DEFAULT_FLOORS.brutePosts, describe: 'brute-force floor: POST requests (and half of all)' })
-          .option('threads', { type: 'number', describe: 'worker threads for reading plain log files (default: one per core)' })
+          .option('threads', {
+            type: 'number',
+            default: 1,
+            describe: 'threads reading big plain log files (a second one pays little on 2 cores and costs memory: see the README)',
+          })
           .option('report', { type: 'boolean', default: true, describe: 'write report.html with charts (--no-report to skip)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),

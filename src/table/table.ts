@@ -333,18 +333,28 @@ export class ClientTable {
    * time, then hash, then text); its text is made only then.
    */
   private offerLine(row: number, kind: number, time: number, line: Buffer, start: number, end: number): void {
-    const ci = row * 2 + kind;
-    const n = this.sampleCount[ci]!;
-    if (kind === 1 && this.sampleCount[row * 2] === MAX_SAMPLES) return; // the telling lines fill every place
-    const base = row * SLOTS + kind * MAX_SAMPLES;
-    if (n === MAX_SAMPLES && time > this.sampleTime[base + n - 1]!) return;
+    const cap = this.sampleRoom(row, kind);
+    if (cap === 0) return;
+    const n = this.sampleCount[row * 2 + kind]!;
+    const lastAt = row * SLOTS + kind * MAX_SAMPLES + cap - 1;
+    if (n === cap && time > this.sampleTime[lastAt]!) return;
     const stop = Math.min(end, start + SAMPLE_CHARS);
     const hash = hashBytes(line, start, stop);
-    if (n === MAX_SAMPLES && time === this.sampleTime[base + n - 1] && hash > this.sampleHash[base + n - 1]!) return;
+    if (n === cap && time === this.sampleTime[lastAt] && hash > this.sampleHash[lastAt]!) return;
     this.offer(row, kind, time, hash, line.toString('utf8', start, stop));
   }
 
+  /**
+   * How many lines of a kind a client keeps: MAX_SAMPLES telling ones, and only as many others as the telling
+   * ones leave room for (telling lines only ever add up, so the others beyond that are never shown).
+   */
+  private sampleRoom(row: number, kind: number): number {
+    return kind === 0 ? MAX_SAMPLES : MAX_SAMPLES - this.sampleCount[row * 2]!;
+  }
+
   private offer(row: number, kind: number, time: number, hash: number, text: string): void {
+    const cap = this.sampleRoom(row, kind);
+    if (cap === 0) return;
     const ci = row * 2 + kind;
     const n = this.sampleCount[ci]!;
     const base = row * SLOTS + kind * MAX_SAMPLES;
@@ -355,14 +365,12 @@ export class ClientTable {
       if (hash !== h) return hash < h;
       return text < this.sampleText[base + i]!;
     };
-    if (n === MAX_SAMPLES && !before(n - 1)) return;
-    let i = Math.min(n, MAX_SAMPLES - 1);
-    if (n < MAX_SAMPLES) i = n;
+    if (n === cap && !before(n - 1)) return;
+    let i = Math.min(n, cap - 1);
     while (i > 0 && before(i - 1)) i--;
     // The same line twice (a file read through two names is read once; a log may still repeat a line).
     if (i > 0 && this.sampleTime[base + i - 1] === time && this.sampleText[base + i - 1] === text) return;
-    const last = Math.min(n, MAX_SAMPLES - 1);
-    for (let k = last; k > i; k--) {
+    for (let k = Math.min(n, cap - 1); k > i; k--) {
       this.sampleTime[base + k] = this.sampleTime[base + k - 1]!;
       this.sampleHash[base + k] = this.sampleHash[base + k - 1]!;
       this.sampleText[base + k] = this.sampleText[base + k - 1];
@@ -370,7 +378,16 @@ export class ClientTable {
     this.sampleTime[base + i] = time;
     this.sampleHash[base + i] = hash;
     this.sampleText[base + i] = text;
-    if (n < MAX_SAMPLES) this.sampleCount[ci] = n + 1;
+    this.sampleCount[ci] = Math.min(n + 1, cap);
+    if (kind === 0) {
+      // One more telling line: one place fewer for the others.
+      const room = this.sampleRoom(row, 1);
+      const plain = row * 2 + 1;
+      if (this.sampleCount[plain]! > room) {
+        this.sampleCount[plain] = room;
+        this.sampleText[row * SLOTS + MAX_SAMPLES + room] = undefined;
+      }
+    }
   }
 
   /** Merges another table (of other lines) into this one: exact, in any order. */
