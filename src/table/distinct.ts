@@ -94,7 +94,7 @@ export class DistinctSets {
       return;
     }
     if (cap === 0) {
-      cap = 16;
+      cap = 4;
       this.off[s] = this.alloc(cap);
       this.cap[s] = cap;
     }
