@@ -152,4 +152,28 @@ test('build: a file named twice, or reached again through a link, is read once a
   }
 });
 
+test('build: the shared real logs give the same table whatever the threads, compression or file order', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const { writeFileSync } = await import('node:fs');
+  const { tempDir } = await import('../helpers/index.js');
+  const logs = [ALM, join(DATASETS, 'elastic-apache/apache_logs.log'), join(DATASETS, 'honeynet-2004/access_log.combined')];
+  const dir = tempDir();
+  const gz = logs.map((l, i) => {
+    const p = join(dir, `${i}.log.gz`);
+    writeFileSync(p, gzipSync(readFileSync(l)));
+    return p;
+  });
+  const base = await buildClientTable(expandInputs(logs), { ipv6Prefix: 128, threads: 1 });
+  const expected = tableText(base.table);
+  for (const [what, inputs, threads] of [
+    ['two threads', logs, 2],
+    ['gzipped', gz, 1],
+    ['in reverse order', [...logs].reverse(), 2],
+  ] as const) {
+    const got = await buildClientTable(expandInputs([...inputs]), { ipv6Prefix: 128, threads, minSplitBytes: 1000 });
+    assert.is(got.stats.parsed, base.stats.parsed, what);
+    assert.fixture(tableText(got.table), expected);
+  }
+});
+
 test.run();
