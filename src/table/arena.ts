@@ -39,3 +39,13 @@ export class Arena {
     return a;
   }
 }
+
+/** `a` in an array of at least `n` elements (doubling), its values kept. */
+export function grown(a: Int32Array, n: number): Int32Array {
+  if (n <= a.length) return a;
+  let len = Math.max(1, a.length);
+  while (len < n) len *= 2;
+  const b = new Int32Array(len);
+  b.set(a);
+  return b;
+}

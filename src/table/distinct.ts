@@ -4,7 +4,7 @@
  * probe), then a HyperLogLog of 256 one-byte registers (standard error about 6.5 %). Most clients never
  * leave the exact phase. Sets merge exactly as if one pass had seen both sets of values, in any order.
  */
-import { Arena } from './arena.js';
+import { Arena, grown } from './arena.js';
 
 const EXACT_LIMIT = 64;
 const P = 8;
@@ -65,18 +65,10 @@ export class DistinctSets {
 
   /** Room for `sets` sets. */
   reserve(sets: number): void {
-    if (sets <= this.off.length) return;
-    let len = this.off.length;
-    while (len < sets) len *= 2;
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(len);
-      b.set(a);
-      return b;
-    };
-    this.off = grow(this.off);
-    this.cap = grow(this.cap);
-    this.n = grow(this.n);
-    this.last = grow(this.last);
+    this.off = grown(this.off, sets);
+    this.cap = grown(this.cap, sets);
+    this.n = grown(this.n, sets);
+    this.last = grown(this.last, sets);
   }
 
   private alloc(n: number): number {

@@ -4,7 +4,7 @@
  * lines). The same minute seen on two servers, threads or files adds up, so a client's peak is its true one
  * however its lines were spread.
  */
-import { Arena } from './arena.js';
+import { Arena, grown } from './arena.js';
 
 export interface MinuteParts {
   readonly ints: Int32Array;
@@ -36,18 +36,10 @@ export class MinuteColumns {
   }
 
   reserve(rows: number): void {
-    if (rows <= this.off.length) return;
-    let len = this.off.length;
-    while (len < rows) len *= 2;
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(len);
-      b.set(a);
-      return b;
-    };
-    this.off = grow(this.off);
-    this.cap = grow(this.cap);
-    this.n = grow(this.n);
-    this.peak = grow(this.peak);
+    this.off = grown(this.off, rows);
+    this.cap = grown(this.cap, rows);
+    this.n = grown(this.n, rows);
+    this.peak = grown(this.peak, rows);
   }
 
   /** Minutes with at least one request. */
