@@ -19,10 +19,6 @@ export interface HostPlan {
   readonly split: Array<{ address: string; spared: string[]; into: string[] }>;
 }
 
-function covers(entry: string, address: string): boolean {
-  return overlaps(entry, address);
-}
-
 /** What may be banned: the allowlist, and the widest networks a plan may hold. */
 export interface BanLimits {
   /** Allowed addresses and networks: never banned; a banned network that holds some is split around them. */
@@ -40,7 +36,7 @@ export function refusal(entry: string, protect: readonly Protected[], limits: Ba
   const family = addressFamily(entry);
   if (bits < limits.maxPrefix[family]) return `wider than /${limits.maxPrefix[family]} (--max-prefix)`;
   if (limits.allow.has(entry)) return 'on the allowlist';
-  for (const p of protect) if (covers(entry, p.address)) return `${p.address} is ${p.why}`;
+  for (const p of protect) if (overlaps(entry, p.address)) return `${p.address} is ${p.why}`;
   return null;
 }
 

@@ -93,11 +93,11 @@ async function converge(
   runs: HostRun[],
   desired: string[],
   opts: HostsOptions,
+  limits: BanLimits,
   io: Io,
   reportDir: string | null,
   ledgerChange: Pick<BlockReport, 'newBans' | 'expired'>,
 ): Promise<ConvergeOutcome> {
-  const limits = banLimits(opts);
   const results = await mapLimit(runs, Math.max(1, opts.concurrency ?? 4), (h) => applyToHost(h, { desired, limits, dryRun: opts.dryRun ?? false }));
   const report: BlockReport = {
     schemaVersion: BLOCK_REPORT_SCHEMA_VERSION,
@@ -192,7 +192,7 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
       `the plan bans ${newAddresses} new addresses (${change.newBans.length} entries), over the cap of ${maxNew}; nothing was changed (re-run with --force if this is right)`,
     );
   }
-  const outcome = await converge(runs, activeBans(change.ledger), opts, io, opts.in, {
+  const outcome = await converge(runs, activeBans(change.ledger), opts, limits, io, opts.in, {
     newBans: change.newBans.map((e) => ({ address: e.address, reason: e.reason, offences: e.offences, expiresAt: e.expiresAt })),
     expired: change.expired.map((e) => e.address),
   }).catch((err: unknown) => {
@@ -225,7 +225,7 @@ export async function runUnblock(opts: UnblockCommandOptions, io: Io): Promise<C
   const path = ledgerPath(opts, io);
   const { ledger, lifted } = liftBans(loadLedger(path), addresses, now);
   if (!opts.dryRun) saveLedger(path, ledger);
-  const outcome = await converge(runs, activeBans(ledger), opts, io, null, { newBans: [], expired: [] });
+  const outcome = await converge(runs, activeBans(ledger), opts, banLimits(opts), io, null, { newBans: [], expired: [] });
   if (!opts.json)
     io.stdout.write(
       `unblocked ${addresses.join(', ')}${lifted.length < addresses.length ? ` (${addresses.length - lifted.length} had no active ban in the ledger)` : ''}\n`,

@@ -2,7 +2,6 @@
  * `logwarden detect`: stream logs into per-client features, cluster, flag, explain, and write
  * blocklist.txt, verdicts.json and clients.csv into the output directory.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { AddressSet } from '../core/address.js';
 import { errors } from '../core/errors.js';
@@ -16,7 +15,7 @@ import { expandInputs, type ParseStats } from '../logs/read.js';
 import { DEFAULT_DETECT, DEFAULT_FLOORS, type Floors } from '../detect/defaults.js';
 import type { DetectionResult } from '../detect/detect.js';
 import { blocklistText, buildVerdicts, clientsCsv, type VerdictsDocument } from '../detect/verdicts.js';
-import { STAGE_FILES } from '../core/stages.js';
+import { blocklistDigest, STAGE_FILES } from '../core/stages.js';
 
 export interface DetectCommandOptions {
   readonly inputs: readonly string[];
@@ -157,7 +156,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   // verdicts.json names the blocklist it goes with (block and notify refuse a pair from two runs, as a kill
   // between the renames would leave), and is written last.
   const blocklist = blocklistText(result);
-  verdicts.outputs = { blocklistSha256: createHash('sha256').update(blocklist).digest('hex') };
+  verdicts.outputs = { blocklistSha256: blocklistDigest(blocklist) };
   writeFileAtomic(files.blocklist, blocklist);
   writeFileAtomic(files.clients, clientsCsv(result));
   writeJsonAtomic(files.verdicts, verdicts);

@@ -8,6 +8,7 @@ import { loadConfig, maskSecrets } from '../core/config.js';
 import { errors, EXIT, LogwardenError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { formatTime } from '../core/time.js';
+import { validateDocument } from '../core/schemas.js';
 import { writeJsonAtomic } from '../adapters/files.js';
 import { defaultKnownHosts } from '../adapters/ssh.js';
 import { fetchSource, sha256File, SourceError, type FetchedFile } from '../fetch/fetchers.js';
@@ -53,13 +54,13 @@ export interface Manifest {
 
 function loadState(path: string): FetchState {
   if (!existsSync(path)) return { schemaVersion: 1, files: {} };
+  let doc: unknown;
   try {
-    const s = JSON.parse(readFileSync(path, 'utf8')) as FetchState;
-    if (s.schemaVersion !== 1 || typeof s.files !== 'object') throw new Error('not a fetch state');
-    return s;
+    doc = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   } catch (err) {
-    throw errors.badStageInput(path, `${(err as Error).message}`);
+    throw errors.badStageInput(path, `not valid JSON (${(err as Error).message})`);
   }
+  return validateDocument<FetchState>('fetchState', path, doc);
 }
 
 async function timeRange(path: string): Promise<{ lines: number; range: ManifestFile['timeRange'] }> {

@@ -59,6 +59,11 @@ export interface BlockReport {
   readonly expired: readonly string[];
 }
 
+/** The digest verdicts.json records of the blocklist written with it. */
+export function blocklistDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 /**
  * The detect stage's blocklist and verdicts from `dir`, checked to be of one run: verdicts.json carries the
  * blocklist's hash (a set half replaced by an interrupted run is refused rather than applied).
@@ -72,7 +77,7 @@ export function readDetectOutputs<V extends { outputs?: { blocklistSha256: strin
   const verdictsPath = join(dir, STAGE_FILES.verdicts);
   const verdicts = readStageDocument<V>(verdictsPath, 'verdicts');
   const want = verdicts?.outputs?.blocklistSha256;
-  if (want && createHash('sha256').update(blocklistText).digest('hex') !== want) {
+  if (want && blocklistDigest(blocklistText) !== want) {
     throw errors.badStageInput(blocklistPath, `is not the blocklist ${verdictsPath} was written with (two runs' outputs mixed: re-run detect)`);
   }
   return { blocklistPath, blocklistText, verdicts };

@@ -78,9 +78,9 @@ interface LocalFile {
  */
 export function localFiles(pattern: string, confine: string | null): { files: LocalFile[]; skipped: string[] } {
   const skipped: string[] = [];
+  const root = confine === null ? null : realpathSync(confine);
   const inside = (p: string): boolean => {
-    if (confine === null) return true;
-    const root = realpathSync(confine);
+    if (root === null) return true;
     let real: string;
     try {
       real = realpathSync(p);

@@ -19,6 +19,8 @@ export interface LogInput {
   /** What the user named: a path, or "-" for standard input. */
   readonly name: string;
   readonly size: number | undefined;
+  /** Device and inode of a file, so that one file reached under two names is read once. */
+  readonly fileId?: string;
   open(): AsyncIterable<Buffer>;
   /** A plain file to read directly (bytes [start, end) of it when given), with `open` kept for gzip. */
   readonly path?: string;
@@ -33,14 +35,16 @@ const DETECT_LINES = 64;
 function fileInput(path: string): LogInput {
   let size: number | undefined;
   let regular = false;
+  let fileId: string | undefined;
   try {
     const st = statSync(path);
     size = st.size;
     regular = st.isFile();
+    fileId = `${st.dev}:${st.ino}`;
   } catch {
     size = undefined;
   }
-  return { name: path, size, path: regular ? path : undefined, open: () => createReadStream(path, { highWaterMark: CHUNK }) };
+  return { name: path, size, fileId, path: regular ? path : undefined, open: () => createReadStream(path, { highWaterMark: CHUNK }) };
 }
 
 /**
@@ -94,20 +98,12 @@ export function expandInputs(names: readonly string[], stdin: () => AsyncIterabl
   const inputs = [] as unknown as LogInput[] & { duplicates: string[] };
   inputs.duplicates = [];
   for (const input of all) {
-    if (input.name !== '-') {
-      let id: string | null;
-      try {
-        const st = statSync(input.name);
-        id = `${st.dev}:${st.ino}`;
-      } catch {
-        id = null;
-      }
-      if (id !== null && seen.has(id)) {
-        inputs.duplicates.push(input.name);
-        continue;
-      }
-      if (id !== null) seen.add(id);
+    const id = input.fileId;
+    if (id !== undefined && seen.has(id)) {
+      inputs.duplicates.push(input.name);
+      continue;
     }
+    if (id !== undefined) seen.add(id);
     inputs.push(input);
   }
   return inputs;
