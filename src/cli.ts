@@ -7,7 +7,7 @@ import { EXIT, isLogwardenError, type ExitCode } from './core/errors.js';
 import { processIo, type Io } from './core/io.js';
 import { VERSION } from './core/version.js';
 import { FORMAT_NAMES } from './logs/formats.js';
-import { DEFAULT_DETECT, DEFAULT_FLOORS } from './detect/defaults.js';
+import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS } from './detect/defaults.js';
 import type { HostsOptions } from './commands/block.js';
 import { BACKEND_NAMES } from './block/backends.js';
 import type { Argv } from 'yargs';
@@ -111,15 +111,36 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             default: DEFAULT_DETECT.clusterThreshold,
             describe: 'robust SDs above the median client that make a cluster abusive',
           })
-          .option('min-requests', { type: 'number', default: DEFAULT_FLOORS.minRequests, describe: 'never flag a client with fewer requests' })
-          .option('flood-peak', { type: 'number', default: DEFAULT_FLOORS.floodPeakPerMinute, describe: 'flood floor: requests in one minute' })
-          .option('scan-errors', { type: 'number', default: DEFAULT_FLOORS.scanErrors, describe: 'scan floor: 4xx responses (and half of all)' })
-          .option('scan-sensitive', {
+          .option('min-requests', {
             type: 'number',
-            default: DEFAULT_FLOORS.scanSensitive,
-            describe: 'scan floor: requests to sensitive paths (and half of all)',
+            default: DEFAULT_GUARDS.minRequests,
+            describe: 'guard: never flag a client with fewer requests on its own',
           })
-          .option('brute-posts', { type: 'number', default: DEFAULT_FLOORS.brutePosts, describe: 'brute-force floor: POST requests (and half of all)' })
+          .option('flood-guard', {
+            type: 'number',
+            default: DEFAULT_GUARDS.floodRequests,
+            describe: 'guard: a flood makes at least this many requests in ten minutes (alone or as a group)',
+          })
+          .option('scan-guard', { type: 'number', default: DEFAULT_GUARDS.scanRequests, describe: 'guard: a scan makes at least this many probing requests' })
+          .option('brute-guard', { type: 'number', default: DEFAULT_GUARDS.brutePosts, describe: 'guard: a brute force makes at least this many POSTs' })
+          .option('group-min', { type: 'number', default: DEFAULT_GROUPS.minMembers, describe: 'the fewest clients that make a group' })
+          .option('group-radius', {
+            type: 'number',
+            default: DEFAULT_GROUPS.radius,
+            describe: 'group members lie this close to another member (robust SDs, scaled space)',
+          })
+          .option('group-gap', { type: 'number', default: DEFAULT_GROUPS.gapMinutes, describe: 'group members are active within this many minutes of another' })
+          .option('group-prefix', {
+            type: 'number',
+            default: DEFAULT_GROUPS.prefix,
+            describe: 'list an IPv4 network of this length whole when every client in it is in an abusive group (0: off)',
+          })
+          .option('trusted-proxy', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'proxy/CDN addresses or CIDRs: their lines are the client X-Forwarded-For names (repeat or comma-separate)',
+          })
           .option('threads', {
             type: 'number',
             default: 1,
@@ -144,13 +165,14 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             kMin: a['k-min'],
             kMax: a['k-max'],
             clusterThreshold: a['cluster-threshold'],
-            floors: {
+            guards: {
               minRequests: a['min-requests'],
-              floodPeakPerMinute: a['flood-peak'],
-              scanErrors: a['scan-errors'],
-              scanSensitive: a['scan-sensitive'],
-              brutePosts: a['brute-posts'],
+              floodRequests: a['flood-guard'],
+              scanRequests: a['scan-guard'],
+              brutePosts: a['brute-guard'],
             },
+            groups: { minMembers: a['group-min'], radius: a['group-radius'], gapMinutes: a['group-gap'], prefix: a['group-prefix'] },
+            trustedProxy: a['trusted-proxy'],
             json: a.json,
             quiet: a.quiet,
             report: a.report,

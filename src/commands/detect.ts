@@ -12,7 +12,7 @@ import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { expandInputs, type ParseStats } from '../logs/read.js';
-import { DEFAULT_DETECT, DEFAULT_FLOORS, type Floors } from '../detect/defaults.js';
+import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from '../detect/defaults.js';
 import type { DetectionResult } from '../detect/detect.js';
 import { blocklistText, buildVerdicts, clientsCsv, type VerdictsDocument } from '../detect/verdicts.js';
 import { blocklistDigest, STAGE_FILES } from '../core/stages.js';
@@ -29,7 +29,10 @@ export interface DetectCommandOptions {
   readonly kMin?: number;
   readonly kMax?: number;
   readonly clusterThreshold?: number;
-  readonly floors?: Partial<Floors>;
+  readonly guards?: Partial<Guards>;
+  readonly groups?: Partial<GroupOptions>;
+  /** Proxies/CDNs whose lines belong to the client X-Forwarded-For names (addresses or CIDR networks). */
+  readonly trustedProxy?: readonly string[];
   readonly json?: boolean;
   readonly quiet?: boolean;
   readonly progress?: boolean;
@@ -46,6 +49,14 @@ export interface DetectOutcome {
   readonly stats: ParseStats;
   readonly files: { blocklist: string; verdicts: string; clients: string; report?: string };
 }
+
+/** The command-line option of each guard, for error messages. */
+export const GUARD_OPTIONS: Record<keyof Guards, string> = {
+  minRequests: 'min-requests',
+  floodRequests: 'flood-guard',
+  scanRequests: 'scan-guard',
+  brutePosts: 'brute-guard',
+};
 
 function checkInt(name: string, v: number, min: number, max: number): number {
   if (!Number.isInteger(v) || v < min || v > max) throw errors.badOption(name, `expected a whole number from ${min} to ${max}, got ${v}`);
@@ -82,9 +93,17 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   const clusterThreshold = opts.clusterThreshold ?? DEFAULT_DETECT.clusterThreshold;
   if (!Number.isFinite(clusterThreshold) || clusterThreshold <= 0)
     throw errors.badOption('cluster-threshold', `expected a positive number, got ${clusterThreshold}`);
-  const floors: Floors = { ...DEFAULT_FLOORS, ...opts.floors };
-  for (const [name, v] of Object.entries(floors)) checkInt(name, v, 1, 1e9);
+  const guards: Guards = { ...DEFAULT_GUARDS, ...opts.guards };
+  for (const [name, v] of Object.entries(guards)) checkInt(GUARD_OPTIONS[name as keyof Guards], v, 1, 1e9);
+  const groups: GroupOptions = { ...DEFAULT_GROUPS, ...opts.groups };
+  checkInt('group-min', groups.minMembers, 2, 1e6);
+  checkInt('group-gap', groups.gapMinutes, 0, 1e6);
+  checkInt('group-prefix', groups.prefix, 0, 32);
+  if (groups.prefix > 0 && groups.prefix < 16) throw errors.badOption('group-prefix', `expected 0 (off) or 16 to 32, got ${groups.prefix}`);
+  if (!Number.isFinite(groups.radius) || groups.radius <= 0) throw errors.badOption('group-radius', `expected a positive number, got ${groups.radius}`);
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);
+  const trustedProxies = new AddressSet();
+  for (const a of opts.trustedProxy ?? []) for (const part of a.split(',')) if (part.trim()) trustedProxies.add(part, '--trusted-proxy');
   const inputs = expandInputs(opts.inputs, () => io.stdin);
 
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
@@ -102,6 +121,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     format,
     jsonFields: fields,
     ipv6Prefix,
+    trustedProxies,
     threads: opts.threads,
     onProgress: showProgress
       ? (bytes) => {
@@ -128,7 +148,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     kMin,
     kMax,
     clusterThreshold,
-    floors,
+    guards,
+    groups,
     allowlist,
     fitSample: DEFAULT_DETECT.fitSample,
     chooseSample: DEFAULT_DETECT.chooseSample,
@@ -142,7 +163,9 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     kMin,
     kMax,
     clusterThreshold,
-    floors,
+    guards,
+    groups,
+    trustedProxies: trustedProxies.entries(),
     allowlist: allowlist.entries(),
   };
   const verdicts = buildVerdicts(result, stats, table.badAddressLines, parameters, VERSION, opts.now ?? new Date());

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { errors } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { writeFileAtomic } from '../adapters/files.js';
-import { generateLog, type Actor } from '../logs/generate.js';
+import { FAMILY_NAMES, generateLog, type Actor } from '../logs/generate.js';
 
 export interface GenerateCommandOptions {
   readonly out: string;
@@ -13,6 +13,8 @@ export interface GenerateCommandOptions {
   readonly clients: number;
   readonly attacks: boolean;
   readonly seed: number;
+  /** Scenario families to add (logs/generate.ts FAMILIES); default the classic three when `attacks`. */
+  readonly families?: readonly string[];
   readonly labels?: string;
   readonly quiet?: boolean;
 }
@@ -20,12 +22,14 @@ export interface GenerateCommandOptions {
 export async function runGenerate(opts: GenerateCommandOptions, io: Io): Promise<{ lines: number; actors: Actor[] }> {
   if (!Number.isInteger(opts.lines) || opts.lines < 1) throw errors.badOption('lines', 'expected a positive whole number');
   if (!Number.isInteger(opts.clients) || opts.clients < 1) throw errors.badOption('clients', 'expected a positive whole number');
+  for (const f of opts.families ?? [])
+    if (!FAMILY_NAMES.includes(f)) throw errors.badOption('family', `expected one of ${FAMILY_NAMES.join(', ')}, got "${f}"`);
   mkdirSync(dirname(opts.out), { recursive: true });
   const out = createWriteStream(opts.out);
   const actors: Actor[] = [];
   let lines = 0;
   let batch: string[] = [];
-  for (const line of generateLog({ lines: opts.lines, clients: opts.clients, attacks: opts.attacks, seed: opts.seed }, actors)) {
+  for (const line of generateLog({ lines: opts.lines, clients: opts.clients, attacks: opts.attacks, seed: opts.seed, families: opts.families }, actors)) {
     batch.push(line);
     lines++;
     if (batch.length === 4096) {
@@ -37,7 +41,7 @@ export async function runGenerate(opts: GenerateCommandOptions, io: Io): Promise
   out.end();
   await once(out, 'finish');
   const labels = opts.labels ?? `${opts.out}.labels.csv`;
-  writeFileAtomic(labels, `address,label\n${actors.map((a) => `${a.address},${a.label}`).join('\n')}\n`);
+  writeFileAtomic(labels, `address,label,family\n${actors.map((a) => `${a.address},${a.label},${a.family ?? ''}`).join('\n')}\n`);
   if (!opts.quiet) io.stdout.write(`wrote ${lines} lines from ${actors.length} clients to ${opts.out}; labels in ${labels}\n`);
   return { lines, actors };
 }

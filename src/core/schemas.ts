@@ -11,9 +11,9 @@ const strings = { type: 'array', items: str } as const;
 
 const VERDICTS = {
   type: 'object',
-  required: ['schemaVersion', 'parse', 'clustering', 'clients', 'flagged'],
+  required: ['schemaVersion', 'parse', 'clustering', 'clients', 'groups', 'flagged'],
   properties: {
-    schemaVersion: { const: 1 },
+    schemaVersion: { const: 2 },
     parse: {
       type: 'object',
       required: ['linesRead', 'parsed', 'malformed'],
@@ -31,7 +31,24 @@ const VERDICTS = {
       items: {
         type: 'object',
         required: ['address', 'kinds', 'reasons', 'samples', 'lastSeen'],
-        properties: { address: str, kinds: strings, reasons: strings, samples: strings, lastSeen: str },
+        properties: { address: str, kinds: strings, reasons: strings, samples: strings, lastSeen: str, group: { type: ['string', 'null'] } },
+      },
+    },
+    groups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'kind', 'flagged', 'members', 'window', 'requests', 'peakPerMinute', 'reason'],
+        properties: {
+          id: str,
+          kind: str,
+          flagged: { type: 'boolean' },
+          members: strings,
+          window: { type: 'object', required: ['first', 'last'], properties: { first: str, last: str } },
+          requests: count,
+          peakPerMinute: count,
+          reason: str,
+        },
       },
     },
     outputs: { type: 'object', properties: { blocklistSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },

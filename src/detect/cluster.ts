@@ -57,7 +57,7 @@ export function sampleIndices(n: number, size: number, seed: number): number[] {
   return idx.slice(0, size).sort((a, b) => a - b);
 }
 
-export function squaredDistance(a: readonly number[], b: readonly number[]): number {
+export function squaredDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) {
     const d = a[i]! - b[i]!;

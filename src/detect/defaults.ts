@@ -1,26 +1,46 @@
 /**
- * Detection's defaults and floors, apart from detection itself: the command line needs them at start-up,
- * and detect.ts brings in the clustering libraries, which take a while to load.
+ * Detection's options and their defaults, in one place (the command line, the verdicts' parameters and the
+ * explanations all read them from here). Apart from detection itself: the command line needs them at
+ * start-up, and detect.ts brings in the clustering libraries, which take a while to load.
+ *
+ * The clusters and the distances decide; these guards only keep a verdict from resting on too little: too
+ * few requests to judge, or a rate that stands out on a quiet site but loads no server.
  */
-export interface Floors {
-  /** No client with fewer requests is ever flagged. */
+export interface Guards {
+  /** No client with fewer requests is flagged on its own (a group's members may have fewer). */
   readonly minRequests: number;
-  /** Flood: at least this many requests in one minute. */
-  readonly floodPeakPerMinute: number;
-  /** Scan: at least this many 4xx responses, at least half of the client's requests, over 3+ paths... */
-  readonly scanErrors: number;
-  /** ...or at least this many requests to sensitive paths, at least half of its requests, over 3+ paths. */
-  readonly scanSensitive: number;
-  /** Brute force: at least this many POSTs, at least half of its requests, to sensitive paths or few paths. */
+  /** Flood: at least this many requests in ten minutes, by the client or by its group together. */
+  readonly floodRequests: number;
+  /** Scan: at least this many probing requests (4xx, sensitive paths, payloads, junk), alone or together. */
+  readonly scanRequests: number;
+  /** Brute force: at least this many POST requests, alone or together. */
   readonly brutePosts: number;
 }
 
-export const DEFAULT_FLOORS: Floors = {
-  minRequests: 20,
-  floodPeakPerMinute: 120,
-  scanErrors: 20,
-  scanSensitive: 10,
-  brutePosts: 20,
+export const DEFAULT_GUARDS: Guards = {
+  minRequests: 10,
+  floodRequests: 200,
+  scanRequests: 10,
+  brutePosts: 10,
+};
+
+/** How groups are found (see detect/groups.ts). */
+export interface GroupOptions {
+  /** The fewest members of a group. */
+  readonly minMembers: number;
+  /** Members lie within this distance of another member, in robust standard deviations. */
+  readonly radius: number;
+  /** Members are active within this many minutes of another member. */
+  readonly gapMinutes: number;
+  /** Block a whole IPv4 network of this prefix length when every client seen in it is in an abusive group (0: never). */
+  readonly prefix: number;
+}
+
+export const DEFAULT_GROUPS: GroupOptions = {
+  minMembers: 5,
+  radius: 4,
+  gapMinutes: 10,
+  prefix: 0,
 };
 
 export const DEFAULT_DETECT = {

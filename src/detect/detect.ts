@@ -5,37 +5,45 @@
  * 1. Each client's features (features/vector.ts) are transformed (log for counts, raw for shares) and robustly
  *    scaled so that the median client sits at 0 and one unit is one robust standard deviation.
  * 2. k-means (k-means++, seeded) groups the clients; k is chosen from kMin..kMax by the mean silhouette.
- * 3. A cluster is abusive when its centroid lies at least `clusterThreshold` units above the median client on
- *    at least one feature whose high values signal abuse (rate, errors, sensitive paths, POSTs, ...).
- *    A centroid speaks for the members near it only: a member more than OUTLIER_FACTOR times the cluster's
- *    root-mean-square member distance from its centroid is judged as a group of one, by its own point.
- *    (A lone brute-forcer is otherwise averaged away inside a cluster of a hundred quiet visitors.)
- * 4. A client is flagged only when its group is abusive AND it clears an absolute floor of at least one
- *    kind of abuse (flood, scan, brute force), AND is not on the allowlist. The floors are what keep a quiet
- *    day quiet: clustering always finds a "heaviest" group, but a heavy normal visitor clears no floor.
+ * 3. A client stands out on a feature whose high values signal a kind of abuse (features/vector.ts: rates
+ *    for a flood, 4xx/sensitive paths/payloads for a scan, POSTs for a brute force) when it lies
+ *    `clusterThreshold` units above the median client there, AND its cluster speaks for it: the centroid
+ *    stands out there too, or the client lies that far above its own centroid, or far from the centroid
+ *    altogether (OUTLIER_FACTOR times the cluster's root-mean-square member distance: judged by its own
+ *    point). A lone brute-forcer is otherwise averaged away inside a cluster of a hundred quiet visitors;
+ *    a member of a heavy-but-normal cluster is judged by that cluster.
+ * 4. A kind is found when the client stands out on one of its features and clears the kind's guard on volume
+ *    (DEFAULT_GUARDS): enough requests to judge, enough load to call a flood. Rate alone does not make a
+ *    flood of a client that browses like a person (page assets, referers: an office, a proxy) unless it
+ *    also shows a flood's signs (cache-busting queries, server errors, rotating agents).
+ * 5. Groups (groups.ts): clients unusual in the same way, close in the scaled space and active in the same
+ *    minutes, are judged together, so that a flood or a login run spread over many mild addresses is
+ *    found, and a flash crowd is not.
+ * 6. The allowlist spares anyone.
  */
 import type { AddressSet } from '../core/address.js';
 import type { ClientStats } from '../table/table.js';
-import { FEATURES, roundFeature, transformValue, untransformValue } from '../features/vector.js';
+import { describeValue, FEATURES, probeErrors, roundFeature, transformValue, untransformValue, type AbuseKind } from '../features/vector.js';
 import { cluster, squaredDistance, type KScore } from './cluster.js';
 import { fitScalerFlat, type Scaler } from './scale.js';
+import { browses, findGroups, FLOOD_SIGNS, KIND_AXES, KINDS, RATE_AXES, type GroupFinding } from './groups.js';
 
-import type { Floors } from './defaults.js';
-export { DEFAULT_DETECT, DEFAULT_FLOORS, type Floors } from './defaults.js';
+import type { GroupOptions, Guards } from './defaults.js';
+export { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from './defaults.js';
+export type { AbuseKind } from '../features/vector.js';
 
 export interface DetectOptions {
   readonly seed: number;
   readonly kMin: number;
   readonly kMax: number;
   readonly clusterThreshold: number;
-  readonly floors: Floors;
+  readonly guards: Guards;
+  readonly groups: GroupOptions;
   readonly allowlist: AddressSet;
   readonly fitSample: number;
   readonly chooseSample: number;
   readonly scoreSample: number;
 }
-
-export type AbuseKind = 'flood' | 'scan' | 'brute-force';
 
 export interface Standout {
   readonly feature: string;
@@ -56,10 +64,14 @@ export interface ClientResult {
   readonly requests: number;
   readonly flagged: boolean;
   readonly allowlisted: boolean;
+  /** The id of the group it belongs to (abusive or not), or null. */
+  readonly group: string | null;
 }
 
 const DIMS = FEATURES.length;
 const REQUESTS = FEATURES.findIndex((f) => f.name === 'requests');
+const STATIC = FEATURES.findIndex((f) => f.name === 'shareStatic');
+const REFERER = FEATURES.findIndex((f) => f.name === 'shareReferer');
 
 /** A client's result; its features record is made from the shared feature table when asked for. */
 class ClientRow implements ClientResult {
@@ -71,6 +83,7 @@ class ClientRow implements ClientResult {
     readonly outlier: boolean,
     readonly flagged: boolean,
     readonly allowlisted: boolean,
+    readonly group: string | null,
   ) {}
 
   get requests(): number {
@@ -93,6 +106,8 @@ export interface FlaggedClient {
   readonly firstSeen: number;
   readonly lastSeen: number;
   readonly samples: string[];
+  /** The abusive group it was flagged with, or null when it was flagged on its own. */
+  readonly group: string | null;
 }
 
 export interface ClusterSummary {
@@ -107,6 +122,27 @@ export interface ClusterSummary {
   readonly scaledCentroid: number[];
 }
 
+export interface GroupSummary {
+  readonly id: string;
+  readonly kind: AbuseKind | 'crowd';
+  readonly flagged: boolean;
+  readonly size: number;
+  readonly members: string[];
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly requests: number;
+  readonly peakPerMinute: number;
+  readonly peak10Minutes: number;
+  /** The site's mean requests per minute over the whole log, and the group's peak minute against it. */
+  readonly siteMeanPerMinute: number;
+  readonly timesSiteRate: number;
+  /** The features its members share: the median member against the median client. */
+  readonly shared: Standout[];
+  readonly reason: string;
+  /** Networks listed whole in the blocklist (see GroupOptions.prefix). */
+  readonly networks: string[];
+}
+
 export interface DetectionResult {
   readonly k: number;
   readonly silhouette: number | null;
@@ -115,6 +151,7 @@ export interface DetectionResult {
   readonly clusters: ClusterSummary[];
   readonly clients: ClientResult[];
   readonly flagged: FlaggedClient[];
+  readonly groups: GroupSummary[];
   /** Clients that would have been flagged but are on the allowlist. */
   readonly spared: string[];
   readonly medians: Record<string, number>;
@@ -122,9 +159,12 @@ export interface DetectionResult {
   readonly points: number[][];
   /** Every client's raw feature values (FEATURES order), row i for clients[i]. */
   readonly featureTable: Float64Array;
+  /** What blocklist.txt lists: the flagged addresses, and whole networks of groups (GroupOptions.prefix). */
+  readonly blocklist: string[];
 }
 
-const SPREAD_FLOOR = { log: 0.25, share: 0.05 } as const;
+/** The least spread of a feature, so that a feature nearly everyone shares does not make tiny differences huge. */
+const SPREAD_FLOOR = { log: 0.25, share: 0.1 } as const;
 export const OUTLIER_FACTOR = 3;
 
 function abusiveAxes(scaled: readonly number[], threshold: number): string[] {
@@ -137,29 +177,87 @@ function toRecord(values: ArrayLike<number>): Record<string, number> {
   return out;
 }
 
-/** Which kinds of abuse a client's own numbers clear, with a sentence for each. */
-export function abuseKinds(c: ClientStats, floors: Floors): Array<[AbuseKind, string]> {
+const KIND_NAMES: Record<AbuseKind, string> = { flood: 'flood', scan: 'scan', 'brute-force': 'brute force' };
+
+/** Which kinds of abuse a client's own numbers clear the guards of, with a sentence for each. */
+function kindVerdicts(c: ClientStats, standing: (d: number) => boolean, raw: Float64Array, at: number, guards: Guards): Array<[AbuseKind, string]> {
   const out: Array<[AbuseKind, string]> = [];
-  if (c.requests < floors.minRequests) return out;
-  const pct = (n: number) => `${Math.round((100 * n) / c.requests)}%`;
-  if (c.peakPerMinute >= floors.floodPeakPerMinute) {
-    out.push(['flood', `flood: ${c.peakPerMinute} requests in one minute (floor ${floors.floodPeakPerMinute}), ${c.requests} in all`]);
+  if (c.requests < guards.minRequests) return out;
+  const stands = (axes: readonly number[]) => axes.filter(standing);
+  const why = (axes: readonly number[]) => axes.map((d) => `${FEATURES[d]!.label} ${describeValue(d, raw[at + d]!)}`).join(', ');
+  // Flood: a rate stands out and the load clears the guard; a client that browses like a person needs a
+  // flood's signs as well.
+  const rates = stands(RATE_AXES);
+  const signs = stands(FLOOD_SIGNS);
+  const tenMinutes = c.peakOver(10);
+  if (rates.length > 0 && tenMinutes >= guards.floodRequests && (signs.length > 0 || !browses(raw[at + STATIC]!, raw[at + REFERER]!))) {
+    out.push([
+      'flood',
+      `flood: ${tenMinutes} requests in ten minutes (guard ${guards.floodRequests}), ${c.peakPerMinute} in one minute, ${c.requests} in all; stands out on ${why([...rates, ...signs])}`,
+    ]);
   }
+  const scanAxes = stands(KIND_AXES.scan);
+  const probes = Math.max(probeErrors(c), c.sensitiveHits, c.payloadHits, c.otherMethod + c.invalidRequest);
+  const breadth = Math.max(c.paths.count(), c.queries.count());
+  if (scanAxes.length > 0 && probes >= guards.scanRequests && breadth >= 3) {
+    out.push([
+      'scan',
+      `scan: ${probes} probing requests (guard ${guards.scanRequests}) over ${Math.min(breadth, c.requests)} paths; stands out on ${why(scanAxes)}`,
+    ]);
+  }
+  const postAxes = stands(KIND_AXES['brute-force']);
   const paths = Math.min(c.paths.count(), c.requests);
-  if (c.status4xx >= floors.scanErrors && c.status4xx * 2 >= c.requests && paths >= 3) {
-    out.push(['scan', `scan: ${c.status4xx} error responses (${pct(c.status4xx)} 4xx, ${c.status404} of them 404) over ${paths} paths`]);
-  } else if (c.sensitiveHits >= floors.scanSensitive && c.sensitiveHits * 2 >= c.requests && paths >= 3) {
-    out.push(['scan', `scan: ${c.sensitiveHits} requests to sensitive paths (${pct(c.sensitiveHits)}) over ${paths} paths`]);
-  }
-  if (c.post >= floors.brutePosts && c.post * 2 >= c.requests && (c.sensitiveHits * 2 >= c.requests || paths <= 3)) {
-    out.push(['brute-force', `brute force: ${c.post} POST requests (${pct(c.post)}), ${pct(c.sensitiveHits)} to login/admin paths`]);
+  if (postAxes.length > 0 && c.post >= guards.brutePosts && (c.sensitiveHits * 2 >= c.requests || paths <= 3)) {
+    out.push([
+      'brute-force',
+      `brute force: ${c.post} POST requests (guard ${guards.brutePosts}) to ${paths <= 3 ? `${paths} path${paths === 1 ? '' : 's'}` : 'login or admin paths'}; stands out on ${why(postAxes)}`,
+    ]);
   }
   return out;
+}
+
+function standoutsOf(values: ArrayLike<number>, scores: ArrayLike<number>, medians: Record<string, number>, limit: number): Standout[] {
+  return FEATURES.map((f, d) => ({
+    feature: f.name,
+    label: f.label,
+    value: roundFeature(values[d]!),
+    median: medians[f.name]!,
+    score: Math.round(scores[d]! * 10) / 10,
+  }))
+    .filter((s, d) => FEATURES[d]!.abusive && s.score > 0)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, limit);
+}
+
+/** IPv4 networks of `bits` in which every client seen is a member: listed whole instead of the members. */
+function wholeNetworks(members: readonly string[], allClients: ReadonlyMap<string, number>, bits: number): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (bits <= 0) return out;
+  const byNet = new Map<string, string[]>();
+  for (const a of members) {
+    const net = ipv4Network(a, bits);
+    if (net === null) continue;
+    const list = byNet.get(net);
+    if (list) list.push(a);
+    else byNet.set(net, [a]);
+  }
+  for (const [net, list] of byNet) if (list.length >= 2 && allClients.get(net) === list.length) out.set(net, list);
+  return out;
+}
+
+function ipv4Network(address: string, bits: number): string | null {
+  const parts = address.split('.');
+  if (parts.length !== 4 || address.includes('/')) return null;
+  const n = parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+  const size = 2 ** (32 - bits);
+  const base = Math.floor(n / size) * size;
+  return `${[24, 16, 8, 0].map((s) => Math.floor(base / 2 ** s) % 256).join('.')}/${bits}`;
 }
 
 export function detect(clients: readonly ClientStats[], opts: DetectOptions): DetectionResult {
   // Features in flat tables (a row per client): 20,000 clients make no 40,000 little arrays.
   const n = clients.length;
+  const T = opts.clusterThreshold;
   const raw = new Float64Array(n * DIMS);
   const transformed = new Float64Array(n * DIMS);
   const values = FEATURES.map((f) => f.value);
@@ -176,12 +274,13 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
     transformed,
     FEATURES.map((f) => SPREAD_FLOOR[f.transform]),
   );
+  const flat = new Float64Array(n * DIMS);
   const points = new Array<number[]>(n);
   for (let i = 0; i < n; i++) {
     const p = new Array<number>(DIMS);
     for (let d = 0; d < DIMS; d++) {
       const z = (transformed[i * DIMS + d]! - scaler.center[d]!) / scaler.spread[d]!;
-      p[d] = Math.max(-scaler.clip, Math.min(scaler.clip, z));
+      p[d] = flat[i * DIMS + d] = Math.max(-scaler.clip, Math.min(scaler.clip, z));
     }
     points[i] = p;
   }
@@ -204,57 +303,125 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   });
   const clusters: ClusterSummary[] = sums.map((s, id) => {
     const scaled = s.map((v) => (sizes[id]! > 0 ? v / sizes[id]! : 0));
-    const abusiveFeatures = abusiveAxes(scaled, opts.clusterThreshold);
+    const abusiveFeatures = abusiveAxes(scaled, T);
     const centroid = toRecord(scaled.map((z, d) => untransformValue(FEATURES[d]!.transform, z * scaler.spread[d]! + scaler.center[d]!)));
-    // With a single cluster there is no bulk to compare with inside the clustering: the floors decide.
-    const abusive = clustering.k === 1 || abusiveFeatures.length > 0;
-    return { id, size: sizes[id]!, abusive, abusiveFeatures, centroid, scaledCentroid: scaled };
+    return { id, size: sizes[id]!, abusive: abusiveFeatures.length > 0, abusiveFeatures, centroid, scaledCentroid: scaled };
   });
 
   const sqDist = points.map((p, i) => squaredDistance(p, clusters[clustering.assignment[i]!]!.scaledCentroid));
   const meanSq = new Array<number>(clustering.k).fill(0);
   sqDist.forEach((d, i) => (meanSq[clustering.assignment[i]!]! += d));
-  const outlierLimit = meanSq.map((s, c) => Math.max(OUTLIER_FACTOR ** 2 * (sizes[c]! ? s / sizes[c]! : 0), opts.clusterThreshold ** 2));
-
+  const outlierLimit = meanSq.map((s, c) => Math.max(OUTLIER_FACTOR ** 2 * (sizes[c]! ? s / sizes[c]! : 0), T ** 2));
   const medians = toRecord(scaler.center.map((c, d) => untransformValue(FEATURES[d]!.transform, c)));
+  const score = (i: number, d: number) => (transformed[i * DIMS + d]! - scaler.center[d]!) / scaler.spread[d]!;
+
+  // Each client on its own.
+  const outliers = new Uint8Array(n);
+  const own: Array<Array<[AbuseKind, string]>> = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const clusterId = clustering.assignment[i]!;
+    const outlier = clustering.k > 1 && sqDist[i]! > outlierLimit[clusterId]!;
+    outliers[i] = outlier ? 1 : 0;
+    const centroid = clusters[clusterId]!.scaledCentroid;
+    const p = points[i]!;
+    const standing = (d: number) => p[d]! >= T && (outlier || clustering.k === 1 || centroid[d]! >= T || p[d]! - centroid[d]! >= T);
+    own[i] = kindVerdicts(clients[i]!, standing, raw, i * DIMS, opts.guards);
+  }
+
+  // Groups, and what they add.
+  const siteRequests = clients.reduce((s, c) => s + c.requests, 0);
+  let siteFirst = Infinity;
+  let siteLast = -Infinity;
+  for (const c of clients) {
+    if (c.requests === 0) continue;
+    siteFirst = Math.min(siteFirst, c.firstTime);
+    siteLast = Math.max(siteLast, c.lastTime);
+  }
+  const siteMinutes = siteRequests > 0 ? Math.max(1, Math.floor(siteLast / 60000) - Math.floor(siteFirst / 60000) + 1) : 1;
+  const siteMeanPerMinute = siteRequests / siteMinutes;
+  const found = findGroups({ clients, points: flat, raw, threshold: T, guards: opts.guards, options: opts.groups });
+  const groupOf = new Map<number, { id: string; finding: GroupFinding }>();
+  const networkCount = new Map<string, number>();
+  if (opts.groups.prefix > 0)
+    for (const c of clients) {
+      const net = ipv4Network(c.key, opts.groups.prefix);
+      if (net) networkCount.set(net, (networkCount.get(net) ?? 0) + 1);
+    }
+  const groups: GroupSummary[] = [];
+  const networked = new Set<string>();
+  found
+    .filter((g) => g.abusive || g.kind === 'crowd')
+    .forEach((g, k) => {
+      const id = `g${k + 1}`;
+      for (const i of g.members) groupOf.set(i, { id, finding: g });
+      const members = g.members.map((i) => clients[i]!.key);
+      const spareable = members.filter((a) => !(opts.allowlist.size > 0 && opts.allowlist.has(a)));
+      const nets = g.abusive ? wholeNetworks(spareable, networkCount, opts.groups.prefix) : new Map<string, string[]>();
+      for (const list of nets.values()) for (const a of list) networked.add(a);
+      const sharedScores = g.medianPoint;
+      const rawMedians = g.medianRaw;
+      groups.push({
+        id,
+        kind: g.kind,
+        flagged: g.abusive,
+        size: members.length,
+        members,
+        firstSeen: g.first,
+        lastSeen: g.last,
+        requests: g.requests,
+        peakPerMinute: g.peakPerMinute,
+        peak10Minutes: g.peak10Minutes,
+        siteMeanPerMinute: Math.round(siteMeanPerMinute * 100) / 100,
+        timesSiteRate: Math.round((g.peakPerMinute / Math.max(siteMeanPerMinute, 1e-9)) * 10) / 10,
+        shared: standoutsOf(rawMedians, sharedScores, medians, 6).filter((s) => g.shared.includes(FEATURES.findIndex((f) => f.name === s.feature))),
+        reason: g.reason,
+        networks: [...nets.keys()],
+      });
+    });
+
   const results: ClientResult[] = [];
   const flagged: FlaggedClient[] = [];
   const spared: string[] = [];
-  clients.forEach((c, i) => {
+  for (let i = 0; i < n; i++) {
+    const c = clients[i]!;
     const clusterId = clustering.assignment[i]!;
-    const outlier = clustering.k > 1 && sqDist[i]! > outlierLimit[clusterId]!;
-    const groupAbusive = outlier ? abusiveAxes(points[i]!, opts.clusterThreshold).length > 0 : clusters[clusterId]!.abusive;
-    const kinds = groupAbusive ? abuseKinds(c, opts.floors) : [];
+    const inGroup = groupOf.get(i);
+    const kinds = [...own[i]!];
+    if (inGroup?.finding.abusive) {
+      const g = groups.find((x) => x.id === inGroup.id)!;
+      const kind = g.kind as AbuseKind;
+      const sentence =
+        `member of group ${g.id}: ${g.size} clients alike, ${KIND_NAMES[kind]} together (${g.reason}), ` +
+        `${g.requests} requests, peak ${g.peakPerMinute} a minute (${g.timesSiteRate}× the site's mean)`;
+      const at = kinds.findIndex(([k]) => k === kind);
+      if (at >= 0) kinds[at] = [kind, `${kinds[at]![1]}; ${sentence}`];
+      else kinds.push([kind, sentence]);
+    }
+    kinds.sort((a, b) => KINDS.indexOf(a[0]) - KINDS.indexOf(b[0]));
     const allowlisted = opts.allowlist.size > 0 && opts.allowlist.has(c.key);
     if (kinds.length > 0 && allowlisted) spared.push(c.key);
     const isFlagged = kinds.length > 0 && !allowlisted;
-    results.push(new ClientRow(raw, i, c.key, clusterId, outlier, isFlagged, allowlisted));
-    if (!isFlagged) return;
+    results.push(new ClientRow(raw, i, c.key, clusterId, outliers[i] === 1, isFlagged, allowlisted, inGroup?.id ?? null));
+    if (!isFlagged) continue;
     const features = toRecord(raw.subarray(i * DIMS, (i + 1) * DIMS));
-    const standouts: Standout[] = FEATURES.map((f, d) => ({
-      feature: f.name,
-      label: f.label,
-      value: features[f.name]!,
-      median: medians[f.name]!,
-      score: Math.round(((transformed[i * DIMS + d]! - scaler.center[d]!) / scaler.spread[d]!) * 10) / 10,
-    }))
-      .filter((s, d) => FEATURES[d]!.abusive && s.score > 0)
-      .sort((a, b) => b.score - a.score)
-      .slice(0, 4);
+    const scores = FEATURES.map((_, d) => score(i, d));
     flagged.push({
       address: c.key,
       cluster: clusterId,
-      outlier,
+      outlier: outliers[i] === 1,
       kinds: kinds.map(([k]) => k),
       reasons: kinds.map(([, why]) => why),
-      standouts,
+      standouts: standoutsOf(raw.subarray(i * DIMS, (i + 1) * DIMS), scores, medians, 4),
       features,
       firstSeen: c.firstTime,
       lastSeen: c.lastTime,
       samples: [...c.samples],
+      group: inGroup?.finding.abusive ? inGroup.id : null,
     });
-  });
+  }
   flagged.sort((a, b) => b.features.requests! - a.features.requests! || (a.address < b.address ? -1 : 1));
+  const listed = flagged.filter((f) => !networked.has(f.address)).map((f) => f.address);
+  for (const g of groups) listed.push(...g.networks);
   return {
     k: clustering.k,
     silhouette: clustering.silhouette,
@@ -263,9 +430,11 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
     clusters,
     clients: results,
     flagged,
+    groups,
     spared,
     medians,
     points,
     featureTable: raw,
+    blocklist: listed,
   };
 }

@@ -2,9 +2,9 @@
 import { formatTime } from '../core/time.js';
 import { FEATURES, roundFeature } from '../features/vector.js';
 import type { ParseStats } from '../logs/read.js';
-import type { DetectionResult, FlaggedClient } from './detect.js';
+import type { DetectionResult, FlaggedClient, GroupSummary } from './detect.js';
 
-export const VERDICTS_SCHEMA_VERSION = 1;
+export const VERDICTS_SCHEMA_VERSION = 2;
 
 export interface VerdictsDocument {
   schemaVersion: number;
@@ -33,6 +33,8 @@ export interface VerdictsDocument {
     clusters: Array<Omit<DetectionResult['clusters'][number], 'scaledCentroid'>>;
   };
   clients: { total: number; flagged: number; spared: string[] };
+  /** Clients judged together (abusive groups, and crowds left alone), with the time window they share. */
+  groups: Array<Omit<GroupSummary, 'firstSeen' | 'lastSeen'> & { window: { first: string; last: string } }>;
   flagged: Array<Omit<FlaggedClient, 'firstSeen' | 'lastSeen'> & { firstSeen: string; lastSeen: string }>;
   /** What the other outputs of the run hold, so that a reader can tell a set written by two runs. */
   outputs?: { blocklistSha256: string };
@@ -74,6 +76,7 @@ export function buildVerdicts(
       clusters: result.clusters.map(({ scaledCentroid: _s, ...c }) => c),
     },
     clients: { total: result.clients.length, flagged: result.flagged.length, spared: result.spared },
+    groups: result.groups.map(({ firstSeen, lastSeen, ...g }) => ({ ...g, window: { first: formatTime(firstSeen, tz), last: formatTime(lastSeen, tz) } })),
     flagged: result.flagged.map((f) => ({ ...f, firstSeen: formatTime(f.firstSeen, tz), lastSeen: formatTime(f.lastSeen, tz) })),
   };
 }
@@ -99,7 +102,7 @@ export function sortAddresses(list: readonly string[]): string[] {
 }
 
 export function blocklistText(result: DetectionResult): string {
-  const list = sortAddresses(result.flagged.map((f) => f.address));
+  const list = sortAddresses(result.blocklist);
   return list.length ? `${list.join('\n')}\n` : '';
 }
 
@@ -181,7 +184,7 @@ export class CsvWriter {
 /** Every client, busiest first (then by address): its cluster, verdict and features, a row each. */
 export function clientsCsv(result: DetectionResult): Buffer {
   const out = new CsvWriter();
-  out.text(['address', 'cluster', 'flagged', 'allowlisted', ...FEATURES.map((f) => f.name)].join(','));
+  out.text(['address', 'cluster', 'flagged', 'allowlisted', 'group', ...FEATURES.map((f) => f.name)].join(','));
   const clients = result.clients;
   const table = result.featureTable;
   const dims = FEATURES.length;
@@ -189,7 +192,7 @@ export function clientsCsv(result: DetectionResult): Buffer {
   for (const i of order) {
     const c = clients[i]!;
     out.byte(0x0a);
-    out.text(`${csvCell(c.address)},${c.cluster},${c.flagged},${c.allowlisted}`);
+    out.text(`${csvCell(c.address)},${c.cluster},${c.flagged},${c.allowlisted},${c.group ?? ''}`);
     for (let d = i * dims; d < (i + 1) * dims; d++) {
       out.byte(0x2c);
       out.feature(table[d]!);

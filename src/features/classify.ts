@@ -92,14 +92,85 @@ export const STATIC_EXTENSIONS: readonly string[] = [
   'json',
 ];
 
+/**
+ * Attack payloads in a path or query, after percent-decoding (twice: payloads are often encoded twice) and
+ * lower-casing: SQL injection, cross-site scripting, path traversal and file inclusion, command injection
+ * and known remote-code-execution strings. A normal visitor sends none of these; a vulnerability scanner
+ * sends little else, however slowly.
+ */
+export const PAYLOAD_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
+  [
+    'sql injection',
+    /union(\s|\/\*.*?\*\/|\+)+(all(\s|\+)+)?select|\bselect\s+(\*|null|@@|version\(|user\(|concat|char\(|count\(|[\w.]+\s*,\s*[\w.]+\s+from\b)|information_schema|\b(sleep|benchmark|pg_sleep)\s*\(|waitfor\s+delay|extractvalue\s*\(|updatexml\s*\(/,
+  ],
+  ['sql injection', /'\s*(or|and)\s+'?[\w]*'?\s*(=|like)|\b(or|and)\s+\d+\s*=\s*\d+|'\s*(--|#|;)|\)\s*(or|and)\s+\d|;\s*(drop|insert|delete|update)\s|'$/],
+  [
+    'cross-site scripting',
+    /<\s*\/?\s*(script|svg|iframe|img|body|object|embed)\b|javascript\s*:|\bon(error|load|mouseover|focus|click|toggle)\s*=|alert\s*\(|prompt\s*\(|document\.(cookie|domain)/,
+  ],
+  ['path traversal', /\.\.[/\\]|\/etc\/(passwd|shadow|hosts|group)|boot\.ini|win\.ini|\/proc\/self\/|(php|file|expect|zip|phar|data):\/\//],
+  [
+    'command injection',
+    /[;|`&]\s*(cat|id|ls|wget|curl|uname|whoami|nc|ncat|bash|sh|ping|echo|chmod|rm)\b|\$\([^)]*\)|\$\{(jndi|env|sys|::-)|\/bin\/(ba)?sh\b|cmd\.exe|powershell/,
+  ],
+  [
+    'exploit',
+    /invokefunction|call_user_func|allow_url_include|auto_prepend_file|base64_decode\s*\(|eval\s*\(|\bexec\s*\(|shell_exec|passthru|\bsystem\s*\(|class\.module\.classloader|\/\.%2e\//,
+  ],
+];
+
+/** The kind of attack payload in a path or query, or null. */
+export function payloadKind(text: string): string | null {
+  let t = text;
+  for (let i = 0; i < 2 && t.includes('%'); i++) t = percentDecode(t);
+  t = t.replace(/\+/g, ' ').toLowerCase();
+  for (const [kind, re] of PAYLOAD_PATTERNS) if (re.test(t)) return kind;
+  return null;
+}
+
+function percentDecode(s: string): string {
+  return s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/**
+ * Whether bytes [start, end) hold a character that any payload needs (quote, angle bracket, parenthesis,
+ * percent, semicolon, pipe, backtick, dollar, brace, "..", backslash): most queries hold none and need no
+ * closer look.
+ */
+export function mayHoldPayload(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 0x25 || c === 0x27 || c === 0x22 || c === 0x3c || c === 0x28 || c === 0x3b || c === 0x7c || c === 0x60 || c === 0x24 || c === 0x7b || c === 0x5c)
+      return true;
+    if (c === 0x2e && buf[i + 1] === 0x2e) return true;
+  }
+  return false;
+}
+
+/**
+ * Files that browsers, phones and crawlers ask for on their own, whether or not the site has them: a miss on
+ * one of these is no sign of scanning (two iPhones asking for a missing apple-touch-icon are not scanners).
+ */
+export const WELL_KNOWN_PATTERNS: readonly RegExp[] = [
+  /^\/favicon[\w.-]*\.(ico|png|svg)$/,
+  /^\/apple-touch-icon[\w.-]*\.png$/,
+  /^\/(robots\.txt|ads\.txt|app-ads\.txt|humans\.txt|security\.txt|browserconfig\.xml|site\.webmanifest|manifest\.json)$/,
+  /^\/sitemap[\w.-]*\.xml(\.gz)?$/,
+  /^\/\.well-known\/(security\.txt|apple-app-site-association|assetlinks\.json|change-password|traffic-advice)$/,
+];
+
 export const PATH_STATIC = 1;
 export const PATH_SENSITIVE = 2;
+export const PATH_PAYLOAD = 4;
+export const PATH_WELL_KNOWN = 8;
 
 const staticSet = new Set(STATIC_EXTENSIONS);
 
 export function classifyPath(path: string): number {
   const lower = path.toLowerCase();
   let flags = 0;
+  if (WELL_KNOWN_PATTERNS.some((re) => re.test(lower))) flags |= PATH_WELL_KNOWN;
+  if (payloadKind(path) !== null) flags |= PATH_PAYLOAD;
   for (const p of SENSITIVE_PATTERNS) {
     if (lower.includes(p)) {
       flags |= PATH_SENSITIVE;
@@ -140,8 +211,8 @@ export class PathClassifier {
     }
   }
 
-  classify(hash: number, path: string): number {
-    const f = classifyPath(path);
+  classify(hash: number, path: string, how: (text: string) => number = classifyPath): number {
+    const f = how(path);
     if (this.size >= this.limit) {
       this.values.fill(0);
       this.size = 0;

@@ -6,13 +6,17 @@
 import type { ClientStats } from '../table/table.js';
 
 export type Transform = 'log' | 'share';
+/** The kind of abuse a high value of a feature speaks for (detect/detect.ts judges by kind). */
+export type AbuseKind = 'flood' | 'scan' | 'brute-force';
 
 export interface FeatureDef {
   readonly name: string;
   readonly label: string;
   readonly transform: Transform;
-  /** True when a high value of this feature is a sign of abuse (used to judge clusters). */
-  readonly abusive: boolean;
+  /** The kind of abuse a high value signals; null for features that only describe (used to cluster). */
+  readonly abusive: AbuseKind | null;
+  /** How the value is written for a person: a count, a rate, a share (as a percentage), seconds or bytes. */
+  readonly unit: 'count' | 'rate' | 'share' | 'seconds' | 'bytes';
   value(c: ClientStats): number;
 }
 
@@ -22,47 +26,97 @@ export function activeSpanSeconds(c: ClientStats): number {
   return c.requests > 0 ? Math.max(0, (c.lastTime - c.firstTime) / 1000) : 0;
 }
 
+/** Errors that count as probing: 4xx answers, less those to files clients ask for on their own. */
+export function probeErrors(c: ClientStats): number {
+  return Math.max(0, c.status4xx - c.wellKnownMisses);
+}
+
 export const FEATURES: readonly FeatureDef[] = [
-  { name: 'requests', label: 'requests', transform: 'log', abusive: true, value: (c) => c.requests },
-  { name: 'peakPerMinute', label: 'peak requests in one minute', transform: 'log', abusive: true, value: (c) => c.peakPerMinute },
+  { name: 'requests', label: 'requests', transform: 'log', abusive: null, unit: 'count', value: (c) => c.requests },
+  { name: 'peakPerMinute', label: 'most requests in one minute', transform: 'log', abusive: 'flood', unit: 'count', value: (c) => c.peakPerMinute },
+  { name: 'peak10Minutes', label: 'most requests in ten minutes', transform: 'log', abusive: 'flood', unit: 'count', value: (c) => c.peakOver(10) },
+  { name: 'peakHour', label: 'most requests in one hour', transform: 'log', abusive: 'flood', unit: 'count', value: (c) => c.peakOver(60) },
   {
-    name: 'meanPerMinute',
-    label: 'mean requests per minute while active',
+    name: 'perActiveMinute',
+    label: 'requests per active minute',
     transform: 'log',
-    abusive: true,
-    value: (c) => c.requests / Math.max(1, activeSpanSeconds(c) / 60),
+    abusive: 'flood',
+    unit: 'rate',
+    value: (c) => (c.activeMinutes > 0 ? c.requests / c.activeMinutes : 0),
   },
-  { name: 'activeSpanSeconds', label: 'active span (s)', transform: 'log', abusive: false, value: activeSpanSeconds },
-  { name: 'distinctPaths', label: 'distinct paths', transform: 'log', abusive: false, value: (c) => Math.min(c.paths.count(), c.requests) },
-  { name: 'share4xx', label: 'share of 4xx responses', transform: 'share', abusive: true, value: (c) => share(c.status4xx, c) },
-  { name: 'share404', label: 'share of 404 responses', transform: 'share', abusive: true, value: (c) => share(c.status404, c) },
-  { name: 'share5xx', label: 'share of 5xx responses', transform: 'share', abusive: true, value: (c) => share(c.status5xx, c) },
-  { name: 'sharePost', label: 'share of POST requests', transform: 'share', abusive: true, value: (c) => share(c.post, c) },
+  { name: 'activeSpanSeconds', label: 'active span', transform: 'log', abusive: null, unit: 'seconds', value: activeSpanSeconds },
+  { name: 'distinctPaths', label: 'distinct paths', transform: 'log', abusive: null, unit: 'count', value: (c) => Math.min(c.paths.count(), c.requests) },
+  {
+    name: 'shareProbeErrors',
+    label: '4xx answers (not counting favicon, touch icons, robots.txt)',
+    transform: 'share',
+    abusive: 'scan',
+    unit: 'share',
+    value: (c) => share(probeErrors(c), c),
+  },
+  { name: 'share5xx', label: 'server errors caused (5xx)', transform: 'share', abusive: 'flood', unit: 'share', value: (c) => share(c.status5xx, c) },
+  { name: 'sharePost', label: 'POST requests', transform: 'share', abusive: 'brute-force', unit: 'share', value: (c) => share(c.post, c) },
   {
     name: 'shareUniqueQuery',
-    label: 'share of requests with a query string seen once',
+    label: 'requests with a never-repeated query string',
     transform: 'share',
-    abusive: true,
+    abusive: 'flood',
+    unit: 'share',
     value: (c) => Math.min(1, share(c.queries.count(), c)),
   },
-  { name: 'shareStatic', label: 'share of static assets', transform: 'share', abusive: false, value: (c) => share(c.staticHits, c) },
+  { name: 'shareStatic', label: 'static assets (css, js, images)', transform: 'share', abusive: null, unit: 'share', value: (c) => share(c.staticHits, c) },
+  { name: 'shareReferer', label: 'requests with a referer', transform: 'share', abusive: null, unit: 'share', value: (c) => share(c.withReferer, c) },
   {
     name: 'shareSensitive',
-    label: 'share of requests to sensitive paths',
+    label: 'requests to login, admin or secret paths',
     transform: 'share',
-    abusive: true,
+    abusive: 'scan',
+    unit: 'share',
     value: (c) => share(c.sensitiveHits, c),
   },
   {
-    name: 'shareOddMethod',
-    label: 'share of unusual methods or junk requests',
+    name: 'sharePayload',
+    label: 'requests carrying an attack payload',
     transform: 'share',
-    abusive: true,
+    abusive: 'scan',
+    unit: 'share',
+    value: (c) => share(c.payloadHits, c),
+  },
+  {
+    name: 'shareOddMethod',
+    label: 'unusual methods or junk requests',
+    transform: 'share',
+    abusive: 'scan',
+    unit: 'share',
     value: (c) => share(c.otherMethod + c.invalidRequest, c),
   },
-  { name: 'distinctAgents', label: 'distinct user agents', transform: 'log', abusive: true, value: (c) => c.agents.count() },
-  { name: 'meanBytes', label: 'mean response bytes', transform: 'log', abusive: false, value: (c) => share(c.bytes, c) },
+  {
+    name: 'agentRotation',
+    label: 'user agent changes per request',
+    transform: 'share',
+    abusive: 'flood',
+    unit: 'share',
+    value: (c) => (c.requests > 1 ? Math.min(1, Math.max(0, c.agents.count() - 1) / (c.requests - 1)) : 0),
+  },
+  { name: 'meanBytes', label: 'mean response size', transform: 'log', abusive: null, unit: 'bytes', value: (c) => share(c.bytes, c) },
 ];
+
+/** A feature value as a person reads it. */
+export function describeValue(d: number, v: number): string {
+  const f = FEATURES[d]!;
+  switch (f.unit) {
+    case 'share':
+      return `${v > 0 && v < 0.01 ? '<1' : Math.round(v * 100)}%`;
+    case 'seconds':
+      return v >= 3600 ? `${(v / 3600).toFixed(1)} h` : v >= 60 ? `${Math.round(v / 60)} min` : `${Math.round(v)} s`;
+    case 'bytes':
+      return `${Math.round(v)} bytes`;
+    case 'rate':
+      return `${v >= 10 ? Math.round(v) : v.toFixed(1)}`;
+    default:
+      return `${Math.round(v)}`;
+  }
+}
 
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
 

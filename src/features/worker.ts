@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { findFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { readLogs, type ParseStats } from '../logs/read.js';
+import { AddressSet } from '../core/address.js';
 import { ClientTable, type TableParts } from '../table/table.js';
 
 export interface RangeJob {
@@ -14,6 +15,7 @@ export interface RangeJob {
   readonly format: string;
   readonly jsonFields?: JsonFieldMap;
   readonly ipv6Prefix: number;
+  readonly trustedProxies: readonly string[];
   readonly maxLineBytes?: number;
 }
 
@@ -25,7 +27,9 @@ export interface RangeResult {
 /** Reads one range of a file into a packed client table (ClientTable.fromParts unpacks it). */
 export async function readRange(job: RangeJob, onBytes?: (n: number) => void): Promise<RangeResult> {
   const format = findFormat(job.format);
-  const table = new ClientTable({ ipv6Prefix: job.ipv6Prefix });
+  const trustedProxies = new AddressSet();
+  for (const p of job.trustedProxies) trustedProxies.add(p, '--trusted-proxy');
+  const table = new ClientTable({ ipv6Prefix: job.ipv6Prefix, trustedProxies });
   const stats = await readLogs(
     [
       {

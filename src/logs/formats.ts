@@ -62,6 +62,8 @@ export const DEFAULT_JSON_FIELDS: Readonly<Record<JsonField, readonly string[]>>
   status: ['status', 'status_code', 'response'],
   bytes: ['body_bytes_sent', 'bytes_sent', 'bytes', 'size'],
   agent: ['http_user_agent', 'user_agent', 'agent', 'useragent'],
+  referer: ['http_referer', 'referer', 'referrer'],
+  forwardedFor: ['http_x_forwarded_for', 'x_forwarded_for', 'forwarded_for', 'xff'],
 };
-export type JsonField = 'ip' | 'time' | 'request' | 'method' | 'path' | 'status' | 'bytes' | 'agent';
+export type JsonField = 'ip' | 'time' | 'request' | 'method' | 'path' | 'status' | 'bytes' | 'agent' | 'referer' | 'forwardedFor';
 export const JSON_FIELDS: readonly JsonField[] = Object.keys(DEFAULT_JSON_FIELDS) as JsonField[];

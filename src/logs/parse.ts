@@ -47,6 +47,28 @@ export interface LogRecord {
   bytes: number;
   /** FNV-1a hash of the user agent, 0 when absent or "-". */
   agentHash: number;
+  /** Whether the line names a referer (not "-"). */
+  hasReferer: boolean;
+  /** The query string with its "?": bytes [queryStart, queryEnd) of queryBuf, or queryText (see recordQuery). */
+  queryBuf: Uint8Array | null;
+  queryStart: number;
+  queryEnd: number;
+  queryText: string;
+  /** An X-Forwarded-For value (the first trailing quoted field of a combined line), or empty (see recordForwardedFor). */
+  xffBuf: Uint8Array | null;
+  xffStart: number;
+  xffEnd: number;
+  xffText: string;
+}
+
+/** The query string of a record with its "?", or '' (made only when needed). */
+export function recordQuery(rec: LogRecord): string {
+  return rec.queryBuf ? (Buffer.prototype.latin1Slice.call(rec.queryBuf, rec.queryStart, rec.queryEnd) as string) : rec.queryText;
+}
+
+/** The X-Forwarded-For value of a record, or ''. */
+export function recordForwardedFor(rec: LogRecord): string {
+  return rec.xffBuf ? (Buffer.prototype.latin1Slice.call(rec.xffBuf, rec.xffStart, rec.xffEnd) as string) : rec.xffText;
 }
 
 /** The client field of a record as a string. */
@@ -86,6 +108,15 @@ export function newRecord(): LogRecord {
     status: 0,
     bytes: 0,
     agentHash: 0,
+    hasReferer: false,
+    queryBuf: null,
+    queryStart: 0,
+    queryEnd: 0,
+    queryText: '',
+    xffBuf: null,
+    xffStart: 0,
+    xffEnd: 0,
+    xffText: '',
   };
 }
 
@@ -393,13 +424,26 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
   const atEnd = c === NL || (c === CR && i + 1 === nl);
   if (!atEnd && c !== SPACE) return -1;
   let agentHash = 0;
+  let hasReferer = false;
+  let xffStart = 0;
+  let xffEnd = 0;
   if (requiresAgent) {
     if (atEnd || buf[i + 1] !== QUOTE) return -1;
-    const refEnd = buf[i + 2] === DASH && buf[i + 3] === QUOTE ? i + 3 : closingQuote(buf, i + 2, nl);
+    const noReferer = buf[i + 2] === DASH && buf[i + 3] === QUOTE;
+    const refEnd = noReferer ? i + 3 : closingQuote(buf, i + 2, nl);
     if (refEnd < 0 || buf[refEnd + 1] !== SPACE || buf[refEnd + 2] !== QUOTE) return -1;
+    hasReferer = !noReferer && refEnd > i + 2;
     const uaStart = refEnd + 3;
     const uaEnd = closingQuote(buf, uaStart, nl);
     if (uaEnd < 0) return -1;
+    // A trailing quoted field (nginx's and many Apache layouts put X-Forwarded-For there).
+    if (buf[uaEnd + 1] === SPACE && buf[uaEnd + 2] === QUOTE) {
+      const end = closingQuote(buf, uaEnd + 3, nl);
+      if (end > uaEnd + 3 && !(end === uaEnd + 4 && buf[uaEnd + 3] === DASH)) {
+        xffStart = uaEnd + 3;
+        xffEnd = end;
+      }
+    }
     const len = uaEnd - uaStart;
     if (len > 0 && !(len === 1 && buf[uaStart] === DASH)) {
       // Agents are long and only counted: their head and tail (where versions and random suffixes sit) suffice.
@@ -412,6 +456,13 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
   rec.status = status;
   rec.bytes = bytes;
   rec.agentHash = agentHash;
+  rec.hasReferer = hasReferer;
+  rec.xffBuf = buf;
+  rec.xffStart = xffStart;
+  rec.xffEnd = xffEnd;
+  rec.queryBuf = buf;
+  rec.queryStart = 0;
+  rec.queryEnd = 0;
   rec.isIp4 = isIp4;
   rec.ip4 = isIp4 ? (packed << 8) | octet : 0;
   rec.ipBuf = buf;
@@ -433,6 +484,8 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
     rec.pathEnd = pathEnd;
     rec.pathHash = hashBytes(buf, sp1 + 1, pathEnd);
     rec.queryHash = pathEnd < targetEnd ? hashBytes(buf, sp1 + 1, targetEnd) : 0;
+    rec.queryStart = pathEnd;
+    rec.queryEnd = targetEnd;
   }
   return nl;
 }
@@ -539,6 +592,13 @@ export function parseJsonLine(buf: Uint8Array, start: number, end: number, field
   rec.bytes = bytes;
   const agent = pick(o, fields.agent);
   rec.agentHash = typeof agent === 'string' && agent !== '-' ? hashString(agent) : 0;
+  const referer = pick(o, fields.referer);
+  rec.hasReferer = typeof referer === 'string' && referer !== '-';
+  const xff = pick(o, fields.forwardedFor);
+  rec.xffBuf = null;
+  rec.xffText = typeof xff === 'string' && xff !== '-' ? xff : '';
+  rec.queryBuf = null;
+  rec.queryText = '';
   const request = pick(o, fields.request);
   let method = pick(o, fields.method);
   let target = pick(o, fields.path);
@@ -560,6 +620,7 @@ export function parseJsonLine(buf: Uint8Array, start: number, end: number, field
   setPathText(rec, q < 0 ? target : target.slice(0, q));
   rec.pathHash = hashString(rec.pathText);
   rec.queryHash = q < 0 ? 0 : hashString(target);
+  rec.queryText = q < 0 ? '' : target.slice(q);
   return true;
 }
 

@@ -3,7 +3,7 @@
  * Every string that comes from a log is escaped: log lines are attacker-controlled text.
  */
 import { escapeHtml as esc } from '../notify/compose.js';
-import { FEATURES } from '../features/vector.js';
+import { describeValue, FEATURES } from '../features/vector.js';
 import type { ReportBasics } from './data.js';
 import type { Figure } from './figures.js';
 
@@ -29,14 +29,21 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
   const params = v.parameters as Record<string, unknown>;
   const flaggedRows = v.flagged
     .map((f) => {
-      const key = ['requests', 'peakPerMinute', 'share4xx', 'sharePost', 'shareSensitive', 'shareUniqueQuery']
-        .map((n) => `${esc(FEATURES.find((x) => x.name === n)?.label ?? n)}: ${esc(String(f.features[n]))}`)
+      const key = ['requests', 'peakPerMinute', 'peak10Minutes', 'shareProbeErrors', 'sharePost', 'sharePayload', 'shareUniqueQuery']
+        .map((n) => {
+          const d = FEATURES.findIndex((x) => x.name === n);
+          return `${esc(FEATURES[d]!.label)}: ${esc(describeValue(d, f.features[n] ?? 0))}`;
+        })
         .join('<br>');
       const stand = f.standouts
-        .map((s) => `${esc(s.label)} ${esc(String(s.value))} (median ${esc(String(s.median))}, +${esc(String(s.score))} SD)`)
+        .map((s) => {
+          const d = FEATURES.findIndex((x) => x.name === s.feature);
+          return `${esc(s.label)} ${esc(describeValue(d, s.value))} (site median ${esc(describeValue(d, s.median))}, ${s.score >= 10 ? 'over 10' : `+${esc(String(s.score))}`} SD)`;
+        })
         .join('<br>');
       return (
-        `<tr data-address="${esc(f.address)}"><td><code>${esc(f.address)}</code><br>${f.kinds.map((k) => `<span class="kind">${esc(k)}</span>`).join('')}</td>` +
+        `<tr data-address="${esc(f.address)}"><td><code>${esc(f.address)}</code><br>${f.kinds.map((k) => `<span class="kind">${esc(k)}</span>`).join('')}` +
+        `${f.group ? `<br>group ${esc(f.group)}` : f.outlier ? '<br>judged alone (far from its cluster)' : ''}</td>` +
         `<td>${f.reasons.map(esc).join('<br>')}<hr>${stand}</td><td>${key}</td>` +
         `<td>${esc(f.firstSeen)}<br>${esc(f.lastSeen)}</td><td><pre>${f.samples.map(esc).join('\n')}</pre></td></tr>`
       );
@@ -48,6 +55,25 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
         `<tr><td>${c.id}</td><td>${c.size}</td><td>${c.abusive ? 'yes' : 'no'}</td><td>${esc(c.abusiveFeatures.join(', '))}</td><td>${esc(String(c.centroid.requests))}</td><td>${esc(String(c.centroid.peakPerMinute))}</td></tr>`,
     )
     .join('');
+  const groups = v.groups
+    .map((g) => {
+      const shared = g.shared
+        .map((s) => {
+          const d = FEATURES.findIndex((x) => x.name === s.feature);
+          return `${esc(s.label)} ${esc(describeValue(d, s.value))} (site median ${esc(describeValue(d, s.median))})`;
+        })
+        .join('<br>');
+      const members = g.members.slice(0, 12).map(esc).join(', ') + (g.members.length > 12 ? `, and ${g.members.length - 12} more` : '');
+      return (
+        `<tr data-group="${esc(g.id)}"><td>${esc(g.id)}<br>${g.flagged ? `<span class="kind">${esc(g.kind)}</span>` : esc(`${g.kind} (not flagged)`)}</td>` +
+        `<td>${g.size}</td><td>${esc(g.window.first)}<br>${esc(g.window.last)}</td>` +
+        `<td>${g.requests} requests; peak ${g.peakPerMinute} a minute, ${g.timesSiteRate}× the site's mean of ${g.siteMeanPerMinute}</td>` +
+        `<td>${esc(g.reason)}<hr>${shared || 'no feature stands out for the median member'}</td><td>${members}${g.networks.length ? `<br>blocked as ${g.networks.map(esc).join(', ')}` : ''}</td></tr>`
+      );
+    })
+    .join('\n');
+  const guards = params.guards as Record<string, number> | undefined;
+  const groupOpts = params.groups as Record<string, number> | undefined;
   const malformed = p.malformedSamples.map((s) => `<tr><td>${esc(s.input)}:${s.line}</td><td><pre>${esc(s.text)}</pre></td></tr>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -62,6 +88,8 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
 ${charts.join('\n')}
 <h2>Flagged clients</h2>
 ${v.flagged.length ? `<table id="flagged"><tr><th>client</th><th>why</th><th>key features</th><th>first / last seen</th><th>sample lines</th></tr>\n${flaggedRows}</table>` : '<p>No client was flagged.</p>'}
+<h2>Groups</h2>
+${v.groups.length ? `<table id="groups"><tr><th>group</th><th>clients</th><th>window</th><th>together</th><th>why</th><th>members</th></tr>\n${groups}</table>` : '<p>No group of clients acted together.</p>'}
 <h2>Clusters</h2>
 <table><tr><th>cluster</th><th>clients</th><th>abusive</th><th>stands out on</th><th>centroid requests</th><th>centroid peak/min</th></tr>${clusters}</table>
 <h2>Run</h2>
@@ -73,7 +101,20 @@ ${kv([
   ['inputs', p.inputs.map((i) => `${i.name} (${i.format ?? '?'}, ${i.lines} lines${i.error ? `, stopped: ${i.error}` : ''})`).join('; ')],
   ['k, silhouette', `${v.clustering.k}, ${v.clustering.silhouette ?? 'n/a'}`],
   ['seed', String(params.seed)],
-  ['floors', JSON.stringify(params.floors)],
+  [
+    'guards',
+    guards
+      ? `no client flagged alone with fewer than ${guards.minRequests} requests; a flood makes at least ${guards.floodRequests} requests in ten minutes, ` +
+        `a scan at least ${guards.scanRequests} probing requests, a brute force at least ${guards.brutePosts} POSTs (alone or as a group)`
+      : 'n/a',
+  ],
+  [
+    'groups',
+    groupOpts
+      ? `at least ${groupOpts.minMembers} clients within ${groupOpts.radius} SD of each other and active within ${groupOpts.gapMinutes} minutes of each other` +
+        (groupOpts.prefix ? `; a /${groupOpts.prefix} is blocked whole when every client in it is in an abusive group` : '')
+      : 'n/a',
+  ],
   ['cluster threshold', String(params.clusterThreshold)],
   ['allowlist', ((params.allowlist as string[] | undefined) ?? []).join(', ') || 'none'],
   ['generated', `${v.generatedAt} by logwarden ${v.tool.version}`],

@@ -116,6 +116,23 @@ export class MinuteColumns {
     for (let i = 0; i < this.n[row]!; i++) fn(ints[base + 2 * i]!, ints[base + 2 * i + 1]!);
   }
 
+  /** The most requests in any `window` consecutive minutes (a sliding window over the sorted pairs). */
+  windowPeak(row: number, window: number): number {
+    const ints = this.arena.ints;
+    const base = this.off[row]!;
+    const n = this.n[row]!;
+    let best = 0;
+    let sum = 0;
+    let lo = 0;
+    for (let i = 0; i < n; i++) {
+      const m = ints[base + 2 * i]!;
+      sum += ints[base + 2 * i + 1]!;
+      while (ints[base + 2 * lo]! <= m - window) sum -= ints[base + 2 * lo++ + 1]!;
+      if (sum > best) best = sum;
+    }
+    return best;
+  }
+
   /** Adds client `from` of `other` to client `row` (a merge walk of the two sorted blocks into a new one). */
   mergeFrom(row: number, other: MinuteColumns, from: number): void {
     const bn = other.n[from]!;

@@ -5,9 +5,9 @@
  * the number of its lines. Tables merge as if one pass had read all their lines, in any split or order:
  * counts add, the same minute adds up, distinct values unite, and the samples kept are the earliest lines.
  */
-import { canonicalAddress, clientKey } from '../core/address.js';
-import { hashBytes, Method, recordIp, recordPath, type LogRecord } from '../logs/parse.js';
-import { PATH_SENSITIVE, PATH_STATIC, PathClassifier } from '../features/classify.js';
+import { canonicalAddress, clientKey, type AddressSet } from '../core/address.js';
+import { hashBytes, Method, recordForwardedFor, recordIp, recordPath, recordQuery, type LogRecord } from '../logs/parse.js';
+import { mayHoldPayload, PATH_PAYLOAD, PATH_SENSITIVE, PATH_STATIC, PATH_WELL_KNOWN, PathClassifier, payloadKind } from '../features/classify.js';
 import { Timeline } from '../features/timeline.js';
 import { DistinctSets, type DistinctParts } from './distinct.js';
 import { MinuteColumns, type MinuteParts } from './minutes.js';
@@ -21,6 +21,7 @@ const SLOTS = 2 * MAX_SAMPLES;
 export const COUNTERS = [
   'requests',
   'post',
+  'head',
   'otherMethod',
   'invalidRequest',
   'status2xx',
@@ -30,7 +31,10 @@ export const COUNTERS = [
   'status5xx',
   'staticHits',
   'sensitiveHits',
+  'payloadHits',
+  'wellKnownMisses',
   'withQuery',
+  'withReferer',
   'bytes',
   'firstTime',
   'lastTime',
@@ -53,6 +57,7 @@ export interface ClientStats {
   readonly key: string;
   readonly requests: number;
   readonly post: number;
+  readonly head: number;
   readonly otherMethod: number;
   readonly invalidRequest: number;
   readonly status2xx: number;
@@ -62,11 +67,22 @@ export interface ClientStats {
   readonly status5xx: number;
   readonly staticHits: number;
   readonly sensitiveHits: number;
+  /** Requests with an attack payload in path or query (features/classify.ts). */
+  readonly payloadHits: number;
+  /** 4xx answers to files clients ask for on their own (favicon, apple-touch-icon, robots.txt...). */
+  readonly wellKnownMisses: number;
   readonly withQuery: number;
+  readonly withReferer: number;
   readonly bytes: number;
   readonly firstTime: number;
   readonly lastTime: number;
   readonly peakPerMinute: number;
+  /** Minutes with at least one request. */
+  readonly activeMinutes: number;
+  /** The most requests in any `minutes` consecutive minutes. */
+  peakOver(minutes: number): number;
+  /** Calls `fn` for every minute with requests, in order, with the count. */
+  forEachMinute(fn: (minute: number, count: number) => void): void;
   readonly paths: Countable;
   readonly queries: Countable;
   readonly agents: Countable;
@@ -77,6 +93,11 @@ export interface ClientStats {
 export interface AggregateOptions {
   /** IPv6 clients are counted per network of this prefix length (128: per address). */
   readonly ipv6Prefix: number;
+  /**
+   * Proxies and CDNs in front of the servers: a line from one of them is the client's that X-Forwarded-For
+   * names (the rightmost address not itself trusted, as nginx's realip module with real_ip_recursive).
+   */
+  readonly trustedProxies?: AddressSet;
 }
 
 /** A table as flat arrays, to move to another thread (the numbers are transferred, not copied). */
@@ -124,6 +145,10 @@ export class ClientTable {
   private ip4Count = 0;
   private ip4Shift = 20;
   private readonly classifier = new PathClassifier();
+  /** Queries that may hold a payload, by the hash of path and query: PATH_PAYLOAD or 0. */
+  private readonly queryClassifier = new PathClassifier();
+  /** Raw address text → whether it is a trusted proxy (with --trusted-proxy only). */
+  private readonly proxyCache = new Map<string, boolean>();
   /** Requests of all clients over time. */
   readonly overall = new Timeline(720);
   /** Lines whose client field was not an IP address (a host name, junk). */
@@ -195,8 +220,22 @@ export class ClientTable {
     return this.minutes.peakOf(row);
   }
 
+  activeMinutes(row: number): number {
+    return this.minutes.size(row);
+  }
+
+  /** The most requests of a client in any `window` consecutive minutes. */
+  peakOver(row: number, window: number): number {
+    if (window <= 1) return this.minutes.peakOf(row);
+    return this.minutes.windowPeak(row, window);
+  }
+
   distinctCount(row: number, set: 0 | 1 | 2): number {
     return this.distinct.count(row * 3 + set);
+  }
+
+  forEachMinute(row: number, fn: (minute: number, count: number) => void): void {
+    this.minutes.forEach(row, fn);
   }
 
   /** A client's requests over time, for charts. */
@@ -285,9 +324,36 @@ export class ClientTable {
     return row;
   }
 
+  /** Whether a raw address is one of the trusted proxies. */
+  private trusted(raw: string): boolean {
+    let known = this.proxyCache.get(raw);
+    if (known === undefined) {
+      const canonical = canonicalAddress(raw);
+      known = canonical !== null && this.opts.trustedProxies!.has(canonical);
+      if (this.proxyCache.size > 100_000) this.proxyCache.clear();
+      this.proxyCache.set(raw, known);
+    }
+    return known;
+  }
+
+  /** The row of a line that came through a trusted proxy: the client X-Forwarded-For names; else -2. */
+  private forwardedRow(rec: LogRecord): number {
+    if (!this.trusted(recordIp(rec))) return -2;
+    const hops = recordForwardedFor(rec).split(',');
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i]!.trim();
+      if (!hop) continue;
+      if (canonicalAddress(hop) === null) return -2;
+      if (!this.trusted(hop)) return this.lookupRaw(hop);
+    }
+    return -2;
+  }
+
   /** Adds one parsed line. Returns false when its client field is not an address. */
   add(rec: LogRecord, line: Buffer, start: number, end: number): boolean {
-    const row = this.lookupRecord(rec);
+    let row = -2;
+    if (this.opts.trustedProxies && this.opts.trustedProxies.size > 0) row = this.forwardedRow(rec);
+    if (row === -2) row = this.lookupRecord(rec);
     if (row < 0) {
       this.badAddressLines++;
       return false;
@@ -297,6 +363,7 @@ export class ClientTable {
     nums[at + C.requests]!++;
     const method = rec.method;
     if (method === Method.Post) nums[at + C.post]!++;
+    else if (method === Method.Head) nums[at + C.head]!++;
     else if (method === Method.Other) nums[at + C.otherMethod]!++;
     else if (method === Method.Invalid) nums[at + C.invalidRequest]!++;
     const s = rec.status;
@@ -310,12 +377,20 @@ export class ClientTable {
     if (flags < 0) flags = this.classifier.classify(rec.pathHash, recordPath(rec));
     if (flags & PATH_STATIC) nums[at + C.staticHits]!++;
     if (flags & PATH_SENSITIVE) nums[at + C.sensitiveHits]!++;
+    if (flags & PATH_WELL_KNOWN && s >= 400 && s < 500) nums[at + C.wellKnownMisses]!++;
     const sets = row * 3;
     this.distinct.add(sets + PATHS, rec.pathHash);
     if (rec.queryHash !== 0) {
       nums[at + C.withQuery]!++;
       this.distinct.add(sets + QUERIES, rec.queryHash);
+      if (!(flags & PATH_PAYLOAD) && (rec.queryBuf === null || mayHoldPayload(rec.queryBuf, rec.queryStart, rec.queryEnd))) {
+        let q = this.queryClassifier.cached(rec.queryHash);
+        if (q < 0) q = this.queryClassifier.classify(rec.queryHash, recordQuery(rec), (text) => (payloadKind(text) === null ? 0 : PATH_PAYLOAD));
+        flags |= q;
+      }
     }
+    if (flags & PATH_PAYLOAD) nums[at + C.payloadHits]!++;
+    if (rec.hasReferer) nums[at + C.withReferer]!++;
     if (rec.agentHash !== 0) this.distinct.add(sets + AGENTS, rec.agentHash);
     nums[at + C.bytes]! += rec.bytes;
     const time = rec.time;
@@ -323,7 +398,7 @@ export class ClientTable {
     if (time > nums[at + C.lastTime]!) nums[at + C.lastTime] = time;
     this.minutes.add(row, rec.minute);
     this.overall.add(rec.minute);
-    const telling = (flags & PATH_SENSITIVE) !== 0 || s >= 400 || method === Method.Post || method === Method.Invalid;
+    const telling = (flags & (PATH_SENSITIVE | PATH_PAYLOAD)) !== 0 || s >= 400 || method === Method.Post || method === Method.Invalid;
     this.offerLine(row, telling ? 0 : 1, time, line, start, end);
     return true;
   }
@@ -494,6 +569,9 @@ export class ClientRow implements ClientStats {
   get post(): number {
     return this.table.num(this.row, 'post');
   }
+  get head(): number {
+    return this.table.num(this.row, 'head');
+  }
   get otherMethod(): number {
     return this.table.num(this.row, 'otherMethod');
   }
@@ -521,8 +599,17 @@ export class ClientRow implements ClientStats {
   get sensitiveHits(): number {
     return this.table.num(this.row, 'sensitiveHits');
   }
+  get payloadHits(): number {
+    return this.table.num(this.row, 'payloadHits');
+  }
+  get wellKnownMisses(): number {
+    return this.table.num(this.row, 'wellKnownMisses');
+  }
   get withQuery(): number {
     return this.table.num(this.row, 'withQuery');
+  }
+  get withReferer(): number {
+    return this.table.num(this.row, 'withReferer');
   }
   get bytes(): number {
     return this.table.num(this.row, 'bytes');
@@ -535,6 +622,15 @@ export class ClientRow implements ClientStats {
   }
   get peakPerMinute(): number {
     return this.table.peak(this.row);
+  }
+  get activeMinutes(): number {
+    return this.table.activeMinutes(this.row);
+  }
+  peakOver(minutes: number): number {
+    return this.table.peakOver(this.row, minutes);
+  }
+  forEachMinute(fn: (minute: number, count: number) => void): void {
+    this.table.forEachMinute(this.row, fn);
   }
   get paths(): Countable {
     return new FixedCount(this.table.distinctCount(this.row, PATHS));

@@ -208,10 +208,11 @@ test('block: an allowlisted address is refused before the ledger records it, and
   writeFileSync(
     join(dir, 'verdicts.json'),
     JSON.stringify({
-      schemaVersion: 1,
+      schemaVersion: 2,
       parse: { linesRead: 1, parsed: 1, malformed: 0, timeRange: null },
       clustering: { k: 2 },
       clients: { total: 1 },
+      groups: [],
       flagged: [],
       outputs: { blocklistSha256: '0'.repeat(64) },
     }),

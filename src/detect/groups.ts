@@ -1,0 +1,218 @@
+/**
+ * Groups: clients that behave alike and together. Pure; no I/O.
+ *
+ * A distributed flood, a scan or a credential-stuffing run spread over many addresses makes every member look
+ * mild on its own; what gives it away is that many clients do the same unusual thing in the same minutes. In
+ * the scaled feature space that detection clusters in, those clients sit close together. So:
+ *
+ * 1. Candidates are clients that stand `threshold` or more above the site's median client on a feature whose
+ *    high values signal abuse (they are unusual, however mildly), with a few requests at least.
+ * 2. Two candidates are linked when they are unusual in the same way (a kind in common), lie within `radius`
+ *    of each other in the scaled space, and were active within `gapMinutes` of each other. The connected
+ *    sets (single linkage, as DBSCAN with a core of one) of at least `minMembers` are the groups.
+ * 3. A group is judged as one client would be: the features its members share (the median member stands out
+ *    on them), and the guard on volume applied to the members together (their combined requests per minute,
+ *    exact: their minutes add up). Members who browse like people (page assets, referers) and share nothing
+ *    but a high rate are a crowd, and left alone: a flash crowd is a success, not an attack.
+ */
+import type { ClientStats } from '../table/table.js';
+import { FEATURES, probeErrors, type AbuseKind } from '../features/vector.js';
+import type { GroupOptions, Guards } from './defaults.js';
+import { squaredDistance } from './cluster.js';
+
+export const KINDS: readonly AbuseKind[] = ['flood', 'scan', 'brute-force'];
+const INDEX = Object.fromEntries(FEATURES.map((f, i) => [f.name, i])) as Record<string, number>;
+/** The axes of each kind. */
+export const KIND_AXES: Record<AbuseKind, number[]> = {
+  flood: FEATURES.flatMap((f, i) => (f.abusive === 'flood' ? [i] : [])),
+  scan: FEATURES.flatMap((f, i) => (f.abusive === 'scan' ? [i] : [])),
+  'brute-force': FEATURES.flatMap((f, i) => (f.abusive === 'brute-force' ? [i] : [])),
+};
+/** Rates: a flood needs one of these to stand out. */
+export const RATE_AXES = ['peakPerMinute', 'peak10Minutes', 'peakHour', 'perActiveMinute'].map((n) => INDEX[n]!);
+/** What a flood does that browsing does not: cache-busting queries, server errors, a new agent per request. */
+export const FLOOD_SIGNS = ['shareUniqueQuery', 'share5xx', 'agentRotation'].map((n) => INDEX[n]!);
+const STATIC = INDEX.shareStatic!;
+const REFERER = INDEX.shareReferer!;
+
+/** Browsing like a person: page assets and referers (an office, a crowd, a proxy full of visitors). */
+export const BROWSING = { staticShare: 0.15, refererShare: 0.3 } as const;
+
+export function browses(staticShare: number, refererShare: number): boolean {
+  return staticShare >= BROWSING.staticShare && refererShare >= BROWSING.refererShare;
+}
+
+export interface GroupFinding {
+  /** Indexes into the clients, sorted. */
+  readonly members: number[];
+  readonly kind: AbuseKind | 'crowd';
+  readonly abusive: boolean;
+  /** Feature indexes on which the median member stands `threshold` or more above the median client. */
+  readonly shared: number[];
+  /** The median member's scaled value on every feature. */
+  readonly medianPoint: number[];
+  /** The median member's raw value on every feature. */
+  readonly medianRaw: number[];
+  readonly first: number;
+  readonly last: number;
+  readonly requests: number;
+  readonly posts: number;
+  readonly probes: number;
+  readonly peakPerMinute: number;
+  readonly peak10Minutes: number;
+  readonly reason: string;
+}
+
+export interface GroupInput {
+  readonly clients: readonly ClientStats[];
+  /** Scaled points, row-major, FEATURES.length a row. */
+  readonly points: Float64Array;
+  /** Raw feature values, row-major. */
+  readonly raw: Float64Array;
+  readonly threshold: number;
+  readonly guards: Guards;
+  readonly options: GroupOptions;
+}
+
+/** At most this many candidates are linked (the most unusual first): the linking is quadratic at worst. */
+const MAX_CANDIDATES = 20_000;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The kinds a point is unusual in (a bit per kind in KINDS order). */
+function unusualKinds(p: Float64Array, at: number, threshold: number): number {
+  let bits = 0;
+  KINDS.forEach((k, b) => {
+    if (KIND_AXES[k].some((d) => p[at + d]! >= threshold)) bits |= 1 << b;
+  });
+  return bits;
+}
+
+export function findGroups(input: GroupInput): GroupFinding[] {
+  const { clients, points, raw, threshold, guards, options } = input;
+  const dims = FEATURES.length;
+  const gap = options.gapMinutes * 60_000;
+  // 1. Candidates.
+  let cands: Array<{ i: number; kinds: number; score: number }> = [];
+  for (let i = 0; i < clients.length; i++) {
+    const c = clients[i]!;
+    if (c.requests < 3) continue;
+    const kinds = unusualKinds(points, i * dims, threshold);
+    if (kinds === 0) continue;
+    let score = 0;
+    for (let d = 0; d < dims; d++) if (FEATURES[d]!.abusive) score = Math.max(score, points[i * dims + d]!);
+    cands.push({ i, kinds, score });
+  }
+  if (cands.length > MAX_CANDIDATES) {
+    cands.sort((a, b) => b.score - a.score || a.i - b.i);
+    cands = cands.slice(0, MAX_CANDIDATES);
+  }
+  cands.sort((a, b) => clients[a.i]!.firstTime - clients[b.i]!.firstTime || a.i - b.i);
+  // 2. Links (union-find), walking the candidates in time order: only those that start before one ends
+  // (plus the gap) can be linked to it.
+  const parent = cands.map((_, k) => k);
+  const find = (k: number): number => {
+    while (parent[k] !== k) k = parent[k] = parent[parent[k]!]!;
+    return k;
+  };
+  const r2 = options.radius * options.radius;
+  for (let a = 0; a < cands.length; a++) {
+    const ca = cands[a]!;
+    const end = clients[ca.i]!.lastTime + gap;
+    const pa = points.subarray(ca.i * dims, (ca.i + 1) * dims);
+    for (let b = a + 1; b < cands.length; b++) {
+      const cb = cands[b]!;
+      if (clients[cb.i]!.firstTime > end) break;
+      if ((ca.kinds & cb.kinds) === 0) continue;
+      if (find(a) === find(b)) continue;
+      if (squaredDistance(pa, points.subarray(cb.i * dims, (cb.i + 1) * dims)) > r2) continue;
+      parent[find(b)] = find(a);
+    }
+  }
+  const sets = new Map<number, number[]>();
+  cands.forEach((c, k) => {
+    const root = find(k);
+    const list = sets.get(root);
+    if (list) list.push(c.i);
+    else sets.set(root, [c.i]);
+  });
+  // 3. Judge each set large enough.
+  const out: GroupFinding[] = [];
+  for (const members of sets.values()) {
+    if (members.length < options.minMembers) continue;
+    members.sort((a, b) => a - b);
+    out.push(judge(members, input, dims, threshold, guards));
+  }
+  out.sort((a, b) => a.first - b.first || a.members[0]! - b.members[0]!);
+  return out;
+}
+
+function judge(members: number[], input: GroupInput, dims: number, threshold: number, guards: Guards): GroupFinding {
+  const { clients, points, raw } = input;
+  const medianPoint: number[] = [];
+  const medianRaw: number[] = [];
+  for (let d = 0; d < dims; d++) {
+    medianPoint.push(median(members.map((i) => points[i * dims + d]!)));
+    medianRaw.push(median(members.map((i) => raw[i * dims + d]!)));
+  }
+  const shared = FEATURES.flatMap((f, d) => (f.abusive && medianPoint[d]! >= threshold ? [d] : []));
+  // The members' requests per minute, added up exactly.
+  const perMinute = new Map<number, number>();
+  let requests = 0;
+  let posts = 0;
+  let probes = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const i of members) {
+    const c = clients[i]!;
+    requests += c.requests;
+    posts += c.post;
+    probes += Math.max(probeErrors(c), c.sensitiveHits, c.payloadHits, c.otherMethod + c.invalidRequest);
+    first = Math.min(first, c.firstTime);
+    last = Math.max(last, c.lastTime);
+    c.forEachMinute((m, n) => perMinute.set(m, (perMinute.get(m) ?? 0) + n));
+  }
+  const minutes = [...perMinute.keys()].sort((a, b) => a - b);
+  let peakPerMinute = 0;
+  let peak10Minutes = 0;
+  let sum = 0;
+  for (let k = 0, lo = 0; k < minutes.length; k++) {
+    const n = perMinute.get(minutes[k]!)!;
+    peakPerMinute = Math.max(peakPerMinute, n);
+    sum += n;
+    while (minutes[lo]! <= minutes[k]! - 10) sum -= perMinute.get(minutes[lo++]!)!;
+    peak10Minutes = Math.max(peak10Minutes, sum);
+  }
+  const has = (axes: readonly number[]) => axes.some((d) => shared.includes(d));
+  const browsing = browses(medianRaw[STATIC]!, medianRaw[REFERER]!);
+  const base = { members, shared, medianPoint, medianRaw, first, last, requests, posts, probes, peakPerMinute, peak10Minutes };
+  const pct = (v: number) => `${Math.round(v * 100)}%`;
+  // The kinds the members share, strongest evidence first.
+  if (has(KIND_AXES['brute-force']) && posts >= guards.brutePosts) {
+    return { ...base, kind: 'brute-force', abusive: true, reason: `together ${posts} POST requests (guard ${guards.brutePosts})` };
+  }
+  if (has(KIND_AXES.scan) && probes >= guards.scanRequests) {
+    return { ...base, kind: 'scan', abusive: true, reason: `together ${probes} probing requests (guard ${guards.scanRequests})` };
+  }
+  if (has(KIND_AXES.flood)) {
+    const signs = has(FLOOD_SIGNS);
+    if (browsing && !signs) {
+      return {
+        ...base,
+        kind: 'crowd',
+        abusive: false,
+        reason: `a crowd, left alone: its members browse like people (median ${pct(medianRaw[STATIC]!)} static assets, ${pct(medianRaw[REFERER]!)} with a referer) and share nothing else unusual`,
+      };
+    }
+    if (peak10Minutes >= guards.floodRequests) {
+      return { ...base, kind: 'flood', abusive: true, reason: `together ${peak10Minutes} requests in ten minutes (guard ${guards.floodRequests})` };
+    }
+    return { ...base, kind: 'flood', abusive: false, reason: `together only ${peak10Minutes} requests in ten minutes (guard ${guards.floodRequests})` };
+  }
+  const kind = KINDS.find((k) => has(KIND_AXES[k])) ?? 'flood';
+  return { ...base, kind, abusive: false, reason: 'together under the guard on volume' };
+}

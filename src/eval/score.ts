@@ -1,0 +1,100 @@
+/**
+ * Scoring a run against labels: which flagged clients were attackers, which attackers were missed, and which
+ * benign clients were flagged. Pure. Labels are "address,label" lines (a header line is allowed); the labels
+ * flood, scan, brute-force and abusive (or attack) mean "should be blocked", anything else means "should not".
+ */
+import { canonicalTarget, overlaps } from '../core/address.js';
+
+export const ATTACK_LABELS: ReadonlySet<string> = new Set(['flood', 'scan', 'brute-force', 'abusive', 'attack']);
+
+export interface LabelRow {
+  readonly address: string;
+  readonly label: string;
+}
+
+export interface LabelScore {
+  readonly label: string;
+  readonly attack: boolean;
+  readonly clients: number;
+  readonly flagged: number;
+}
+
+export interface Score {
+  readonly truePositives: number;
+  readonly falsePositives: number;
+  readonly falseNegatives: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly byLabel: LabelScore[];
+  /** Attackers not flagged. */
+  readonly missed: string[];
+  /** Labelled benign clients that were flagged. */
+  readonly wronglyFlagged: string[];
+  /** Flagged clients with no label (counted as false positives). */
+  readonly unlabelledFlagged: string[];
+}
+
+/** Parses a labels CSV; a bad line is an error naming it. */
+export function parseLabels(text: string, where: string): LabelRow[] {
+  const rows: LabelRow[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) return;
+    const [address = '', label = ''] = t.split(',').map((x) => x.trim());
+    if (address.toLowerCase() === 'address') return;
+    const canonical = canonicalTarget(address);
+    if (canonical === null || !label) throw new Error(`${where}:${i + 1}: expected "address,label", got ${JSON.stringify(t.slice(0, 80))}`);
+    rows.push({ address: canonical, label: label.toLowerCase() });
+  });
+  return rows;
+}
+
+/**
+ * Scores flagged entries (addresses or networks, as blocklist.txt lists them) against labels. A network counts
+ * for every labelled address inside it; an address labelled twice takes its last label.
+ */
+export function scoreRun(labels: readonly LabelRow[], flaggedEntries: readonly string[]): Score {
+  const label = new Map<string, string>();
+  for (const r of labels) label.set(r.address, r.label);
+  const exact = new Set(flaggedEntries.filter((e) => !e.includes('/')));
+  const nets = flaggedEntries.filter((e) => e.includes('/'));
+  const isFlagged = (a: string) => exact.has(a) || nets.some((n) => overlaps(n, a));
+  const byLabel = new Map<string, { clients: number; flagged: number }>();
+  const missed: string[] = [];
+  const wrong: string[] = [];
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const [address, l] of label) {
+    const s = byLabel.get(l) ?? { clients: 0, flagged: 0 };
+    byLabel.set(l, s);
+    s.clients++;
+    const f = isFlagged(address);
+    if (f) s.flagged++;
+    if (ATTACK_LABELS.has(l)) {
+      if (f) tp++;
+      else {
+        fn++;
+        missed.push(address);
+      }
+    } else if (f) {
+      fp++;
+      wrong.push(address);
+    }
+  }
+  const unlabelled = [...exact].filter((a) => !label.has(a));
+  fp += unlabelled.length;
+  return {
+    truePositives: tp,
+    falsePositives: fp,
+    falseNegatives: fn,
+    precision: tp + fp === 0 ? 1 : tp / (tp + fp),
+    recall: tp + fn === 0 ? 1 : tp / (tp + fn),
+    byLabel: [...byLabel.entries()]
+      .map(([l, s]) => ({ label: l, attack: ATTACK_LABELS.has(l), ...s }))
+      .sort((a, b) => Number(b.attack) - Number(a.attack) || (a.label < b.label ? -1 : 1)),
+    missed,
+    wronglyFlagged: wrong,
+    unlabelledFlagged: unlabelled,
+  };
+}
