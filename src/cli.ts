@@ -202,6 +202,19 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     );
 
   parser.command(
+    'evaluate',
+    'score a detect run against your own labelled incidents (precision, recall, who was missed)',
+    (y) =>
+      y
+        .option('in', { alias: 'i', type: 'string', default: 'out', describe: 'stage directory with blocklist.txt and verdicts.json' })
+        .option('labels', { type: 'string', demandOption: true, describe: 'CSV of address,label (flood, scan, brute-force, abusive: should be blocked)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the score as JSON' }),
+    async (a) => {
+      (await import('./commands/evaluate.js')).runEvaluate({ in: a.in, labels: a.labels, json: a.json }, io);
+    },
+  );
+
+  parser.command(
     'fetch [sources..]',
     'collect access logs (ssh://, git+https://, github:, https://, local paths) into a directory with a manifest',
     (y) =>

@@ -93,7 +93,7 @@ function unusualKinds(p: Float64Array, at: number, threshold: number): number {
 }
 
 export function findGroups(input: GroupInput): GroupFinding[] {
-  const { clients, points, raw, threshold, guards, options } = input;
+  const { clients, points, threshold, guards, options } = input;
   const dims = FEATURES.length;
   const gap = options.gapMinutes * 60_000;
   // 1. Candidates.

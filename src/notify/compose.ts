@@ -98,6 +98,21 @@ export function compose(input: ComposeInput): Composition {
     text.push(`${heading}: none.`, '');
     html.push(`<p>${heading}: none.</p>`);
   }
+  const groups = v?.groups ?? [];
+  if (groups.length) {
+    text.push(`Groups of clients judged together (${groups.length}):`);
+    html.push(`<h3>Groups of clients judged together (${groups.length})</h3><ul>`);
+    for (const g of groups) {
+      const members = g.members.slice(0, 10).join(', ') + (g.members.length > 10 ? ` and ${g.members.length - 10} more` : '');
+      const head =
+        `${g.id} ${g.flagged ? g.kind : `${g.kind}, not flagged`}: ${plural(g.size, 'client')}, ${g.window.first} .. ${g.window.last}, ` +
+        `together ${g.requests} requests, peak ${g.peakPerMinute} a minute (${g.timesSiteRate}× the site's mean)`;
+      text.push(`  ${head}`, `    - ${g.reason}`, `    members: ${members}`);
+      html.push(`<li><b>${escapeHtml(head)}</b><br>${escapeHtml(g.reason)}<br>members: ${escapeHtml(members)}</li>`);
+    }
+    text.push('');
+    html.push('</ul>');
+  }
   if (expired.length) {
     text.push(`Expired bans removed (${expired.length}): ${expired.join(', ')}`, '');
     html.push(`<h3>Expired bans removed (${expired.length})</h3><p>${expired.map((e) => `<code>${escapeHtml(e)}</code>`).join(', ')}</p>`);

@@ -17,7 +17,7 @@ test('cli detect: writes blocklist.txt, verdicts.json and clients.csv and prints
   const lines = blocklist.trim().split('\n');
   assert.ok(lines.includes('198.38.84.230'));
   const v = JSON.parse(readFileSync(join(out, 'verdicts.json'), 'utf8'));
-  assert.is(v.schemaVersion, 1);
+  assert.is(v.schemaVersion, 2);
   assert.is(v.parse.parsed, 10000);
   assert.is(v.parse.timeRange.first, '2019-10-14T10:50:18+02:00');
   assert.ok(v.clustering.k >= 2 && typeof v.clustering.silhouette === 'number');
@@ -28,7 +28,7 @@ test('cli detect: writes blocklist.txt, verdicts.json and clients.csv and prints
   assert.equal(v.flagged.map((f: { address: string }) => f.address).sort(), [...lines].sort());
   const csv = readFileSync(join(out, 'clients.csv'), 'utf8').trim().split('\n');
   assert.is(csv.length, v.clients.total + 1);
-  assert.match(csv[0]!, /^address,cluster,flagged,allowlisted,requests,peakPerMinute/);
+  assert.match(csv[0]!, /^address,cluster,flagged,allowlisted,group,requests,peakPerMinute/);
   assert.match(csv[1]!, /^193\.106\.31\.130,\d+,true,/);
 });
 
@@ -100,7 +100,7 @@ test('cli: a number option that is not a number is a usage error naming it, not 
   for (const [flag, value] of [
     ['--cluster-threshold', 'abc'],
     ['--k-min', '3x'],
-    ['--flood-peak', 'lots'],
+    ['--flood-guard', 'lots'],
   ]) {
     const r = await runCli(['detect', 'nonexistent.log', flag!, value!]);
     assert.is(r.code, 2, `${flag}: ${r.stderr}`);

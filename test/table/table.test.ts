@@ -40,7 +40,24 @@ test('aggregate: peak per minute, span and rate, tolerant of lines out of order'
   assert.is(f.requests, 63);
   assert.is(f.peakPerMinute, 51);
   assert.is(f.activeSpanSeconds, 600);
-  assert.is(f.meanPerMinute, 6.3);
+  // 51 + 11 + 1 in the three minutes with requests, 62 of them in the first ten minutes.
+  assert.is(f.perActiveMinute, 63 / 4);
+  assert.is(f.peak10Minutes, 62);
+  assert.is(f.peakHour, 63);
+});
+
+test('aggregate: the most requests in ten minutes and an hour slide over the minutes, exact across a split', () => {
+  const lines: string[] = [];
+  // 5 a minute from 10:00 to 10:29, then 40 in 10:45: the busiest ten minutes hold 50 (any ten of the first
+  // thirty; 10:36-10:45 holds 40), the busiest hour holds all 190.
+  for (let m = 0; m < 30; m++) for (let k = 0; k < 5; k++) lines.push(at('4.4.4.4', 10, m, k));
+  for (let k = 0; k < 40; k++) lines.push(at('4.4.4.4', 10, 45, k));
+  const whole = features(table(lines), '4.4.4.4');
+  assert.is(whole.peak10Minutes, 50);
+  assert.is(whole.peakHour, 190);
+  const a = table(lines.filter((_, i) => i % 2 === 0));
+  a.merge(table(lines.filter((_, i) => i % 2 === 1)));
+  assert.equal(features(a, '4.4.4.4'), whole);
 });
 
 test('aggregate: shares of errors, POSTs, static assets, sensitive paths and unique queries', () => {
@@ -57,15 +74,15 @@ test('aggregate: shares of errors, POSTs, static assets, sensitive paths and uni
   ];
   const f = features(table(lines), ip);
   assert.is(f.requests, 8);
-  assert.is(f.share4xx, 3 / 8);
-  assert.is(f.share404, 1 / 8);
+  assert.is(f.shareProbeErrors, 3 / 8);
   assert.is(f.share5xx, 1 / 8);
   assert.is(f.sharePost, 1 / 8);
   assert.is(f.shareStatic, 1 / 8);
   assert.is(f.shareSensitive, 3 / 8);
   assert.is(f.shareUniqueQuery, 2 / 8);
   assert.is(f.shareOddMethod, 1 / 8);
-  assert.is(f.distinctAgents, 2);
+  assert.is(f.agentRotation, 1 / 7);
+  assert.is(f.shareReferer, 0);
   assert.is(f.distinctPaths, 4);
   assert.is(f.meanBytes, 100);
 });
