@@ -8,6 +8,7 @@ import { processIo, type Io } from './core/io.js';
 import { VERSION } from './core/version.js';
 import { FORMAT_NAMES } from './logs/formats.js';
 import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS } from './detect/defaults.js';
+import { FAMILY_NAMES } from './logs/generate.js';
 import type { HostsOptions } from './commands/block.js';
 import { BACKEND_NAMES } from './block/backends.js';
 import type { Argv } from 'yargs';
@@ -191,13 +192,21 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           .option('lines', { type: 'number', default: 20000, describe: 'approximate number of lines' })
           .option('clients', { type: 'number', default: 300, describe: 'normal visitors' })
           .option('attacks', { type: 'boolean', default: true, describe: 'include floods, scanners and brute force (--no-attacks for a quiet day)' })
+          .option('family', {
+            type: 'string',
+            array: true,
+            describe: `scenario families to add instead of the classic three (${FAMILY_NAMES.join(', ')})`,
+          })
           .option('seed', { type: 'number', default: 1, describe: 'random seed' })
           .option('labels', { type: 'string', describe: 'CSV of address,label (default: <out>.labels.csv)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
       async (a) => {
         await (
           await import('./commands/generate.js')
-        ).runGenerate({ out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, labels: a.labels, quiet: a.quiet }, io);
+        ).runGenerate(
+          { out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, families: a.family, labels: a.labels, quiet: a.quiet },
+          io,
+        );
       },
     );
 

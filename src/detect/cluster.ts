@@ -4,6 +4,7 @@
  * the chosen k is fitted on a larger sample, then every client is assigned to its nearest centroid.
  */
 import { kmeans } from 'ml-kmeans';
+import { seededRandom } from '../core/random.js';
 
 export interface ClusterOptions {
   readonly seed: number;
@@ -33,17 +34,7 @@ export interface Clustering {
   readonly iterations: number;
 }
 
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../core/random.js';
 
 /** Indices of a seeded sample of size min(n, size), in ascending order. */
 export function sampleIndices(n: number, size: number, seed: number): number[] {

@@ -8,7 +8,7 @@
  * catch, alone or spread over many addresses, and the benign traffic that looks like them and must not be
  * blocked. Every family draws its sizes and rates from ranges, so that no detector can key on one number.
  */
-import { seededRandom } from '../detect/cluster.js';
+import { seededRandom } from '../core/random.js';
 
 /** What an actor is: an attack kind (as detect names them) or a kind of benign traffic. */
 export type ActorLabel = 'normal' | 'crawler' | 'office' | 'flood' | 'scan' | 'brute-force' | 'crowd' | 'monitor' | 'poller' | 'feed' | 'icons' | 'proxy';

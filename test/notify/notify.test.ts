@@ -80,6 +80,9 @@ test('notify: delivered over STARTTLS with AUTH to every recipient, blocklist at
     assert.match(got.mail.text!, /brute force: \d+ POST requests/);
     assert.match(got.mail.text!, /Expired bans removed \(1\): 203\.0\.113\.7/);
     assert.match(got.mail.text!, /10000 lines read/);
+    // The groups detect found: kind, size, window, what the members did together, and who they are.
+    assert.match(got.mail.text!, /Groups of clients judged together \(1\):\n {2}g1 scan: \d+ clients, 2019-10-\d\dT[\d:]+\+02:00 \.\. .*together \d+ requests/);
+    assert.match(got.mail.text!, /\n {4}members: (\d+\.){3}\d+, /);
     assert.match(String(got.mail.html), /<table/);
     assert.not.match(r.stdout + r.stderr, PASSWORD);
   } finally {

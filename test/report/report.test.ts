@@ -31,10 +31,13 @@ async function openReport(reportPath: string, screenshot: string) {
       })),
     );
     const rows = await page.$$eval('#flagged tr[data-address]', (rs) => rs.map((r) => r.getAttribute('data-address')));
+    const groups = await page.$$eval('#groups tr[data-group]', (rs) =>
+      rs.map((r) => ({ id: r.getAttribute('data-group'), text: (r as HTMLElement).innerText })),
+    );
     const pwned = await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
     const text = await page.innerText('body');
     await page.screenshot({ path: screenshot, fullPage: true });
-    return { problems, requests, charts, rows, pwned, text };
+    return { problems, requests, charts, rows, groups, pwned, text };
   } finally {
     await browser.close();
   }
@@ -62,6 +65,17 @@ if (!CHROMIUM && !process.env.CI) {
     assert.equal([...r.rows].sort(), verdicts.flagged.map((f) => f.address).sort());
     assert.match(r.text, /193\.106\.31\.130/);
     assert.match(r.text, /brute force: \d+ POST requests/);
+    // The web-shell botnet is shown as a group: its window, what its members did together, and who they are.
+    assert.equal(
+      r.groups.map((g) => g.id),
+      verdicts.groups.map((g) => g.id),
+    );
+    const scan = verdicts.groups.find((g) => g.kind === 'scan')!;
+    const row = r.groups.find((g) => g.id === scan.id)!.text;
+    assert.match(row, new RegExp(`${scan.size}\\s`));
+    assert.match(row, /together \d+ probing requests/);
+    assert.ok(row.includes(scan.members[0]!), 'members are listed');
+    assert.ok(row.includes(scan.window.first), 'the window is shown');
     assert.ok(statSync(shot).size > 20_000, 'a screenshot was saved');
     console.log(`\n  report screenshot: ${shot}`);
   });
