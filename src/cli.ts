@@ -123,6 +123,11 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             describe: 'guard: a flood makes at least this many requests in ten minutes (alone or as a group)',
           })
           .option('scan-guard', { type: 'number', default: DEFAULT_GUARDS.scanRequests, describe: 'guard: a scan makes at least this many probing requests' })
+          .option('scan-error-share', {
+            type: 'number',
+            default: DEFAULT_GUARDS.scanErrorShare,
+            describe: 'guard: a scan seen in errors alone has at least this share of probing errors',
+          })
           .option('brute-guard', { type: 'number', default: DEFAULT_GUARDS.brutePosts, describe: 'guard: a brute force makes at least this many POSTs' })
           .option('group-min', { type: 'number', default: DEFAULT_GROUPS.minMembers, describe: 'the fewest clients that make a group' })
           .option('group-radius', {
@@ -171,6 +176,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
               floodRequests: a['flood-guard'],
               scanRequests: a['scan-guard'],
               brutePosts: a['brute-guard'],
+              scanErrorShare: a['scan-error-share'],
             },
             groups: { minMembers: a['group-min'], radius: a['group-radius'], gapMinutes: a['group-gap'], prefix: a['group-prefix'] },
             trustedProxy: a['trusted-proxy'],

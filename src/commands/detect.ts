@@ -56,6 +56,7 @@ export const GUARD_OPTIONS: Record<keyof Guards, string> = {
   floodRequests: 'flood-guard',
   scanRequests: 'scan-guard',
   brutePosts: 'brute-guard',
+  scanErrorShare: 'scan-error-share',
 };
 
 function checkInt(name: string, v: number, min: number, max: number): number {
@@ -94,7 +95,9 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   if (!Number.isFinite(clusterThreshold) || clusterThreshold <= 0)
     throw errors.badOption('cluster-threshold', `expected a positive number, got ${clusterThreshold}`);
   const guards: Guards = { ...DEFAULT_GUARDS, ...opts.guards };
-  for (const [name, v] of Object.entries(guards)) checkInt(GUARD_OPTIONS[name as keyof Guards], v, 1, 1e9);
+  for (const [name, v] of Object.entries(guards)) if (name !== 'scanErrorShare') checkInt(GUARD_OPTIONS[name as keyof Guards], v, 1, 1e9);
+  if (!(guards.scanErrorShare > 0 && guards.scanErrorShare <= 1))
+    throw errors.badOption('scan-error-share', `expected a share above 0 and at most 1, got ${guards.scanErrorShare}`);
   const groups: GroupOptions = { ...DEFAULT_GROUPS, ...opts.groups };
   checkInt('group-min', groups.minMembers, 2, 1e6);
   checkInt('group-gap', groups.gapMinutes, 0, 1e6);

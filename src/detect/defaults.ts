@@ -15,6 +15,11 @@ export interface Guards {
   readonly scanRequests: number;
   /** Brute force: at least this many POST requests, alone or together. */
   readonly brutePosts: number;
+  /**
+   * Scan on errors alone (no sensitive path, payload or junk standing out): at least this share of the
+   * requests are probing errors. A crawler following stale links collects 404s too, but not mostly 404s.
+   */
+  readonly scanErrorShare: number;
 }
 
 export const DEFAULT_GUARDS: Guards = {
@@ -22,6 +27,7 @@ export const DEFAULT_GUARDS: Guards = {
   floodRequests: 200,
   scanRequests: 10,
   brutePosts: 10,
+  scanErrorShare: 0.5,
 };
 
 /** How groups are found (see detect/groups.ts). */

@@ -72,6 +72,7 @@ const DIMS = FEATURES.length;
 const REQUESTS = FEATURES.findIndex((f) => f.name === 'requests');
 const STATIC = FEATURES.findIndex((f) => f.name === 'shareStatic');
 const REFERER = FEATURES.findIndex((f) => f.name === 'shareReferer');
+const PROBE_ERRORS = FEATURES.findIndex((f) => f.name === 'shareProbeErrors');
 
 /** A client's result; its features record is made from the shared feature table when asked for. */
 class ClientRow implements ClientResult {
@@ -199,7 +200,8 @@ function kindVerdicts(c: ClientStats, standing: (d: number) => boolean, raw: Flo
   const scanAxes = stands(KIND_AXES.scan);
   const probes = Math.max(probeErrors(c), c.sensitiveHits, c.payloadHits, c.otherMethod + c.invalidRequest);
   const breadth = Math.max(c.paths.count(), c.queries.count());
-  if (scanAxes.length > 0 && probes >= guards.scanRequests && breadth >= 3) {
+  const errorsOnly = scanAxes.length === 1 && scanAxes[0] === PROBE_ERRORS;
+  if (scanAxes.length > 0 && probes >= guards.scanRequests && breadth >= 3 && (!errorsOnly || probeErrors(c) >= guards.scanErrorShare * c.requests)) {
     out.push([
       'scan',
       `scan: ${probes} probing requests (guard ${guards.scanRequests}) over ${Math.min(breadth, c.requests)} paths; stands out on ${why(scanAxes)}`,
@@ -227,6 +229,50 @@ function standoutsOf(values: ArrayLike<number>, scores: ArrayLike<number>, media
     .filter((s, d) => FEATURES[d]!.abusive && s.score > 0)
     .sort((a, b) => b.score - a.score)
     .slice(0, limit);
+}
+
+/** Clients are counted into slots of this many minutes by their first request, for the baseline. */
+const BASELINE_SLOT_MINUTES = 10;
+
+/**
+ * The rows the site's normal is measured on. Every client counts, except that no ten minutes may weigh much
+ * more than a typical ten minutes: when a burst of new clients (a botnet arriving at once) outnumbers the
+ * rest, the median client would be one of them and nothing would stand out. A slot keeps at most
+ * max(10, 3 × the median slot's count) of the clients that arrived in it, chosen by a hash of their address
+ * (the same whatever the order of the input).
+ */
+export function baselineRows(clients: readonly ClientStats[], transformed: Float64Array): Float64Array {
+  const n = clients.length;
+  const slotOf = (c: ClientStats) => Math.floor(c.firstTime / (BASELINE_SLOT_MINUTES * 60_000));
+  const counts = new Map<number, number>();
+  for (const c of clients) if (c.requests > 0) counts.set(slotOf(c), (counts.get(slotOf(c)) ?? 0) + 1);
+  const sizes = [...counts.values()].sort((a, b) => a - b);
+  if (sizes.length === 0) return transformed;
+  const cap = Math.max(10, 3 * sizes[sizes.length >> 1]!);
+  if (sizes[sizes.length - 1]! <= cap) return transformed;
+  // In the crowded slots, keep the `cap` clients with the smallest address hashes.
+  const crowded = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const slot = slotOf(clients[i]!);
+    if ((counts.get(slot) ?? 0) > cap) (crowded.get(slot) ?? crowded.set(slot, []).get(slot)!).push(i);
+  }
+  const keep = new Uint8Array(n).fill(1);
+  for (const members of crowded.values()) {
+    const ranked = members.map((i) => [hashKey(clients[i]!.key), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (const [, i] of ranked.slice(cap)) keep[i] = 0;
+  }
+  let kept = 0;
+  for (let i = 0; i < n; i++) kept += keep[i]!;
+  const out = new Float64Array(kept * DIMS);
+  for (let i = 0, k = 0; i < n; i++) if (keep[i]) out.set(transformed.subarray(i * DIMS, (i + 1) * DIMS), DIMS * k++);
+  return out;
+}
+
+/** FNV-1a of a client key. */
+function hashKey(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** IPv4 networks of `bits` in which every client seen is a member: listed whole instead of the members. */
@@ -271,7 +317,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
     }
   }
   const scaler: Scaler = fitScalerFlat(
-    transformed,
+    baselineRows(clients, transformed),
     FEATURES.map((f) => SPREAD_FLOOR[f.transform]),
   );
   const flat = new Float64Array(n * DIMS);

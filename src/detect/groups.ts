@@ -34,6 +34,7 @@ export const RATE_AXES = ['peakPerMinute', 'peak10Minutes', 'peakHour', 'perActi
 export const FLOOD_SIGNS = ['shareUniqueQuery', 'share5xx', 'agentRotation'].map((n) => INDEX[n]!);
 const STATIC = INDEX.shareStatic!;
 const REFERER = INDEX.shareReferer!;
+const PROBE_ERRORS = INDEX.shareProbeErrors!;
 
 /** Browsing like a person: page assets and referers (an office, a crowd, a proxy full of visitors). */
 export const BROWSING = { staticShare: 0.15, refererShare: 0.3 } as const;
@@ -195,7 +196,8 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
   if (has(KIND_AXES['brute-force']) && posts >= guards.brutePosts) {
     return { ...base, kind: 'brute-force', abusive: true, reason: `together ${posts} POST requests (guard ${guards.brutePosts})` };
   }
-  if (has(KIND_AXES.scan) && probes >= guards.scanRequests) {
+  const errorsOnly = KIND_AXES.scan.filter((d) => shared.includes(d)).every((d) => d === PROBE_ERRORS);
+  if (has(KIND_AXES.scan) && probes >= guards.scanRequests && (!errorsOnly || medianRaw[PROBE_ERRORS]! >= guards.scanErrorShare)) {
     return { ...base, kind: 'scan', abusive: true, reason: `together ${probes} probing requests (guard ${guards.scanRequests})` };
   }
   if (has(KIND_AXES.flood)) {

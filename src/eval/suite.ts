@@ -69,6 +69,12 @@ function add(t: Tally, labels: readonly LabelRow[], flagged: readonly string[], 
   t.wrong.push(...s.wronglyFlagged.slice(0, 3).map((a) => `${a} (${labels.find((l) => l.address === a)?.label})`));
 }
 
+/** A list as a person reads it in a table: the first few, and how many more. */
+function few(xs: readonly string[], n = 4): string {
+  if (xs.length === 0) return '-';
+  return xs.length <= n ? xs.join(' ') : `${xs.slice(0, n).join(' ')} and ${xs.length - n} more`;
+}
+
 function fmt(x: number): string {
   return Number.isFinite(x) ? x.toFixed(2) : '  - ';
 }
@@ -174,9 +180,9 @@ export async function main(argv: string[]): Promise<number> {
         const s = scoreRun(labels, result.blocklist);
         const attackers = labels.filter((l) => ATTACK_LABELS.has(l.label)).length;
         out.push(
-          `${pad(name, 22)} ${pad(attackers, 9, true)} ${pad(attackers ? fmt(s.recall) : '  - ', 7, true)} ${pad(result.blocklist.length, 9, true)}  ${s.wronglyFlagged.join(' ') || '-'} / ${s.unlabelledFlagged.join(' ') || '-'}`,
+          `${pad(name, 22)} ${pad(attackers, 9, true)} ${pad(attackers ? fmt(s.recall) : '  - ', 7, true)} ${pad(result.blocklist.length, 9, true)}  ${few(s.wronglyFlagged)} / ${few(s.unlabelledFlagged)}`,
         );
-        if (s.missed.length) out.push(`    missed ${s.missed.join(', ')}`);
+        if (s.missed.length) out.push(`    missed ${few(s.missed)}`);
         if (s.recall < 1 || s.wronglyFlagged.length > 0) ok = false;
       }
     } finally {

@@ -4,6 +4,7 @@
  */
 import { escapeHtml as esc } from '../notify/compose.js';
 import { describeValue, FEATURES } from '../features/vector.js';
+import type { Guards } from '../detect/defaults.js';
 import type { ReportBasics } from './data.js';
 import type { Figure } from './figures.js';
 
@@ -72,7 +73,7 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
       );
     })
     .join('\n');
-  const guards = params.guards as Record<string, number> | undefined;
+  const guards = params.guards as Guards | undefined;
   const groupOpts = params.groups as Record<string, number> | undefined;
   const malformed = p.malformedSamples.map((s) => `<tr><td>${esc(s.input)}:${s.line}</td><td><pre>${esc(s.text)}</pre></td></tr>`).join('');
   return `<!doctype html>
@@ -105,7 +106,7 @@ ${kv([
     'guards',
     guards
       ? `no client flagged alone with fewer than ${guards.minRequests} requests; a flood makes at least ${guards.floodRequests} requests in ten minutes, ` +
-        `a scan at least ${guards.scanRequests} probing requests, a brute force at least ${guards.brutePosts} POSTs (alone or as a group)`
+        `a scan at least ${guards.scanRequests} probing requests (and, seen in errors alone, ${Math.round(guards.scanErrorShare * 100)}% of its requests), a brute force at least ${guards.brutePosts} POSTs (alone or as a group)`
       : 'n/a',
   ],
   [

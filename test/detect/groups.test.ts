@@ -52,6 +52,21 @@ for (const seed of [1, 2]) {
   });
 }
 
+test("a botnet that outnumbers the site's visitors is still measured against the site's normal traffic", async () => {
+  // 100 visitors, about 150 bots arriving within ninety seconds: the median client would be a bot, were the
+  // baseline not weighed by time.
+  const dir = tempDir();
+  const log = join(dir, 'access.log');
+  const { actors } = await runGenerate(
+    { out: log, lines: 20000, clients: 100, attacks: false, seed: 2, families: ['distributed-flood'], quiet: true },
+    memoryIo(),
+  );
+  const bots = actors.filter((a) => a.label === 'flood').map((a) => a.address);
+  assert.ok(bots.length > actors.length / 2, `${bots.length} bots of ${actors.length} clients`);
+  const { result } = await runDetect({ inputs: [log], out: join(dir, 'out'), quiet: true, report: false }, memoryIo());
+  assert.equal([...result.blocklist].sort(), [...bots].sort());
+});
+
 test('a flash crowd is not flagged: it is reported as a crowd, left alone, with why', async () => {
   const { actors, blocklist, verdicts } = await scenario('flash-crowd', 3);
   assert.ok(actors.filter((a) => a.label === 'crowd').length >= 40);
