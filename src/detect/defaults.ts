@@ -27,7 +27,7 @@ export const DEFAULT_GUARDS: Guards = {
   floodRequests: 200,
   scanRequests: 10,
   brutePosts: 10,
-  scanErrorShare: 0.5,
+  scanErrorShare: 0.7,
 };
 
 /** How groups are found (see detect/groups.ts). */

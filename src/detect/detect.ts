@@ -73,6 +73,7 @@ const REQUESTS = FEATURES.findIndex((f) => f.name === 'requests');
 const STATIC = FEATURES.findIndex((f) => f.name === 'shareStatic');
 const REFERER = FEATURES.findIndex((f) => f.name === 'shareReferer');
 const PROBE_ERRORS = FEATURES.findIndex((f) => f.name === 'shareProbeErrors');
+const ODD_METHOD = FEATURES.findIndex((f) => f.name === 'shareOddMethod');
 
 /** A client's result; its features record is made from the shared feature table when asked for. */
 class ClientRow implements ClientResult {
@@ -200,8 +201,11 @@ function kindVerdicts(c: ClientStats, standing: (d: number) => boolean, raw: Flo
   const scanAxes = stands(KIND_AXES.scan);
   const probes = Math.max(probeErrors(c), c.sensitiveHits, c.payloadHits, c.otherMethod + c.invalidRequest);
   const breadth = Math.max(c.paths.count(), c.queries.count());
-  const errorsOnly = scanAxes.length === 1 && scanAxes[0] === PROBE_ERRORS;
-  if (scanAxes.length > 0 && probes >= guards.scanRequests && breadth >= 3 && (!errorsOnly || probeErrors(c) >= guards.scanErrorShare * c.requests)) {
+  // Errors and odd methods are weak signs (a crawler on stale links, a CORS preflight, Windows' WebDAV
+  // client): seen alone, they must make up most of the client's requests.
+  const weakOnly = scanAxes.every((d) => d === PROBE_ERRORS || d === ODD_METHOD);
+  const weak = Math.max(probeErrors(c), c.otherMethod + c.invalidRequest);
+  if (scanAxes.length > 0 && probes >= guards.scanRequests && breadth >= 3 && (!weakOnly || weak >= guards.scanErrorShare * c.requests)) {
     out.push([
       'scan',
       `scan: ${probes} probing requests (guard ${guards.scanRequests}) over ${Math.min(breadth, c.requests)} paths; stands out on ${why(scanAxes)}`,

@@ -10,6 +10,9 @@
  * 2. Two candidates are linked when they are unusual in the same way (a kind in common), lie within `radius`
  *    of each other in the scaled space, and were active within `gapMinutes` of each other. The connected
  *    sets (single linkage, as DBSCAN with a core of one) of at least `minMembers` are the groups.
+ *    A botnet may also go slowly, a request or two per address over days, all with one user agent that
+ *    hardly anyone else on the site sends: candidates unusual in the same way that share a rare agent
+ *    (nearly every client with that agent, RARE_AGENT_SHARE, is such a candidate) are linked too, at any time.
  * 3. A group is judged as one client would be: the features its members share (the median member stands out
  *    on them), and the guard on volume applied to the members together (their combined requests per minute,
  *    exact: their minutes add up). Members who browse like people (page assets, referers) and share nothing
@@ -35,6 +38,7 @@ export const FLOOD_SIGNS = ['shareUniqueQuery', 'share5xx', 'agentRotation'].map
 const STATIC = INDEX.shareStatic!;
 const REFERER = INDEX.shareReferer!;
 const PROBE_ERRORS = INDEX.shareProbeErrors!;
+const ODD_METHOD = INDEX.shareOddMethod!;
 
 /** Browsing like a person: page assets and referers (an office, a crowd, a proxy full of visitors). */
 export const BROWSING = { staticShare: 0.15, refererShare: 0.3 } as const;
@@ -77,6 +81,10 @@ export interface GroupInput {
 
 /** At most this many candidates are linked (the most unusual first): the linking is quadratic at worst. */
 const MAX_CANDIDATES = 20_000;
+/** An agent is a botnet's mark when at least this share of the clients sending it are unusual the same way. */
+export const RARE_AGENT_SHARE = 0.8;
+/** Clients linked by time and distance need this many requests: one or two requests show no behaviour. */
+const MIN_LINK_REQUESTS = 3;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -101,7 +109,7 @@ export function findGroups(input: GroupInput): GroupFinding[] {
   let cands: Array<{ i: number; kinds: number; score: number }> = [];
   for (let i = 0; i < clients.length; i++) {
     const c = clients[i]!;
-    if (c.requests < 3) continue;
+    if (c.requests < 1) continue;
     const kinds = unusualKinds(points, i * dims, threshold);
     if (kinds === 0) continue;
     let score = 0;
@@ -125,14 +133,33 @@ export function findGroups(input: GroupInput): GroupFinding[] {
     const ca = cands[a]!;
     const end = clients[ca.i]!.lastTime + gap;
     const pa = points.subarray(ca.i * dims, (ca.i + 1) * dims);
+    if (clients[ca.i]!.requests < MIN_LINK_REQUESTS) continue;
     for (let b = a + 1; b < cands.length; b++) {
       const cb = cands[b]!;
       if (clients[cb.i]!.firstTime > end) break;
-      if ((ca.kinds & cb.kinds) === 0) continue;
+      if ((ca.kinds & cb.kinds) === 0 || clients[cb.i]!.requests < MIN_LINK_REQUESTS) continue;
       if (find(a) === find(b)) continue;
       if (squaredDistance(pa, points.subarray(cb.i * dims, (cb.i + 1) * dims)) > r2) continue;
       parent[find(b)] = find(a);
     }
+  }
+  // Rare agents shared by candidates unusual in the same kind.
+  const senders = new Map<number, number>();
+  for (const c of clients) if (c.agentId !== 0) senders.set(c.agentId, (senders.get(c.agentId) ?? 0) + 1);
+  const byAgent = new Map<string, number[]>();
+  cands.forEach((c, k) => {
+    const agent = clients[c.i]!.agentId;
+    if (agent === 0) return;
+    for (let b = 0; b < KINDS.length; b++) {
+      if (!(c.kinds & (1 << b))) continue;
+      const key = `${agent}:${b}`;
+      (byAgent.get(key) ?? byAgent.set(key, []).get(key)!).push(k);
+    }
+  });
+  for (const [key, ks] of byAgent) {
+    const agent = Number(key.slice(0, key.indexOf(':')));
+    if (ks.length < options.minMembers || ks.length < RARE_AGENT_SHARE * senders.get(agent)!) continue;
+    for (const k of ks.slice(1)) parent[find(k)] = find(ks[0]!);
   }
   const sets = new Map<number, number[]>();
   cands.forEach((c, k) => {
@@ -196,8 +223,11 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
   if (has(KIND_AXES['brute-force']) && posts >= guards.brutePosts) {
     return { ...base, kind: 'brute-force', abusive: true, reason: `together ${posts} POST requests (guard ${guards.brutePosts})` };
   }
-  const errorsOnly = KIND_AXES.scan.filter((d) => shared.includes(d)).every((d) => d === PROBE_ERRORS);
-  if (has(KIND_AXES.scan) && probes >= guards.scanRequests && (!errorsOnly || medianRaw[PROBE_ERRORS]! >= guards.scanErrorShare)) {
+  // Many clients sending odd methods alone are Windows' WebDAV client or CORS preflights, not a scan; errors
+  // alone must make up most of the members' requests.
+  const scanShared = KIND_AXES.scan.filter((d) => shared.includes(d) && d !== ODD_METHOD);
+  const errorsOnly = scanShared.every((d) => d === PROBE_ERRORS);
+  if (scanShared.length > 0 && probes >= guards.scanRequests && (!errorsOnly || medianRaw[PROBE_ERRORS]! >= guards.scanErrorShare)) {
     return { ...base, kind: 'scan', abusive: true, reason: `together ${probes} probing requests (guard ${guards.scanRequests})` };
   }
   if (has(KIND_AXES.flood)) {

@@ -43,7 +43,6 @@ export const SENSITIVE_PATTERNS: readonly string[] = [
   '..\\',
   'cmd.exe',
   'root.exe',
-  '/scripts/',
   '/_vti_bin',
   '/_mem_bin',
   '/msadc',

@@ -38,6 +38,7 @@ export const COUNTERS = [
   'bytes',
   'firstTime',
   'lastTime',
+  'agentMin',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 const C = Object.fromEntries(COUNTERS.map((name, i) => [name, i])) as Record<Counter, number>;
@@ -76,6 +77,11 @@ export interface ClientStats {
   readonly bytes: number;
   readonly firstTime: number;
   readonly lastTime: number;
+  /**
+   * The client's user agent as a number when it sent one agent only (the smallest agent hash seen; the same
+   * whatever the order of the lines), else 0: clients that share a rare agent may be one actor.
+   */
+  readonly agentId: number;
   readonly peakPerMinute: number;
   /** Minutes with at least one request. */
   readonly activeMinutes: number;
@@ -174,6 +180,7 @@ export class ClientTable {
     this.keys.push(key);
     this.byKey.set(key, row);
     this.nums[row * NC + C.firstTime] = Infinity;
+    this.nums[row * NC + C.agentMin] = Infinity;
     this.nums[row * NC + C.lastTime] = -Infinity;
     return row;
   }
@@ -391,7 +398,11 @@ export class ClientTable {
     }
     if (flags & PATH_PAYLOAD) nums[at + C.payloadHits]!++;
     if (rec.hasReferer) nums[at + C.withReferer]!++;
-    if (rec.agentHash !== 0) this.distinct.add(sets + AGENTS, rec.agentHash);
+    if (rec.agentHash !== 0) {
+      this.distinct.add(sets + AGENTS, rec.agentHash);
+      const agent = rec.agentHash >>> 0;
+      if (agent < nums[at + C.agentMin]!) nums[at + C.agentMin] = agent;
+    }
     nums[at + C.bytes]! += rec.bytes;
     const time = rec.time;
     if (time < nums[at + C.firstTime]!) nums[at + C.firstTime] = time;
@@ -475,6 +486,7 @@ export class ClientTable {
       for (let k = 0; k < C.firstTime; k++) this.nums[a + k]! += other.nums[b + k]!;
       this.nums[a + C.firstTime] = Math.min(this.nums[a + C.firstTime]!, other.nums[b + C.firstTime]!);
       this.nums[a + C.lastTime] = Math.max(this.nums[a + C.lastTime]!, other.nums[b + C.lastTime]!);
+      this.nums[a + C.agentMin] = Math.min(this.nums[a + C.agentMin]!, other.nums[b + C.agentMin]!);
       for (let k = 0; k < 3; k++) this.distinct.mergeFrom(row * 3 + k, other.distinct, r * 3 + k);
       this.minutes.mergeFrom(row, other.minutes, r);
       for (let kind = 0; kind < 2; kind++) {
@@ -619,6 +631,10 @@ export class ClientRow implements ClientStats {
   }
   get lastTime(): number {
     return this.table.num(this.row, 'lastTime');
+  }
+  get agentId(): number {
+    const a = this.table.num(this.row, 'agentMin');
+    return Number.isFinite(a) && this.table.distinctCount(this.row, AGENTS) === 1 ? a : 0;
   }
   get peakPerMinute(): number {
     return this.table.peak(this.row);

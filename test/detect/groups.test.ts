@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDetect } from '../../src/commands/detect.js';
 import { runGenerate } from '../../src/commands/generate.js';
@@ -166,8 +166,43 @@ test('shared real logs: the labelled attackers of almhuette are found, its iPhon
   // The web-shell botnet (referer http://site.ru): a scan group whose members are all labelled scanners.
   const scanLabel = new Set(labels.filter((l) => l.label === 'scan').map((l) => l.address));
   const g = result.groups.find((x) => x.kind === 'scan' && x.flagged);
-  assert.ok(g && g.size >= 5, JSON.stringify(result.groups.map((x) => [x.id, x.kind, x.size])));
+  assert.ok(g && g.size >= 70, JSON.stringify(result.groups.map((x) => [x.id, x.kind, x.size])));
   for (const m of g!.members) assert.ok(scanLabel.has(m), `${m} is one of the botnet's`);
+});
+
+test('a slow botnet with one rare agent is one group over days; visitors sharing a common agent are not', async () => {
+  const dir = tempDir();
+  const lines: string[] = [];
+  const stamp = (day: number, minute: number) =>
+    `${String(10 + day).padStart(2, '0')}/Oct/2026:${String(Math.floor(minute / 60) % 24).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00 +0000`;
+  const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+  // 300 visitors with one common agent over three days; 40 of them also hit a missing page once.
+  for (let v = 0; v < 300; v++) {
+    const ip = `198.51.${Math.floor(v / 250)}.${(v % 250) + 1}`;
+    const t = (v * 13) % (3 * 1440);
+    for (let k = 0; k < 6; k++)
+      lines.push(
+        `${ip} - - [${stamp(Math.floor(t / 1440), (t % 1440) + k)}] "GET /page/${(v + k) % 40} HTTP/1.1" 200 5000 "https://www.example.org/" "${chrome}"`,
+      );
+    if (v % 7 === 0) lines.push(`${ip} - - [${stamp(Math.floor(t / 1440), (t % 1440) + 7)}] "GET /old-page HTTP/1.1" 404 200 "-" "${chrome}"`);
+  }
+  // 40 bots, one or two web-shell probes each, hours apart, all with one old agent nobody else sends.
+  const bots: string[] = [];
+  for (let b = 0; b < 40; b++) {
+    const ip = `203.0.113.${b + 1}`;
+    bots.push(ip);
+    const t = (b * 97) % (3 * 1440);
+    for (let k = 0; k <= b % 2; k++)
+      lines.push(
+        `${ip} - - [${stamp(Math.floor(t / 1440), (t % 1440) + k)}] "GET /wp-shell-${b}.php HTTP/1.1" 404 210 "http://bad.example" "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)"`,
+      );
+  }
+  writeFileSync(join(dir, 'access.log'), `${lines.join('\n')}\n`);
+  const { result } = await runDetect({ inputs: [join(dir, 'access.log')], out: join(dir, 'out'), quiet: true, report: false }, memoryIo());
+  assert.equal([...result.blocklist].sort(), [...bots].sort());
+  assert.is(result.groups.length, 1);
+  assert.is(result.groups[0]!.kind, 'scan');
+  assert.is(result.groups[0]!.size, 40);
 });
 
 test('shared real logs: honeynet flooders found; elastic-apache flags at most five and never Googlebot', async () => {
