@@ -57,7 +57,7 @@ export function squaredDistance(a: ArrayLike<number>, b: ArrayLike<number>): num
   return s;
 }
 
-export function nearestCentroid(p: readonly number[], centroids: readonly number[][]): number {
+export function nearestCentroid(p: ArrayLike<number>, centroids: readonly number[][]): number {
   let best = 0;
   let bestD = Infinity;
   for (let c = 0; c < centroids.length; c++) {
@@ -126,10 +126,17 @@ export function fit(points: number[][], k: number, seed: number): Fit {
   return kmeans(points, k, { seed, initialization: 'kmeans++', maxIterations: 100 });
 }
 
-export function cluster(points: number[][], opts: ClusterOptions): Clustering {
-  const n = points.length;
+/**
+ * k-means over points given as rows of a flat array (`dims` numbers a row): only the seeded samples become
+ * arrays for ml-kmeans; a million clients cost no million little arrays.
+ */
+export function cluster(flat: Float64Array | readonly number[][], opts: ClusterOptions, dims = 0): Clustering {
+  const rows = Array.isArray(flat) ? (flat as readonly number[][]) : null;
+  const table = rows ? null : (flat as Float64Array);
+  const n = rows ? rows.length : table!.length / dims;
+  const row = (i: number): number[] => (rows ? rows[i]! : Array.from(table!.subarray(i * dims, (i + 1) * dims)));
   const fitIdx = sampleIndices(n, opts.fitSample, opts.seed);
-  const fitPoints = fitIdx.map((i) => points[i]!);
+  const fitPoints = fitIdx.map(row);
   const kMax = Math.min(opts.kMax, distinctCount(fitPoints, opts.kMax + 1), Math.max(1, n - 1));
   if (kMax < Math.max(2, opts.kMin)) {
     const centroid = fitPoints.length ? fitPoints[0]!.map((_, d) => fitPoints.reduce((s, p) => s + p[d]!, 0) / fitPoints.length) : [];
@@ -153,7 +160,7 @@ export function cluster(points: number[][], opts: ClusterOptions): Clustering {
   // The chosen k, fitted on the whole fit sample.
   const chosen = choosePoints === fitPoints ? best! : { ...best!, result: fit(fitPoints, best!.k, opts.seed) };
   const assignment = new Int32Array(n);
-  for (let i = 0; i < n; i++) assignment[i] = nearestCentroid(points[i]!, chosen.result.centroids);
+  for (let i = 0; i < n; i++) assignment[i] = nearestCentroid(rows ? rows[i]! : table!.subarray(i * dims, (i + 1) * dims), chosen.result.centroids);
   return {
     k: chosen.k,
     silhouette: chosen.score,

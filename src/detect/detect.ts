@@ -157,8 +157,8 @@ export interface DetectionResult {
   /** Clients that would have been flagged but are on the allowlist. */
   readonly spared: string[];
   readonly medians: Record<string, number>;
-  /** The scaled points, in the order of `clients`, for charts. */
-  readonly points: number[][];
+  /** The scaled (clipped) points, row i for clients[i] (FEATURES order), for charts. */
+  readonly scaledTable: Float64Array;
   /** Every client's raw feature values (FEATURES order), row i for clients[i]. */
   readonly featureTable: Float64Array;
   /** What blocklist.txt lists: the flagged addresses, and whole networks of groups (GroupOptions.prefix). */
@@ -324,33 +324,35 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
     baselineRows(clients, transformed),
     FEATURES.map((f) => SPREAD_FLOOR[f.transform]),
   );
-  const flat = new Float64Array(n * DIMS);
-  const points = new Array<number[]>(n);
-  for (let i = 0; i < n; i++) {
-    const p = new Array<number>(DIMS);
-    for (let d = 0; d < DIMS; d++) {
-      const z = (transformed[i * DIMS + d]! - scaler.center[d]!) / scaler.spread[d]!;
-      p[d] = flat[i * DIMS + d] = Math.max(-scaler.clip, Math.min(scaler.clip, z));
-    }
-    points[i] = p;
+  // The scaled points, clipped, in one flat table (transformed values become them in place).
+  const flat = transformed;
+  for (let i = 0; i < n * DIMS; i++) {
+    const d = i % DIMS;
+    const z = (transformed[i]! - scaler.center[d]!) / scaler.spread[d]!;
+    flat[i] = Math.max(-scaler.clip, Math.min(scaler.clip, z));
   }
-  const clustering = cluster(points, {
-    seed: opts.seed,
-    kMin: opts.kMin,
-    kMax: opts.kMax,
-    fitSample: opts.fitSample,
-    chooseSample: opts.chooseSample,
-    scoreSample: opts.scoreSample,
-  });
+  const point = (i: number) => flat.subarray(i * DIMS, (i + 1) * DIMS);
+  const clustering = cluster(
+    flat,
+    {
+      seed: opts.seed,
+      kMin: opts.kMin,
+      kMax: opts.kMax,
+      fitSample: opts.fitSample,
+      chooseSample: opts.chooseSample,
+      scoreSample: opts.scoreSample,
+    },
+    DIMS,
+  );
 
   const sizes = new Array<number>(clustering.k).fill(0);
   for (const a of clustering.assignment) sizes[a]!++;
   // Centroids are recomputed over every assigned client (the fit may have seen a sample only).
   const sums = Array.from({ length: clustering.k }, () => new Array<number>(FEATURES.length).fill(0));
-  points.forEach((p, i) => {
+  for (let i = 0; i < n; i++) {
     const s = sums[clustering.assignment[i]!]!;
-    for (let d = 0; d < p.length; d++) s[d]! += p[d]!;
-  });
+    for (let d = 0; d < DIMS; d++) s[d]! += flat[i * DIMS + d]!;
+  }
   const clusters: ClusterSummary[] = sums.map((s, id) => {
     const scaled = s.map((v) => (sizes[id]! > 0 ? v / sizes[id]! : 0));
     const abusiveFeatures = abusiveAxes(scaled, T);
@@ -358,12 +360,14 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
     return { id, size: sizes[id]!, abusive: abusiveFeatures.length > 0, abusiveFeatures, centroid, scaledCentroid: scaled };
   });
 
-  const sqDist = points.map((p, i) => squaredDistance(p, clusters[clustering.assignment[i]!]!.scaledCentroid));
+  const sqDist = new Float64Array(n);
+  for (let i = 0; i < n; i++) sqDist[i] = squaredDistance(point(i), clusters[clustering.assignment[i]!]!.scaledCentroid);
   const meanSq = new Array<number>(clustering.k).fill(0);
   sqDist.forEach((d, i) => (meanSq[clustering.assignment[i]!]! += d));
   const outlierLimit = meanSq.map((s, c) => Math.max(OUTLIER_FACTOR ** 2 * (sizes[c]! ? s / sizes[c]! : 0), T ** 2));
   const medians = toRecord(scaler.center.map((c, d) => untransformValue(FEATURES[d]!.transform, c)));
-  const score = (i: number, d: number) => (transformed[i * DIMS + d]! - scaler.center[d]!) / scaler.spread[d]!;
+  // Unclipped, for explanations (from the raw value: the transformed table now holds the clipped points).
+  const score = (i: number, d: number) => (transformValue(transforms[d]!, raw[i * DIMS + d]!) - scaler.center[d]!) / scaler.spread[d]!;
 
   // Each client on its own.
   const outliers = new Uint8Array(n);
@@ -373,7 +377,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
     const outlier = clustering.k > 1 && sqDist[i]! > outlierLimit[clusterId]!;
     outliers[i] = outlier ? 1 : 0;
     const centroid = clusters[clusterId]!.scaledCentroid;
-    const p = points[i]!;
+    const p = point(i);
     const standing = (d: number) => p[d]! >= T && (outlier || clustering.k === 1 || centroid[d]! >= T || p[d]! - centroid[d]! >= T);
     own[i] = kindVerdicts(clients[i]!, standing, raw, i * DIMS, opts.guards);
   }
@@ -483,7 +487,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
     groups,
     spared,
     medians,
-    points,
+    scaledTable: flat,
     featureTable: raw,
     blocklist: listed,
   };

@@ -27,13 +27,14 @@ export const SCATTER_SAMPLE = 1000;
 
 /** The clients the scatter shows (a seeded sample and every flagged one) and their scaled features. */
 export function projectionInput(result: DetectionResult, seed: number, maxPoints = SCATTER_SAMPLE): ProjectionInput {
-  const n = result.points.length;
+  const dims = result.clusters[0]?.scaledCentroid.length ?? 0;
+  const n = dims ? result.scaledTable.length / dims : 0;
   if (n < 3) return { points: [], dots: [] };
   const idx = new Set(sampleIndices(n, maxPoints, seed));
   result.clients.forEach((c, i) => c.flagged && idx.add(i));
   const chosen = [...idx].sort((a, b) => a - b);
   return {
-    points: chosen.map((i) => result.points[i]!),
+    points: chosen.map((i) => Array.from(result.scaledTable.subarray(i * dims, (i + 1) * dims))),
     dots: chosen.map((i) => ({ cluster: `cluster ${result.clients[i]!.cluster}`, flagged: result.clients[i]!.flagged, address: result.clients[i]!.address })),
   };
 }
