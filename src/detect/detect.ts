@@ -247,9 +247,13 @@ const BASELINE_SLOT_MINUTES = 10;
  */
 export function baselineRows(clients: readonly ClientStats[], transformed: Float64Array): Float64Array {
   const n = clients.length;
-  const slotOf = (c: ClientStats) => Math.floor(c.firstTime / (BASELINE_SLOT_MINUTES * 60_000));
+  const slots = new Float64Array(n);
   const counts = new Map<number, number>();
-  for (const c of clients) if (c.requests > 0) counts.set(slotOf(c), (counts.get(slotOf(c)) ?? 0) + 1);
+  for (let i = 0; i < n; i++) {
+    const c = clients[i]!;
+    const slot = (slots[i] = c.requests > 0 ? Math.floor(c.firstTime / (BASELINE_SLOT_MINUTES * 60_000)) : NaN);
+    if (!Number.isNaN(slot)) counts.set(slot, (counts.get(slot) ?? 0) + 1);
+  }
   const sizes = [...counts.values()].sort((a, b) => a - b);
   if (sizes.length === 0) return transformed;
   const cap = Math.max(10, 3 * sizes[sizes.length >> 1]!);
@@ -257,7 +261,7 @@ export function baselineRows(clients: readonly ClientStats[], transformed: Float
   // In the crowded slots, keep the `cap` clients with the smallest address hashes.
   const crowded = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
-    const slot = slotOf(clients[i]!);
+    const slot = slots[i]!;
     if ((counts.get(slot) ?? 0) > cap) (crowded.get(slot) ?? crowded.set(slot, []).get(slot)!).push(i);
   }
   const keep = new Uint8Array(n).fill(1);
@@ -372,10 +376,17 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   // Each client on its own.
   const outliers = new Uint8Array(n);
   const own: Array<Array<[AbuseKind, string]>> = new Array(n);
+  const none: Array<[AbuseKind, string]> = [];
+  const abusiveDims = FEATURES.flatMap((f, d) => (f.abusive ? [d] : []));
   for (let i = 0; i < n; i++) {
     const clusterId = clustering.assignment[i]!;
     const outlier = clustering.k > 1 && sqDist[i]! > outlierLimit[clusterId]!;
     outliers[i] = outlier ? 1 : 0;
+    own[i] = none;
+    // Most clients stand out on nothing: nothing more to judge.
+    let most = -Infinity;
+    for (const d of abusiveDims) most = Math.max(most, flat[i * DIMS + d]!);
+    if (most < T) continue;
     const centroid = clusters[clusterId]!.scaledCentroid;
     const p = point(i);
     const standing = (d: number) => p[d]! >= T && (outlier || clustering.k === 1 || centroid[d]! >= T || p[d]! - centroid[d]! >= T);
@@ -433,16 +444,17 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
       });
     });
 
-  const results: ClientResult[] = [];
+  const groupById = new Map(groups.map((g) => [g.id, g]));
+  const results: ClientResult[] = new Array(n);
   const flagged: FlaggedClient[] = [];
   const spared: string[] = [];
   for (let i = 0; i < n; i++) {
     const c = clients[i]!;
     const clusterId = clustering.assignment[i]!;
-    const inGroup = groupOf.get(i);
-    const kinds = [...own[i]!];
+    const inGroup = groupOf.size > 0 ? groupOf.get(i) : undefined;
+    const kinds = own[i]!.length > 0 || inGroup ? [...own[i]!] : own[i]!;
     if (inGroup?.finding.abusive) {
-      const g = groups.find((x) => x.id === inGroup.id)!;
+      const g = groupById.get(inGroup.id)!;
       const kind = g.kind as AbuseKind;
       const sentence =
         `member of group ${g.id}: ${g.size} clients alike, ${KIND_NAMES[kind]} together (${g.reason}), ` +
@@ -451,11 +463,11 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
       if (at >= 0) kinds[at] = [kind, `${kinds[at]![1]}; ${sentence}`];
       else kinds.push([kind, sentence]);
     }
-    kinds.sort((a, b) => KINDS.indexOf(a[0]) - KINDS.indexOf(b[0]));
+    if (kinds.length > 1) kinds.sort((a, b) => KINDS.indexOf(a[0]) - KINDS.indexOf(b[0]));
     const allowlisted = opts.allowlist.size > 0 && opts.allowlist.has(c.key);
     if (kinds.length > 0 && allowlisted) spared.push(c.key);
     const isFlagged = kinds.length > 0 && !allowlisted;
-    results.push(new ClientRow(raw, i, c.key, clusterId, outliers[i] === 1, isFlagged, allowlisted, inGroup?.id ?? null));
+    results[i] = new ClientRow(raw, i, c.key, clusterId, outliers[i] === 1, isFlagged, allowlisted, inGroup?.id ?? null);
     if (!isFlagged) continue;
     const features = toRecord(raw.subarray(i * DIMS, (i + 1) * DIMS));
     const scores = FEATURES.map((_, d) => score(i, d));

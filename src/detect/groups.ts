@@ -144,8 +144,6 @@ export function findGroups(input: GroupInput): GroupFinding[] {
     }
   }
   // Rare agents shared by candidates unusual in the same kind.
-  const senders = new Map<number, number>();
-  for (const c of clients) if (c.agentId !== 0) senders.set(c.agentId, (senders.get(c.agentId) ?? 0) + 1);
   const byAgent = new Map<string, number[]>();
   cands.forEach((c, k) => {
     const agent = clients[c.i]!.agentId;
@@ -156,6 +154,14 @@ export function findGroups(input: GroupInput): GroupFinding[] {
       (byAgent.get(key) ?? byAgent.set(key, []).get(key)!).push(k);
     }
   });
+  // How many clients send each agent that enough candidates share (counted only when there is one).
+  const shared = new Set([...byAgent].filter(([, ks]) => ks.length >= options.minMembers).map(([key]) => Number(key.slice(0, key.indexOf(':')))));
+  const senders = new Map<number, number>();
+  if (shared.size > 0)
+    for (const c of clients) {
+      const a = c.agentId;
+      if (a !== 0 && shared.has(a)) senders.set(a, (senders.get(a) ?? 0) + 1);
+    }
   for (const [key, ks] of byAgent) {
     const agent = Number(key.slice(0, key.indexOf(':')));
     if (ks.length < options.minMembers || ks.length < RARE_AGENT_SHARE * senders.get(agent)!) continue;
