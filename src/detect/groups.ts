@@ -7,9 +7,12 @@
  *
  * 1. Candidates are clients that stand `threshold` or more above the site's median client on a feature whose
  *    high values signal abuse (they are unusual, however mildly), with a few requests at least.
- * 2. Two candidates are linked when they are unusual in the same way (a kind in common), lie within `radius`
- *    of each other in the scaled space, and were active within `gapMinutes` of each other. The connected
- *    sets (single linkage, as DBSCAN with a core of one) of at least `minMembers` are the groups.
+ * 2. Two candidates are neighbours when they are unusual in the same way (most of the features they stand
+ *    out on in common), lie within `radius` of each other in the scaled space, and were active within
+ *    `gapMinutes` of each other. As in DBSCAN, a candidate with `minMembers - 1` neighbours or more is a
+ *    core; cores that are neighbours are linked, and a candidate that is no core joins the first core it
+ *    neighbours without linking anything more. So a flash crowd and a botnet in the same hour stay two
+ *    groups: the few clients that lie between them do not chain them together.
  *    A botnet may also go slowly, a request or two per address over days, all with one user agent that
  *    hardly anyone else on the site sends: candidates unusual in the same way that share a rare agent
  *    (nearly every client with that agent, RARE_AGENT_SHARE, is such a candidate) are linked too, at any time.
@@ -32,7 +35,7 @@ export const KIND_AXES: Record<AbuseKind, number[]> = {
   'brute-force': FEATURES.flatMap((f, i) => (f.abusive === 'brute-force' ? [i] : [])),
 };
 /** Rates: a flood needs one of these to stand out. */
-export const RATE_AXES = ['peakPerMinute', 'peak10Minutes', 'peakHour', 'perActiveMinute'].map((n) => INDEX[n]!);
+export const RATE_AXES = ['peakPerMinute', 'peak10Minutes', 'peakHour', 'perActiveMinute', 'perMinuteOverSpan'].map((n) => INDEX[n]!);
 /** What a flood does that browsing does not: cache-busting queries, server errors, a new agent per request. */
 export const FLOOD_SIGNS = ['shareUniqueQuery', 'share5xx', 'agentRotation'].map((n) => INDEX[n]!);
 const STATIC = INDEX.shareStatic!;
@@ -86,6 +89,17 @@ export const RARE_AGENT_SHARE = 0.8;
 /** Clients linked by time and distance need this many requests: one or two requests show no behaviour. */
 const MIN_LINK_REQUESTS = 3;
 
+/** Unusual in the same way: at least half of the features either stands out on, both stand out on. */
+function alike(a: number, b: number): boolean {
+  return 2 * popcount(a & b) >= popcount(a | b);
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (; x; x &= x - 1) n++;
+  return n;
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -106,43 +120,68 @@ export function findGroups(input: GroupInput): GroupFinding[] {
   const dims = FEATURES.length;
   const gap = options.gapMinutes * 60_000;
   // 1. Candidates.
-  let cands: Array<{ i: number; kinds: number; score: number }> = [];
+  let cands: Array<{ i: number; kinds: number; axes: number; score: number }> = [];
   for (let i = 0; i < clients.length; i++) {
     const c = clients[i]!;
     if (c.requests < 1) continue;
     const kinds = unusualKinds(points, i * dims, threshold);
     if (kinds === 0) continue;
     let score = 0;
-    for (let d = 0; d < dims; d++) if (FEATURES[d]!.abusive) score = Math.max(score, points[i * dims + d]!);
-    cands.push({ i, kinds, score });
+    let axes = 0;
+    for (let d = 0; d < dims; d++) {
+      if (!FEATURES[d]!.abusive) continue;
+      const z = points[i * dims + d]!;
+      score = Math.max(score, z);
+      if (z >= threshold) axes |= 1 << d;
+    }
+    cands.push({ i, kinds, axes, score });
   }
   if (cands.length > MAX_CANDIDATES) {
     cands.sort((a, b) => b.score - a.score || a.i - b.i);
     cands = cands.slice(0, MAX_CANDIDATES);
   }
   cands.sort((a, b) => clients[a.i]!.firstTime - clients[b.i]!.firstTime || a.i - b.i);
-  // 2. Links (union-find), walking the candidates in time order: only those that start before one ends
-  // (plus the gap) can be linked to it.
+  // 2. Neighbours, walking the candidates in time order: only those that start before one ends (plus the
+  // gap) can be neighbours of it. Counted first (who is a core), then linked.
   const parent = cands.map((_, k) => k);
   const find = (k: number): number => {
     while (parent[k] !== k) k = parent[k] = parent[parent[k]!]!;
     return k;
   };
   const r2 = options.radius * options.radius;
-  for (let a = 0; a < cands.length; a++) {
-    const ca = cands[a]!;
-    const end = clients[ca.i]!.lastTime + gap;
-    const pa = points.subarray(ca.i * dims, (ca.i + 1) * dims);
-    if (clients[ca.i]!.requests < MIN_LINK_REQUESTS) continue;
-    for (let b = a + 1; b < cands.length; b++) {
-      const cb = cands[b]!;
-      if (clients[cb.i]!.firstTime > end) break;
-      if ((ca.kinds & cb.kinds) === 0 || clients[cb.i]!.requests < MIN_LINK_REQUESTS) continue;
-      if (find(a) === find(b)) continue;
-      if (squaredDistance(pa, points.subarray(cb.i * dims, (cb.i + 1) * dims)) > r2) continue;
-      parent[find(b)] = find(a);
+  const neighbours = (visit: (a: number, b: number) => void) => {
+    for (let a = 0; a < cands.length; a++) {
+      const ca = cands[a]!;
+      if (clients[ca.i]!.requests < MIN_LINK_REQUESTS) continue;
+      const end = clients[ca.i]!.lastTime + gap;
+      const pa = points.subarray(ca.i * dims, (ca.i + 1) * dims);
+      for (let b = a + 1; b < cands.length; b++) {
+        const cb = cands[b]!;
+        if (clients[cb.i]!.firstTime > end) break;
+        if ((ca.kinds & cb.kinds) === 0 || clients[cb.i]!.requests < MIN_LINK_REQUESTS) continue;
+        if (!alike(ca.axes, cb.axes)) continue;
+        if (squaredDistance(pa, points.subarray(cb.i * dims, (cb.i + 1) * dims)) > r2) continue;
+        visit(a, b);
+      }
     }
-  }
+  };
+  const degree = new Int32Array(cands.length);
+  neighbours((a, b) => {
+    degree[a]!++;
+    degree[b]!++;
+  });
+  const core = (k: number) => degree[k]! >= options.minMembers - 1;
+  const attached = new Uint8Array(cands.length);
+  neighbours((a, b) => {
+    if (core(a) && core(b)) parent[find(b)] = find(a);
+    else if (core(a) && !core(b) && !attached[b]) {
+      attached[b] = 1;
+      parent[b] = find(a);
+    } else if (core(b) && !core(a) && !attached[a]) {
+      attached[a] = 1;
+      parent[a] = find(b);
+    }
+  });
   // Rare agents shared by candidates unusual in the same kind.
   const byAgent = new Map<string, number[]>();
   cands.forEach((c, k) => {

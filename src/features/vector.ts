@@ -44,6 +44,15 @@ export const FEATURES: readonly FeatureDef[] = [
     unit: 'rate',
     value: (c) => (c.activeMinutes > 0 ? c.requests / c.activeMinutes : 0),
   },
+  {
+    name: 'perMinuteOverSpan',
+    label: 'requests per minute over its whole span (an hour at least)',
+    transform: 'log',
+    abusive: 'flood',
+    unit: 'rate',
+    // Over an hour at least: a visitor's ten requests in one minute are no sustained rate.
+    value: (c) => c.requests / Math.max(60, activeSpanSeconds(c) / 60),
+  },
   { name: 'activeSpanSeconds', label: 'active span', transform: 'log', abusive: null, unit: 'seconds', value: activeSpanSeconds },
   { name: 'distinctPaths', label: 'distinct paths', transform: 'log', abusive: null, unit: 'count', value: (c) => Math.min(c.paths.count(), c.requests) },
   {

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDetect } from '../../src/commands/detect.js';
 import { runGenerate } from '../../src/commands/generate.js';
+import { FAMILY_NAMES } from '../../src/logs/generate.js';
 import { parseLabels } from '../../src/eval/score.js';
 import { overlaps } from '../../src/core/address.js';
 import { DATASETS, memoryIo, ROOT, tempDir } from '../helpers/index.js';
@@ -65,6 +66,28 @@ test("a botnet that outnumbers the site's visitors is still measured against the
   assert.ok(bots.length > actors.length / 2, `${bots.length} bots of ${actors.length} clients`);
   const { result } = await runDetect({ inputs: [log], out: join(dir, 'out'), quiet: true, report: false }, memoryIo());
   assert.equal([...result.blocklist].sort(), [...bots].sort());
+});
+
+test('a busy day: a flash crowd, a botnet and a login run in the same hours stay three groups', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'access.log');
+  const { actors } = await runGenerate({ out: log, lines: 40000, clients: 600, attacks: false, seed: 1, families: FAMILY_NAMES, quiet: true }, memoryIo());
+  const { result } = await runDetect({ inputs: [log], out: join(dir, 'out'), quiet: true, report: false }, memoryIo());
+  const label = new Map(actors.map((a) => [a.address, a.label]));
+  const attackers = actors.filter((a) => ATTACKS.includes(a.label));
+  const caught = attackers.filter((a) => result.blocklist.includes(a.address));
+  assert.ok(caught.length >= 0.95 * attackers.length, `${caught.length} of ${attackers.length}`);
+  assert.equal(
+    result.blocklist.filter((a) => !ATTACKS.includes(label.get(a)!)),
+    [],
+    'no benign client blocked',
+  );
+  for (const g of result.groups) {
+    const labels = new Set(g.members.map((m) => label.get(m)));
+    assert.is(labels.size, 1, `${g.id} (${g.kind}) holds one kind of client: ${[...labels].join(', ')}`);
+  }
+  assert.ok(result.groups.some((g) => g.kind === 'flood' && g.flagged));
+  assert.ok(result.groups.some((g) => g.kind === 'brute-force' && g.flagged));
 });
 
 test('a flash crowd is not flagged: it is reported as a crowd, left alone, with why', async () => {
