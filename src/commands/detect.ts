@@ -190,11 +190,16 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   if (files.report && charting) {
     const [{ reportBasics, projectionInput }, { drawFigures }, { renderReport }] = await charting;
     const basics = reportBasics(verdicts, result, clients, table.overall);
-    const figures = await drawFigures({ ...basics, projection: projectionInput(result, seed) });
+    // Nothing read: a short page that says so, not empty axes.
+    const figures = stats.parsed === 0 ? [] : await drawFigures({ ...basics, projection: projectionInput(result, seed) });
     writeFileAtomic(files.report, renderReport(basics, figures));
     timing('report');
   }
 
+  if (stats.parsed === 0 && !opts.quiet) {
+    const names = stats.inputs.map((i) => i.name).join(', ') || 'the input';
+    io.stderr.write(`logwarden: warning: no log line was read from ${names}: nothing to judge (the outputs say so)\n`);
+  }
   if (opts.json) io.stdout.write(`${JSON.stringify(summaryJson(verdicts, files), null, 2)}\n`);
   else if (!opts.quiet) io.stdout.write(summaryText(verdicts, files));
   return { verdicts, result, stats, files };

@@ -25,7 +25,7 @@ import type { AddressSet } from '../core/address.js';
 import type { ClientStats } from '../table/table.js';
 import { describeValue, FEATURES, probeErrors, roundFeature, transformValue, untransformValue, type AbuseKind } from '../features/vector.js';
 import { cluster, squaredDistance, type KScore } from './cluster.js';
-import { fitScalerFlat, type Scaler } from './scale.js';
+import { fitScalerFlat, quantileOf, type Scaler } from './scale.js';
 import { browses, findGroups, FLOOD_SIGNS, KIND_AXES, KINDS, RATE_AXES, type GroupFinding } from './groups.js';
 
 import type { GroupOptions, Guards } from './defaults.js';
@@ -118,9 +118,11 @@ export interface ClusterSummary {
   readonly abusive: boolean;
   /** Features on which the centroid stands `clusterThreshold` or more above the median client. */
   readonly abusiveFeatures: string[];
-  /** The centroid in the features' own units. */
+  /** The centroid in scaled units (robust standard deviations from the median client), by feature. */
   readonly centroid: Record<string, number>;
-  /** The centroid in scaled units (0 = the median client). */
+  /** What a person can check: the members' median, least and most of each feature, in its own units. */
+  readonly members: Record<string, { median: number; min: number; max: number }>;
+  /** The centroid in scaled units (0 = the median client), in FEATURES order. */
   readonly scaledCentroid: number[];
 }
 
@@ -233,6 +235,36 @@ function standoutsOf(values: ArrayLike<number>, scores: ArrayLike<number>, media
     .filter((s, d) => FEATURES[d]!.abusive && s.score > 0)
     .sort((a, b) => b.score - a.score)
     .slice(0, limit);
+}
+
+/** Each cluster's members' median, least and most value of every feature (raw units), by selection. */
+function clusterMembers(raw: Float64Array, assignment: Int32Array, k: number, sizes: readonly number[]): ClusterSummary['members'][] {
+  // The members of each cluster, in one array (a counting sort by cluster).
+  const starts = new Int32Array(k + 1);
+  for (let c = 0; c < k; c++) starts[c + 1] = starts[c]! + sizes[c]!;
+  const next = starts.slice(0, k);
+  const order = new Int32Array(assignment.length);
+  for (let i = 0; i < assignment.length; i++) order[next[assignment[i]!]!++] = i;
+  const out: ClusterSummary['members'][] = [];
+  const col = new Float64Array(Math.max(0, ...sizes));
+  for (let c = 0; c < k; c++) {
+    const stats: ClusterSummary['members'] = {};
+    const m = sizes[c]!;
+    FEATURES.forEach((f, d) => {
+      let min = Infinity;
+      let max = -Infinity;
+      for (let j = 0; j < m; j++) {
+        const v = raw[order[starts[c]! + j]! * DIMS + d]!;
+        col[j] = v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      stats[f.name] =
+        m === 0 ? { median: 0, min: 0, max: 0 } : { median: roundFeature(quantileOf(col.subarray(0, m), 0.5)), min: roundFeature(min), max: roundFeature(max) };
+    });
+    out.push(stats);
+  }
+  return out;
 }
 
 /** Clients are counted into slots of this many minutes by their first request, for the baseline. */
@@ -357,11 +389,13 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
     const s = sums[clustering.assignment[i]!]!;
     for (let d = 0; d < DIMS; d++) s[d]! += flat[i * DIMS + d]!;
   }
+  const memberStats = clusterMembers(raw, clustering.assignment, clustering.k, sizes);
   const clusters: ClusterSummary[] = sums.map((s, id) => {
     const scaled = s.map((v) => (sizes[id]! > 0 ? v / sizes[id]! : 0));
     const abusiveFeatures = abusiveAxes(scaled, T);
-    const centroid = toRecord(scaled.map((z, d) => untransformValue(FEATURES[d]!.transform, z * scaler.spread[d]! + scaler.center[d]!)));
-    return { id, size: sizes[id]!, abusive: abusiveFeatures.length > 0, abusiveFeatures, centroid, scaledCentroid: scaled };
+    const centroid: Record<string, number> = {};
+    FEATURES.forEach((f, d) => (centroid[f.name] = Math.round(scaled[d]! * 100) / 100));
+    return { id, size: sizes[id]!, abusive: abusiveFeatures.length > 0, abusiveFeatures, centroid, members: memberStats[id]!, scaledCentroid: scaled };
   });
 
   const sqDist = new Float64Array(n);

@@ -51,7 +51,7 @@ function swap(a: Float64Array, i: number, j: number): void {
 }
 
 /** quantile() of the values as if sorted, found by selection (the order of `a` changes). */
-function quantileOf(a: Float64Array, q: number): number {
+export function quantileOf(a: Float64Array, q: number): number {
   if (a.length === 0) return 0;
   const pos = (a.length - 1) * q;
   const lo = Math.floor(pos);

@@ -70,12 +70,15 @@ export const CHART_TEMPLATES: readonly ChartTemplate[] = [
       layer: [
         {
           mark: { type: 'line', point: true },
-          encoding: { x: { field: 'k', type: 'ordinal', title: 'k' }, y: { field: 'silhouette', type: 'quantitative', title: 'mean silhouette' } },
+          encoding: {
+            x: { field: 'k', type: 'ordinal', title: 'k (clusters)', axis: { labelAngle: 0 } },
+            y: { field: 'silhouette', type: 'quantitative', title: 'mean silhouette' },
+          },
         },
         {
           transform: [{ filter: 'datum.chosen' }],
           mark: { type: 'point', size: 300, shape: 'diamond', color: '#d62728', filled: true },
-          encoding: { x: { field: 'k', type: 'ordinal' }, y: { field: 'silhouette', type: 'quantitative' } },
+          encoding: { x: { field: 'k', type: 'ordinal', axis: { labelAngle: 0 } }, y: { field: 'silhouette', type: 'quantitative' } },
         },
       ],
     } as TopLevelSpec,
@@ -89,7 +92,7 @@ export const CHART_TEMPLATES: readonly ChartTemplate[] = [
       data: { name: 'table' },
       mark: { type: 'line', interpolate: 'step-after' },
       encoding: {
-        x: { field: 'time', type: 'temporal', scale: { type: 'utc' }, title: 'time (UTC)' },
+        x: { field: 'time', type: 'temporal', scale: { type: 'utc' }, title: "time (the log's zone)" },
         y: { field: 'perMinute', type: 'quantitative', title: 'requests per minute' },
         color: { field: 'series', type: 'nominal', title: null },
       },
@@ -132,7 +135,7 @@ export function chartContent(id: string, d: ChartData): ChartContent {
     case 'k-selection':
       return { caption: 'Mean silhouette for each k tried; the chosen k is marked.', values: d.kScores };
     case 'traffic':
-      return { caption: 'The busiest flagged clients against everyone else (times in UTC).', values: d.traffic };
+      return { caption: "The busiest flagged clients against everyone else, in the log's own time zone, as in the tables.", values: d.traffic };
     case 'status-mix':
       return { caption: 'Share of responses by status class.', values: d.statusMix };
     default:

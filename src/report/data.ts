@@ -39,22 +39,38 @@ export function projectionInput(result: DetectionResult, seed: number, maxPoints
   };
 }
 
-function traffic(overall: Timeline, flagged: ClientStats[]): ReportData['traffic'] {
+/**
+ * The busiest flagged clients' requests per minute against everyone else's, one value for every bin of the
+ * log's span (zeros included: a burst shows as a spike rising from the line, not as a lone point that draws
+ * nothing), with times in the log's own zone (`tzMinutes` east of UTC).
+ */
+function traffic(overall: Timeline, flagged: ClientStats[], tzMinutes: number): ReportData['traffic'] {
   const lines = flagged.filter((c) => c.timeline).slice(0, 5);
   const width = Math.max(overall.width, ...lines.map((c) => c.timeline!.width));
   const total = overall.rebin(width);
+  if (total.size === 0) return [];
+  const keys = [...total.keys()];
+  const first = Math.min(...keys);
+  const last = Math.max(...keys);
+  const bins: number[] = [];
+  for (let m = first; m <= last; m += width) bins.push(m);
   const rest = new Map(total);
   const out: ReportData['traffic'] = [];
-  const iso = (minute: number) => new Date(minute * 60000).toISOString();
+  // Shifted into the log's zone and drawn on a UTC scale: the axis reads the log's own clock times.
+  const iso = (minute: number) => new Date((minute + tzMinutes) * 60000).toISOString();
   for (const c of lines) {
-    for (const [m, count] of c.timeline!.rebin(width)) {
-      rest.set(m, (rest.get(m) ?? 0) - count);
-      out.push({ time: iso(m), series: c.key, perMinute: round(count / width, 2) });
-    }
+    const counts = c.timeline!.rebin(width);
+    for (const [m, count] of counts) rest.set(m, (rest.get(m) ?? 0) - count);
+    for (const m of bins) out.push({ time: iso(m), series: c.key, perMinute: round((counts.get(m) ?? 0) / width, 2) });
   }
-  for (const [m, count] of [...rest].sort((a, b) => a[0] - b[0]))
-    out.push({ time: iso(m), series: 'everyone else', perMinute: round(Math.max(0, count) / width, 2) });
+  for (const m of bins) out.push({ time: iso(m), series: 'everyone else', perMinute: round(Math.max(0, rest.get(m) ?? 0) / width, 2) });
   return out;
+}
+
+/** The zone offset (minutes east of UTC) of a time the verdicts wrote ("...+02:00"), 0 when none. */
+export function zoneOf(time: string | undefined): number {
+  const m = time ? /([+-])(\d\d):(\d\d)$/.exec(time) : null;
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
 
 function statusMix(clients: readonly ClientStats[], flagged: ReadonlySet<string>): ReportData['statusMix'] {
@@ -101,7 +117,7 @@ export function reportBasics(verdicts: VerdictsDocument, result: DetectionResult
     verdicts,
     topClients: top.map((c) => ({ address: c.address, requests: c.requests, flagged: c.flagged })),
     kScores: result.kScores.map((s) => ({ k: s.k, silhouette: round(s.silhouette, 4), chosen: s.k === result.k })),
-    traffic: traffic(overall, result.flagged.map((f) => byKey.get(f.address)!).filter(Boolean)),
+    traffic: traffic(overall, result.flagged.map((f) => byKey.get(f.address)!).filter(Boolean), zoneOf(verdicts.parse.timeRange?.first)),
     statusMix: statusMix(clients, flaggedSet),
   };
 }

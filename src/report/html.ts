@@ -50,10 +50,17 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
       );
     })
     .join('\n');
+  const range = (name: string, c: (typeof v.clustering.clusters)[number]) => {
+    const d = FEATURES.findIndex((x) => x.name === name);
+    const m = c.members[name]!;
+    return `${esc(describeValue(d, m.median))} <small>(${esc(describeValue(d, m.min))} – ${esc(describeValue(d, m.max))})</small>`;
+  };
   const clusters = v.clustering.clusters
     .map(
       (c) =>
-        `<tr><td>${c.id}</td><td>${c.size}</td><td>${c.abusive ? 'yes' : 'no'}</td><td>${esc(c.abusiveFeatures.join(', '))}</td><td>${esc(String(c.centroid.requests))}</td><td>${esc(String(c.centroid.peakPerMinute))}</td></tr>`,
+        `<tr><td>${c.id}</td><td>${c.size}</td><td>${c.abusive ? 'yes' : 'no'}</td>` +
+        `<td>${c.abusiveFeatures.map((n) => esc(FEATURES.find((x) => x.name === n)?.label ?? n)).join('<br>') || '–'}</td>` +
+        `<td>${range('requests', c)}</td><td>${range('peakPerMinute', c)}</td><td>${range('peak10Minutes', c)}</td><td>${range('shareProbeErrors', c)}</td></tr>`,
     )
     .join('');
   const groups = v.groups
@@ -85,14 +92,14 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
 <div><b>${v.flagged.length}</b>flagged clients</div><div><b>${v.clients.total}</b>clients</div>
 <div><b>${p.parsed}</b>lines parsed</div><div><b>${p.malformed}</b>malformed</div><div><b>${v.clustering.k}</b>clusters</div>
 </div>
-<h2>Charts</h2>
-${charts.join('\n')}
+${p.parsed === 0 ? `<p id="nothing-read">No log line was read (${p.linesRead} lines, ${p.malformed} malformed): there is nothing to chart or judge.</p>` : `<h2>Charts</h2>\n${charts.join('\n')}`}
 <h2>Flagged clients</h2>
 ${v.flagged.length ? `<table id="flagged"><tr><th>client</th><th>why</th><th>key features</th><th>first / last seen</th><th>sample lines</th></tr>\n${flaggedRows}</table>` : '<p>No client was flagged.</p>'}
 <h2>Groups</h2>
 ${v.groups.length ? `<table id="groups"><tr><th>group</th><th>clients</th><th>window</th><th>together</th><th>why</th><th>members</th></tr>\n${groups}</table>` : '<p>No group of clients acted together.</p>'}
 <h2>Clusters</h2>
-<table><tr><th>cluster</th><th>clients</th><th>abusive</th><th>stands out on</th><th>centroid requests</th><th>centroid peak/min</th></tr>${clusters}</table>
+<p>Members' median (least – most). A cluster is abusive when its centre stands ${esc(String(params.clusterThreshold))} robust standard deviations or more above the median client on a feature that signals abuse; flagged clients marked "judged alone" lie far from their cluster's centre and were judged by their own numbers.</p>
+<table id="clusters"><tr><th>cluster</th><th>clients</th><th>abusive</th><th>centre stands out on</th><th>requests</th><th>most in one minute</th><th>most in ten minutes</th><th>4xx answers</th></tr>${clusters}</table>
 <h2>Run</h2>
 ${kv([
   ['time range', p.timeRange ? `${p.timeRange.first} .. ${p.timeRange.last}` : 'no lines'],

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runDetect } from '../../src/commands/detect.js';
@@ -34,10 +34,32 @@ async function openReport(reportPath: string, screenshot: string) {
     const groups = await page.$$eval('#groups tr[data-group]', (rs) =>
       rs.map((r) => ({ id: r.getAttribute('data-group'), text: (r as HTMLElement).innerText })),
     );
+    // Each series of the timeline: how many points its path has (a path of one point draws nothing).
+    const series = await page.$$eval('figure[data-chart="traffic"] svg .mark-line path', (ps) =>
+      ps.map((p) => (p.getAttribute('d') ?? '').split(/[LMZ]/).filter((x) => x.trim()).length).filter((n) => n > 0),
+    );
+    // Text that overlaps other text in the same chart (labels drawn over each other).
+    const overlaps = await page.$$eval('figure[data-chart] svg', (svgs) =>
+      svgs.flatMap((svg) => {
+        const boxes = [...svg.querySelectorAll('text')]
+          .filter((t) => (t.textContent ?? '').trim())
+          .map((t) => ({ text: t.textContent!, r: t.getBoundingClientRect() }));
+        const out: string[] = [];
+        for (let i = 0; i < boxes.length; i++)
+          for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i]!.r;
+            const b = boxes[j]!.r;
+            const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+            const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+            if (w > 2 && h > 2) out.push(`${svg.closest('figure')!.getAttribute('data-chart')}: "${boxes[i]!.text}" / "${boxes[j]!.text}"`);
+          }
+        return out;
+      }),
+    );
     const pwned = await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
     const text = await page.innerText('body');
     await page.screenshot({ path: screenshot, fullPage: true });
-    return { problems, requests, charts, rows, groups, pwned, text };
+    return { problems, requests, charts, rows, groups, series, overlaps, pwned, text };
   } finally {
     await browser.close();
   }
@@ -77,7 +99,30 @@ if (!CHROMIUM && !process.env.CI) {
     assert.ok(row.includes(scan.members[0]!), 'members are listed');
     assert.ok(row.includes(scan.window.first), 'the window is shown');
     assert.ok(statSync(shot).size > 20_000, 'a screenshot was saved');
+    // The timeline draws every flagged series it shows (up to 5) and everyone else as lines, not points.
+    assert.is(r.series.length, Math.min(5, verdicts.flagged.length) + 1, `series ${r.series}`);
+    for (const n of r.series) assert.ok(n > 1, `a timeline path of ${n} point(s)`);
+    assert.equal(r.overlaps, [], 'no text drawn over other text');
+    // The clusters table speaks in units a person can check, not scaled centroids.
+    assert.match(r.text, /most in one minute/);
+    assert.not.match(r.text, /peakPerMinute|share4xx|shareProbeErrors/);
+    if (process.env.LOGWARDEN_ARTIFACTS) {
+      mkdirSync(process.env.LOGWARDEN_ARTIFACTS, { recursive: true });
+      copyFileSync(shot, join(process.env.LOGWARDEN_ARTIFACTS, 'report.png'));
+    }
     console.log(`\n  report screenshot: ${shot}`);
+  });
+
+  test('report: an empty log gives a short page that says nothing was read', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'access.log'), '');
+    const out = join(dir, 'out');
+    await runDetect({ inputs: [join(dir, 'access.log')], out, quiet: true }, memoryIo());
+    const r = await openReport(join(out, 'report.html'), join(dir, 'shot.png'));
+    assert.equal(r.charts, []);
+    assert.match(r.text, /No log line was read/);
+    assert.not.match(r.text, /0\.000000/);
+    assert.equal(r.problems, []);
   });
 
   test('report: a log line with <script> shows as text and never runs', async () => {
