@@ -15,24 +15,35 @@ import type { Argv } from 'yargs';
 
 function hostOptions<T>(y: Argv<T>) {
   return y
-    .option('hosts', { type: 'string', array: true, default: [], describe: 'targets: user@host[:port], user@[v6]:port, or local (repeat or comma-separate)' })
+    .option('hosts', {
+      type: 'string',
+      array: true,
+      default: [],
+      defaultDescription: 'none',
+      describe: 'targets: user@host[:port], user@[v6]:port, or local (repeat or comma-separate)',
+    })
     .option('hosts-file', {
       type: 'string',
       array: true,
       default: [],
+      defaultDescription: 'none',
       describe: 'file of targets, one per line, with options: name= key= sudo= backend= docker=',
     })
     .option('backend', { type: 'string', choices: BACKEND_NAMES, default: 'ipset', describe: 'firewall backend' })
     .option('docker', { type: 'boolean', default: false, describe: 'also drop traffic to published containers (DOCKER-USER / forward hook)' })
     .option('sudo', { type: 'boolean', default: false, describe: 'run firewall commands with sudo -n' })
-    .option('ssh-key', { type: 'string', describe: 'private key file (default: ssh-agent via SSH_AUTH_SOCK); passphrase from LOGWARDEN_SSH_PASSPHRASE' })
-    .option('known-hosts', { type: 'string', describe: 'known_hosts file to check host keys against (default ~/.ssh/known_hosts)' })
+    .option('ssh-key', {
+      type: 'string',
+      defaultDescription: 'ssh-agent (SSH_AUTH_SOCK)',
+      describe: 'private key file; passphrase from LOGWARDEN_SSH_PASSPHRASE',
+    })
+    .option('known-hosts', { type: 'string', defaultDescription: '~/.ssh/known_hosts', describe: 'known_hosts file to check host keys against' })
     .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'trust and record an unknown host key on first use' })
     .option('timeout', { type: 'number', default: 20000, describe: 'per-host connection timeout in ms' })
     .option('concurrency', { type: 'number', default: 4, describe: 'hosts handled at once' })
-    .option('ledger', { type: 'string', describe: 'ban ledger file [env LOGWARDEN_LEDGER, default ./logwarden-ledger.json]' })
-    .option('allow', { type: 'string', array: true, default: [], describe: 'addresses or CIDRs never blocked' })
-    .option('allow-file', { type: 'string', array: true, default: [], describe: 'file of addresses or CIDRs never blocked' })
+    .option('ledger', { type: 'string', defaultDescription: './logwarden-ledger.json', describe: 'ban ledger file [env LOGWARDEN_LEDGER]' })
+    .option('allow', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'addresses or CIDRs never blocked' })
+    .option('allow-file', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'file of addresses or CIDRs never blocked' })
     .option('max-prefix', { type: 'string', default: '16,48', describe: 'widest network ever banned, IPv4,IPv6 prefix lengths (a wider one is refused)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan and the exact commands; change nothing' })
     .option('json', { type: 'boolean', default: false, describe: 'print the outcome as JSON' });
@@ -62,6 +73,52 @@ import { WHEN_CHOICES, type When } from './notify/compose.js';
 
 class UsageError extends Error {}
 
+/** Number options that take whole numbers only (for the message when one is given something else). */
+const WHOLE_NUMBERS = new Set([
+  'seed',
+  'k-min',
+  'k-max',
+  'lines',
+  'clients',
+  'threads',
+  'ipv6-prefix',
+  'min-requests',
+  'flood-guard',
+  'scan-guard',
+  'brute-guard',
+  'group-min',
+  'group-gap',
+  'group-prefix',
+  'retries',
+  'retry-delay',
+  'timeout',
+  'concurrency',
+  'max-new-bans',
+  'max-http-bytes',
+  'smtp-port',
+]);
+
+/** What was written after `--name` (or as `--name=value`) on the command line. */
+function rawValue(args: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === `--${name}`) return args[i + 1];
+    if (args[i]!.startsWith(`--${name}=`)) return args[i]!.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+/**
+ * A long option written with one dash (`-out x`) would be read as short flags (-o ut) and go wrong quietly
+ * or with a puzzling message: it is a usage error that names the fix. Our short options are single letters.
+ */
+function oneDashLongOption(args: readonly string[]): string | null {
+  for (const a of args) {
+    if (a === '--') break;
+    if (/^-[a-zA-Z][a-zA-Z-]+(=.*)?$/.test(a)) return a.split('=')[0]!;
+  }
+  return null;
+}
+
 const STDIN_TOKEN = '\u0000stdin';
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<ExitCode> {
@@ -83,166 +140,48 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       if (err) throw err;
       throw new UsageError(msg);
     })
+    .middleware(() => {
+      const bad = oneDashLongOption(args);
+      if (bad) throw new UsageError(`${bad}: long options take two dashes: -${bad}`);
+    }, true)
     // yargs reads `--k-min abc` as NaN and goes on; a number option that is not a number is a usage error.
     .check((a) => {
       for (const [k, v] of Object.entries(a)) {
         if (k.includes('-') || k === '$0' || k === '_') continue;
         const bad = (x: unknown) => typeof x === 'number' && !Number.isFinite(x);
-        if (bad(v) || (Array.isArray(v) && v.some(bad))) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: not a number`);
+        if (bad(v) || (Array.isArray(v) && v.some(bad))) {
+          const name = k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+          const given = rawValue(args, name);
+          const want = WHOLE_NUMBERS.has(name) ? 'a whole number' : 'a number';
+          throw new UsageError(`--${name}: expected ${want}${given === undefined ? '' : `, got "${given}"`}`);
+        }
       }
       return true;
-    }, true)
-    .command(
-      'detect <inputs..>',
-      'find abusive clients in access logs (files, directories, globs, .gz, - for stdin)',
-      (y) =>
-        y
-          .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'log files, directories, globs or -' })
-          .option('out', { alias: 'o', type: 'string', default: 'out', describe: 'directory for blocklist.txt, verdicts.json, clients.csv' })
-          .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
-          .option('json-fields', { type: 'string', describe: 'JSON field names, e.g. ip=client,time=ts,status=code' })
-          .option('ipv6-prefix', { type: 'number', default: 128, describe: 'count IPv6 clients per network of this length (64: per /64)' })
-          .option('allow', { type: 'string', array: true, default: [], describe: 'addresses or CIDRs never flagged (repeat or comma-separate)' })
-          .option('allow-file', { type: 'string', array: true, default: [], describe: 'file of addresses or CIDRs never flagged, one per line' })
-          .option('seed', { type: 'number', default: DEFAULT_DETECT.seed, describe: 'seed for k-means and sampling' })
-          .option('k-min', { type: 'number', default: DEFAULT_DETECT.kMin, describe: 'smallest k tried' })
-          .option('k-max', { type: 'number', default: DEFAULT_DETECT.kMax, describe: 'largest k tried' })
-          .option('cluster-threshold', {
-            type: 'number',
-            default: DEFAULT_DETECT.clusterThreshold,
-            describe: 'robust SDs above the median client that make a cluster abusive',
-          })
-          .option('min-requests', {
-            type: 'number',
-            default: DEFAULT_GUARDS.minRequests,
-            describe: 'guard: never flag a client with fewer requests on its own',
-          })
-          .option('flood-guard', {
-            type: 'number',
-            default: DEFAULT_GUARDS.floodRequests,
-            describe: 'guard: a flood makes at least this many requests in ten minutes (alone or as a group)',
-          })
-          .option('scan-guard', { type: 'number', default: DEFAULT_GUARDS.scanRequests, describe: 'guard: a scan makes at least this many probing requests' })
-          .option('scan-error-share', {
-            type: 'number',
-            default: DEFAULT_GUARDS.scanErrorShare,
-            describe: 'guard: a scan seen in errors alone has at least this share of probing errors',
-          })
-          .option('brute-guard', { type: 'number', default: DEFAULT_GUARDS.brutePosts, describe: 'guard: a brute force makes at least this many POSTs' })
-          .option('group-min', { type: 'number', default: DEFAULT_GROUPS.minMembers, describe: 'the fewest clients that make a group' })
-          .option('group-radius', {
-            type: 'number',
-            default: DEFAULT_GROUPS.radius,
-            describe: 'group members lie this close to another member (robust SDs, scaled space)',
-          })
-          .option('group-gap', { type: 'number', default: DEFAULT_GROUPS.gapMinutes, describe: 'group members are active within this many minutes of another' })
-          .option('group-prefix', {
-            type: 'number',
-            default: DEFAULT_GROUPS.prefix,
-            describe: 'list an IPv4 network of this length whole when every client in it is in an abusive group (0: off)',
-          })
-          .option('trusted-proxy', {
-            type: 'string',
-            array: true,
-            default: [],
-            describe: 'proxy/CDN addresses or CIDRs: their lines are the client X-Forwarded-For names (repeat or comma-separate)',
-          })
-          .option('threads', {
-            type: 'number',
-            default: 1,
-            describe: 'threads reading big plain log files (a second one pays little on 2 cores and costs memory: see the README)',
-          })
-          .option('report', { type: 'boolean', default: true, describe: 'write report.html with charts (--no-report to skip)' })
-          .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
-          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
-      async (a) => {
-        await (
-          await import('./commands/detect.js')
-        ).runDetect(
-          {
-            inputs: unToken(a.inputs as string[]),
-            out: a.out,
-            format: a.format,
-            jsonFields: a['json-fields'],
-            ipv6Prefix: a['ipv6-prefix'],
-            allow: a.allow,
-            allowFile: a['allow-file'],
-            seed: a.seed,
-            kMin: a['k-min'],
-            kMax: a['k-max'],
-            clusterThreshold: a['cluster-threshold'],
-            guards: {
-              minRequests: a['min-requests'],
-              floodRequests: a['flood-guard'],
-              scanRequests: a['scan-guard'],
-              brutePosts: a['brute-guard'],
-              scanErrorShare: a['scan-error-share'],
-            },
-            groups: { minMembers: a['group-min'], radius: a['group-radius'], gapMinutes: a['group-gap'], prefix: a['group-prefix'] },
-            trustedProxy: a['trusted-proxy'],
-            json: a.json,
-            quiet: a.quiet,
-            report: a.report,
-            threads: a.threads,
-          },
-          io,
-        );
-      },
-    )
-    .command(
-      'generate',
-      'write a labelled synthetic access log (normal visitors, crawlers, floods, scanners, brute force)',
-      (y) =>
-        y
-          .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'log file to write' })
-          .option('lines', { type: 'number', default: 20000, describe: 'approximate number of lines' })
-          .option('clients', { type: 'number', default: 300, describe: 'normal visitors' })
-          .option('attacks', { type: 'boolean', default: true, describe: 'include floods, scanners and brute force (--no-attacks for a quiet day)' })
-          .option('family', {
-            type: 'string',
-            array: true,
-            describe: `scenario families to add instead of the classic three (${FAMILY_NAMES.join(', ')})`,
-          })
-          .option('seed', { type: 'number', default: 1, describe: 'random seed' })
-          .option('labels', { type: 'string', describe: 'CSV of address,label (default: <out>.labels.csv)' })
-          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
-      async (a) => {
-        await (
-          await import('./commands/generate.js')
-        ).runGenerate(
-          { out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, families: a.family, labels: a.labels, quiet: a.quiet },
-          io,
-        );
-      },
-    );
-
-  parser.command(
-    'evaluate',
-    'score a detect run against your own labelled incidents (precision, recall, who was missed)',
-    (y) =>
-      y
-        .option('in', { alias: 'i', type: 'string', default: 'out', describe: 'stage directory with blocklist.txt and verdicts.json' })
-        .option('labels', { type: 'string', demandOption: true, describe: 'CSV of address,label (flood, scan, brute-force, abusive: should be blocked)' })
-        .option('json', { type: 'boolean', default: false, describe: 'print the score as JSON' }),
-    async (a) => {
-      (await import('./commands/evaluate.js')).runEvaluate({ in: a.in, labels: a.labels, json: a.json }, io);
-    },
-  );
+    }, true);
 
   parser.command(
     'fetch [sources..]',
     'collect access logs (ssh://, git+https://, github:, https://, local paths) into a directory with a manifest',
     (y) =>
       y
-        .positional('sources', { type: 'string', array: true, default: [], describe: 'sources [env LOGWARDEN_SOURCES, config fetch.sources]' })
+        .positional('sources', {
+          type: 'string',
+          array: true,
+          defaultDescription: 'LOGWARDEN_SOURCES, or the config',
+          describe: 'sources [env LOGWARDEN_SOURCES, config fetch.sources]',
+        })
         .option('out', { alias: 'o', type: 'string', default: 'logs', describe: 'directory to write the logs and manifest.json into' })
-        .option('config', { type: 'string', describe: 'JSON config file [env LOGWARDEN_CONFIG]' })
-        .option('state', { type: 'string', describe: 'what was fetched already [env LOGWARDEN_FETCH_STATE, default ./logwarden-fetch-state.json]' })
+        .option('config', { type: 'string', defaultDescription: 'none', describe: 'JSON config file [env LOGWARDEN_CONFIG]' })
+        .option('state', {
+          type: 'string',
+          defaultDescription: './logwarden-fetch-state.json',
+          describe: 'what was fetched already [env LOGWARDEN_FETCH_STATE]',
+        })
         .option('ssh-key', { type: 'string', describe: 'private key for ssh:// sources (default: ssh-agent)' })
-        .option('known-hosts', { type: 'string', describe: 'known_hosts file (default ~/.ssh/known_hosts)' })
+        .option('known-hosts', { type: 'string', defaultDescription: '~/.ssh/known_hosts', describe: 'known_hosts file' })
         .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'trust and record an unknown host key on first use' })
         .option('timeout', { type: 'number', default: 20000, describe: 'per-source connection timeout in ms' })
-        .option('git-cache', { type: 'string', describe: 'where Git sources are cloned [env LOGWARDEN_GIT_CACHE, default .logwarden-cache/git]' })
+        .option('git-cache', { type: 'string', defaultDescription: '.logwarden-cache/git', describe: 'where Git sources are cloned [env LOGWARDEN_GIT_CACHE]' })
         .option('max-http-bytes', { type: 'number', default: 1 << 30, describe: 'size limit for http(s) downloads' })
         .option('git-token-host', {
           type: 'string',
@@ -256,7 +195,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       ).runFetch(
         {
           out: a.out,
-          sources: unToken(a.sources as string[]),
+          sources: unToken((a.sources as string[] | undefined) ?? []),
           config: a.config,
           state: a.state,
           sshKey: a['ssh-key'],
@@ -267,6 +206,120 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           maxHttpBytes: a['max-http-bytes'],
           gitTokenHosts: a['git-token-host'],
           json: a.json,
+        },
+        io,
+      );
+    },
+  );
+  parser.command(
+    'detect <inputs..>',
+    'find abusive clients in access logs (files, directories, globs, .gz, - for stdin)',
+    (y) =>
+      y
+        .positional('inputs', { type: 'string', array: true, demandOption: true, defaultDescription: 'none', describe: 'log files, directories, globs or -' })
+        .option('out', { alias: 'o', type: 'string', default: 'out', describe: 'directory for blocklist.txt, verdicts.json, clients.csv and report.html' })
+        .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
+        .option('json-fields', {
+          type: 'string',
+          defaultDescription: 'nginx-style names (remote_addr, time_local, ...)',
+          describe: 'JSON field names, e.g. ip=client,time=ts,status=code',
+        })
+        .option('ipv6-prefix', { type: 'number', default: 128, describe: 'count IPv6 clients per network of this length (64: per /64)' })
+        .option('allow', {
+          type: 'string',
+          array: true,
+          default: [],
+          defaultDescription: 'none',
+          describe: 'addresses or CIDRs never flagged (repeat or comma-separate)',
+        })
+        .option('allow-file', {
+          type: 'string',
+          array: true,
+          default: [],
+          defaultDescription: 'none',
+          describe: 'file of addresses or CIDRs never flagged, one per line',
+        })
+        .option('seed', { type: 'number', default: DEFAULT_DETECT.seed, describe: 'seed for k-means and sampling' })
+        .option('k-min', { type: 'number', default: DEFAULT_DETECT.kMin, describe: 'smallest k tried' })
+        .option('k-max', { type: 'number', default: DEFAULT_DETECT.kMax, describe: 'largest k tried' })
+        .option('cluster-threshold', {
+          type: 'number',
+          default: DEFAULT_DETECT.clusterThreshold,
+          describe: 'robust SDs above the median client that make a cluster abusive',
+        })
+        .option('min-requests', {
+          type: 'number',
+          default: DEFAULT_GUARDS.minRequests,
+          describe: 'guard: never flag a client with fewer requests on its own',
+        })
+        .option('flood-guard', {
+          type: 'number',
+          default: DEFAULT_GUARDS.floodRequests,
+          describe: 'guard: a flood makes at least this many requests in ten minutes (alone or as a group)',
+        })
+        .option('scan-guard', { type: 'number', default: DEFAULT_GUARDS.scanRequests, describe: 'guard: a scan makes at least this many probing requests' })
+        .option('scan-error-share', {
+          type: 'number',
+          default: DEFAULT_GUARDS.scanErrorShare,
+          describe: 'guard: a scan seen in errors alone has at least this share of probing errors',
+        })
+        .option('brute-guard', { type: 'number', default: DEFAULT_GUARDS.brutePosts, describe: 'guard: a brute force makes at least this many POSTs' })
+        .option('group-min', { type: 'number', default: DEFAULT_GROUPS.minMembers, describe: 'the fewest clients that make a group' })
+        .option('group-radius', {
+          type: 'number',
+          default: DEFAULT_GROUPS.radius,
+          describe: 'group members lie this close to another member (robust SDs, scaled space)',
+        })
+        .option('group-gap', { type: 'number', default: DEFAULT_GROUPS.gapMinutes, describe: 'group members are active within this many minutes of another' })
+        .option('group-prefix', {
+          type: 'number',
+          default: DEFAULT_GROUPS.prefix,
+          describe: 'list an IPv4 network of this length whole when every client in it is in an abusive group (0: off)',
+        })
+        .option('trusted-proxy', {
+          type: 'string',
+          array: true,
+          default: [],
+          defaultDescription: 'none',
+          describe: 'proxy/CDN addresses or CIDRs: their lines are the client X-Forwarded-For names (repeat or comma-separate)',
+        })
+        .option('threads', {
+          type: 'number',
+          default: 1,
+          describe: 'threads reading big plain log files (a second one pays little on 2 cores and costs memory: see the README)',
+        })
+        .option('report', { type: 'boolean', default: true, describe: 'write report.html with charts (--no-report to skip)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
+    async (a) => {
+      await (
+        await import('./commands/detect.js')
+      ).runDetect(
+        {
+          inputs: unToken(a.inputs as string[]),
+          out: a.out,
+          format: a.format,
+          jsonFields: a['json-fields'],
+          ipv6Prefix: a['ipv6-prefix'],
+          allow: a.allow,
+          allowFile: a['allow-file'],
+          seed: a.seed,
+          kMin: a['k-min'],
+          kMax: a['k-max'],
+          clusterThreshold: a['cluster-threshold'],
+          guards: {
+            minRequests: a['min-requests'],
+            floodRequests: a['flood-guard'],
+            scanRequests: a['scan-guard'],
+            brutePosts: a['brute-guard'],
+            scanErrorShare: a['scan-error-share'],
+          },
+          groups: { minMembers: a['group-min'], radius: a['group-radius'], gapMinutes: a['group-gap'], prefix: a['group-prefix'] },
+          trustedProxy: a['trusted-proxy'],
+          json: a.json,
+          quiet: a.quiet,
+          report: a.report,
+          threads: a.threads,
         },
         io,
       );
@@ -300,7 +353,14 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   parser.command(
     'unblock <addresses..>',
     'lift bans at once, on every target host and in the ledger',
-    (y) => hostOptions(y).positional('addresses', { type: 'string', array: true, demandOption: true }),
+    (y) =>
+      hostOptions(y).positional('addresses', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        defaultDescription: 'none',
+        describe: 'addresses or networks to unban',
+      }),
     async (a) => {
       await (await import('./commands/block.js')).runUnblock({ ...hostArgs(a), addresses: a.addresses as string[] }, io);
     },
@@ -316,29 +376,45 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           default: 'out',
           describe: 'stage directory with blocklist.txt (and verdicts.json, block.json, report.html)',
         })
-        .option('to', { type: 'string', array: true, describe: 'recipients (repeat or comma-separate) [env LOGWARDEN_NOTIFY_TO]' })
-        .option('from', { type: 'string', describe: 'sender [env LOGWARDEN_NOTIFY_FROM]' })
+        .option('to', {
+          type: 'string',
+          array: true,
+          defaultDescription: 'none: required, here, in LOGWARDEN_NOTIFY_TO or in the config',
+          describe: 'recipients (repeat or comma-separate) [required] [env LOGWARDEN_NOTIFY_TO]',
+        })
+        .option('from', { type: 'string', defaultDescription: 'logwarden@<this host>', describe: 'sender [env LOGWARDEN_NOTIFY_FROM]' })
         .option('when', {
           type: 'string',
           choices: WHEN_CHOICES,
-          describe: 'send always, on changes (default), or on failures only [env LOGWARDEN_NOTIFY_WHEN]',
+          defaultDescription: 'changes',
+          describe: 'send always, on changes, or on failures only [env LOGWARDEN_NOTIFY_WHEN]',
         })
-        .option('config', { type: 'string', describe: 'JSON config file with an "smtp" and a "notify" section [env LOGWARDEN_CONFIG]' })
-        .option('smtp-host', { type: 'string', describe: 'SMTP server; none: write an .eml instead [env LOGWARDEN_SMTP_HOST]' })
-        .option('smtp-port', { type: 'number', describe: 'SMTP port (587, or 465 with --smtp-security tls) [env LOGWARDEN_SMTP_PORT]' })
+        .option('config', {
+          type: 'string',
+          defaultDescription: 'none',
+          describe: 'JSON config file with an "smtp" and a "notify" section [env LOGWARDEN_CONFIG]',
+        })
+        .option('smtp-host', { type: 'string', defaultDescription: 'none: write DIR/notification.eml', describe: 'SMTP server [env LOGWARDEN_SMTP_HOST]' })
+        .option('smtp-port', { type: 'number', defaultDescription: '587, or 465 with --smtp-security tls', describe: 'SMTP port [env LOGWARDEN_SMTP_PORT]' })
         .option('smtp-security', {
           type: 'string',
           choices: ['tls', 'starttls', 'none'],
-          describe: 'implicit TLS, required STARTTLS (default), or none [env LOGWARDEN_SMTP_SECURITY]',
+          defaultDescription: 'starttls',
+          describe: 'implicit TLS, required STARTTLS, or none [env LOGWARDEN_SMTP_SECURITY]',
         })
         .option('smtp-user', {
           type: 'string',
+          defaultDescription: 'none (no login)',
           describe: 'SMTP login; the password comes from LOGWARDEN_SMTP_PASSWORD or the config [env LOGWARDEN_SMTP_USER]',
         })
-        .option('smtp-ca', { type: 'string', describe: 'extra CA certificate file to trust [env LOGWARDEN_SMTP_CA]' })
+        .option('smtp-ca', {
+          type: 'string',
+          defaultDescription: 'the system CAs only',
+          describe: 'extra CA certificate file to trust [env LOGWARDEN_SMTP_CA]',
+        })
         .option('retries', { type: 'number', default: 3, describe: 'retries of transient SMTP failures' })
         .option('retry-delay', { type: 'number', default: 2000, describe: 'first retry delay in ms (doubles each time)' })
-        .option('report-url', { type: 'string', describe: 'where the full report can be read [env LOGWARDEN_REPORT_URL]' }),
+        .option('report-url', { type: 'string', defaultDescription: 'none', describe: 'where the full report can be read [env LOGWARDEN_REPORT_URL]' }),
     async (a) => {
       await (
         await import('./commands/notify.js')
@@ -360,6 +436,44 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         },
         io,
       );
+    },
+  );
+  parser.command(
+    'generate',
+    'write a labelled synthetic access log (normal visitors, crawlers, floods, scanners, brute force)',
+    (y) =>
+      y
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'log file to write' })
+        .option('lines', { type: 'number', default: 20000, describe: 'approximate number of lines' })
+        .option('clients', { type: 'number', default: 300, describe: 'normal visitors' })
+        .option('attacks', { type: 'boolean', default: true, describe: 'include floods, scanners and brute force (--no-attacks for a quiet day)' })
+        .option('family', {
+          type: 'string',
+          array: true,
+          describe: `scenario families to add instead of the classic three (${FAMILY_NAMES.join(', ')})`,
+        })
+        .option('seed', { type: 'number', default: 1, describe: 'random seed' })
+        .option('labels', { type: 'string', describe: 'CSV of address,label (default: <out>.labels.csv)' })
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
+    async (a) => {
+      await (
+        await import('./commands/generate.js')
+      ).runGenerate(
+        { out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, families: a.family, labels: a.labels, quiet: a.quiet },
+        io,
+      );
+    },
+  );
+  parser.command(
+    'evaluate',
+    'score a detect run against your own labelled incidents (precision, recall, who was missed)',
+    (y) =>
+      y
+        .option('in', { alias: 'i', type: 'string', default: 'out', describe: 'stage directory with blocklist.txt and verdicts.json' })
+        .option('labels', { type: 'string', demandOption: true, describe: 'CSV of address,label (flood, scan, brute-force, abusive: should be blocked)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the score as JSON' }),
+    async (a) => {
+      (await import('./commands/evaluate.js')).runEvaluate({ in: a.in, labels: a.labels, json: a.json }, io);
     },
   );
 

@@ -72,7 +72,8 @@ export function readDetectOutputs<V extends { outputs?: { blocklistSha256: strin
   dir: string,
 ): { blocklistPath: string; blocklistText: string; verdicts: V | null } {
   const blocklistPath = join(dir, STAGE_FILES.blocklist);
-  if (!existsSync(blocklistPath)) throw errors.inputNotFound(blocklistPath);
+  if (!existsSync(blocklistPath))
+    throw errors.badStageInput(blocklistPath, `not found: looked in ${dir} for the detect stage's outputs (--in DIR names that directory)`);
   const blocklistText = readFileSync(blocklistPath, 'utf8');
   const verdictsPath = join(dir, STAGE_FILES.verdicts);
   const verdicts = readStageDocument<V>(verdictsPath, 'verdicts');

@@ -97,15 +97,49 @@ test('cli: --help lists the commands and documents exit codes', async () => {
 });
 
 test('cli: a number option that is not a number is a usage error naming it, not a quiet run', async () => {
-  for (const [flag, value] of [
-    ['--cluster-threshold', 'abc'],
-    ['--k-min', '3x'],
-    ['--flood-guard', 'lots'],
+  for (const [flag, value, want] of [
+    ['--cluster-threshold', 'abc', 'a number'],
+    ['--k-min', '3x', 'a whole number'],
+    ['--flood-guard', 'lots', 'a whole number'],
   ]) {
     const r = await runCli(['detect', 'nonexistent.log', flag!, value!]);
     assert.is(r.code, 2, `${flag}: ${r.stderr}`);
-    assert.match(r.stderr, new RegExp(`^logwarden: ${flag}: not a number`));
+    assert.match(r.stderr, new RegExp(`^logwarden: ${flag}: expected ${want!}, got "${value}"`));
   }
+  const seed = await runCli(['generate', '--out', 'x.log', '--seed=abc']);
+  assert.match(seed.stderr, /^logwarden: --seed: expected a whole number, got "abc"\n/);
+});
+
+test('cli: mistakes get a hint: one dash on a long option, a missing stage directory, an empty log', async () => {
+  const dir = tempDir();
+  const r = await runCli(['detect', ALM, '-out', join(dir, 'x')]);
+  assert.is(r.code, 2);
+  assert.is(r.stderr.split('\n')[0], 'logwarden: -out: long options take two dashes: --out');
+  const n = await runCli(['notify', '--to', 'ops@example.org'], { cwd: dir });
+  assert.is(n.code, 2);
+  assert.match(n.stderr, /^logwarden: out\/blocklist\.txt: not found: looked in out for the detect stage's outputs \(--in DIR names that directory\)/);
+  writeFileSync(join(dir, 'empty.log'), '');
+  const e = await runCli(['detect', join(dir, 'empty.log'), '--out', join(dir, 'o')]);
+  assert.is(e.code, 0);
+  assert.match(e.stderr, /warning: no log line was read from .*empty\.log/);
+});
+
+test('cli: --help shows every default, the commands in pipeline order, and no [default: []]', async () => {
+  const top = await runCli(['--help']);
+  const order = ['fetch', 'detect', 'block', 'unblock', 'notify', 'generate', 'evaluate'].map((c) => top.stdout.indexOf(`logwarden ${c}`));
+  assert.ok(
+    order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!)),
+    `order ${order}`,
+  );
+  for (const cmd of [['fetch'], ['detect', 'x'], ['block'], ['unblock', '192.0.2.1'], ['notify'], ['generate'], ['evaluate']]) {
+    const h = await runCli([...cmd, '--help']);
+    assert.not.match(h.stdout, /default: \[\]/, cmd[0]);
+  }
+  const notify = (await runCli(['notify', '--help'])).stdout;
+  assert.match(notify, /--when[\s\S]*?\[default: changes\]/);
+  assert.match(notify, /--smtp-security[\s\S]*?\[default: starttls\]/);
+  assert.match(notify, /--to[^\n]*\[required\]/);
+  assert.match((await runCli(['detect', '--help'])).stdout, /--out[^\n]*report\.html/);
 });
 
 test.run();

@@ -223,7 +223,7 @@ test('notify: usage errors: no recipient, a bad address, a missing stage directo
   assert.is(bad.code, 2);
   const missing = await runCli(['notify', '--in', '/no/such/dir', '--to', 'ops@example.org']);
   assert.is(missing.code, 2);
-  assert.match(missing.stderr, /input not found: \/no\/such\/dir\/blocklist\.txt/);
+  assert.match(missing.stderr, /\/no\/such\/dir\/blocklist\.txt: not found: looked in \/no\/such\/dir/);
   assert.not.ok(existsSync('/no/such/dir'));
 });
 
