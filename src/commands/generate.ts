@@ -15,6 +15,8 @@ export interface GenerateCommandOptions {
   readonly seed: number;
   /** Scenario families to add (logs/generate.ts FAMILIES); default the classic three when `attacks`. */
   readonly families?: readonly string[];
+  /** `lines` counts the everyday traffic only; the families come on top (see GenerateOptions). */
+  readonly familiesOnTop?: boolean;
   readonly labels?: string;
   readonly quiet?: boolean;
 }
@@ -29,7 +31,10 @@ export async function runGenerate(opts: GenerateCommandOptions, io: Io): Promise
   const actors: Actor[] = [];
   let lines = 0;
   let batch: string[] = [];
-  for (const line of generateLog({ lines: opts.lines, clients: opts.clients, attacks: opts.attacks, seed: opts.seed, families: opts.families }, actors)) {
+  for (const line of generateLog(
+    { lines: opts.lines, clients: opts.clients, attacks: opts.attacks, seed: opts.seed, families: opts.families, familiesOnTop: opts.familiesOnTop },
+    actors,
+  )) {
     batch.push(line);
     lines++;
     if (batch.length === 4096) {
@@ -43,5 +48,10 @@ export async function runGenerate(opts: GenerateCommandOptions, io: Io): Promise
   const labels = opts.labels ?? `${opts.out}.labels.csv`;
   writeFileAtomic(labels, `address,label,family\n${actors.map((a) => `${a.address},${a.label},${a.family ?? ''}`).join('\n')}\n`);
   if (!opts.quiet) io.stdout.write(`wrote ${lines} lines from ${actors.length} clients to ${opts.out}; labels in ${labels}\n`);
+  if (lines !== opts.lines && !opts.familiesOnTop)
+    io.stderr.write(
+      `logwarden: wrote ${lines} lines, not ${opts.lines}: the crawlers, the office, the scenario families and one line at least ` +
+        `from each of the ${opts.clients} visitors make more than that (ask for more lines or fewer --clients)\n`,
+    );
   return { lines, actors };
 }

@@ -8,14 +8,15 @@
  * 1. Candidates are clients that stand `threshold` or more above the site's median client on a feature whose
  *    high values signal abuse (they are unusual, however mildly), with a few requests at least.
  * 2. Two candidates are neighbours when they are unusual in the same way (most of the features they stand
- *    out on in common), lie within `radius` of each other in the scaled space, and were active within
+ *    out on in common, and both browsing like people or neither), lie within `radius` of each other in the scaled space, and were active within
  *    `gapMinutes` of each other. As in DBSCAN, a candidate with `minMembers - 1` neighbours or more is a
  *    core; cores that are neighbours are linked, and a candidate that is no core joins the first core it
  *    neighbours without linking anything more. So a flash crowd and a botnet in the same hour stay two
  *    groups: the few clients that lie between them do not chain them together.
  *    A botnet may also go slowly, a request or two per address over days, all with one user agent that
- *    hardly anyone else on the site sends: candidates unusual in the same way that share a rare agent
- *    (nearly every client with that agent, RARE_AGENT_SHARE, is such a candidate) are linked too, at any time.
+ *    hardly anyone else on the site sends: candidates unusual in the same way (and browsing or not alike)
+ *    that share a rare agent (nearly every client sending it, RARE_AGENT_SHARE, is such a candidate) are
+ *    linked too, at any time. An agent a crowd of people shares with a botnet marks neither.
  * 3. A group is judged as one client would be: the features its members share (the median member stands out
  *    on them), and the guard on volume applied to the members together (their combined requests per minute,
  *    exact: their minutes add up). Members who browse like people (page assets, referers) and share nothing
@@ -116,11 +117,11 @@ function unusualKinds(p: Float64Array, at: number, threshold: number): number {
 }
 
 export function findGroups(input: GroupInput): GroupFinding[] {
-  const { clients, points, threshold, guards, options } = input;
+  const { clients, points, raw, threshold, guards, options } = input;
   const dims = FEATURES.length;
   const gap = options.gapMinutes * 60_000;
   // 1. Candidates.
-  let cands: Array<{ i: number; kinds: number; axes: number; score: number }> = [];
+  let cands: Array<{ i: number; kinds: number; axes: number; score: number; browsing: boolean }> = [];
   for (let i = 0; i < clients.length; i++) {
     const c = clients[i]!;
     if (c.requests < 1) continue;
@@ -134,7 +135,7 @@ export function findGroups(input: GroupInput): GroupFinding[] {
       score = Math.max(score, z);
       if (z >= threshold) axes |= 1 << d;
     }
-    cands.push({ i, kinds, axes, score });
+    cands.push({ i, kinds, axes, score, browsing: browses(raw[i * dims + STATIC]!, raw[i * dims + REFERER]!) });
   }
   if (cands.length > MAX_CANDIDATES) {
     cands.sort((a, b) => b.score - a.score || a.i - b.i);
@@ -159,7 +160,7 @@ export function findGroups(input: GroupInput): GroupFinding[] {
         const cb = cands[b]!;
         if (clients[cb.i]!.firstTime > end) break;
         if ((ca.kinds & cb.kinds) === 0 || clients[cb.i]!.requests < MIN_LINK_REQUESTS) continue;
-        if (!alike(ca.axes, cb.axes)) continue;
+        if (!alike(ca.axes, cb.axes) || ca.browsing !== cb.browsing) continue;
         if (squaredDistance(pa, points.subarray(cb.i * dims, (cb.i + 1) * dims)) > r2) continue;
         visit(a, b);
       }
@@ -189,7 +190,7 @@ export function findGroups(input: GroupInput): GroupFinding[] {
     if (agent === 0) return;
     for (let b = 0; b < KINDS.length; b++) {
       if (!(c.kinds & (1 << b))) continue;
-      const key = `${agent}:${b}`;
+      const key = `${agent}:${b}:${c.browsing ? 1 : 0}`;
       (byAgent.get(key) ?? byAgent.set(key, []).get(key)!).push(k);
     }
   });
@@ -204,7 +205,16 @@ export function findGroups(input: GroupInput): GroupFinding[] {
   for (const [key, ks] of byAgent) {
     const agent = Number(key.slice(0, key.indexOf(':')));
     if (ks.length < options.minMembers || ks.length < RARE_AGENT_SHARE * senders.get(agent)!) continue;
-    for (const k of ks.slice(1)) parent[find(k)] = find(ks[0]!);
+    // Within one agent, those unusual in the same way are linked (one per distinct way, then the ways alike).
+    const byAxes = new Map<number, number>();
+    for (const k of ks) {
+      const first = byAxes.get(cands[k]!.axes);
+      if (first === undefined) byAxes.set(cands[k]!.axes, k);
+      else parent[find(k)] = find(first);
+    }
+    const ways = [...byAxes];
+    for (let x = 0; x < ways.length; x++)
+      for (let y = x + 1; y < ways.length; y++) if (alike(ways[x]![0], ways[y]![0])) parent[find(ways[y]![1])] = find(ways[x]![1]);
   }
   const sets = new Map<number, number[]>();
   cands.forEach((c, k) => {

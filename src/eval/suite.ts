@@ -107,7 +107,10 @@ export async function main(argv: string[]): Promise<number> {
       for (const seed of seeds) {
         for (const lines of sizes) {
           const log = join(dir, `${family}-${seed}-${lines}.log`);
-          const { actors } = await runGenerate({ out: log, lines, clients: Math.round(lines / 65), attacks: false, seed, families: mix, quiet: true }, io);
+          const { actors } = await runGenerate(
+            { out: log, lines, clients: Math.round(lines / 65), attacks: false, seed, families: mix, familiesOnTop: true, quiet: true },
+            io,
+          );
           const out = join(dir, `${family}-${seed}-${lines}`);
           const { result } = await runDetect({ inputs: [log], out, quiet: true, report: false }, io);
           const labels = actors.map((a) => ({ address: a.address, label: a.label }));
@@ -128,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
   const p = (t: Tally) => (t.tp + t.fp === 0 ? 1 : t.tp / (t.tp + t.fp));
   const r = (t: Tally) => (t.attackers === 0 ? NaN : t.tp / t.attackers);
   const out: string[] = [];
-  out.push(`scenario families: ${seeds.length} seeds × ${sizes.length} sizes (${sizes.join(', ')} lines) each`);
+  out.push(`scenario families: ${seeds.length} seeds × ${sizes.length} sizes (${sizes.join(', ')} lines of everyday traffic, the family's on top) each`);
   out.push('');
   out.push(
     `${pad('family', 22)} ${pad('attackers', 9, true)} ${pad('recall', 7, true)} ${pad('precision', 9, true)} ${pad('benign-hard flagged', 20, true)}   ${pad('baseline: recall', 16, true)} ${pad('precision', 9, true)}`,

@@ -22,6 +22,11 @@ export interface GenerateOptions {
   readonly seed: number;
   /** Scenario families added to the day (FAMILY_NAMES); default: flood, scan, brute-force when `attacks`. */
   readonly families?: readonly string[];
+  /**
+   * `lines` is the everyday traffic only (visitors, crawlers, the office) and the families come on top, as a
+   * scenario mixed into a site of a given size; by default it is every line written.
+   */
+  readonly familiesOnTop?: boolean;
   /** Start of the day the log covers (ms since the epoch). */
   readonly start?: number;
   /** Zone offset written in timestamps, minutes east of UTC. */
@@ -205,7 +210,7 @@ class World {
       const pages = this.int(1, 12);
       const a = who();
       for (let p = 0; p < pages && left > 0; p++) {
-        if (this.rand() < 0.01) {
+        if (this.rand() < 0.01 && left >= 2) {
           yield { time: t, method: 'GET', target: '/login', status: 200, bytes: 3100, referer: this.site + '/', agent: a };
           t += this.int(5, 20) * 1000;
           yield { time: t, method: 'POST', target: '/login', status: 302, bytes: 0, referer: this.site + '/login', agent: a };
@@ -675,22 +680,56 @@ export function* generateRequests(opts: GenerateOptions, actors: Actor[]): Gener
     if (!f) throw new Error(`unknown scenario family "${name}" (one of ${FAMILY_NAMES.join(', ')})`);
     f.add(w, scale);
   }
-  let reserved = 0;
-  for (const agent of CRAWLERS) {
-    const n = Math.round(w.int(300, 800) * scale);
-    reserved += n;
-    w.add('crawler', w.crawler(n, agent, start + w.int(0, hour)));
+  let familyLines = 0;
+  if (opts.familiesOnTop) {
+    w.streams.forEach(([actor, stream], k) => {
+      const list = [...(stream as Generator<Request>)];
+      familyLines += list.length;
+      w.streams[k] = [actor, list[Symbol.iterator]()];
+    });
   }
+  for (const agent of CRAWLERS) w.add('crawler', w.crawler(Math.round(w.int(300, 800) * scale), agent, start + w.int(0, hour)));
   // An office behind NAT: many people, many assets, all day, but no one minute looks like a flood.
-  reserved += Math.round(4000 * scale);
   w.add('office', w.visitor(Math.round(4000 * scale), BROWSERS[2]!, start + 7 * hour, 11 * hour, 0.1));
-  // Normal visitors share what the everyday actors leave of the lines asked for.
-  const perVisitor = Math.max(1, (opts.lines - reserved) / Math.max(1, opts.clients));
-  for (let i = 0; i < opts.clients; i++) {
-    const budget = Math.max(1, Math.round(perVisitor * (0.3 + 1.4 * w.rand())));
-    w.add('normal', w.visitor(budget, w.pick(BROWSERS), start + Math.floor(w.rand() * DAY * 0.9), DAY, 1), { v6: w.rand() < 0.1 });
+  // Everything but the normal visitors is drawn first, to know how many lines it makes: the visitors write
+  // exactly the rest of the lines asked for.
+  let reserved = -familyLines;
+  w.streams.forEach(([actor, stream], k) => {
+    const list = [...(stream as Generator<Request>)];
+    reserved += list.length;
+    w.streams[k] = [actor, list[Symbol.iterator]()];
+  });
+  const budgets = visitorBudgets(opts.lines - reserved, opts.clients, () => w.rand());
+  for (const budget of budgets) {
+    const t0 = start + Math.floor(w.rand() * DAY * 0.9);
+    // A visitor with much to write browses faster, so that its day holds it (and it writes all of it).
+    const pace = Math.min(1, (NATURAL_DAY * (start + DAY - t0)) / DAY / budget);
+    w.add('normal', w.visitor(budget, w.pick(BROWSERS), t0, Infinity, pace), { v6: w.rand() < 0.1 });
   }
   yield* mergeStreams(w.streams);
+}
+
+/** About how many requests a visitor browsing at the normal pace makes in a whole day. */
+const NATURAL_DAY = 150;
+
+/**
+ * Each visitor's number of requests: spread around the mean (0.3x to 1.7x), at least one each, adding up to
+ * exactly `total` when it is at least the number of visitors.
+ */
+export function visitorBudgets(total: number, clients: number, rand: () => number): number[] {
+  const mean = Math.max(1, total / Math.max(1, clients));
+  const budgets = Array.from({ length: clients }, () => Math.max(1, Math.round(mean * (0.3 + 1.4 * rand()))));
+  let diff = total - budgets.reduce((a, b) => a + b, 0);
+  for (let i = 0; diff !== 0 && clients > 0; i = (i + 1) % clients) {
+    if (diff > 0) {
+      budgets[i]!++;
+      diff--;
+    } else if (budgets[i]! > 1) {
+      budgets[i]!--;
+      diff++;
+    } else if (budgets.every((b) => b === 1)) break;
+  }
+  return budgets;
 }
 
 /** The streams merged in time order, with a binary heap keyed by each stream's next request time. */

@@ -142,4 +142,22 @@ test('cli: --help shows every default, the commands in pipeline order, and no [d
   assert.match((await runCli(['detect', '--help'])).stdout, /--out[^\n]*report\.html/);
 });
 
+test('generate --lines N writes N lines, or says why it cannot', async () => {
+  const dir = tempDir();
+  for (const n of [3000, 45000]) {
+    const r = await runCli(['generate', '--out', join(dir, `${n}.log`), '--lines', String(n)]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(
+      readFileSync(join(dir, `${n}.log`), 'utf8')
+        .split('\n')
+        .filter(Boolean).length,
+      n,
+    );
+    assert.match(r.stdout, new RegExp(`^wrote ${n} lines`));
+  }
+  const few = await runCli(['generate', '--out', join(dir, 'few.log'), '--lines', '100', '--clients', '50']);
+  assert.is(few.code, 0);
+  assert.match(few.stderr, /wrote \d+ lines, not 100: the crawlers, the office, the scenario families and one line at least from each of the 50 visitors/);
+});
+
 test.run();
