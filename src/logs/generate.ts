@@ -131,12 +131,23 @@ const PAYLOADS = [
 
 type Label = ActorLabel;
 
+/** IPv4 addresses of the documentation (3 × 254) and benchmark (2 × 65,536 less 2) ranges. */
+const V4_POOL = 3 * 254 + 131_070;
+
+/** The i-th address of the pool: TEST-NET-1, -2 and -3 (hosts 1-254), then 198.18.0.1 onwards. */
+function v4FromPool(i: number): string {
+  if (i < 3 * 254) return `${['192.0.2', '198.51.100', '203.0.113'][Math.floor(i / 254)]}.${(i % 254) + 1}`;
+  const n = (198 << 24) + (18 << 16) + (i - 3 * 254) + 1;
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
 /** The everyday site and the actors that visit it: one seeded world per log. */
 class World {
   readonly rand: () => number;
   readonly start: number;
   readonly streams: Array<[Actor, Stream]> = [];
   private readonly used = new Set<string>();
+  private used4 = 0;
   readonly site = 'https://www.example.org';
 
   constructor(
@@ -156,19 +167,32 @@ class World {
     return xs[Math.floor(this.rand() * xs.length)]!;
   }
 
-  /** A fresh address; `net` gives its first three octets (a botnet's or an office's /24). */
+  /**
+   * A fresh address, from the ranges set aside for documentation and benchmarks only (RFC 5737 TEST-NETs,
+   * RFC 2544's 198.18.0.0/15, and 2001:db8::/32): a generated log names nobody's real address. `net` gives
+   * the first three octets (a botnet's /24, see `net()`). When the IPv4 ranges run short (131 k addresses),
+   * the rest are IPv6.
+   */
   address(v6: boolean, net?: string): string {
-    for (;;) {
-      const a = v6
+    for (let tries = 0; ; tries++) {
+      const four = !v6 && (net !== undefined || this.used4 < 0.9 * V4_POOL);
+      const a = !four
         ? `2001:db8:${this.int(1, 0xffff).toString(16)}:${this.int(0, 0xffff).toString(16)}::${this.int(1, 0xffff).toString(16)}`
         : net
           ? `${net}.${this.int(1, 254)}`
-          : `${this.int(11, 223)}.${this.int(0, 255)}.${this.int(0, 255)}.${this.int(1, 254)}`;
-      if (!a.startsWith('127.') && !this.used.has(a)) {
+          : v4FromPool(this.int(0, V4_POOL - 1));
+      if (!this.used.has(a)) {
         this.used.add(a);
+        if (four) this.used4++;
         return a;
       }
+      if (net !== undefined && tries > 1000) return this.address(v6);
     }
+  }
+
+  /** A /24 of the benchmark range, as its first three octets. */
+  net(): string {
+    return `198.${this.int(18, 19)}.${this.int(0, 255)}`;
   }
 
   page(): string {
@@ -324,7 +348,7 @@ export const FAMILIES: readonly Family[] = [
       const t0 = w.start + w.int(2, 20) * hour;
       const minutes = w.int(5, 20);
       const page = w.page().split('?')[0]!;
-      const nets = Array.from({ length: w.int(1, 12) }, () => `${w.int(11, 223)}.${w.int(0, 255)}.${w.int(0, 255)}`);
+      const nets = Array.from({ length: w.int(1, 12) }, () => w.net());
       const overloaded = w.rand() * 0.5;
       for (let i = 0; i < members; i++) {
         const rate = w.int(15, 45);
