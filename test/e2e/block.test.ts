@@ -2,13 +2,15 @@
  * The block stage against real parts: a real OpenSSH server in a network namespace with its own firewall,
  * and client namespaces with their own addresses. Reachability is checked with real TCP connections.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, tempDir } from '../helpers/index.js';
 import { canConnect, createLab, startListener, startSshd, type Lab, type SshServer } from './helpers/lab.js';
-import { labAvailable } from './helpers/guard.js';
+import { labAvailable, named } from './helpers/guard.js';
+
+const test = named(uvuTest);
 
 interface Ctx {
   lab: Lab;
@@ -67,7 +69,7 @@ function lw(ctx: Ctx, args: string[], hosts = [`root@${ctx.lab.server.v4}`]): { 
 
 const reach = (ctx: Ctx, who: { ns: string }, family: 4 | 6) => canConnect(ctx.lab, who.ns, family === 4 ? ctx.lab.server.v4 : ctx.lab.server.v6);
 
-if (labAvailable('block e2e')) {
+if (labAvailable('block e2e', ['ip', 'sshd', 'ipset', 'iptables', 'nft'])) {
   for (const backend of ['ipset', 'nftables', 'iptables']) {
     test(`block (${backend}): the flagged client loses TCP on IPv4 and IPv6, others keep it; idempotent; unblock and expiry restore it`, () => {
       const ctx = setup();

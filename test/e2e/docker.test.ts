@@ -3,20 +3,25 @@
  * stand-in for node:20-bookworm-slim), the detect stage in a container with the logs mounted read-only, and
  * output files owned by the invoking user.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASETS, ROOT, tempDir } from '../helpers/index.js';
+import { missingPrerequisites, named } from './helpers/guard.js';
+
+const test = named(uvuTest);
 
 const base = process.env.LOGWARDEN_TEST_BASE_IMAGE;
 const sh = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
   execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
 
-if (!base) {
-  if (process.env.CI) throw new Error('docker e2e: .ci/run must set LOGWARDEN_TEST_BASE_IMAGE');
-  console.log('\n  (docker e2e: left out; set LOGWARDEN_TEST_BASE_IMAGE to a Node 20 image, see .ci/docker-base.sh)');
+const missing = missingPrerequisites(['docker']);
+if (!base || missing) {
+  const why = !base ? 'set LOGWARDEN_TEST_BASE_IMAGE to a Node 20 image, see .ci/docker-base.sh' : missing;
+  if (process.env.CI) throw new Error(`docker e2e: cannot run in CI: ${why}`);
+  console.log(`\n  (docker e2e: left out; ${why})`);
 } else {
   const image = 'logwarden:ci';
 

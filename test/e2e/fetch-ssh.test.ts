@@ -2,16 +2,18 @@
  * fetch over SFTP from a real OpenSSH server in a network namespace, while the "web server" appends to its
  * log, rotates it (rename + new file, and copytruncate) and gzips old rotations between fetches.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { BIN, tempDir } from '../helpers/index.js';
 import { createLab, startSshd } from './helpers/lab.js';
-import { labAvailable } from './helpers/guard.js';
+import { labAvailable, named } from './helpers/guard.js';
 
-if (labAvailable('fetch e2e')) {
+const test = named(uvuTest);
+
+if (labAvailable('fetch e2e', ['ip', 'sshd'])) {
   test('fetch ssh://: every line exactly once through appends, rename rotation, copytruncate and gzip', () => {
     const lab = createLab(1);
     try {

@@ -3,15 +3,17 @@
  * against a real sshd in a namespace) and notify (to an .eml, no SMTP). Catches any drift between the
  * scripts and the CLI.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASETS, ROOT, tempDir } from '../helpers/index.js';
 import { canConnect, createLab, startListener, startSshd } from './helpers/lab.js';
-import { labAvailable } from './helpers/guard.js';
+import { labAvailable, named } from './helpers/guard.js';
 
-if (labAvailable('jobs e2e')) {
+const test = named(uvuTest);
+
+if (labAvailable('jobs e2e', ['ip', 'sshd', 'ipset', 'iptables'])) {
   test('jobs/fetch.sh → detect.sh → block-and-notify.sh (dry run): each stage leaves its outputs', () => {
     const lab = createLab(2);
     try {

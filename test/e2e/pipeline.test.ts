@@ -4,7 +4,7 @@
  * with an SMTP server of its own. The three jobs/ scripts run in order on adm: fetch the log from web over
  * SSH, detect (in Docker when this run has it), block on web over SSH, notify by SMTP.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { ROOT, tempDir } from '../helpers/index.js';
 import { createLab, startApache, startSshd, type Lab, type LabHost } from './helpers/lab.js';
-import { labAvailable } from './helpers/guard.js';
+import { labAvailable, named } from './helpers/guard.js';
+
+const test = named(uvuTest);
 
 const TRAFFIC = join(ROOT, 'test/e2e/helpers/traffic.mjs');
 
@@ -31,7 +33,7 @@ function traffic(lab: Lab, who: LabHost, mode: string, url: string) {
 
 const done = (p: ReturnType<Lab['spawn']>) => new Promise<void>((r) => (p.exitCode !== null ? r() : p.on('exit', () => r())));
 
-if (labAvailable('pipeline e2e')) {
+if (labAvailable('pipeline e2e', ['ip', 'sshd', 'apache2', 'ipset', 'iptables'])) {
   test('pipeline: a real flood and a scan against Apache are blocked, visitors are not, the email says so', async () => {
     const lab = createLab(6);
     const [adm, attacker, scanner, v1, v2, v6] = lab.clients as [LabHost, LabHost, LabHost, LabHost, LabHost, LabHost];

@@ -6,7 +6,7 @@
  * Everything is torn down by `close()`, which tests call in `finally`.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../helpers/index.js';
 
@@ -25,12 +25,6 @@ export interface Lab {
   /** Starts a long-running process inside a namespace; killed by close(). */
   spawn(ns: string, argv: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): ChildProcess;
   close(): void;
-}
-
-export function canRunLab(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root';
-  for (const bin of ['/usr/sbin/ip', '/usr/sbin/sshd']) if (!existsSync(bin)) return `needs ${bin}`;
-  return null;
 }
 
 let counter = 0;
