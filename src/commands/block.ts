@@ -98,7 +98,15 @@ async function converge(
   reportDir: string | null,
   ledgerChange: Pick<BlockReport, 'newBans' | 'expired'>,
 ): Promise<ConvergeOutcome> {
-  const results = await mapLimit(runs, Math.max(1, opts.concurrency ?? 4), (h) => applyToHost(h, { desired, limits, dryRun: opts.dryRun ?? false }));
+  // On a terminal, each host says when it starts and how it ended (hosts are handled a few at a time).
+  const progress = io.stderr.isTTY === true && !opts.json;
+  let done = 0;
+  const results = await mapLimit(runs, Math.max(1, opts.concurrency ?? 4), async (h) => {
+    if (progress) io.stderr.write(`${h.name}: connecting...\n`);
+    const r = await applyToHost(h, { desired, limits, dryRun: opts.dryRun ?? false });
+    if (progress) io.stderr.write(`${h.name}: ${r.ok ? 'done' : `failed: ${r.error}`} (${++done} of ${runs.length} hosts)\n`);
+    return r;
+  });
   const report: BlockReport = {
     schemaVersion: BLOCK_REPORT_SCHEMA_VERSION,
     dryRun: opts.dryRun ?? false,

@@ -111,7 +111,19 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
 
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
   const showProgress = opts.progress ?? (io.stderr.isTTY === true && !opts.quiet);
-  let lastProgress = Date.now();
+  let lastProgress = 0;
+  let progressInput = '';
+  let inputStarted = Date.now();
+  let lastSeen: { bytes: number; lines: number | null } = { bytes: 0, lines: null };
+  const progressLine = (now: number) => {
+    const { bytes, lines } = lastSeen;
+    const pct = totalBytes ? ` (${Math.min(100, Math.round((100 * bytes) / totalBytes))}% of all)` : '';
+    const seconds = (now - inputStarted) / 1000;
+    // A rate over less than a tenth of a second says nothing.
+    const perSecond = seconds >= 0.1 ? `, ${Math.round(lines! / seconds).toLocaleString('en-US')} lines/s` : '';
+    const rate = lines !== null ? `, ${lines.toLocaleString('en-US')} lines${perSecond}` : '';
+    return `\r\x1b[Kreading ${progressInput}: ${(bytes / 1e6).toFixed(0)} MB${pct}${rate}`;
+  };
   // LOGWARDEN_TIMING=1 prints how long each phase took, on stderr.
   const timing = io.env.LOGWARDEN_TIMING ? phaseTimer(io) : () => undefined;
   // The clustering and charting modules are initialised between the chunks that the reader reads.
@@ -127,16 +139,22 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     trustedProxies,
     threads: opts.threads,
     onProgress: showProgress
-      ? (bytes) => {
+      ? (bytes, lines, input) => {
           const now = Date.now();
-          if (now - lastProgress < 500) return;
+          if (input !== progressInput) {
+            // One line per file: the one read before stays on the screen with its final figures.
+            if (progressInput) io.stderr.write(`${progressLine(now)}\n`);
+            progressInput = input;
+            inputStarted = now;
+          }
+          lastSeen = { bytes, lines };
+          if (now - lastProgress < 250) return;
           lastProgress = now;
-          const pct = totalBytes ? ` (${Math.min(100, Math.round((100 * bytes) / totalBytes))}%)` : '';
-          io.stderr.write(`\rread ${(bytes / 1e6).toFixed(0)} MB${pct} `);
+          io.stderr.write(progressLine(now));
         }
       : undefined,
   });
-  if (showProgress) io.stderr.write('\r\x1b[K');
+  if (showProgress && progressInput) io.stderr.write(`${progressLine(Date.now())}\n`);
   stats.duplicates = inputs.duplicates;
   const skipped = stats.inputs.filter((i) => i.skipped);
   // Nothing usable at all: the one case where an unrecognised file is an error rather than a warning.

@@ -92,9 +92,12 @@ export async function runFetch(opts: FetchCommandOptions, io: Io): Promise<Manif
   let failedUpstream = 0;
   let failedUsage = 0;
 
+  // On a terminal, each source says when it starts (an SSH or Git source can take a while).
+  const progress = io.stderr.isTTY === true && !opts.json;
   for (const [i, s] of sources.entries()) {
     const slug = sourceSlug(s, i);
     const key = redactUrl(s.text);
+    if (progress) io.stderr.write(`fetching ${mask(s.text)} (${i + 1} of ${sources.length})...\n`);
     try {
       const result = await fetchSource(
         s,

@@ -25,7 +25,8 @@ export interface BuildOptions {
   readonly maxLineBytes?: number;
   /** Smallest file worth splitting. */
   readonly minSplitBytes?: number;
-  readonly onProgress?: (bytesRead: number) => void;
+  /** Bytes read of all inputs; lines read of the current input (when this thread reads it), and its name. */
+  readonly onProgress?: (bytesRead: number, linesRead: number | null, input: string) => void;
 }
 
 const HEAD_BYTES = 1 << 18;
@@ -158,12 +159,14 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
   const table = new ClientTable({ ipv6Prefix: opts.ipv6Prefix, trustedProxies: opts.trustedProxies });
   const stats = emptyStats();
   let bytes = 0;
+  let current = '';
   const progress = (n: number) => {
     bytes += n;
-    opts.onProgress?.(bytes);
+    opts.onProgress?.(bytes, null, current);
   };
   const minSplit = opts.minSplitBytes ?? 16 << 20;
   for (const input of inputs) {
+    current = input.name;
     // Big plain files go to worker threads over byte ranges; anything else (gzip, standard input, small
     // files) streams through this thread.
     const big = threads > 1 && (input.size ?? 0) >= minSplit;
@@ -172,7 +175,12 @@ export async function buildClientTable(inputs: readonly LogInput[], opts: BuildO
       const before = bytes;
       const s = await readLogs(
         [input],
-        { format: opts.format, jsonFields: opts.jsonFields, maxLineBytes: opts.maxLineBytes, onProgress: (b) => opts.onProgress?.(before + b) },
+        {
+          format: opts.format,
+          jsonFields: opts.jsonFields,
+          maxLineBytes: opts.maxLineBytes,
+          onProgress: (b, l) => opts.onProgress?.(before + b, l, input.name),
+        },
         (rec, buf, st, en) => table.add(rec, buf, st, en),
       );
       bytes += s.bytesRead;

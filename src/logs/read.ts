@@ -303,7 +303,7 @@ export interface ReadOptions {
   readonly jsonFields?: JsonFieldMap;
   readonly maxLineBytes?: number;
   readonly maxMalformedSamples?: number;
-  readonly onProgress?: (bytesRead: number) => void;
+  readonly onProgress?: (bytesRead: number, linesRead: number) => void;
 }
 
 /** Takes a parsed line; returning false rejects it (counted as malformed, e.g. a client field that is no address). */
@@ -521,7 +521,7 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
             keepFrom = buf.length;
           } else tail = buf.subarray(pos);
         }
-        opts.onProgress?.(stats.bytesRead);
+        opts.onProgress?.(stats.bytesRead, stats.linesRead);
       }
       if (tail && tail.length > 0) onLine(tail, 0, tail.length);
       if (pending.length > 0) flushPending();

@@ -1,8 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { runDetect } from '../../src/commands/detect.js';
+import { runFetch } from '../../src/commands/fetch.js';
+import { runGenerate } from '../../src/commands/generate.js';
 import { join } from 'node:path';
-import { DATASETS, runCli, tempDir } from '../helpers/index.js';
+import { DATASETS, memoryIo, runCli, tempDir } from '../helpers/index.js';
 
 const ALM = join(DATASETS, 'almhuette-raith-2019/access.log');
 
@@ -158,6 +161,32 @@ test('generate --lines N writes N lines, or says why it cannot', async () => {
   const few = await runCli(['generate', '--out', join(dir, 'few.log'), '--lines', '100', '--clients', '50']);
   assert.is(few.code, 0);
   assert.match(few.stderr, /wrote \d+ lines, not 100: the crawlers, the office, the scenario families and one line at least from each of the 50 visitors/);
+});
+
+test('on a terminal, long runs show progress: fetch per source, detect per file with lines/s', async () => {
+  const dir = tempDir();
+  // a.log big enough to take a measurable while (its rate is shown after a tenth of a second).
+  await runGenerate({ out: join(dir, 'a.log'), lines: 400_000, clients: 4000, attacks: true, seed: 1, quiet: true }, memoryIo());
+  copyFileSync(ALM, join(dir, 'b.log'));
+  const tty = () => {
+    const io = memoryIo();
+    (io.stderr as { isTTY?: boolean }).isTTY = true;
+    return io;
+  };
+  const f = tty();
+  await runFetch({ out: join(dir, 'logs'), sources: [join(dir, 'a.log'), join(dir, 'b.log')], state: join(dir, 'state.json') }, f);
+  assert.match(f.err(), /fetching .*a\.log \(1 of 2\)\.\.\.\nfetching .*b\.log \(2 of 2\)\.\.\./);
+  const d = tty();
+  await runDetect({ inputs: [join(dir, 'a.log'), join(dir, 'b.log')], out: join(dir, 'out'), report: false }, d);
+  const shown = d
+    .err()
+    .split('\n')
+    .map((l) => l.split('\r').pop()!.replace('\x1b[K', ''));
+  assert.ok(
+    shown.some((l) => /^reading .*a\.log: \d+ MB \(\d+% of all\), 400,000 lines, [\d,]+ lines\/s$/.test(l)),
+    JSON.stringify(shown),
+  );
+  assert.ok(shown.some((l) => /^reading .*b\.log: /.test(l)));
 });
 
 test.run();
