@@ -239,4 +239,23 @@ test('block: an allowlisted address is refused before the ledger records it, and
   assert.match(long.stderr, /^logwarden: --ban-time: longer than 100 years/);
 });
 
+test('block on a terminal: each host says when it starts and how it ended', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { runBlock } = await import('../../src/commands/block.js');
+  const { memoryIo, tempDir } = await import('../helpers/index.js');
+  const dir = tempDir();
+  writeFileSync(join(dir, 'blocklist.txt'), '192.0.2.200\n');
+  const io = memoryIo();
+  (io.stderr as { isTTY?: boolean }).isTTY = true;
+  // One host works, one cannot be reached: the run is partly applied (exit 4), and each says so as it ends.
+  await runBlock({ in: dir, hosts: ['local', 'nobody@127.0.0.1:1'], dryRun: true, ledger: join(dir, 'ledger.json'), timeoutMs: 2000 }, io).then(
+    () => assert.unreachable('one host failed'),
+    (e: Error) => assert.match(e.message, /1 of 2 hosts failed/),
+  );
+  assert.match(io.err(), /^local: connecting\.\.\.$/m);
+  assert.match(io.err(), /^local: done \(\d of 2 hosts\)$/m);
+  assert.match(io.err(), /^127\.0\.0\.1: failed: .* \(\d of 2 hosts\)$/m);
+});
+
 test.run();
