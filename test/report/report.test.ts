@@ -34,6 +34,15 @@ async function openReport(reportPath: string, screenshot: string) {
     const groups = await page.$$eval('#groups tr[data-group]', (rs) =>
       rs.map((r) => ({ id: r.getAttribute('data-group'), text: (r as HTMLElement).innerText })),
     );
+    // The scatter's marks of flagged clients (crosses) and of the busiest clients' bars with height.
+    const crosses = await page.$$eval(
+      'figure[data-chart="clusters"] svg .mark-symbol path',
+      (ps) => ps.filter((p) => (p.getAttribute('d') ?? '').split('L').length >= 12).length,
+    );
+    const bars = await page.$$eval(
+      'figure[data-chart="top-clients"] svg .mark-rect path',
+      (ps) => ps.filter((p) => (p as SVGGraphicsElement).getBBox().height > 0 && (p as SVGGraphicsElement).getBBox().width > 0).length,
+    );
     // Each series of the timeline: how many points its path has (a path of one point draws nothing).
     const series = await page.$$eval('figure[data-chart="traffic"] svg .mark-line path', (ps) =>
       ps.map((p) => (p.getAttribute('d') ?? '').split(/[LMZ]/).filter((x) => x.trim()).length).filter((n) => n > 0),
@@ -59,7 +68,7 @@ async function openReport(reportPath: string, screenshot: string) {
     const pwned = await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
     const text = await page.innerText('body');
     await page.screenshot({ path: screenshot, fullPage: true });
-    return { problems, requests, charts, rows, groups, series, overlaps, pwned, text };
+    return { problems, requests, charts, rows, groups, series, overlaps, crosses, bars, pwned, text };
   } finally {
     await browser.close();
   }
@@ -103,6 +112,9 @@ if (!CHROMIUM && !process.env.CI) {
     assert.is(r.series.length, Math.min(5, verdicts.flagged.length) + 1, `series ${r.series}`);
     for (const n of r.series) assert.ok(n > 1, `a timeline path of ${n} point(s)`);
     assert.equal(r.overlaps, [], 'no text drawn over other text');
+    // Every flagged client is a cross in the scatter; the 25 busiest clients are bars with height.
+    assert.ok(r.crosses >= verdicts.flagged.length, `${r.crosses} crosses for ${verdicts.flagged.length} flagged clients`);
+    assert.is(r.bars, 25);
     // The clusters table speaks in units a person can check, not scaled centroids.
     assert.match(r.text, /most in one minute/);
     assert.not.match(r.text, /peakPerMinute|share4xx|shareProbeErrors/);
