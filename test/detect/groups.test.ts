@@ -256,4 +256,31 @@ test('shared real logs: honeynet flooders found; elastic-apache flags at most fi
   for (const l of google) assert.not.ok(el.result.blocklist.includes(l.address), l.address);
 });
 
+test('groups and verdicts are the same whatever the thread count, file split, compression or order', async () => {
+  const { log, result } = await scenario('distributed-flood', 9);
+  const { gzipSync } = await import('node:zlib');
+  const { writeFileSync: write, readFileSync: read } = await import('node:fs');
+  const dir = tempDir();
+  const lines = read(log, 'utf8').trimEnd().split('\n');
+  // The log cut in three, in reverse order, one part gzipped, read with two threads.
+  const third = Math.ceil(lines.length / 3);
+  const parts = [0, 1, 2].map((k) => `${lines.slice(k * third, (k + 1) * third).join('\n')}\n`);
+  write(join(dir, 'c.log'), parts[0]!);
+  write(join(dir, 'b.log.gz'), gzipSync(parts[1]!));
+  write(join(dir, 'a.log'), parts[2]!);
+  const other = await runDetect(
+    { inputs: [join(dir, 'a.log'), join(dir, 'b.log.gz'), join(dir, 'c.log')], out: join(dir, 'out'), quiet: true, report: false, threads: 2 },
+    memoryIo(),
+  );
+  assert.equal(other.result.blocklist, result.blocklist);
+  assert.equal(
+    other.result.groups.map((g) => ({ ...g })),
+    result.groups.map((g) => ({ ...g })),
+  );
+  assert.equal(
+    other.result.flagged.map((f) => [f.address, f.kinds, f.reasons, f.group]),
+    result.flagged.map((f) => [f.address, f.kinds, f.reasons, f.group]),
+  );
+});
+
 test.run();
