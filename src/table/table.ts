@@ -120,6 +120,11 @@ export interface TableParts {
   readonly badAddressLines: number;
 }
 
+/** A query's flags: PATH_PAYLOAD when it carries an attack payload. */
+function queryFlags(query: string): number {
+  return payloadKind(query) === null ? 0 : PATH_PAYLOAD;
+}
+
 function sameText(s: string, buf: Uint8Array, start: number, end: number): boolean {
   if (s.length !== end - start) return false;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
@@ -153,6 +158,8 @@ export class ClientTable {
   private readonly classifier = new PathClassifier();
   /** Queries that may hold a payload, by the hash of path and query: PATH_PAYLOAD or 0. */
   private readonly queryClassifier = new PathClassifier();
+  /** Whether any proxy is trusted (then lines may belong to the client X-Forwarded-For names). */
+  private readonly proxied: boolean;
   /** Raw address text → whether it is a trusted proxy (with --trusted-proxy only). */
   private readonly proxyCache = new Map<string, boolean>();
   /** Requests of all clients over time. */
@@ -164,6 +171,7 @@ export class ClientTable {
     private readonly opts: AggregateOptions,
     rows = 1024,
   ) {
+    this.proxied = (opts.trustedProxies?.size ?? 0) > 0;
     this.rows = rows;
     this.nums = new Float64Array(rows * NC);
     this.distinct = new DistinctSets(rows * 3);
@@ -359,7 +367,7 @@ export class ClientTable {
   /** Adds one parsed line. Returns false when its client field is not an address. */
   add(rec: LogRecord, line: Buffer, start: number, end: number): boolean {
     let row = -2;
-    if (this.opts.trustedProxies && this.opts.trustedProxies.size > 0) row = this.forwardedRow(rec);
+    if (this.proxied) row = this.forwardedRow(rec);
     if (row === -2) row = this.lookupRecord(rec);
     if (row < 0) {
       this.badAddressLines++;
@@ -392,7 +400,7 @@ export class ClientTable {
       this.distinct.add(sets + QUERIES, rec.queryHash);
       if (!(flags & PATH_PAYLOAD) && (rec.queryBuf === null || mayHoldPayload(rec.queryBuf, rec.queryStart, rec.queryEnd))) {
         let q = this.queryClassifier.cached(rec.queryHash);
-        if (q < 0) q = this.queryClassifier.classify(rec.queryHash, recordQuery(rec), (text) => (payloadKind(text) === null ? 0 : PATH_PAYLOAD));
+        if (q < 0) q = this.queryClassifier.classify(rec.queryHash, recordQuery(rec), queryFlags);
         flags |= q;
       }
     }
