@@ -6,6 +6,7 @@ import yargs from 'yargs';
 import { EXIT, isLogwardenError, type ExitCode } from './core/errors.js';
 import { processIo, type Io } from './core/io.js';
 import { VERSION } from './core/version.js';
+import { STAGE_DEFAULTS } from './core/defaults.js';
 import { FORMAT_NAMES } from './logs/formats.js';
 import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS } from './detect/defaults.js';
 import { FAMILY_NAMES } from './logs/generate.js';
@@ -41,7 +42,7 @@ function hostOptions<T>(y: Argv<T>) {
     .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'trust and record an unknown host key on first use' })
     .option('timeout', { type: 'number', default: 20000, describe: 'per-host connection timeout in ms' })
     .option('concurrency', { type: 'number', default: 4, describe: 'hosts handled at once' })
-    .option('ledger', { type: 'string', defaultDescription: './logwarden-ledger.json', describe: 'ban ledger file [env LOGWARDEN_LEDGER]' })
+    .option('ledger', { type: 'string', defaultDescription: `./${STAGE_DEFAULTS.ledger}`, describe: 'ban ledger file [env LOGWARDEN_LEDGER]' })
     .option('allow', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'addresses or CIDRs never blocked' })
     .option('allow-file', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'file of addresses or CIDRs never blocked' })
     .option('max-prefix', { type: 'string', default: '16,48', describe: 'widest network ever banned, IPv4,IPv6 prefix lengths (a wider one is refused)' })
@@ -174,14 +175,18 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .option('config', { type: 'string', defaultDescription: 'none', describe: 'JSON config file [env LOGWARDEN_CONFIG]' })
         .option('state', {
           type: 'string',
-          defaultDescription: './logwarden-fetch-state.json',
+          defaultDescription: `./${STAGE_DEFAULTS.fetchState}`,
           describe: 'what was fetched already [env LOGWARDEN_FETCH_STATE]',
         })
         .option('ssh-key', { type: 'string', describe: 'private key for ssh:// sources (default: ssh-agent)' })
         .option('known-hosts', { type: 'string', defaultDescription: '~/.ssh/known_hosts', describe: 'known_hosts file' })
         .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'trust and record an unknown host key on first use' })
         .option('timeout', { type: 'number', default: 20000, describe: 'per-source connection timeout in ms' })
-        .option('git-cache', { type: 'string', defaultDescription: '.logwarden-cache/git', describe: 'where Git sources are cloned [env LOGWARDEN_GIT_CACHE]' })
+        .option('git-cache', {
+          type: 'string',
+          defaultDescription: STAGE_DEFAULTS.gitCache,
+          describe: 'where Git sources are cloned [env LOGWARDEN_GIT_CACHE]',
+        })
         .option('max-http-bytes', { type: 'number', default: 1 << 30, describe: 'size limit for http(s) downloads' })
         .option('git-token-host', {
           type: 'string',
@@ -386,7 +391,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .option('when', {
           type: 'string',
           choices: WHEN_CHOICES,
-          defaultDescription: 'changes',
+          defaultDescription: STAGE_DEFAULTS.notifyWhen,
           describe: 'send always, on changes, or on failures only [env LOGWARDEN_NOTIFY_WHEN]',
         })
         .option('config', {
@@ -395,11 +400,15 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           describe: 'JSON config file with an "smtp" and a "notify" section [env LOGWARDEN_CONFIG]',
         })
         .option('smtp-host', { type: 'string', defaultDescription: 'none: write DIR/notification.eml', describe: 'SMTP server [env LOGWARDEN_SMTP_HOST]' })
-        .option('smtp-port', { type: 'number', defaultDescription: '587, or 465 with --smtp-security tls', describe: 'SMTP port [env LOGWARDEN_SMTP_PORT]' })
+        .option('smtp-port', {
+          type: 'number',
+          defaultDescription: `${STAGE_DEFAULTS.smtpPort}, or ${STAGE_DEFAULTS.smtpTlsPort} with --smtp-security tls`,
+          describe: 'SMTP port [env LOGWARDEN_SMTP_PORT]',
+        })
         .option('smtp-security', {
           type: 'string',
           choices: ['tls', 'starttls', 'none'],
-          defaultDescription: 'starttls',
+          defaultDescription: STAGE_DEFAULTS.smtpSecurity,
           describe: 'implicit TLS, required STARTTLS, or none [env LOGWARDEN_SMTP_SECURITY]',
         })
         .option('smtp-user', {

@@ -3,6 +3,7 @@
  * block records the detect stage's verdicts as offences (with expiry and doubling for repeat offenders);
  * unblock lifts bans at once. Both then converge every host: plan, print, apply.
  */
+import { STAGE_DEFAULTS } from '../core/defaults.js';
 import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -160,7 +161,7 @@ function readVerdicts(dir: string): { blocklist: string[]; verdicts: VerdictsDoc
   return { blocklist, verdicts };
 }
 
-const ledgerPath = (opts: HostsOptions, io: Io) => opts.ledger ?? io.env.LOGWARDEN_LEDGER ?? 'logwarden-ledger.json';
+const ledgerPath = (opts: HostsOptions, io: Io) => opts.ledger ?? io.env.LOGWARDEN_LEDGER ?? STAGE_DEFAULTS.ledger;
 
 export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<ConvergeOutcome & { ledger: Ledger }> {
   const now = opts.now ?? new Date();

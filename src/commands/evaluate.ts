@@ -19,12 +19,7 @@ export interface EvaluateCommandOptions {
 
 export function runEvaluate(opts: EvaluateCommandOptions, io: Io): Score {
   if (!existsSync(opts.labels)) throw errors.inputNotFound(opts.labels);
-  let labels;
-  try {
-    labels = parseLabels(readFileSync(opts.labels, 'utf8'), opts.labels);
-  } catch (e) {
-    throw errors.badStageInput(opts.labels, (e as Error).message.replace(`${opts.labels}:`, 'line '));
-  }
+  const labels = parseLabels(readFileSync(opts.labels, 'utf8'), opts.labels);
   const { blocklistText, verdicts } = readDetectOutputs<VerdictsDocument>(opts.in);
   const entries = blocklistText.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
   const score = scoreRun(labels, entries);

@@ -2,6 +2,7 @@
  * `logwarden fetch`: gather access logs from web servers (SFTP, incremental), Git repositories, HTTP(S)
  * URLs and local paths into one directory, with a manifest the detect stage can read.
  */
+import { STAGE_DEFAULTS } from '../core/defaults.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadConfig, maskSecrets } from '../core/config.js';
@@ -86,7 +87,7 @@ export async function runFetch(opts: FetchCommandOptions, io: Io): Promise<Manif
   const token = io.env.LOGWARDEN_GIT_TOKEN ?? io.env.GITHUB_TOKEN;
   const mask = (s: string) => redactUrl(maskSecrets(s, [token]));
   const tokenHosts = (opts.gitTokenHosts?.length ? opts.gitTokenHosts : (io.env.LOGWARDEN_GIT_TOKEN_HOSTS ?? 'github.com').split(/[\s,]+/)).filter(Boolean);
-  const statePath = opts.state ?? io.env.LOGWARDEN_FETCH_STATE ?? 'logwarden-fetch-state.json';
+  const statePath = opts.state ?? io.env.LOGWARDEN_FETCH_STATE ?? STAGE_DEFAULTS.fetchState;
   const state = loadState(statePath);
   const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, fetchedAt: new Date().toISOString(), sources: [], files: [] };
   let failedUpstream = 0;
@@ -111,7 +112,7 @@ export async function runFetch(opts: FetchCommandOptions, io: Io): Promise<Manif
             acceptNewHostKey: opts.acceptNewHostKey ?? false,
             timeoutMs: opts.timeoutMs ?? 20_000,
           },
-          gitCache: opts.gitCache ?? io.env.LOGWARDEN_GIT_CACHE ?? '.logwarden-cache/git',
+          gitCache: opts.gitCache ?? io.env.LOGWARDEN_GIT_CACHE ?? STAGE_DEFAULTS.gitCache,
           gitToken: token,
           gitTokenHosts: tokenHosts,
           maxHttpBytes: opts.maxHttpBytes ?? 1 << 30,

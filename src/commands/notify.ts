@@ -2,6 +2,7 @@
  * `logwarden notify`: email the blocklist with a summary people can act on, or write the message to
  * DIR/notification.eml when no SMTP server is configured.
  */
+import { STAGE_DEFAULTS } from '../core/defaults.js';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -73,7 +74,7 @@ export async function runNotify(opts: NotifyCommandOptions, io: Io): Promise<Not
   // The envelope sender too: CR/LF or a second address in it would steer bounces elsewhere.
   const fromAddress = /^[^<>\r\n]*<([^<>\r\n]+)>$/.exec(from)?.[1] ?? from;
   if (!EMAIL.test(fromAddress) || /[\r\n]/.test(from)) throw errors.badOption('from', `not an email address: ${JSON.stringify(from)}`);
-  const when = setting<string>(opts.when, env.LOGWARDEN_NOTIFY_WHEN, notifyCfg.when, String, 'changes');
+  const when = setting<string>(opts.when, env.LOGWARDEN_NOTIFY_WHEN, notifyCfg.when, String, STAGE_DEFAULTS.notifyWhen);
   if (!(WHEN_CHOICES as readonly string[]).includes(when)) throw errors.badOption('when', `expected one of ${WHEN_CHOICES.join(', ')}`);
 
   const reportPath = join(opts.in, STAGE_FILES.report);
@@ -101,12 +102,12 @@ export async function runNotify(opts: NotifyCommandOptions, io: Io): Promise<Not
     io.stdout.write(`no SMTP server configured: wrote the message to ${emlPath}\n`);
     return { sent: false, subject: c.subject, recipients, emlPath };
   }
-  const security = setting<string>(opts.smtpSecurity, env.LOGWARDEN_SMTP_SECURITY, smtpCfg.security, String, 'starttls');
+  const security = setting<string>(opts.smtpSecurity, env.LOGWARDEN_SMTP_SECURITY, smtpCfg.security, String, STAGE_DEFAULTS.smtpSecurity);
   if (!['tls', 'starttls', 'none'].includes(security)) throw errors.badOption('smtp-security', 'expected tls, starttls or none');
   const password = env.LOGWARDEN_SMTP_PASSWORD ?? (smtpCfg.password as string | undefined);
   const settings: SmtpSettings = {
     host,
-    port: setting(opts.smtpPort, env.LOGWARDEN_SMTP_PORT, smtpCfg.port, Number, security === 'tls' ? 465 : 587),
+    port: setting(opts.smtpPort, env.LOGWARDEN_SMTP_PORT, smtpCfg.port, Number, security === 'tls' ? STAGE_DEFAULTS.smtpTlsPort : STAGE_DEFAULTS.smtpPort),
     security: security as SmtpSettings['security'],
     user: setting<string | undefined>(opts.smtpUser, env.LOGWARDEN_SMTP_USER, smtpCfg.user, String, undefined),
     password,

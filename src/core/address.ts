@@ -40,8 +40,13 @@ export function addressFamily(canonical: string): Family {
  */
 export function clientKey(canonical: string, ipv6Prefix: number): string {
   if (ipv6Prefix >= 128 || !canonical.includes(':')) return canonical;
-  const net = ipaddr.IPv6.networkAddressFromCIDR(`${canonical}/${ipv6Prefix}`);
-  return `${net.toRFC5952String()}/${ipv6Prefix}`;
+  return networkOf(canonical, ipv6Prefix);
+}
+
+/** The network of `bits` a canonical address lies in, canonical: "198.18.5.0/24", "2001:db8::/64". */
+export function networkOf(canonical: string, bits: number): string {
+  if (canonical.includes(':')) return `${ipaddr.IPv6.networkAddressFromCIDR(`${canonical}/${bits}`).toRFC5952String()}/${bits}`;
+  return `${ipaddr.IPv4.networkAddressFromCIDR(`${canonical}/${bits}`).toString()}/${bits}`;
 }
 
 /** A validated address or CIDR, canonical: "1.2.3.4", "10.0.0.0/8", "2001:db8::/64". */

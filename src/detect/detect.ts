@@ -21,12 +21,23 @@
  *    found, and a flash crowd is not.
  * 6. The allowlist spares anyone.
  */
-import type { AddressSet } from '../core/address.js';
+import { networkOf, type AddressSet } from '../core/address.js';
+import { hashString } from '../logs/parse.js';
 import type { ClientStats } from '../table/table.js';
-import { describeValue, FEATURES, probeErrors, roundFeature, transformValue, untransformValue, type AbuseKind } from '../features/vector.js';
+import {
+  ABUSE_KINDS,
+  describeValue,
+  FEATURES,
+  featureIndex,
+  probeErrors,
+  roundFeature,
+  transformValue,
+  untransformValue,
+  type AbuseKind,
+} from '../features/vector.js';
 import { cluster, squaredDistance, type KScore } from './cluster.js';
 import { fitScalerFlat, quantileOf, type Scaler } from './scale.js';
-import { browses, findGroups, FLOOD_SIGNS, KIND_AXES, KINDS, RATE_AXES, type GroupFinding } from './groups.js';
+import { browses, findGroups, FLOOD_SIGNS, KIND_AXES, RATE_AXES, type GroupFinding } from './groups.js';
 
 import type { GroupOptions, Guards } from './defaults.js';
 export { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from './defaults.js';
@@ -69,11 +80,11 @@ export interface ClientResult {
 }
 
 const DIMS = FEATURES.length;
-const REQUESTS = FEATURES.findIndex((f) => f.name === 'requests');
-const STATIC = FEATURES.findIndex((f) => f.name === 'shareStatic');
-const REFERER = FEATURES.findIndex((f) => f.name === 'shareReferer');
-const PROBE_ERRORS = FEATURES.findIndex((f) => f.name === 'shareProbeErrors');
-const ODD_METHOD = FEATURES.findIndex((f) => f.name === 'shareOddMethod');
+const REQUESTS = featureIndex('requests');
+const STATIC = featureIndex('shareStatic');
+const REFERER = featureIndex('shareReferer');
+const PROBE_ERRORS = featureIndex('shareProbeErrors');
+const ODD_METHOD = featureIndex('shareOddMethod');
 
 /** A client's result; its features record is made from the shared feature table when asked for. */
 class ClientRow implements ClientResult {
@@ -298,7 +309,7 @@ export function baselineRows(clients: readonly ClientStats[], transformed: Float
   }
   const keep = new Uint8Array(n).fill(1);
   for (const members of crowded.values()) {
-    const ranked = members.map((i) => [hashKey(clients[i]!.key), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const ranked = members.map((i) => [hashString(clients[i]!.key), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     for (const [, i] of ranked.slice(cap)) keep[i] = 0;
   }
   let kept = 0;
@@ -306,13 +317,6 @@ export function baselineRows(clients: readonly ClientStats[], transformed: Float
   const out = new Float64Array(kept * DIMS);
   for (let i = 0, k = 0; i < n; i++) if (keep[i]) out.set(transformed.subarray(i * DIMS, (i + 1) * DIMS), DIMS * k++);
   return out;
-}
-
-/** FNV-1a of a client key. */
-function hashKey(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 /** IPv4 networks of `bits` in which every client seen is a member: listed whole instead of the members. */
@@ -331,13 +335,9 @@ function wholeNetworks(members: readonly string[], allClients: ReadonlyMap<strin
   return out;
 }
 
-function ipv4Network(address: string, bits: number): string | null {
-  const parts = address.split('.');
-  if (parts.length !== 4 || address.includes('/')) return null;
-  const n = parts.reduce((acc, p) => acc * 256 + Number(p), 0);
-  const size = 2 ** (32 - bits);
-  const base = Math.floor(n / size) * size;
-  return `${[24, 16, 8, 0].map((s) => Math.floor(base / 2 ** s) % 256).join('.')}/${bits}`;
+/** The IPv4 network of `bits` a client lies in, or null for IPv6 clients and networks. */
+function ipv4Network(key: string, bits: number): string | null {
+  return key.includes(':') || key.includes('/') ? null : networkOf(key, bits);
 }
 
 export function detect(clients: readonly ClientStats[], opts: DetectOptions): DetectionResult {
@@ -472,7 +472,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
         peak10Minutes: g.peak10Minutes,
         siteMeanPerMinute: Math.round(siteMeanPerMinute * 100) / 100,
         timesSiteRate: Math.round((g.peakPerMinute / Math.max(siteMeanPerMinute, 1e-9)) * 10) / 10,
-        shared: standoutsOf(rawMedians, sharedScores, medians, 6).filter((s) => g.shared.includes(FEATURES.findIndex((f) => f.name === s.feature))),
+        shared: standoutsOf(rawMedians, sharedScores, medians, 6).filter((s) => g.shared.includes(featureIndex(s.feature))),
         reason: g.reason,
         networks: [...nets.keys()],
       });
@@ -497,7 +497,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
       if (at >= 0) kinds[at] = [kind, `${kinds[at]![1]}; ${sentence}`];
       else kinds.push([kind, sentence]);
     }
-    if (kinds.length > 1) kinds.sort((a, b) => KINDS.indexOf(a[0]) - KINDS.indexOf(b[0]));
+    if (kinds.length > 1) kinds.sort((a, b) => ABUSE_KINDS.indexOf(a[0]) - ABUSE_KINDS.indexOf(b[0]));
     const allowlisted = opts.allowlist.size > 0 && opts.allowlist.has(c.key);
     if (kinds.length > 0 && allowlisted) spared.push(c.key);
     const isFlagged = kinds.length > 0 && !allowlisted;

@@ -23,12 +23,12 @@
  *    but a high rate are a crowd, and left alone: a flash crowd is a success, not an attack.
  */
 import type { ClientStats } from '../table/table.js';
-import { FEATURES, probeErrors, type AbuseKind } from '../features/vector.js';
+import { ABUSE_KINDS as KINDS, FEATURES, featureIndex, probeErrors, type AbuseKind } from '../features/vector.js';
 import type { GroupOptions, Guards } from './defaults.js';
 import { squaredDistance } from './cluster.js';
+import { quantileOf } from './scale.js';
+import { windowPeak } from '../table/minutes.js';
 
-export const KINDS: readonly AbuseKind[] = ['flood', 'scan', 'brute-force'];
-const INDEX = Object.fromEntries(FEATURES.map((f, i) => [f.name, i])) as Record<string, number>;
 /** The axes of each kind. */
 export const KIND_AXES: Record<AbuseKind, number[]> = {
   flood: FEATURES.flatMap((f, i) => (f.abusive === 'flood' ? [i] : [])),
@@ -36,13 +36,13 @@ export const KIND_AXES: Record<AbuseKind, number[]> = {
   'brute-force': FEATURES.flatMap((f, i) => (f.abusive === 'brute-force' ? [i] : [])),
 };
 /** Rates: a flood needs one of these to stand out. */
-export const RATE_AXES = ['peakPerMinute', 'peak10Minutes', 'peakHour', 'perActiveMinute', 'perMinuteOverSpan'].map((n) => INDEX[n]!);
+export const RATE_AXES = ['peakPerMinute', 'peak10Minutes', 'peakHour', 'perActiveMinute', 'perMinuteOverSpan'].map(featureIndex);
 /** What a flood does that browsing does not: cache-busting queries, server errors, a new agent per request. */
-export const FLOOD_SIGNS = ['shareUniqueQuery', 'share5xx', 'agentRotation'].map((n) => INDEX[n]!);
-const STATIC = INDEX.shareStatic!;
-const REFERER = INDEX.shareReferer!;
-const PROBE_ERRORS = INDEX.shareProbeErrors!;
-const ODD_METHOD = INDEX.shareOddMethod!;
+export const FLOOD_SIGNS = ['shareUniqueQuery', 'share5xx', 'agentRotation'].map(featureIndex);
+const STATIC = featureIndex('shareStatic');
+const REFERER = featureIndex('shareReferer');
+const PROBE_ERRORS = featureIndex('shareProbeErrors');
+const ODD_METHOD = featureIndex('shareOddMethod');
 
 /** Browsing like a person: page assets and referers (an office, a crowd, a proxy full of visitors). */
 export const BROWSING = { staticShare: 0.15, refererShare: 0.3 } as const;
@@ -101,19 +101,21 @@ function popcount(x: number): number {
   return n;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+/** Each kind's axes as a bit mask over the features (bit d for FEATURES[d]). */
+const KIND_MASKS = KINDS.map((k) => KIND_AXES[k].reduce((m, d) => m | (1 << d), 0));
 
-/** The kinds a point is unusual in (a bit per kind in KINDS order). */
-function unusualKinds(p: Float64Array, at: number, threshold: number): number {
+/** The kinds a set of standing axes speaks for (a bit per kind in KINDS order). */
+function kindsOf(axes: number): number {
   let bits = 0;
-  KINDS.forEach((k, b) => {
-    if (KIND_AXES[k].some((d) => p[at + d]! >= threshold)) bits |= 1 << b;
+  KIND_MASKS.forEach((m, b) => {
+    if (axes & m) bits |= 1 << b;
   });
   return bits;
+}
+
+/** The median of values, by selection. */
+function median(values: number[]): number {
+  return quantileOf(Float64Array.from(values), 0.5);
 }
 
 export function findGroups(input: GroupInput): GroupFinding[] {
@@ -125,8 +127,6 @@ export function findGroups(input: GroupInput): GroupFinding[] {
   for (let i = 0; i < clients.length; i++) {
     const c = clients[i]!;
     if (c.requests < 1) continue;
-    const kinds = unusualKinds(points, i * dims, threshold);
-    if (kinds === 0) continue;
     let score = 0;
     let axes = 0;
     for (let d = 0; d < dims; d++) {
@@ -135,6 +135,8 @@ export function findGroups(input: GroupInput): GroupFinding[] {
       score = Math.max(score, z);
       if (z >= threshold) axes |= 1 << d;
     }
+    const kinds = kindsOf(axes);
+    if (kinds === 0) continue;
     cands.push({ i, kinds, axes, score, browsing: browses(raw[i * dims + STATIC]!, raw[i * dims + REFERER]!) });
   }
   if (cands.length > MAX_CANDIDATES) {
@@ -260,16 +262,15 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
     c.forEachMinute((m, n) => perMinute.set(m, (perMinute.get(m) ?? 0) + n));
   }
   const minutes = [...perMinute.keys()].sort((a, b) => a - b);
-  let peakPerMinute = 0;
-  let peak10Minutes = 0;
-  let sum = 0;
-  for (let k = 0, lo = 0; k < minutes.length; k++) {
-    const n = perMinute.get(minutes[k]!)!;
-    peakPerMinute = Math.max(peakPerMinute, n);
-    sum += n;
-    while (minutes[lo]! <= minutes[k]! - 10) sum -= perMinute.get(minutes[lo++]!)!;
-    peak10Minutes = Math.max(peak10Minutes, sum);
-  }
+  const peak = (window: number) =>
+    windowPeak(
+      minutes.length,
+      (k) => minutes[k]!,
+      (k) => perMinute.get(minutes[k]!)!,
+      window,
+    );
+  const peakPerMinute = peak(1);
+  const peak10Minutes = peak(10);
   const has = (axes: readonly number[]) => axes.some((d) => shared.includes(d));
   const browsing = browses(medianRaw[STATIC]!, medianRaw[REFERER]!);
   const base = { members, shared, medianPoint, medianRaw, first, last, requests, posts, probes, peakPerMinute, peak10Minutes };

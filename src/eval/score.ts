@@ -4,8 +4,11 @@
  * flood, scan, brute-force and abusive (or attack) mean "should be blocked", anything else means "should not".
  */
 import { canonicalTarget, overlaps } from '../core/address.js';
+import { errors } from '../core/errors.js';
+import { ABUSE_KINDS } from '../features/vector.js';
 
-export const ATTACK_LABELS: ReadonlySet<string> = new Set(['flood', 'scan', 'brute-force', 'abusive', 'attack']);
+/** Labels meaning "should be blocked": detect's kinds, and the generic words an operator may use. */
+export const ATTACK_LABELS: ReadonlySet<string> = new Set([...ABUSE_KINDS, 'abusive', 'attack']);
 
 export interface LabelRow {
   readonly address: string;
@@ -34,7 +37,7 @@ export interface Score {
   readonly unlabelledFlagged: string[];
 }
 
-/** Parses a labels CSV; a bad line is an error naming it. */
+/** Parses a labels CSV; a bad line is a usage error naming the file and the line. */
 export function parseLabels(text: string, where: string): LabelRow[] {
   const rows: LabelRow[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
@@ -43,7 +46,7 @@ export function parseLabels(text: string, where: string): LabelRow[] {
     const [address = '', label = ''] = t.split(',').map((x) => x.trim());
     if (address.toLowerCase() === 'address') return;
     const canonical = canonicalTarget(address);
-    if (canonical === null || !label) throw new Error(`${where}:${i + 1}: expected "address,label", got ${JSON.stringify(t.slice(0, 80))}`);
+    if (canonical === null || !label) throw errors.badStageInput(where, `line ${i + 1}: expected "address,label", got ${JSON.stringify(t.slice(0, 80))}`);
     rows.push({ address: canonical, label: label.toLowerCase() });
   });
   return rows;

@@ -8,6 +8,8 @@ import type { ClientStats } from '../table/table.js';
 export type Transform = 'log' | 'share';
 /** The kind of abuse a high value of a feature speaks for (detect/detect.ts judges by kind). */
 export type AbuseKind = 'flood' | 'scan' | 'brute-force';
+/** The kinds, in the order verdicts list them. */
+export const ABUSE_KINDS: readonly AbuseKind[] = ['flood', 'scan', 'brute-force'];
 
 export interface FeatureDef {
   readonly name: string;
@@ -128,6 +130,15 @@ export function describeValue(d: number, v: number): string {
 }
 
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
+
+const INDEX = new Map(FEATURES.map((f, i) => [f.name, i]));
+
+/** The position of a feature in FEATURES (and in every feature row). */
+export function featureIndex(name: string): number {
+  const d = INDEX.get(name);
+  if (d === undefined) throw new Error(`no feature ${name}`);
+  return d;
+}
 
 export type FeatureRow = Record<string, number>;
 

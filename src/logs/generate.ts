@@ -13,8 +13,6 @@ import { seededRandom } from '../core/random.js';
 /** What an actor is: an attack kind (as detect names them) or a kind of benign traffic. */
 export type ActorLabel = 'normal' | 'crawler' | 'office' | 'flood' | 'scan' | 'brute-force' | 'crowd' | 'monitor' | 'poller' | 'feed' | 'icons' | 'proxy';
 
-export const ATTACK_LABELS: readonly ActorLabel[] = ['flood', 'scan', 'brute-force'];
-
 export interface GenerateOptions {
   readonly lines: number;
   readonly clients: number;
@@ -704,23 +702,15 @@ export function* generateRequests(opts: GenerateOptions, actors: Actor[]): Gener
     if (!f) throw new Error(`unknown scenario family "${name}" (one of ${FAMILY_NAMES.join(', ')})`);
     f.add(w, scale);
   }
-  let familyLines = 0;
-  if (opts.familiesOnTop) {
-    w.streams.forEach(([actor, stream], k) => {
-      const list = [...(stream as Generator<Request>)];
-      familyLines += list.length;
-      w.streams[k] = [actor, list[Symbol.iterator]()];
-    });
-  }
   for (const agent of CRAWLERS) w.add('crawler', w.crawler(Math.round(w.int(300, 800) * scale), agent, start + w.int(0, hour)));
   // An office behind NAT: many people, many assets, all day, but no one minute looks like a flood.
   w.add('office', w.visitor(Math.round(4000 * scale), BROWSERS[2]!, start + 7 * hour, 11 * hour, 0.1));
   // Everything but the normal visitors is drawn first, to know how many lines it makes: the visitors write
-  // exactly the rest of the lines asked for.
-  let reserved = -familyLines;
+  // exactly the rest of the lines asked for (the rest of the everyday lines, with `familiesOnTop`).
+  let reserved = 0;
   w.streams.forEach(([actor, stream], k) => {
     const list = [...(stream as Generator<Request>)];
-    reserved += list.length;
+    if (!(opts.familiesOnTop && actor.family)) reserved += list.length;
     w.streams[k] = [actor, list[Symbol.iterator]()];
   });
   const budgets = visitorBudgets(opts.lines - reserved, opts.clients, () => w.rand());

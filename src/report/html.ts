@@ -3,7 +3,7 @@
  * Every string that comes from a log is escaped: log lines are attacker-controlled text.
  */
 import { escapeHtml as esc } from '../notify/compose.js';
-import { describeValue, FEATURES } from '../features/vector.js';
+import { describeValue, featureIndex, FEATURES } from '../features/vector.js';
 import type { Guards } from '../detect/defaults.js';
 import type { ReportBasics } from './data.js';
 import type { Figure } from './figures.js';
@@ -32,13 +32,13 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
     .map((f) => {
       const key = ['requests', 'peakPerMinute', 'peak10Minutes', 'shareProbeErrors', 'sharePost', 'sharePayload', 'shareUniqueQuery']
         .map((n) => {
-          const d = FEATURES.findIndex((x) => x.name === n);
+          const d = featureIndex(n);
           return `${esc(FEATURES[d]!.label)}: ${esc(describeValue(d, f.features[n] ?? 0))}`;
         })
         .join('<br>');
       const stand = f.standouts
         .map((s) => {
-          const d = FEATURES.findIndex((x) => x.name === s.feature);
+          const d = featureIndex(s.feature);
           return `${esc(s.label)} ${esc(describeValue(d, s.value))} (site median ${esc(describeValue(d, s.median))}, ${s.score >= 10 ? 'over 10' : `+${esc(String(s.score))}`} SD)`;
         })
         .join('<br>');
@@ -51,7 +51,7 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
     })
     .join('\n');
   const range = (name: string, c: (typeof v.clustering.clusters)[number]) => {
-    const d = FEATURES.findIndex((x) => x.name === name);
+    const d = featureIndex(name);
     const m = c.members[name]!;
     return `${esc(describeValue(d, m.median))} <small>(${esc(describeValue(d, m.min))} – ${esc(describeValue(d, m.max))})</small>`;
   };
@@ -59,7 +59,7 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
     .map(
       (c) =>
         `<tr><td>${c.id}</td><td>${c.size}</td><td>${c.abusive ? 'yes' : 'no'}</td>` +
-        `<td>${c.abusiveFeatures.map((n) => esc(FEATURES.find((x) => x.name === n)?.label ?? n)).join('<br>') || '–'}</td>` +
+        `<td>${c.abusiveFeatures.map((n) => esc(FEATURES[featureIndex(n)]!.label)).join('<br>') || '–'}</td>` +
         `<td>${range('requests', c)}</td><td>${range('peakPerMinute', c)}</td><td>${range('peak10Minutes', c)}</td><td>${range('shareProbeErrors', c)}</td></tr>`,
     )
     .join('');
@@ -67,7 +67,7 @@ export function renderReport(d: ReportBasics, figures: readonly Figure[]): strin
     .map((g) => {
       const shared = g.shared
         .map((s) => {
-          const d = FEATURES.findIndex((x) => x.name === s.feature);
+          const d = featureIndex(s.feature);
           return `${esc(s.label)} ${esc(describeValue(d, s.value))} (site median ${esc(describeValue(d, s.median))})`;
         })
         .join('<br>');

@@ -14,6 +14,22 @@ export interface MinuteParts {
   readonly peak: Int32Array;
 }
 
+/**
+ * The most requests in any `window` consecutive minutes of n (minute, count) pairs sorted by minute: a
+ * sliding window over the pairs (one client's, or a group's added up).
+ */
+export function windowPeak(n: number, minuteAt: (i: number) => number, countAt: (i: number) => number, window: number): number {
+  let best = 0;
+  let sum = 0;
+  for (let i = 0, lo = 0; i < n; i++) {
+    const m = minuteAt(i);
+    sum += countAt(i);
+    while (minuteAt(lo) <= m - window) sum -= countAt(lo++);
+    if (sum > best) best = sum;
+  }
+  return best;
+}
+
 export class MinuteColumns {
   // Most lines open a new minute for their client: start with room (untouched pages cost no memory).
   private arena = new Arena(1 << 20);
@@ -116,21 +132,16 @@ export class MinuteColumns {
     for (let i = 0; i < this.n[row]!; i++) fn(ints[base + 2 * i]!, ints[base + 2 * i + 1]!);
   }
 
-  /** The most requests in any `window` consecutive minutes (a sliding window over the sorted pairs). */
+  /** The most requests in any `window` consecutive minutes of the client. */
   windowPeak(row: number, window: number): number {
     const ints = this.arena.ints;
     const base = this.off[row]!;
-    const n = this.n[row]!;
-    let best = 0;
-    let sum = 0;
-    let lo = 0;
-    for (let i = 0; i < n; i++) {
-      const m = ints[base + 2 * i]!;
-      sum += ints[base + 2 * i + 1]!;
-      while (ints[base + 2 * lo]! <= m - window) sum -= ints[base + 2 * lo++ + 1]!;
-      if (sum > best) best = sum;
-    }
-    return best;
+    return windowPeak(
+      this.n[row]!,
+      (i) => ints[base + 2 * i]!,
+      (i) => ints[base + 2 * i + 1]!,
+      window,
+    );
   }
 
   /** Adds client `from` of `other` to client `row` (a merge walk of the two sorted blocks into a new one). */
