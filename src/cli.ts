@@ -97,6 +97,9 @@ const WHOLE_NUMBERS = new Set([
   'max-new-bans',
   'max-http-bytes',
   'smtp-port',
+  'poll',
+  'body-limit',
+  'max-items',
 ]);
 
 /** What was written after `--name` (or as `--name=value`) on the command line. */
@@ -443,6 +446,91 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           retryDelayMs: a['retry-delay'],
           reportLocation: a['report-url'],
         },
+        io,
+      );
+    },
+  );
+  parser.command(
+    'watch <sources..>',
+    'follow access logs live and ban abusive clients within seconds, judged by the model detect learned',
+    (y) =>
+      hostOptions(y)
+        .positional('sources', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          defaultDescription: 'none',
+          describe: 'logs to follow: local files or ssh://user@host:port/path/access.log',
+        })
+        .option('model', { type: 'string', demandOption: true, describe: 'model.json written by detect (read again on SIGHUP or when it changes)' })
+        .option('window', { type: 'string', default: '10m', describe: 'how much of the recent log each client is judged on' })
+        .option('judge-every', { type: 'string', default: '2s', describe: 'how often the window is judged' })
+        .option('poll', { type: 'number', default: 250, describe: 'ms between looks at a log that did not grow' })
+        .option('state', { type: 'string', default: '.logwarden/watch.state', describe: 'positions and window, saved on SIGTERM and resumed from' })
+        .option('events', { type: 'string', defaultDescription: 'none', describe: 'append what watch did (bans, errors, rotations) as JSON lines' })
+        .option('from-start', { type: 'boolean', default: false, describe: 'read what the logs hold already (default: start at their end, as tail -F)' })
+        .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
+        .option('json-fields', { type: 'string', defaultDescription: 'nginx-style names', describe: 'JSON field names, e.g. ip=client,time=ts,status=code' })
+        .option('ban-time', { type: 'string', default: '24h', describe: 'first ban length; doubles for each repeat offence' })
+        .option('max-ban-time', { type: 'string', default: '30d', describe: 'longest ban' })
+        .option('max-new-bans', { type: 'number', default: 500, describe: 'refuse a judgement that bans more new addresses than this' })
+        .option('notify-every', { type: 'string', defaultDescription: 'never', describe: 'send one digest email of the bans this often (1h)' })
+        .option('notify-to', { type: 'string', array: true, defaultDescription: 'LOGWARDEN_NOTIFY_TO or the config', describe: 'digest recipients' })
+        .option('config', { type: 'string', defaultDescription: 'none', describe: 'JSON config file with "smtp" and "notify" sections [env LOGWARDEN_CONFIG]' })
+        .option('listen', { type: 'string', defaultDescription: 'none', describe: 'also serve /healthz, /metrics and /v1/predict on HOST:PORT' })
+        .option('token', { type: 'string', defaultDescription: 'LOGWARDEN_TOKEN, else none', describe: 'bearer token for /metrics and /v1/predict' }),
+    async (a) => {
+      await (
+        await import('./commands/watch.js')
+      ).runWatch(
+        {
+          ...hostArgs(a),
+          sources: a.sources as string[],
+          model: a.model,
+          window: a.window,
+          judgeEvery: a['judge-every'],
+          pollMs: a.poll,
+          state: a.state,
+          events: a.events,
+          fromStart: a['from-start'],
+          format: a.format,
+          jsonFields: a['json-fields'],
+          banTime: a['ban-time'],
+          maxBanTime: a['max-ban-time'],
+          maxNewBans: a['max-new-bans'],
+          notifyEvery: a['notify-every'],
+          notifyTo: a['notify-to'],
+          config: a.config,
+          listen: a.listen,
+          token: a.token,
+        },
+        io,
+      );
+    },
+  );
+  parser.command(
+    'serve',
+    'answer verdicts over HTTP: POST /v1/predict, GET /healthz, GET /metrics',
+    (y) =>
+      y
+        .option('model', { type: 'string', demandOption: true, describe: 'model.json written by detect (read again on SIGHUP or when it changes)' })
+        .option('listen', { type: 'string', default: '127.0.0.1:9810', describe: 'HOST:PORT to listen on' })
+        .option('token', { type: 'string', defaultDescription: 'LOGWARDEN_TOKEN, else none', describe: 'bearer token for /v1/predict and /metrics' })
+        .option('allow', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'addresses or CIDRs never judged abusive' })
+        .option('allow-file', {
+          type: 'string',
+          array: true,
+          default: [],
+          defaultDescription: 'none',
+          describe: 'file of addresses or CIDRs never judged abusive',
+        })
+        .option('body-limit', { type: 'number', default: 10485760, describe: 'largest request body in bytes' })
+        .option('max-items', { type: 'number', default: 100000, describe: 'most lines or clients in one request' }),
+    async (a) => {
+      await (
+        await import('./commands/serve.js')
+      ).runServe(
+        { model: a.model, listen: a.listen, token: a.token, allow: a.allow, allowFile: a['allow-file'], bodyLimit: a['body-limit'], maxItems: a['max-items'] },
         io,
       );
     },

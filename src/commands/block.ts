@@ -163,7 +163,26 @@ function readVerdicts(dir: string): { blocklist: string[]; verdicts: VerdictsDoc
 
 const ledgerPath = (opts: HostsOptions, io: Io) => opts.ledger ?? io.env.LOGWARDEN_LEDGER ?? STAGE_DEFAULTS.ledger;
 
-export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<ConvergeOutcome & { ledger: Ledger }> {
+/** Something to ban, with why and how recent the evidence is. */
+export interface Candidate {
+  readonly address: string;
+  readonly reason: string;
+  readonly evidenceUntil: string;
+}
+
+export type BanOptions = Omit<BlockCommandOptions, 'in'>;
+
+/**
+ * Records offences in the ledger (expiry, doubling for repeat offenders) and converges every host to the
+ * ledger's bans: the block stage's one path, for `block` and for `watch`. Addresses refused by the allowlist
+ * or the widest-network cap never reach the ledger; a plan over --max-new-bans changes nothing.
+ */
+export async function applyOffences(
+  candidates: readonly Candidate[],
+  opts: BanOptions,
+  io: Io,
+  reportDir: string | null,
+): Promise<ConvergeOutcome & { ledger: Ledger; newBans: string[] }> {
   const now = opts.now ?? new Date();
   const banSeconds = parseDuration(opts.banTime ?? '24h');
   const maxBanSeconds = parseDuration(opts.maxBanTime ?? '30d');
@@ -175,23 +194,17 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
   const maxNew = opts.maxNewBans ?? 500;
   const runs = hostRuns(opts, io);
   const limits = banLimits(opts);
-  const { blocklist: listed, verdicts } = readVerdicts(opts.in);
   // Refused before the ledger sees them: an allowlisted address must not become a ban that a later run
   // (an unblock of someone else, without --allow) would apply.
-  const blocklist: string[] = [];
-  for (const a of listed) {
-    const why = refusal(a, [], limits);
+  const offences: Offence[] = [];
+  for (const c of candidates) {
+    const t = canonicalTarget(c.address);
+    if (!t) throw errors.badAddress(c.address, 'ban');
+    const why = refusal(t, [], limits);
     // Said with the plan (stdout), or on stderr when stdout carries the JSON report.
-    if (why) (opts.json ? io.stderr : io.stdout).write(`refused ${a} (${why}); not recorded in the ledger\n`);
-    else blocklist.push(a);
+    if (why) (opts.json ? io.stderr : io.stdout).write(`refused ${t} (${why}); not recorded in the ledger\n`);
+    else offences.push({ ...c, address: t });
   }
-  const byAddress = new Map((verdicts?.flagged ?? []).map((f) => [f.address, f]));
-  // Without verdicts, the evidence is as new as the blocklist file: re-running on it is not a new offence.
-  const evidenceDefault = verdicts?.parse.timeRange?.last ?? statSync(join(opts.in, STAGE_FILES.blocklist)).mtime.toISOString();
-  const offences: Offence[] = blocklist.map((a) => {
-    const f = byAddress.get(a);
-    return { address: a, reason: f ? f.kinds.join(',') : 'blocklist', evidenceUntil: f?.lastSeen ?? evidenceDefault };
-  });
   const path = ledgerPath(opts, io);
   const change = recordOffences(loadLedger(path), offences, now, { banSeconds, maxBanSeconds });
   const newAddresses = change.newBans.reduce((n, e) => n + banWeight(e.address), 0);
@@ -201,7 +214,7 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
       `the plan bans ${newAddresses} new addresses (${change.newBans.length} entries), over the cap of ${maxNew}; nothing was changed (re-run with --force if this is right)`,
     );
   }
-  const outcome = await converge(runs, activeBans(change.ledger), opts, limits, io, opts.in, {
+  const outcome = await converge(runs, activeBans(change.ledger), opts, limits, io, reportDir, {
     newBans: change.newBans.map((e) => ({ address: e.address, reason: e.reason, offences: e.offences, expiresAt: e.expiresAt })),
     expired: change.expired.map((e) => e.address),
   }).catch((err: unknown) => {
@@ -215,7 +228,19 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
     io.stdout.write(
       `${change.newBans.length} new bans, ${change.renewed.length} renewed, ${change.expired.length} expired; ${added} firewall entries added${opts.dryRun ? ' (dry run: nothing changed)' : ''}\n`,
     );
-  return { ...outcome, ledger: change.ledger };
+  return { ...outcome, ledger: change.ledger, newBans: change.newBans.map((e) => e.address) };
+}
+
+export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<ConvergeOutcome & { ledger: Ledger }> {
+  const { blocklist, verdicts } = readVerdicts(opts.in);
+  const byAddress = new Map((verdicts?.flagged ?? []).map((f) => [f.address, f]));
+  // Without verdicts, the evidence is as new as the blocklist file: re-running on it is not a new offence.
+  const evidenceDefault = verdicts?.parse.timeRange?.last ?? statSync(join(opts.in, STAGE_FILES.blocklist)).mtime.toISOString();
+  const candidates: Candidate[] = blocklist.map((a) => {
+    const f = byAddress.get(a);
+    return { address: a, reason: f ? f.kinds.join(',') : 'blocklist', evidenceUntil: f?.lastSeen ?? evidenceDefault };
+  });
+  return applyOffences(candidates, opts, io, opts.in);
 }
 
 export interface UnblockCommandOptions extends HostsOptions {

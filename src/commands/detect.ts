@@ -14,6 +14,7 @@ import { jsonFieldMap } from '../logs/parse.js';
 import { expandInputs, type ParseStats } from '../logs/read.js';
 import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from '../detect/defaults.js';
 import type { DetectionResult } from '../detect/detect.js';
+import { modelDocument } from '../detect/model.js';
 import { blocklistText, buildVerdicts, clientsCsv, type VerdictsDocument } from '../detect/verdicts.js';
 import { blocklistDigest, STAGE_FILES } from '../core/stages.js';
 
@@ -47,7 +48,7 @@ export interface DetectOutcome {
   readonly verdicts: VerdictsDocument;
   readonly result: DetectionResult;
   readonly stats: ParseStats;
-  readonly files: { blocklist: string; verdicts: string; clients: string; report?: string };
+  readonly files: { blocklist: string; verdicts: string; clients: string; model: string; report?: string };
 }
 
 /** The command-line option of each guard, for error messages. */
@@ -194,6 +195,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     blocklist: join(opts.out, STAGE_FILES.blocklist),
     verdicts: join(opts.out, STAGE_FILES.verdicts),
     clients: join(opts.out, STAGE_FILES.clients),
+    model: join(opts.out, STAGE_FILES.model),
     ...(opts.report === false ? {} : { report: join(opts.out, STAGE_FILES.report) }),
   };
   timing('cluster and judge');
@@ -203,6 +205,17 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   verdicts.outputs = { blocklistSha256: blocklistDigest(blocklist) };
   writeFileAtomic(files.blocklist, blocklist);
   writeFileAtomic(files.clients, clientsCsv(result));
+  // What watch and serve judge live clients by (detect/model.ts).
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  writeJsonAtomic(
+    files.model,
+    modelDocument(
+      result.model,
+      { clusterThreshold, guards, groups, ipv6Prefix, trustedProxies: trustedProxies.entries() },
+      { first: iso(stats.firstTime), last: iso(stats.lastTime), clients: clients.length, lines: stats.parsed },
+      `logwarden ${VERSION}`,
+    ),
+  );
   writeJsonAtomic(files.verdicts, verdicts);
   timing('write outputs');
   if (files.report && charting) {

@@ -101,7 +101,62 @@ const FETCH_STATE = {
   properties: { schemaVersion: { const: 1 }, files: { type: 'object', additionalProperties: { type: 'array', items: { type: 'object' } } } },
 } as const;
 
-export const SCHEMAS = { verdicts: VERDICTS, blockReport: BLOCK_REPORT, config: CONFIG, fetchState: FETCH_STATE } as const;
+const num = { type: 'number' } as const;
+const nums = { type: 'array', items: num } as const;
+const MODEL = {
+  type: 'object',
+  required: ['schemaVersion', 'kind', 'features', 'scaler', 'clusters', 'medians', 'siteMeanPerMinute', 'options', 'learnedOn'],
+  properties: {
+    schemaVersion: { const: 1 },
+    kind: { const: 'logwarden-model' },
+    features: { type: 'array', items: { type: 'object', required: ['name', 'transform'], properties: { name: str, transform: str } } },
+    scaler: {
+      type: 'object',
+      required: ['center', 'spread', 'clip'],
+      properties: { center: nums, spread: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 } }, clip: { type: 'number', exclusiveMinimum: 0 } },
+    },
+    clusters: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['id', 'size', 'abusiveFeatures', 'centroid', 'outlierLimit', 'members'],
+        properties: {
+          id: count,
+          size: count,
+          abusiveFeatures: strings,
+          centroid: nums,
+          outlierLimit: { type: 'number', minimum: 0 },
+          members: { type: 'object' },
+        },
+      },
+    },
+    medians: { type: 'object', additionalProperties: num },
+    siteMeanPerMinute: { type: 'number', minimum: 0 },
+    options: {
+      type: 'object',
+      required: ['clusterThreshold', 'guards', 'groups', 'ipv6Prefix', 'trustedProxies'],
+      properties: {
+        clusterThreshold: { type: 'number', exclusiveMinimum: 0 },
+        guards: {
+          type: 'object',
+          required: ['minRequests', 'floodRequests', 'scanRequests', 'brutePosts', 'scanErrorShare'],
+          properties: { minRequests: num, floodRequests: num, scanRequests: num, brutePosts: num, scanErrorShare: num },
+        },
+        groups: {
+          type: 'object',
+          required: ['minMembers', 'radius', 'gapMinutes', 'prefix'],
+          properties: { minMembers: num, radius: num, gapMinutes: num, prefix: num },
+        },
+        ipv6Prefix: { type: 'integer', minimum: 16, maximum: 128 },
+        trustedProxies: strings,
+      },
+    },
+    learnedOn: { type: 'object', required: ['clients', 'lines'], properties: { clients: count, lines: count } },
+  },
+} as const;
+
+export const SCHEMAS = { model: MODEL, verdicts: VERDICTS, blockReport: BLOCK_REPORT, config: CONFIG, fetchState: FETCH_STATE } as const;
 export type SchemaName = keyof typeof SCHEMAS;
 
 const ajv = new Ajv({ allErrors: false, strict: true });

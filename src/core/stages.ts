@@ -15,6 +15,7 @@ export const STAGE_FILES = {
   blockReport: 'block.json',
   report: 'report.html',
   email: 'notification.eml',
+  model: 'model.json',
 } as const;
 
 export const BLOCK_REPORT_SCHEMA_VERSION = 1;

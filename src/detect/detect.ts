@@ -159,6 +159,8 @@ export interface GroupSummary {
 }
 
 export interface DetectionResult {
+  /** What the judging rested on (saved as model.json). */
+  readonly model: Model;
   readonly k: number;
   readonly silhouette: number | null;
   readonly kScores: KScore[];
@@ -340,10 +342,10 @@ function ipv4Network(key: string, bits: number): string | null {
   return key.includes(':') || key.includes('/') ? null : networkOf(key, bits);
 }
 
-export function detect(clients: readonly ClientStats[], opts: DetectOptions): DetectionResult {
-  // Features in flat tables (a row per client): 20,000 clients make no 40,000 little arrays.
+/** Every client's raw features and their transforms, in flat tables (a row per client, FEATURES order). */
+function featureRows(clients: readonly ClientStats[]): { raw: Float64Array; transformed: Float64Array } {
+  // 20,000 clients make no 40,000 little arrays.
   const n = clients.length;
-  const T = opts.clusterThreshold;
   const raw = new Float64Array(n * DIMS);
   const transformed = new Float64Array(n * DIMS);
   const values = FEATURES.map((f) => f.value);
@@ -356,17 +358,64 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
       transformed[i * DIMS + d] = transformValue(transforms[d]!, v);
     }
   }
+  return { raw, transformed };
+}
+
+/** Transformed values become scaled, clipped points in place. */
+function scaleInPlace(table: Float64Array, scaler: Scaler): Float64Array {
+  for (let i = 0; i < table.length; i++) {
+    const d = i % DIMS;
+    const z = (table[i]! - scaler.center[d]!) / scaler.spread[d]!;
+    table[i] = Math.max(-scaler.clip, Math.min(scaler.clip, z));
+  }
+  return table;
+}
+
+/**
+ * What detection learns from a log, and all that judging needs: how the site's clients spread (the scaler),
+ * the clusters (centroids in scaled units, which of them stand out and on what, how far a member may lie
+ * from its centroid before it is judged by its own point), the median client and the site's mean rate.
+ * `detect` learns it and judges the same clients; `judgeWith` judges other clients (a live window, a
+ * prediction request) by a model learned earlier (detect/model.ts saves and loads it).
+ */
+export interface Model {
+  readonly scaler: Scaler;
+  readonly k: number;
+  readonly silhouette: number | null;
+  readonly kScores: KScore[];
+  readonly converged: boolean;
+  readonly clusters: ClusterSummary[];
+  /** Per cluster, the squared distance from the centroid beyond which a member is an outlier. */
+  readonly outlierLimit: number[];
+  readonly medians: Record<string, number>;
+  readonly siteMeanPerMinute: number;
+}
+
+/** The site's mean requests per minute, from its first to its last minute. */
+function siteMeanOf(clients: readonly ClientStats[]): number {
+  let requests = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const c of clients) {
+    if (c.requests === 0) continue;
+    requests += c.requests;
+    first = Math.min(first, c.firstTime);
+    last = Math.max(last, c.lastTime);
+  }
+  const minutes = requests > 0 ? Math.max(1, Math.floor(last / 60000) - Math.floor(first / 60000) + 1) : 1;
+  return requests / minutes;
+}
+
+/** Learns a model from `clients` and judges them by it. */
+export function detect(clients: readonly ClientStats[], opts: DetectOptions): DetectionResult {
+  const n = clients.length;
+  const T = opts.clusterThreshold;
+  const { raw, transformed } = featureRows(clients);
   const scaler: Scaler = fitScalerFlat(
     baselineRows(clients, transformed),
     FEATURES.map((f) => SPREAD_FLOOR[f.transform]),
   );
-  // The scaled points, clipped, in one flat table (transformed values become them in place).
-  const flat = transformed;
-  for (let i = 0; i < n * DIMS; i++) {
-    const d = i % DIMS;
-    const z = (transformed[i]! - scaler.center[d]!) / scaler.spread[d]!;
-    flat[i] = Math.max(-scaler.clip, Math.min(scaler.clip, z));
-  }
+  const flat = scaleInPlace(transformed, scaler);
   const point = (i: number) => flat.subarray(i * DIMS, (i + 1) * DIMS);
   const clustering = cluster(
     flat,
@@ -402,8 +451,66 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   for (let i = 0; i < n; i++) sqDist[i] = squaredDistance(point(i), clusters[clustering.assignment[i]!]!.scaledCentroid);
   const meanSq = new Array<number>(clustering.k).fill(0);
   sqDist.forEach((d, i) => (meanSq[clustering.assignment[i]!]! += d));
-  const outlierLimit = meanSq.map((s, c) => Math.max(OUTLIER_FACTOR ** 2 * (sizes[c]! ? s / sizes[c]! : 0), T ** 2));
-  const medians = toRecord(scaler.center.map((c, d) => untransformValue(FEATURES[d]!.transform, c)));
+  const model: Model = {
+    scaler,
+    k: clustering.k,
+    silhouette: clustering.silhouette,
+    kScores: clustering.scores,
+    converged: clustering.converged,
+    clusters,
+    outlierLimit: meanSq.map((s, c) => Math.max(OUTLIER_FACTOR ** 2 * (sizes[c]! ? s / sizes[c]! : 0), T ** 2)),
+    medians: toRecord(scaler.center.map((c, d) => untransformValue(FEATURES[d]!.transform, c))),
+    siteMeanPerMinute: siteMeanOf(clients),
+  };
+  return judge(clients, raw, flat, clustering.assignment, sqDist, model, opts);
+}
+
+/**
+ * Judges clients by a model learned before: each is scaled by the model's scaler and belongs to its nearest
+ * centroid. The verdicts, reasons and groups are made as `detect` makes them.
+ */
+export function judgeWith(
+  clients: readonly ClientStats[],
+  model: Model,
+  opts: Omit<DetectOptions, 'seed' | 'kMin' | 'kMax' | 'fitSample' | 'chooseSample' | 'scoreSample'>,
+): DetectionResult {
+  const n = clients.length;
+  const { raw, transformed } = featureRows(clients);
+  const flat = scaleInPlace(transformed, model.scaler);
+  const assignment = new Int32Array(n);
+  const sqDist = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = flat.subarray(i * DIMS, (i + 1) * DIMS);
+    let best = 0;
+    let bestD = Infinity;
+    model.clusters.forEach((c, id) => {
+      const d = squaredDistance(p, c.scaledCentroid);
+      if (d < bestD) {
+        bestD = d;
+        best = id;
+      }
+    });
+    assignment[i] = best;
+    sqDist[i] = bestD;
+  }
+  return judge(clients, raw, flat, assignment, sqDist, model, { ...opts, seed: 0, kMin: 0, kMax: 0, fitSample: 0, chooseSample: 0, scoreSample: 0 });
+}
+
+function judge(
+  clients: readonly ClientStats[],
+  raw: Float64Array,
+  flat: Float64Array,
+  assignment: Int32Array,
+  sqDist: Float64Array,
+  model: Model,
+  opts: DetectOptions,
+): DetectionResult {
+  const n = clients.length;
+  const T = opts.clusterThreshold;
+  const { scaler, clusters, outlierLimit, medians } = model;
+  const clustering = { k: model.k, assignment };
+  const point = (i: number) => flat.subarray(i * DIMS, (i + 1) * DIMS);
+  const transforms = FEATURES.map((f) => f.transform);
   // Unclipped, for explanations (from the raw value: the transformed table now holds the clipped points).
   const score = (i: number, d: number) => (transformValue(transforms[d]!, raw[i * DIMS + d]!) - scaler.center[d]!) / scaler.spread[d]!;
 
@@ -428,16 +535,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   }
 
   // Groups, and what they add.
-  const siteRequests = clients.reduce((s, c) => s + c.requests, 0);
-  let siteFirst = Infinity;
-  let siteLast = -Infinity;
-  for (const c of clients) {
-    if (c.requests === 0) continue;
-    siteFirst = Math.min(siteFirst, c.firstTime);
-    siteLast = Math.max(siteLast, c.lastTime);
-  }
-  const siteMinutes = siteRequests > 0 ? Math.max(1, Math.floor(siteLast / 60000) - Math.floor(siteFirst / 60000) + 1) : 1;
-  const siteMeanPerMinute = siteRequests / siteMinutes;
+  const siteMeanPerMinute = model.siteMeanPerMinute;
   const found = findGroups({ clients, points: flat, raw, threshold: T, guards: opts.guards, options: opts.groups });
   const groupOf = new Map<number, { id: string; finding: GroupFinding }>();
   const networkCount = new Map<string, number>();
@@ -523,10 +621,11 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   const listed = flagged.filter((f) => !networked.has(f.address)).map((f) => f.address);
   for (const g of groups) listed.push(...g.networks);
   return {
-    k: clustering.k,
-    silhouette: clustering.silhouette,
-    kScores: clustering.scores,
-    converged: clustering.converged,
+    k: model.k,
+    silhouette: model.silhouette,
+    kScores: model.kScores,
+    converged: model.converged,
+    model,
     clusters,
     clients: results,
     flagged,

@@ -304,6 +304,11 @@ export interface ReadOptions {
   readonly maxLineBytes?: number;
   readonly maxMalformedSamples?: number;
   readonly onProgress?: (bytesRead: number, linesRead: number) => void;
+  /**
+   * A live input (a followed log): its format is detected from the lines of its first block, however few,
+   * rather than waiting for more that may come only minutes later.
+   */
+  readonly live?: boolean;
 }
 
 /** Takes a parsed line; returning false rejects it (counted as malformed, e.g. a client field that is no address). */
@@ -521,6 +526,7 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
             keepFrom = buf.length;
           } else tail = buf.subarray(pos);
         }
+        if (opts.live && pending.length > 0) flushPending();
         opts.onProgress?.(stats.bytesRead, stats.linesRead);
       }
       if (tail && tail.length > 0) onLine(tail, 0, tail.length);

@@ -1,0 +1,394 @@
+/**
+ * `logwarden watch SOURCES --model model.json --hosts ...`: live protection. Follows access logs as they grow
+ * (local files, and ssh:// files over one SSH connection per server), keeps the last minutes of each client in
+ * a window (live/window.ts), judges the window every few seconds by the model the nightly run learned (the
+ * same rule, reasons and groups as detect), and bans through the block stage (ledger, allowlist, caps).
+ *
+ * What it did goes to --events as JSON lines; one digest email per --notify-every lists the bans (the notify
+ * stage, fed a stage directory). SIGTERM/SIGINT save the followers' positions and the window to --state, so
+ * that a restart neither loses nor re-reads a line. SIGHUP or a changed model file loads the model again.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { AddressSet } from '../core/address.js';
+import { parseDuration } from '../core/duration.js';
+import { errors } from '../core/errors.js';
+import type { Io } from '../core/io.js';
+import { blocklistDigest, STAGE_FILES } from '../core/stages.js';
+import { writeFileAtomic, writeJsonAtomic } from '../adapters/files.js';
+import { defaultKnownHosts, describeTarget, sshConnect, type SshSession, type SshTarget } from '../adapters/ssh.js';
+import type { DetectionResult, FlaggedClient, GroupSummary } from '../detect/detect.js';
+import { blocklistText, buildVerdicts } from '../detect/verdicts.js';
+import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
+import { jsonFieldMap } from '../logs/parse.js';
+import { emptyStats, readLogs } from '../logs/read.js';
+import { Follower, localFiles, sftpFiles, type FileAccess, type FollowPosition } from '../live/follow.js';
+import { judgeClients } from '../live/judge.js';
+import { LiveMetrics } from '../live/metrics.js';
+import { buildService } from '../live/service.js';
+import { LiveWindow, type WindowState } from '../live/window.js';
+import { VERSION } from '../core/version.js';
+import { applyOffences, type BanOptions } from './block.js';
+import { loadAllowlist } from './detect.js';
+import { ModelHolder, parseListen, type Signals } from './serve.js';
+
+export interface WatchCommandOptions extends BanOptions {
+  readonly sources: readonly string[];
+  readonly model: string;
+  /** The window judged, a duration (default 10m). */
+  readonly window?: string;
+  /** How often the window is judged, a duration (default 2s). */
+  readonly judgeEvery?: string;
+  /** How often a followed file is looked at when it did not grow, in ms. */
+  readonly pollMs?: number;
+  /** Positions and window saved on shutdown (default .logwarden/watch.state). */
+  readonly state?: string;
+  readonly events?: string;
+  /** Read what the files hold already (default: start at their end, as tail -F does). */
+  readonly fromStart?: boolean;
+  readonly format?: string;
+  readonly jsonFields?: string;
+  readonly notifyEvery?: string;
+  readonly notifyTo?: readonly string[];
+  readonly config?: string;
+  readonly listen?: string;
+  readonly token?: string;
+  readonly signals?: Signals;
+  /** Told when every source is being followed (tests wait for it). */
+  readonly onReady?: () => void;
+}
+
+const STATE_VERSION = 1;
+
+interface SavedState {
+  readonly version: number;
+  readonly positions: Record<string, FollowPosition>;
+  readonly window: WindowState;
+}
+
+type WatchSource = { name: string; kind: 'local'; path: string } | { name: string; kind: 'ssh'; target: SshTarget; path: string };
+
+function parseWatchSource(text: string): WatchSource {
+  if (text.startsWith('ssh://')) {
+    const m = /^ssh:\/\/(?:([^@/]+)@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(?::(\d+))?(\/[^*?[\]{}]*)$/.exec(text);
+    if (!m || m[4]!.endsWith('/') || m[4]!.split('/').includes('..'))
+      throw errors.badOption('sources', `not a followable ssh:// file (ssh://user@host:port/path/to/access.log, no glob): "${text}"`);
+    const target = { user: m[1] ?? 'root', host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : 22 };
+    return { name: `${describeTarget(target)}${m[4]}`, kind: 'ssh', target, path: m[4]! };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw errors.badOption('sources', `watch follows local files and ssh:// files: "${text}"`);
+  if (/[*?[\]{}]/.test(text)) throw errors.badOption('sources', `name the file to follow, not a glob: "${text}"`);
+  return { name: text, kind: 'local', path: text };
+}
+
+function durationMs(text: string, option: string, minMs: number): number {
+  const s = parseDuration(text);
+  if (s === null || s * 1000 < minMs) throw errors.badOption(option, `expected a duration of at least ${minMs / 1000}s (2s, 10m, 1h), got "${text}"`);
+  return s * 1000;
+}
+
+function loadState(path: string): SavedState | null {
+  if (!existsSync(path)) return null;
+  let state: SavedState;
+  try {
+    state = deserialize(readFileSync(path)) as SavedState;
+  } catch (err) {
+    throw errors.badStageInput(path, `not a watch state (${(err as Error).message}); remove it to start afresh`);
+  }
+  if (state?.version !== STATE_VERSION)
+    throw errors.badStageInput(path, `version: expected ${STATE_VERSION}, got ${String(state?.version)}; remove it to start afresh`);
+  return state;
+}
+
+export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void> {
+  if (opts.sources.length === 0) throw errors.badOption('sources', 'name at least one log to follow (a path or ssh://user@host/path)');
+  const sources = opts.sources.map(parseWatchSource);
+  if (new Set(sources.map((s) => s.name)).size !== sources.length) throw errors.badOption('sources', 'a log is named twice');
+  const windowMs = durationMs(opts.window ?? '10m', 'window', 60_000);
+  const judgeMs = durationMs(opts.judgeEvery ?? '2s', 'judge-every', 1000);
+  const notifyMs = opts.notifyEvery ? durationMs(opts.notifyEvery, 'notify-every', 60_000) : 0;
+  const pollMs = opts.pollMs ?? 250;
+  if (!Number.isInteger(pollMs) || pollMs < 10) throw errors.badOption('poll', `expected a whole number of ms, at least 10, got ${pollMs}`);
+  const format = opts.format === undefined || opts.format === 'auto' ? undefined : findFormat(opts.format);
+  if (opts.format !== undefined && opts.format !== 'auto' && !format) throw errors.unknownFormat(opts.format, FORMAT_NAMES);
+  const fields = jsonFieldMap(opts.jsonFields);
+  if (typeof fields === 'string') throw errors.badOption('json-fields', fields);
+  const noHosts = (opts.hosts ?? []).length + (opts.hostsFile ?? []).length === 0;
+  if (!opts.dryRun && noHosts)
+    throw errors.badOption('hosts', 'name the hosts to ban on (--hosts user@host:port, --hosts-file, --hosts local), or pass --dry-run');
+  const statePath = opts.state ?? '.logwarden/watch.state';
+  const signals = opts.signals ?? process;
+  const allowlist = loadAllowlist(opts.allow, opts.allowFile);
+
+  const events = opts.events;
+  if (events) mkdirSync(dirname(events), { recursive: true });
+  const emit = (event: string, fields: Record<string, unknown>) => {
+    const line = JSON.stringify({ time: new Date().toISOString(), event, ...fields });
+    if (events) appendFileSync(events, `${line}\n`);
+    if (event !== 'judged')
+      io.stderr.write(`logwarden watch: ${event}${fields.address ? ` ${String(fields.address)}` : ''}${fields.message ? `: ${String(fields.message)}` : ''}\n`);
+  };
+
+  const holder = new ModelHolder(opts.model, signals, (m, error) =>
+    m
+      ? emit('model', { message: `loaded again from ${opts.model}`, clusters: m.model.k })
+      : emit('error', { message: `model not reloaded, keeping the old one: ${error}` }),
+  );
+  const trusted = new AddressSet();
+  for (const p of holder.current.options.trustedProxies) trusted.add(p, `${opts.model}: options.trustedProxies`);
+  const aggregate = { ipv6Prefix: holder.current.options.ipv6Prefix, trustedProxies: trusted };
+  const saved = loadState(statePath);
+  const windowMinutes = Math.round(windowMs / 60_000);
+  const window = saved ? LiveWindow.restore(saved.window, aggregate, windowMinutes) : new LiveWindow(aggregate, windowMinutes);
+  const metrics = new LiveMetrics();
+
+  let stopping = false;
+  const followers = new Map<string, Follower>();
+  const sessions: SshSession[] = [];
+  const positions = new Map<string, FollowPosition>(Object.entries(saved?.positions ?? {}));
+  const state: Record<string, string> = {};
+  const opened = new Set<string>();
+  /** Lines read per source, over this run. */
+  const linesRead: Record<string, number> = {};
+
+  /** Follows one source until stopped, reconnecting with backoff when an SSH connection fails. */
+  const follow = async (s: WatchSource): Promise<void> => {
+    let backoff = 1000;
+    while (!stopping) {
+      let access: FileAccess = localFiles;
+      let session: SshSession | null = null;
+      if (s.kind === 'ssh') {
+        try {
+          session = await sshConnect(s.target, {
+            keyFile: opts.sshKey,
+            passphrase: io.env.LOGWARDEN_SSH_PASSPHRASE,
+            knownHosts: opts.knownHosts ?? defaultKnownHosts(),
+            acceptNewHostKey: opts.acceptNewHostKey ?? false,
+            timeoutMs: opts.timeoutMs ?? 20_000,
+          });
+          sessions.push(session);
+          access = sftpFiles(await session.sftp(), describeTarget(s.target));
+        } catch (err) {
+          state[s.name] = `reconnecting: ${(err as Error).message}`;
+          emit('error', { source: s.name, message: `${(err as Error).message}; again in ${backoff / 1000}s` });
+          await session?.close();
+          await sleepUnlessStopped(backoff);
+          backoff = Math.min(backoff * 2, 60_000);
+          continue;
+        }
+      }
+      const f = new Follower(access, s.path, {
+        pollMs,
+        resume: positions.get(s.name) ?? null,
+        fromStart: opts.fromStart,
+        onEvent: (what) => emit('source', { source: s.name, message: what }),
+        onOpen: (offset) => {
+          opened.add(s.name);
+          emit('source', { source: s.name, message: `following from byte ${offset}` });
+          if (opened.size === sources.length) {
+            emit('ready', { message: `following ${sources.length} log${sources.length === 1 ? '' : 's'}` });
+            opts.onReady?.();
+          }
+        },
+      });
+      followers.set(s.name, f);
+      state[s.name] = 'following';
+      let lastLines = 0;
+      const stats = await readLogs(
+        [{ name: s.name, size: undefined, open: () => f }],
+        {
+          format,
+          jsonFields: fields,
+          live: true,
+          onProgress: (_bytes, lines) => {
+            metrics.linesRead.inc(lines - lastLines);
+            linesRead[s.name] = (linesRead[s.name] ?? 0) + lines - lastLines;
+            lastLines = lines;
+          },
+        },
+        (rec, buf, start, end) => window.add(rec, buf, start, end),
+      );
+      const got = stats.inputs[0]!;
+      metrics.linesRead.inc(stats.linesRead - lastLines);
+      linesRead[s.name] = (linesRead[s.name] ?? 0) + stats.linesRead - lastLines;
+      positions.set(s.name, f.position());
+      followers.delete(s.name);
+      if (session) {
+        await session.close();
+        sessions.splice(sessions.indexOf(session), 1);
+      }
+      if (stopping) return;
+      if (got.skipped) {
+        emit('error', { source: s.name, message: got.skipped });
+        state[s.name] = got.skipped;
+        return;
+      }
+      emit('error', { source: s.name, message: `${got.error ?? 'ended'}; again in ${backoff / 1000}s` });
+      state[s.name] = `reconnecting: ${got.error ?? 'ended'}`;
+      await sleepUnlessStopped(backoff);
+      backoff = Math.min(backoff * 2, 60_000);
+    }
+  };
+  let wakeAll: Array<() => void> = [];
+  const sleepUnlessStopped = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wakeAll = wakeAll.filter((w) => w !== done);
+        resolve();
+      }
+      wakeAll.push(done);
+    });
+
+  // Judging, banning, the digest.
+  const banned = new Set<string>();
+  let pendingConverge = false;
+  const digest: { flagged: FlaggedClient[]; groups: Map<string, GroupSummary>; since: number; last: DetectionResult | null } = {
+    flagged: [],
+    groups: new Map(),
+    since: Date.now(),
+    last: null,
+  };
+  let judging = false;
+  const judgeOnce = async () => {
+    if (judging) return;
+    judging = true;
+    try {
+      const started = performance.now();
+      const table = window.table();
+      const result = judgeClients(table.clients(), holder.current, allowlist);
+      metrics.judgeSeconds.observe((performance.now() - started) / 1000);
+      metrics.clientsTracked.set(table.size);
+      digest.last = result;
+      const byAddress = new Map(result.flagged.map((f) => [f.address, f]));
+      const fresh = result.blocklist.filter((a) => !banned.has(a));
+      metrics.verdicts.inc({ verdict: 'abusive' }, result.flagged.length);
+      metrics.verdicts.inc({ verdict: 'normal' }, table.size - result.flagged.length);
+      if (fresh.length === 0 && !pendingConverge) return;
+      const candidates = fresh.map((a) => {
+        const f = byAddress.get(a);
+        return { address: a, reason: f ? f.kinds.join(',') : 'group', evidenceUntil: new Date(f?.lastSeen ?? Date.now()).toISOString() };
+      });
+      const quiet: Io = { ...io, stdout: { write: () => true } as unknown as Io['stdout'], stderr: { write: () => true } as unknown as Io['stderr'] };
+      try {
+        // --dry-run without hosts: verdicts only.
+        const outcome = noHosts ? { results: [], newBans: fresh } : await applyOffences(candidates, { ...opts, json: false }, quiet, null);
+        pendingConverge = false;
+        for (const a of fresh) {
+          banned.add(a);
+          const f = byAddress.get(a);
+          const g = f?.group ? result.groups.find((x) => x.id === f.group) : result.groups.find((x) => x.networks.includes(a));
+          if (f) digest.flagged.push(f);
+          if (g) digest.groups.set(`${g.kind}:${g.members.join(',')}`, g);
+          metrics.bans.inc();
+          emit('ban', {
+            address: a,
+            kinds: f?.kinds ?? [g?.kind],
+            reasons: f?.reasons ?? [g?.reason],
+            group: g ? { kind: g.kind, size: g.size, members: g.members } : null,
+            newBan: outcome.newBans.includes(a),
+            hosts: outcome.results.map((r) => ({ host: r.host, ok: r.ok })),
+            dryRun: opts.dryRun ?? false,
+          });
+        }
+      } catch (err) {
+        // A host that failed is tried again at the next judgement; the ledger keeps the bans meanwhile.
+        pendingConverge = true;
+        for (const a of fresh) banned.add(a);
+        metrics.errors.inc({ kind: 'ban' });
+        const what = fresh.length > 0 ? `banning ${fresh.join(', ')}` : 'converging the hosts';
+        emit('error', { message: `${what}: ${(err as Error).message.split('\n').join('; ')}` });
+      }
+    } catch (err) {
+      metrics.errors.inc({ kind: 'judge' });
+      emit('error', { message: `judging: ${(err as Error).message}` });
+    } finally {
+      judging = false;
+    }
+  };
+
+  const sendDigest = async () => {
+    if (digest.flagged.length === 0 || !digest.last) return;
+    const dir = join(dirname(statePath), 'digest');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const result: DetectionResult = {
+      ...digest.last,
+      flagged: digest.flagged,
+      groups: [...digest.groups.values()],
+      blocklist: digest.flagged.map((f) => f.address),
+    };
+    const stats = emptyStats();
+    const first = Math.min(...digest.flagged.map((f) => f.firstSeen));
+    const last = Math.max(...digest.flagged.map((f) => f.lastSeen));
+    stats.firstTime = first;
+    stats.lastTime = last;
+    const verdicts = buildVerdicts(result, stats, 0, { watch: sources.map((s) => s.name), model: opts.model }, VERSION, new Date());
+    const text = blocklistText(result);
+    verdicts.outputs = { blocklistSha256: blocklistDigest(text) };
+    writeFileAtomic(join(dir, STAGE_FILES.blocklist), text);
+    writeJsonAtomic(join(dir, STAGE_FILES.verdicts), verdicts);
+    const count = digest.flagged.length;
+    digest.flagged = [];
+    digest.groups.clear();
+    digest.since = Date.now();
+    try {
+      const { runNotify } = await import('./notify.js');
+      const quiet: Io = { ...io, stdout: { write: () => true } as unknown as Io['stdout'] };
+      const sent = await runNotify({ in: dir, to: opts.notifyTo, config: opts.config, when: 'always' }, quiet);
+      emit('digest', { message: `${count} bans ${sent.sent ? `emailed to ${sent.recipients.join(', ')}` : `written to ${sent.emlPath}`}`, bans: count });
+    } catch (err) {
+      metrics.errors.inc({ kind: 'notify' });
+      emit('error', { message: `digest: ${(err as Error).message}` });
+    }
+  };
+
+  const service = opts.listen
+    ? buildService({
+        model: () => holder.current,
+        allowlist,
+        metrics,
+        token: opts.token ?? io.env.LOGWARDEN_TOKEN,
+        bodyLimit: 10 << 20,
+        maxItems: 100_000,
+        health: () => ({ sources: state }),
+      })
+    : null;
+  if (service) {
+    const l = parseListen(opts.listen!);
+    await service.listen({ host: l.host, port: l.port });
+  }
+
+  emit('start', {
+    message: `following ${sources.map((s) => s.name).join(', ')}; judging every ${judgeMs / 1000}s over ${windowMinutes} min`,
+    resumed: saved !== null,
+  });
+  const running = sources.map((s) => follow(s));
+  const judgeTimer = setInterval(() => void judgeOnce(), judgeMs);
+  const digestTimer = notifyMs > 0 ? setInterval(() => void sendDigest(), notifyMs) : null;
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      signals.off('SIGTERM', stop);
+      signals.off('SIGINT', stop);
+      resolve();
+    };
+    signals.on('SIGTERM', stop);
+    signals.on('SIGINT', stop);
+  });
+  stopping = true;
+  clearInterval(judgeTimer);
+  if (digestTimer) clearInterval(digestTimer);
+  for (const f of followers.values()) f.stop();
+  for (const w of wakeAll) w();
+  await Promise.all(running);
+  while (judging) await new Promise((r) => setTimeout(r, 20));
+  holder.close();
+  await service?.close();
+  const toSave: SavedState = { version: STATE_VERSION, positions: Object.fromEntries(positions), window: window.save() };
+  mkdirSync(dirname(statePath), { recursive: true });
+  writeFileAtomic(statePath, serialize(toSave));
+  emit('stop', { message: `saved positions and window to ${statePath}`, linesRead, bans: banned.size });
+}

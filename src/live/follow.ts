@@ -1,0 +1,267 @@
+/**
+ * Following a log as it grows, as `tail -F` does: through rename rotation (the old file is read to its end,
+ * then the new one from its start), copytruncate (the file shrinks under us: read it again from the start),
+ * a log that appears later, and an unfinished last line (held back until its newline comes).
+ *
+ * One follower, over two ways of reaching files: the local file system, and SFTP on one SSH connection per
+ * server (nothing to install on the web server). A local file is known by its device and inode; over SFTP,
+ * which tells no inode, by its first bytes (a fingerprint, as log shippers do).
+ *
+ * The follower yields blocks of whole lines. Its `position` is where the lines the consumer has taken end:
+ * saved on shutdown, a restart resumes there, so that no line is lost or read twice.
+ */
+import { open as openFile, stat as statFile, type FileHandle } from 'node:fs/promises';
+import type { SFTPWrapper } from 'ssh2';
+
+/** A file as the follower needs it. */
+export interface FollowedFile {
+  read(into: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** How files are reached: `identity` is null when the file does not exist. */
+export interface FileAccess {
+  readonly where: string;
+  identity(path: string): Promise<{ id: string | null; size: number } | null>;
+  open(path: string): Promise<FollowedFile>;
+}
+
+export const localFiles: FileAccess = {
+  where: 'local',
+  async identity(path) {
+    try {
+      const st = await statFile(path);
+      return st.isFile() ? { id: `${st.dev}:${st.ino}`, size: st.size } : null;
+    } catch {
+      return null;
+    }
+  },
+  async open(path) {
+    const fh: FileHandle = await openFile(path, 'r');
+    return {
+      read: async (into, position) => (await fh.read(into, 0, into.length, position)).bytesRead,
+      close: () => fh.close(),
+    };
+  },
+};
+
+export function sftpFiles(sftp: SFTPWrapper, where: string): FileAccess {
+  return {
+    where,
+    identity: (path) => new Promise((resolve) => sftp.stat(path, (err, st) => resolve(err || !st.isFile() ? null : { id: null, size: st.size }))),
+    open: (path) =>
+      new Promise((resolve, reject) =>
+        sftp.open(path, 'r', (err, handle) => {
+          if (err) return reject(new Error(`${path}: ${err.message}`));
+          resolve({
+            read: (into, position) =>
+              new Promise((res, rej) =>
+                sftp.read(handle, into, 0, into.length, position, (e, bytes) => {
+                  // ssh2 reports the end of a file as an error with code 1 (SSH_FX_EOF).
+                  if (e && (e as { code?: number }).code === 1) return res(0);
+                  if (e) rej(new Error(`${path}: ${e.message}`));
+                  else res(bytes);
+                }),
+              ),
+            close: () => new Promise((res) => sftp.close(handle, () => res())),
+          });
+        }),
+      ),
+  };
+}
+
+/** Where a follower stands in its file, as saved in the watch state. */
+export interface FollowPosition {
+  readonly path: string;
+  /** Device and inode (local files), or null. */
+  readonly id: string | null;
+  /** The file's first bytes (up to FINGERPRINT), base64. */
+  readonly fingerprint: string;
+  readonly offset: number;
+}
+
+export interface FollowOptions {
+  /** How often the file is looked at when nothing new was found, in ms. */
+  readonly pollMs: number;
+  /** Where to start: a saved position (resumed when it is the same file), else the end or the start of the file. */
+  readonly resume?: FollowPosition | null;
+  readonly fromStart?: boolean;
+  /** Told when the follower starts another file, with why ("rotated", "truncated", "appeared"). */
+  readonly onEvent?: (what: string) => void;
+  /** Told once the file is open, with the byte it is read from. */
+  readonly onOpen?: (offset: number) => void;
+}
+
+const FINGERPRINT = 64;
+const CHUNK = 1 << 20;
+/** An unfinished line longer than this is let through as it is (readLogs counts it as too long). */
+const MAX_CARRY = 4 << 20;
+/** At most this many polls are spent reading a rotated file's last lines before the new file is read. */
+const DRAIN_POLLS = 20;
+
+export class Follower implements AsyncIterable<Buffer> {
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private file: FollowedFile | null = null;
+  private id: string | null = null;
+  private fingerprint = Buffer.alloc(0);
+  /** Bytes of the file up to the end of the last whole line handed out. */
+  private offset = 0;
+  /** Bytes up to which the consumer has taken the lines (handed out and asked for more). */
+  private committed = 0;
+
+  constructor(
+    private readonly access: FileAccess,
+    readonly path: string,
+    private readonly opts: FollowOptions,
+  ) {}
+
+  get name(): string {
+    return this.access.where === 'local' ? this.path : `${this.access.where}${this.path}`;
+  }
+
+  /** What to save: the position after the lines the consumer has taken. */
+  position(): FollowPosition {
+    return { path: this.path, id: this.id, fingerprint: this.fingerprint.toString('base64'), offset: this.committed };
+  }
+
+  /** Ends the iteration at the next wait. */
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  /** Whether the file now at `path` is the one open. */
+  private async same(now: { id: string | null; size: number }): Promise<boolean> {
+    if (now.id !== null && this.id !== null) return now.id === this.id;
+    if (this.fingerprint.length === 0) return true;
+    if (now.size < this.fingerprint.length) return false;
+    const f = await this.access.open(this.path).catch(() => null);
+    if (!f) return false;
+    try {
+      const head = Buffer.alloc(this.fingerprint.length);
+      const n = await f.read(head, 0);
+      return n === head.length && head.equals(this.fingerprint);
+    } finally {
+      await f.close();
+    }
+  }
+
+  private async openAt(now: { id: string | null; size: number }, offset: number): Promise<void> {
+    this.file = await this.access.open(this.path);
+    this.id = now.id;
+    this.offset = this.committed = offset;
+    this.fingerprint = Buffer.alloc(0);
+    await this.takeFingerprint();
+  }
+
+  private async takeFingerprint(): Promise<void> {
+    if (this.fingerprint.length >= FINGERPRINT || !this.file) return;
+    const head = Buffer.alloc(FINGERPRINT);
+    const n = await this.file.read(head, 0);
+    if (n > this.fingerprint.length) this.fingerprint = Buffer.from(head.subarray(0, n));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let carry = Buffer.alloc(0);
+    /** Hands out the whole lines of carry + data; keeps the unfinished one. */
+    const lines = (data: Buffer, flush: boolean): Buffer | null => {
+      const all = carry.length > 0 ? Buffer.concat([carry, data]) : Buffer.from(data);
+      const nl = all.lastIndexOf(10);
+      if (flush && all.length > 0 && nl < all.length - 1) {
+        carry = Buffer.alloc(0);
+        return Buffer.concat([all, Buffer.from('\n')]);
+      }
+      if (nl < 0 && all.length <= MAX_CARRY) {
+        carry = all;
+        return null;
+      }
+      const cut = nl < 0 ? all.length : nl + 1;
+      carry = Buffer.from(all.subarray(cut));
+      return all.subarray(0, cut);
+    };
+    const give = function* (this: Follower, out: Buffer | null, endOffset: number): Generator<Buffer> {
+      if (!out) return;
+      this.offset = endOffset;
+      yield out;
+      this.committed = endOffset;
+    }.bind(this);
+
+    try {
+      // Start: a saved position in the same file, else the end of the file (or its start with fromStart).
+      while (!this.file && !this.stopped) {
+        const now = await this.access.identity(this.path);
+        if (now) {
+          const saved = this.opts.resume;
+          let start = this.opts.fromStart ? 0 : now.size;
+          if (saved && saved.path === this.path) {
+            this.id = saved.id;
+            this.fingerprint = Buffer.from(saved.fingerprint, 'base64');
+            start = (await this.same(now)) && now.size >= saved.offset ? saved.offset : 0;
+            if (start === 0 && saved.offset > 0) this.opts.onEvent?.('rotated while stopped: reading the new file from its start');
+          }
+          await this.openAt(now, start);
+          this.opts.onOpen?.(start);
+        } else await this.sleep(this.opts.pollMs);
+      }
+      // Polls since the path was seen to name another file: the old one may still be written for a moment
+      // (a server's workers finish their requests on the old descriptor after a graceful reload).
+      let draining = 0;
+      let quiet = false;
+      while (!this.stopped) {
+        const n = await this.file!.read(buf, this.offset + carry.length);
+        if (n > 0) {
+          quiet = false;
+          const readTo = this.offset + carry.length + n;
+          if (this.fingerprint.length < FINGERPRINT && this.offset + carry.length < FINGERPRINT) await this.takeFingerprint();
+          const out = lines(buf.subarray(0, n), false);
+          yield* give(out, readTo - carry.length);
+          continue;
+        }
+        // At the end of the open file: has it been rotated or truncated?
+        const now = await this.access.identity(this.path);
+        const end = this.offset + carry.length;
+        if (now && !(await this.same(now))) {
+          if (draining === 0 || (!quiet && draining < DRAIN_POLLS)) {
+            draining++;
+            quiet = true;
+            await this.sleep(this.opts.pollMs);
+            continue;
+          }
+          draining = 0;
+          // Renamed away and a new file made: the old one is finished (it was read to its end just now).
+          yield* give(lines(Buffer.alloc(0), true), end);
+          await this.file!.close();
+          await this.openAt(now, 0);
+          this.opts.onEvent?.('rotated: reading the new file from its start');
+          continue;
+        }
+        if (now && now.size < end) {
+          // Copied and truncated: what was written since is at the start.
+          yield* give(lines(Buffer.alloc(0), true), end);
+          this.offset = this.committed = 0;
+          carry = Buffer.alloc(0);
+          this.fingerprint = Buffer.alloc(0);
+          await this.takeFingerprint();
+          this.opts.onEvent?.('truncated: reading it again from its start');
+          continue;
+        }
+        await this.sleep(this.opts.pollMs);
+      }
+    } finally {
+      await this.file?.close().catch(() => undefined);
+      this.file = null;
+    }
+  }
+}

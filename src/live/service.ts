@@ -1,0 +1,148 @@
+/**
+ * The HTTP service of `serve` (and of `watch --listen`): fastify with JSON schemas for the bodies.
+ *   POST /v1/predict  {"lines": [...]} raw log lines, or {"clients": [...]} client summaries (live/summary.ts):
+ *                     each client's cluster, verdict, kinds, group and reasons, judged by the model
+ *   GET  /healthz     the model in use
+ *   GET  /metrics     Prometheus text
+ * With a token, /v1/predict and /metrics want "Authorization: Bearer TOKEN"; /healthz stays open for health
+ * checks. Invalid JSON, wrong types and oversized bodies get a 4xx with a message.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { AddressSet, canonicalAddress, clientKey } from '../core/address.js';
+import type { LoadedModel } from '../detect/model.js';
+import { detectFormat } from '../logs/read.js';
+import { newRecord, parserFor } from '../logs/parse.js';
+import { ClientTable } from '../table/table.js';
+import type { ClientStats } from '../table/table.js';
+import { judgeClients, verdictsOf } from './judge.js';
+import type { LiveMetrics } from './metrics.js';
+import { CLIENT_SUMMARY_SCHEMA, summaryClient, type ClientSummary } from './summary.js';
+
+export interface ServiceOptions {
+  readonly model: () => LoadedModel;
+  readonly allowlist: AddressSet;
+  readonly metrics: LiveMetrics;
+  readonly token?: string;
+  /** Largest body, in bytes. */
+  readonly bodyLimit: number;
+  /** Most lines or clients in one request. */
+  readonly maxItems: number;
+  /** Extra fields for /healthz (watch adds its sources). */
+  readonly health?: () => Record<string, unknown>;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function buildService(opts: ServiceOptions): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit,
+    logger: false,
+    ajv: { customOptions: { allErrors: false, strict: false, coerceTypes: false, removeAdditional: false } },
+  });
+  const want = opts.token ? digest(opts.token) : null;
+  const authorised = (req: FastifyRequest) => {
+    if (!want) return true;
+    const h = req.headers.authorization ?? '';
+    const m = /^Bearer (.+)$/.exec(h);
+    return m !== null && timingSafeEqual(digest(m[1]!), want);
+  };
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    opts.metrics.errors.inc({ kind: status >= 500 ? 'internal' : 'request' });
+    const message =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `the body is over the limit of ${opts.bodyLimit} bytes`
+        : err.validation
+          ? `the body ${err.message.replace(/^body\/?/, '') || 'is not valid'}`
+          : status >= 500
+            ? 'internal error'
+            : err.message;
+    void reply.code(status).send({ error: status >= 500 ? 'internal' : 'bad request', message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}: try POST /v1/predict, GET /healthz, GET /metrics` });
+  });
+
+  app.get('/healthz', async () => {
+    const m = opts.model();
+    return { status: 'ok', model: { path: m.path, learnedOn: m.document.learnedOn, clusters: m.model.k }, ...opts.health?.() };
+  });
+
+  app.get('/metrics', async (req, reply) => {
+    if (!authorised(req)) return reply.code(401).send({ error: 'unauthorised', message: 'a bearer token is required (Authorization: Bearer TOKEN)' });
+    void reply.header('content-type', opts.metrics.registry.contentType);
+    return opts.metrics.registry.metrics();
+  });
+
+  const max = opts.maxItems;
+  app.post(
+    '/v1/predict',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            lines: { type: 'array', minItems: 1, maxItems: max, items: { type: 'string', maxLength: 1 << 16 } },
+            clients: { type: 'array', minItems: 1, maxItems: max, items: CLIENT_SUMMARY_SCHEMA },
+          },
+          oneOf: [{ required: ['lines'] }, { required: ['clients'] }],
+        },
+      },
+    },
+    async (req, reply) => {
+      if (!authorised(req)) return reply.code(401).send({ error: 'unauthorised', message: 'a bearer token is required (Authorization: Bearer TOKEN)' });
+      const started = performance.now();
+      const loaded = opts.model();
+      const body = req.body as { lines?: string[]; clients?: ClientSummary[] };
+      let clients: ClientStats[];
+      let malformed = 0;
+      if (body.lines) {
+        const parsed = tableOfLines(body.lines, loaded);
+        clients = parsed.table.clients();
+        malformed = parsed.malformed;
+        opts.metrics.linesRead.inc(body.lines.length);
+        opts.metrics.malformed.inc(malformed);
+      } else {
+        const seen = new Set<string>();
+        clients = [];
+        for (const [i, s] of body.clients!.entries()) {
+          const canonical = canonicalAddress(s.address);
+          if (canonical === null)
+            return reply.code(400).send({ error: 'bad request', message: `the body clients/${i}/address is not an IP address: ${JSON.stringify(s.address)}` });
+          const key = clientKey(canonical, loaded.options.ipv6Prefix);
+          if (seen.has(key)) return reply.code(400).send({ error: 'bad request', message: `the body clients/${i}/address: ${key} is given twice` });
+          seen.add(key);
+          clients.push(summaryClient(s, key));
+        }
+      }
+      const result = judgeClients(clients, loaded, opts.allowlist);
+      const verdicts = verdictsOf(result);
+      for (const v of verdicts) opts.metrics.verdicts.inc({ verdict: v.verdict });
+      opts.metrics.judgeSeconds.observe((performance.now() - started) / 1000);
+      return {
+        clients: verdicts,
+        groups: result.groups.map((g) => ({ id: g.id, kind: g.kind, flagged: g.flagged, members: g.members, reason: g.reason })),
+        malformed,
+      };
+    },
+  );
+  return app;
+}
+
+/** Raw lines into a table, in the format they are found to be in. */
+function tableOfLines(lines: readonly string[], loaded: LoadedModel): { table: ClientTable; malformed: number } {
+  const trusted = new AddressSet();
+  for (const p of loaded.options.trustedProxies) trusted.add(p, 'model.json options.trustedProxies');
+  const table = new ClientTable({ ipv6Prefix: loaded.options.ipv6Prefix, trustedProxies: trusted });
+  const bufs = lines.map((l) => Buffer.from(l.replace(/\r?\n$/, ''), 'utf8'));
+  const fmt = detectFormat(bufs.slice(0, 64));
+  if (!fmt) return { table, malformed: lines.length };
+  const parse = parserFor(fmt);
+  const rec = newRecord();
+  let malformed = 0;
+  for (const b of bufs) if (!(parse(b, 0, b.length, rec) && table.add(rec, b, 0, b.length))) malformed++;
+  return { table, malformed };
+}
