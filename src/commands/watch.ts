@@ -15,7 +15,7 @@ import { AddressSet } from '../core/address.js';
 import { parseDuration } from '../core/duration.js';
 import { errors } from '../core/errors.js';
 import type { Io } from '../core/io.js';
-import { blocklistDigest, STAGE_FILES } from '../core/stages.js';
+import { BLOCK_REPORT_SCHEMA_VERSION, blocklistDigest, STAGE_FILES, type BlockReport, type HostOutcome, type NewBan } from '../core/stages.js';
 import { writeFileAtomic, writeJsonAtomic } from '../adapters/files.js';
 import { defaultKnownHosts, describeTarget, sshConnect, type SshSession, type SshTarget } from '../adapters/ssh.js';
 import type { DetectionResult, FlaggedClient, GroupSummary } from '../detect/detect.js';
@@ -107,7 +107,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   if (new Set(sources.map((s) => s.name)).size !== sources.length) throw errors.badOption('sources', 'a log is named twice');
   const windowMs = durationMs(opts.window ?? '10m', 'window', 60_000);
   const judgeMs = durationMs(opts.judgeEvery ?? '2s', 'judge-every', 1000);
-  const notifyMs = opts.notifyEvery ? durationMs(opts.notifyEvery, 'notify-every', 60_000) : 0;
+  const notifyMs = opts.notifyEvery ? durationMs(opts.notifyEvery, 'notify-every', 1000) : 0;
   const pollMs = opts.pollMs ?? 250;
   if (!Number.isInteger(pollMs) || pollMs < 10) throw errors.badOption('poll', `expected a whole number of ms, at least 10, got ${pollMs}`);
   const format = opts.format === undefined || opts.format === 'auto' ? undefined : findFormat(opts.format);
@@ -245,9 +245,18 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   // Judging, banning, the digest.
   const banned = new Set<string>();
   let pendingConverge = false;
-  const digest: { flagged: FlaggedClient[]; groups: Map<string, GroupSummary>; since: number; last: DetectionResult | null } = {
+  const digest: {
+    flagged: FlaggedClient[];
+    groups: Map<string, GroupSummary>;
+    newBans: NewBan[];
+    hosts: Map<string, HostOutcome>;
+    since: number;
+    last: DetectionResult | null;
+  } = {
     flagged: [],
     groups: new Map(),
+    newBans: [],
+    hosts: new Map(),
     since: Date.now(),
     last: null,
   };
@@ -330,7 +339,19 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     verdicts.outputs = { blocklistSha256: blocklistDigest(text) };
     writeFileAtomic(join(dir, STAGE_FILES.blocklist), text);
     writeJsonAtomic(join(dir, STAGE_FILES.verdicts), verdicts);
+    if (digest.hosts.size > 0) {
+      const report: BlockReport = {
+        schemaVersion: BLOCK_REPORT_SCHEMA_VERSION,
+        dryRun: opts.dryRun ?? false,
+        hosts: [...digest.hosts.values()],
+        newBans: digest.newBans,
+        expired: [],
+      };
+      writeJsonAtomic(join(dir, STAGE_FILES.blockReport), report);
+    }
     const count = digest.flagged.length;
+    digest.newBans = [];
+    digest.hosts.clear();
     digest.flagged = [];
     digest.groups.clear();
     digest.since = Date.now();

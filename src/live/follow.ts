@@ -200,11 +200,13 @@ export class Follower implements AsyncIterable<Buffer> {
 
     try {
       // Start: a saved position in the same file, else the end of the file (or its start with fromStart).
+      // A log that is not there yet is read from its start when it appears (tail -F does the same).
+      let appeared = false;
       while (!this.file && !this.stopped) {
         const now = await this.access.identity(this.path);
         if (now) {
           const saved = this.opts.resume;
-          let start = this.opts.fromStart ? 0 : now.size;
+          let start = this.opts.fromStart || appeared ? 0 : now.size;
           if (saved && saved.path === this.path) {
             this.id = saved.id;
             this.fingerprint = Buffer.from(saved.fingerprint, 'base64');
@@ -213,7 +215,10 @@ export class Follower implements AsyncIterable<Buffer> {
           }
           await this.openAt(now, start);
           this.opts.onOpen?.(start);
-        } else await this.sleep(this.opts.pollMs);
+        } else {
+          appeared = true;
+          await this.sleep(this.opts.pollMs);
+        }
       }
       // Polls since the path was seen to name another file: the old one may still be written for a moment
       // (a server's workers finish their requests on the old descriptor after a graceful reload).

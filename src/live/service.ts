@@ -55,7 +55,7 @@ export function buildService(opts: ServiceOptions): FastifyInstance {
       err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? `the body is over the limit of ${opts.bodyLimit} bytes`
         : err.validation
-          ? `the body ${err.message.replace(/^body\/?/, '') || 'is not valid'}`
+          ? err.message.replace(/^body\//, 'body.').replace(/\//g, '.')
           : status >= 500
             ? 'internal error'
             : err.message;
@@ -88,7 +88,6 @@ export function buildService(opts: ServiceOptions): FastifyInstance {
             lines: { type: 'array', minItems: 1, maxItems: max, items: { type: 'string', maxLength: 1 << 16 } },
             clients: { type: 'array', minItems: 1, maxItems: max, items: CLIENT_SUMMARY_SCHEMA },
           },
-          oneOf: [{ required: ['lines'] }, { required: ['clients'] }],
         },
       },
     },
@@ -97,6 +96,8 @@ export function buildService(opts: ServiceOptions): FastifyInstance {
       const started = performance.now();
       const loaded = opts.model();
       const body = req.body as { lines?: string[]; clients?: ClientSummary[] };
+      if ((body.lines === undefined) === (body.clients === undefined))
+        return reply.code(400).send({ error: 'bad request', message: 'body: give either "lines" (raw log lines) or "clients" (client summaries)' });
       let clients: ClientStats[];
       let malformed = 0;
       if (body.lines) {
@@ -111,9 +112,9 @@ export function buildService(opts: ServiceOptions): FastifyInstance {
         for (const [i, s] of body.clients!.entries()) {
           const canonical = canonicalAddress(s.address);
           if (canonical === null)
-            return reply.code(400).send({ error: 'bad request', message: `the body clients/${i}/address is not an IP address: ${JSON.stringify(s.address)}` });
+            return reply.code(400).send({ error: 'bad request', message: `body.clients.${i}.address is not an IP address: ${JSON.stringify(s.address)}` });
           const key = clientKey(canonical, loaded.options.ipv6Prefix);
-          if (seen.has(key)) return reply.code(400).send({ error: 'bad request', message: `the body clients/${i}/address: ${key} is given twice` });
+          if (seen.has(key)) return reply.code(400).send({ error: 'bad request', message: `body.clients.${i}.address: ${key} is given twice` });
           seen.add(key);
           clients.push(summaryClient(s, key));
         }
