@@ -3,7 +3,7 @@
  * (hashed entries and [host]:port included), unknown keys refused unless the user opts in. Shared by the
  * block and fetch stages.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -104,6 +104,12 @@ export function describeTarget(t: SshTarget): string {
 export interface SshSession extends CommandRunner {
   readonly client: Client;
   sftp(): Promise<SFTPWrapper>;
+  /**
+   * A runner over one long-lived shell on the host: each command costs the command alone, not a new
+   * channel and a login shell (whose start-up files can take half a second). For callers that run commands
+   * often (watch); closing it closes the session.
+   */
+  shell(): Promise<CommandRunner>;
 }
 
 export function sshConnect(target: SshTarget, opts: SshOptions): Promise<SshSession> {
@@ -195,6 +201,9 @@ function sessionOf(client: Client, name: string): SshSession {
     sftp() {
       return new Promise((resolve, reject) => client.sftp((err, s) => (err ? reject(new SshError('other', err.message)) : resolve(s))));
     },
+    shell() {
+      return shellRunner(client, name);
+    },
     close: () =>
       new Promise<void>((res) => {
         // Late replies after the end are of no interest; an error now must not become an unheard 'error'.
@@ -204,4 +213,76 @@ function sessionOf(client: Client, name: string): SshSession {
         setTimeout(res, 2000).unref();
       }),
   };
+}
+
+/**
+ * Commands written one at a time to `/bin/sh` on one exec channel. Each is followed by a marker carrying its
+ * exit status on stdout and a marker on stderr; a command's input comes as a here-document under a random
+ * delimiter (or /dev/null). The commands are quoted by commandLine, as for a channel of their own.
+ */
+function shellRunner(client: Client, name: string): Promise<CommandRunner> {
+  return new Promise((resolve, reject) => {
+    client.exec('exec /bin/sh', (err, stream) => {
+      if (err) return reject(new SshError('other', err.message));
+      let out = '';
+      let errText = '';
+      let dead: Error | null = null;
+      let waiting: { mark: string; resolve: (r: CommandResult) => void; reject: (e: Error) => void } | null = null;
+      const check = () => {
+        if (!waiting) return;
+        const m = waiting.mark;
+        const outAt = out.indexOf(`\n${m} `);
+        const outEnd = outAt < 0 ? -1 : out.indexOf('\n', outAt + m.length + 2);
+        const errAt = errText.indexOf(`\n${m}\n`);
+        if (outEnd < 0 || errAt < 0) return;
+        const code = Number(out.slice(outAt + m.length + 2, outEnd));
+        const result = { code, stdout: out.slice(0, outAt), stderr: errText.slice(0, errAt) };
+        out = out.slice(outEnd + 1);
+        errText = errText.slice(errAt + m.length + 2);
+        const w = waiting;
+        waiting = null;
+        w.resolve(result);
+      };
+      stream.on('data', (d: Buffer) => {
+        out += d.toString();
+        check();
+      });
+      stream.stderr.on('data', (d: Buffer) => {
+        errText += d.toString();
+        check();
+      });
+      stream.on('close', () => {
+        dead = new SshError('unreachable', 'the shell on the host ended');
+        waiting?.reject(dead);
+        waiting = null;
+      });
+      let queue: Promise<unknown> = Promise.resolve();
+      resolve({
+        name,
+        run(argv, stdin) {
+          const next = queue.then(
+            () =>
+              new Promise<CommandResult>((res, rej) => {
+                if (dead) return rej(dead);
+                const mark = `LOGWARDEN_${randomBytes(12).toString('hex')}`;
+                const input = stdin === undefined || stdin === '' ? ' </dev/null' : ` <<'${mark}'\n${stdin.endsWith('\n') ? stdin : `${stdin}\n`}${mark}`;
+                waiting = { mark, resolve: res, reject: rej };
+                stream.write(`${commandLine(argv)}${input}\nprintf '\\n%s %s\\n' '${mark}' "$?"; printf '\\n%s\\n' '${mark}' >&2\n`);
+              }),
+          );
+          queue = next.catch(() => undefined);
+          return next;
+        },
+        close: async () => {
+          stream.end('exit\n');
+          await new Promise<void>((r) => {
+            client.on('error', () => {});
+            client.once('close', () => r());
+            client.end();
+            setTimeout(r, 2000).unref();
+          });
+        },
+      });
+    });
+  });
 }

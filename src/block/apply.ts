@@ -22,6 +22,36 @@ export interface ApplyOptions {
   readonly dryRun: boolean;
   /** Addresses that must never be banned anywhere (this machine's own, when it runs the bans). */
   readonly alwaysProtect?: readonly Protected[];
+  /** Connections and set-ups kept between runs (watch): a ban then costs reading the set and adding to it. */
+  readonly kept?: KeptHosts;
+}
+
+/** What a long-running caller keeps per host: the connection, its own addresses, whether it is set up. */
+export interface KeptHosts {
+  readonly runners: Map<string, CommandRunner>;
+  readonly protect: Map<string, Protected[]>;
+  readonly setUp: Set<string>;
+  /**
+   * What each host's firewall held after the last run here, and when it was read: trusted for
+   * KEPT_LIST_MS, so that a ban is one command (each command over SSH costs a shell start on the host).
+   */
+  readonly current: Map<string, { at: number; entries: Record<Family, string[]> }>;
+}
+
+/** How long a host's banned entries, as this process left them, are trusted before they are read again. */
+export const KEPT_LIST_MS = 5 * 60_000;
+
+export function keptHosts(): KeptHosts {
+  return { runners: new Map(), protect: new Map(), setUp: new Set(), current: new Map() };
+}
+
+/** Closes the kept connections. */
+export async function closeKept(kept: KeptHosts): Promise<void> {
+  await Promise.all([...kept.runners.values()].map((r) => r.close().catch(() => undefined)));
+  kept.runners.clear();
+  kept.protect.clear();
+  kept.setUp.clear();
+  kept.current.clear();
 }
 
 export interface HostResult {
@@ -62,12 +92,15 @@ async function protectedOn(runner: CommandRunner): Promise<Protected[]> {
 
 export async function applyToHost(h: HostRun, opts: ApplyOptions): Promise<HostResult> {
   const commands: string[] = [];
+  const kept = opts.kept;
   let runner: CommandRunner;
   try {
-    runner = await h.connect();
+    runner = kept?.runners.get(h.name) ?? (await h.connect());
   } catch (err) {
     return { host: h.name, ok: false, error: (err as Error).message, commands };
   }
+  kept?.runners.set(h.name, runner);
+  let ok = false;
   const prefix = h.sudo ? ['sudo', '-n'] : [];
   const show = (s: Step) => {
     const line = commandLine([...prefix, ...s.run]);
@@ -86,10 +119,17 @@ export async function applyToHost(h: HostRun, opts: ApplyOptions): Promise<HostR
   };
   try {
     const be: Backend = makeBackend(h.backend, { docker: h.docker });
-    const protect = [...(opts.alwaysProtect ?? []), ...(await protectedOn(runner))];
-    if (!opts.dryRun) for (const s of be.setup) await exec(s);
-    const current: Record<Family, string[]> = { 4: [], 6: [] };
-    for (const f of [4, 6] as Family[]) {
+    const own = kept?.protect.get(h.name) ?? (await protectedOn(runner));
+    kept?.protect.set(h.name, own);
+    const protect = [...(opts.alwaysProtect ?? []), ...own];
+    if (!opts.dryRun && !kept?.setUp.has(h.name)) {
+      for (const s of be.setup) await exec(s);
+      kept?.setUp.add(h.name);
+    }
+    const cached = kept?.current.get(h.name);
+    const fresh = cached && Date.now() - cached.at < KEPT_LIST_MS ? cached.entries : null;
+    const current: Record<Family, string[]> = fresh ? { 4: [...fresh[4]], 6: [...fresh[6]] } : { 4: [], 6: [] };
+    for (const f of fresh ? [] : ([4, 6] as Family[])) {
       const fb = be.families[f];
       const r = await runner.run([...prefix, ...fb.list]);
       if (r.code === 0) current[f] = fb.parse(r.stdout);
@@ -102,12 +142,24 @@ export async function applyToHost(h: HostRun, opts: ApplyOptions): Promise<HostR
       commands.push(...be.setup.map(show), ...steps.map(show));
     } else {
       for (const s of steps) await exec(s);
+      if (kept) {
+        const after = (f: Family) => [...current[f].filter((a) => !plan.remove[f].includes(a)), ...plan.add[f]];
+        kept.current.set(h.name, { at: fresh ? cached!.at : Date.now(), entries: { 4: after(4), 6: after(6) } });
+      }
     }
+    ok = true;
     return { host: h.name, ok: true, plan, commands };
   } catch (err) {
     return { host: h.name, ok: false, error: err instanceof StepFailed ? err.message : (err as Error).message, commands };
   } finally {
-    await runner.close();
+    // A kept connection stays open while it works; one that failed is closed and made again next time.
+    if (!kept || !ok) {
+      await runner.close();
+      kept?.runners.delete(h.name);
+      kept?.protect.delete(h.name);
+      kept?.setUp.delete(h.name);
+      kept?.current.delete(h.name);
+    }
   }
 }
 

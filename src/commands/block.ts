@@ -16,7 +16,7 @@ import { writeJsonAtomic } from '../adapters/files.js';
 import { localRunner } from '../adapters/runner.js';
 import { defaultKnownHosts, sshConnect, SshError } from '../adapters/ssh.js';
 import type { VerdictsDocument } from '../detect/verdicts.js';
-import { applyToHost, describePlan, mapLimit, type HostResult, type HostRun } from '../block/apply.js';
+import { applyToHost, describePlan, mapLimit, type HostResult, type HostRun, type KeptHosts } from '../block/apply.js';
 import { BACKEND_NAMES, type BackendName } from '../block/backends.js';
 import { loadHosts, type HostSpec } from '../block/hosts.js';
 import { activeBans, liftBans, loadLedger, recordOffences, saveLedger, type Ledger, type Offence } from '../block/ledger.js';
@@ -57,7 +57,8 @@ export interface ConvergeOutcome {
   readonly report: BlockReport;
 }
 
-function hostRuns(opts: HostsOptions, io: Io): HostRun[] {
+/** The hosts to run; with `keepShell`, an SSH host's commands go through one long-lived shell (watch). */
+function hostRuns(opts: HostsOptions, io: Io, keepShell = false): HostRun[] {
   const backend = (opts.backend ?? 'ipset') as BackendName;
   if (!(BACKEND_NAMES as readonly string[]).includes(backend)) throw errors.badOption('backend', `expected one of ${BACKEND_NAMES.join(', ')}`);
   const specs: HostSpec[] = loadHosts(opts.hosts ?? [], opts.hostsFile ?? [], userInfo().username);
@@ -71,7 +72,7 @@ function hostRuns(opts: HostsOptions, io: Io): HostRun[] {
     connect: async () => {
       if (s.local) return localRunner('local', timeoutMs);
       try {
-        return await sshConnect(
+        const session = await sshConnect(
           { user: s.user, host: s.host, port: s.port },
           {
             keyFile: s.keyFile ?? opts.sshKey,
@@ -81,6 +82,7 @@ function hostRuns(opts: HostsOptions, io: Io): HostRun[] {
             timeoutMs,
           },
         );
+        return keepShell ? await session.shell() : session;
       } catch (err) {
         const why = err instanceof SshError ? err.message : (err as Error).message;
         throw new Error(`ssh ${s.user}@${s.host}:${s.port}: ${why}`, { cause: err });
@@ -98,13 +100,14 @@ async function converge(
   io: Io,
   reportDir: string | null,
   ledgerChange: Pick<BlockReport, 'newBans' | 'expired'>,
+  kept?: KeptHosts,
 ): Promise<ConvergeOutcome> {
   // On a terminal, each host says when it starts and how it ended (hosts are handled a few at a time).
   const progress = io.stderr.isTTY === true && !opts.json;
   let done = 0;
   const results = await mapLimit(runs, Math.max(1, opts.concurrency ?? 4), async (h) => {
     if (progress) io.stderr.write(`${h.name}: connecting...\n`);
-    const r = await applyToHost(h, { desired, limits, dryRun: opts.dryRun ?? false });
+    const r = await applyToHost(h, { desired, limits, dryRun: opts.dryRun ?? false, kept });
     if (progress) io.stderr.write(`${h.name}: ${r.ok ? 'done' : `failed: ${r.error}`} (${++done} of ${runs.length} hosts)\n`);
     return r;
   });
@@ -182,6 +185,7 @@ export async function applyOffences(
   opts: BanOptions,
   io: Io,
   reportDir: string | null,
+  kept?: KeptHosts,
 ): Promise<ConvergeOutcome & { ledger: Ledger; newBans: string[] }> {
   const now = opts.now ?? new Date();
   const banSeconds = parseDuration(opts.banTime ?? '24h');
@@ -192,7 +196,7 @@ export async function applyOffences(
   if (banSeconds > CENTURY) throw errors.badOption('ban-time', `longer than 100 years: "${opts.banTime}"`);
   if (maxBanSeconds > CENTURY) throw errors.badOption('max-ban-time', `longer than 100 years: "${opts.maxBanTime}"`);
   const maxNew = opts.maxNewBans ?? 500;
-  const runs = hostRuns(opts, io);
+  const runs = hostRuns(opts, io, kept !== undefined);
   const limits = banLimits(opts);
   // Refused before the ledger sees them: an allowlisted address must not become a ban that a later run
   // (an unblock of someone else, without --allow) would apply.
@@ -214,10 +218,19 @@ export async function applyOffences(
       `the plan bans ${newAddresses} new addresses (${change.newBans.length} entries), over the cap of ${maxNew}; nothing was changed (re-run with --force if this is right)`,
     );
   }
-  const outcome = await converge(runs, activeBans(change.ledger), opts, limits, io, reportDir, {
-    newBans: change.newBans.map((e) => ({ address: e.address, reason: e.reason, offences: e.offences, expiresAt: e.expiresAt })),
-    expired: change.expired.map((e) => e.address),
-  }).catch((err: unknown) => {
+  const outcome = await converge(
+    runs,
+    activeBans(change.ledger),
+    opts,
+    limits,
+    io,
+    reportDir,
+    {
+      newBans: change.newBans.map((e) => ({ address: e.address, reason: e.reason, offences: e.offences, expiresAt: e.expiresAt })),
+      expired: change.expired.map((e) => e.address),
+    },
+    kept,
+  ).catch((err: unknown) => {
     // Hosts that failed converge on the next run; the ledger (the desired state) is kept all the same.
     if (!opts.dryRun) saveLedger(path, change.ledger);
     throw err;

@@ -30,6 +30,7 @@ import { buildService } from '../live/service.js';
 import { LiveWindow, type WindowState } from '../live/window.js';
 import { VERSION } from '../core/version.js';
 import { applyOffences, type BanOptions } from './block.js';
+import { closeKept, keptHosts } from '../block/apply.js';
 import { loadAllowlist } from './detect.js';
 import { ModelHolder, parseListen, type Signals } from './serve.js';
 
@@ -242,7 +243,8 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
       wakeAll.push(done);
     });
 
-  // Judging, banning, the digest.
+  // Judging, banning, the digest. Connections to the hosts are kept between bans (set up once).
+  const kept = keptHosts();
   const banned = new Set<string>();
   let pendingConverge = false;
   const digest: {
@@ -283,8 +285,17 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
       const quiet: Io = { ...io, stdout: { write: () => true } as unknown as Io['stdout'], stderr: { write: () => true } as unknown as Io['stderr'] };
       try {
         // --dry-run without hosts: verdicts only.
-        const outcome = noHosts ? { results: [], newBans: fresh } : await applyOffences(candidates, { ...opts, json: false }, quiet, null);
+        const banStarted = performance.now();
+        const judgedIn = Math.round(banStarted - started);
+        const outcome = noHosts ? { results: [], newBans: fresh, report: null } : await applyOffences(candidates, { ...opts, json: false }, quiet, null, kept);
         pendingConverge = false;
+        if (outcome.report) {
+          digest.newBans.push(...outcome.report.newBans);
+          for (const h of outcome.report.hosts) {
+            const before = digest.hosts.get(h.host);
+            digest.hosts.set(h.host, { ...h, added: [...(before?.added ?? []), ...h.added], removed: [...(before?.removed ?? []), ...h.removed] });
+          }
+        }
         for (const a of fresh) {
           banned.add(a);
           const f = byAddress.get(a);
@@ -300,6 +311,8 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
             newBan: outcome.newBans.includes(a),
             hosts: outcome.results.map((r) => ({ host: r.host, ok: r.ok })),
             dryRun: opts.dryRun ?? false,
+            judgeMs: judgedIn,
+            banMs: Math.round(performance.now() - banStarted),
           });
         }
       } catch (err) {
@@ -382,6 +395,14 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     await service.listen({ host: l.host, port: l.port });
   }
 
+  // Hosts set up and brought to the ledger's bans before the first line (a restart re-applies them).
+  if (!noHosts) {
+    const quiet: Io = { ...io, stdout: { write: () => true } as unknown as Io['stdout'], stderr: { write: () => true } as unknown as Io['stderr'] };
+    await applyOffences([], { ...opts, json: false }, quiet, null, kept).catch((err: Error) => {
+      pendingConverge = true;
+      emit('error', { message: `setting up the hosts: ${err.message.split('\n').join('; ')}` });
+    });
+  }
   emit('start', {
     message: `following ${sources.map((s) => s.name).join(', ')}; judging every ${judgeMs / 1000}s over ${windowMinutes} min`,
     resumed: saved !== null,
@@ -407,6 +428,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   await Promise.all(running);
   while (judging) await new Promise((r) => setTimeout(r, 20));
   holder.close();
+  await closeKept(kept);
   await service?.close();
   const toSave: SavedState = { version: STATE_VERSION, positions: Object.fromEntries(positions), window: window.save() };
   mkdirSync(dirname(statePath), { recursive: true });
