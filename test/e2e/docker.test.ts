@@ -63,6 +63,74 @@ if (!base || missing) {
     assert.match(readFileSync(join(work, 'out/blocklist.txt'), 'utf8'), /198\.38\.84\.230/);
   });
 
+  test('docker: the image serves verdicts and reports itself healthy through its HEALTHCHECK', async () => {
+    const work = tempDir('logwarden-docker-');
+    mkdirSync(join(work, 'out'));
+    copyFileSync(join(DATASETS, 'almhuette-raith-2019/access.log'), join(work, 'access.log'));
+    const detected = spawnSync(process.execPath, [
+      join(ROOT, 'bin/logwarden.js'),
+      'detect',
+      join(work, 'access.log'),
+      '--out',
+      join(work, 'out'),
+      '--quiet',
+      '--no-report',
+    ]);
+    assert.is(detected.status, 0, String(detected.stderr));
+    const port = String(20000 + (process.pid % 20000));
+    const name = `logwarden-serve-${process.pid}`;
+    const inspect = JSON.parse(sh('docker', ['image', 'inspect', image]))[0];
+    assert.match(inspect.Config.Healthcheck.Test.join(' '), /healthz/);
+    sh('docker', [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'host',
+      '--health-interval',
+      '1s',
+      '--health-start-period',
+      '1s',
+      '-e',
+      `LOGWARDEN_HEALTH_PORT=${port}`,
+      '-v',
+      `${work}/out:/data/model:ro`,
+      image,
+      'serve',
+      '--model',
+      '/data/model/model.json',
+      '--listen',
+      `127.0.0.1:${port}`,
+    ]);
+    try {
+      let health = '';
+      for (let i = 0; i < 100 && health !== 'healthy'; i++) {
+        health = sh('docker', ['inspect', '--format', '{{.State.Health.Status}}', name]).trim();
+        if (health !== 'healthy') await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.is(health, 'healthy', sh('docker', ['logs', name]));
+      const verdicts = JSON.parse(readFileSync(join(work, 'out/verdicts.json'), 'utf8')) as { flagged: Array<{ address: string; group: string | null }> };
+      const alone = verdicts.flagged.find((f) => f.group === null)!;
+      const lines = readFileSync(join(work, 'access.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith(`${alone.address} `));
+      const res = await fetch(`http://127.0.0.1:${port}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ lines }),
+      });
+      assert.is(res.status, 200);
+      const body = (await res.json()) as { clients: Array<{ address: string; verdict: string }> };
+      assert.equal(
+        body.clients.map((c) => [c.address, c.verdict]),
+        [[alone.address, 'abusive']],
+      );
+    } finally {
+      spawnSync('docker', ['rm', '-f', name]);
+    }
+  });
+
   test('docker: jobs/detect.sh runs the stage in the image and says so', () => {
     const work = tempDir('logwarden-docker-');
     mkdirSync(join(work, 'w/logs'), { recursive: true });

@@ -49,6 +49,16 @@ if (labAvailable('jobs e2e', ['ip', 'sshd', 'ipset', 'iptables'])) {
       assert.match(readFileSync(join(w, 'out/blocklist.txt'), 'utf8'), /193\.106\.31\.130/);
       const v = JSON.parse(readFileSync(join(w, 'out/verdicts.json'), 'utf8'));
       assert.is(v.parse.linesRead, 20000);
+      // The model, to a watcher over SSH (the server namespace plays it; it shares this file system).
+      const watcherModel = join(lab.dir, 'watcher-model.json');
+      env.push('LOGWARDEN_WATCHERS=root@' + lab.server.v4, `LOGWARDEN_WATCH_MODEL=${watcherModel}`);
+      run('push-model.sh');
+      assert.is(readFileSync(watcherModel, 'utf8'), readFileSync(join(w, 'out/model.json'), 'utf8'));
+      assert.not.ok(existsSync(`${watcherModel}.new`));
+      env.push(`LOGWARDEN_WATCH_MODEL=/tmp/x'; touch /tmp/pwned; '`);
+      assert.throws(() => run('push-model.sh'), /exit|status|Command failed/);
+      assert.not.ok(existsSync('/tmp/pwned'));
+      env.splice(env.length - 3, 3);
       const third = run('block-and-notify.sh');
       assert.match(third.out, /\[dry run\] 198\.51\.100\.1: \+\d+ -0/);
       const report = JSON.parse(readFileSync(join(w, 'out/block.json'), 'utf8'));

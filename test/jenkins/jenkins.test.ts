@@ -22,11 +22,12 @@ function needs(cmd: string, what: string): boolean {
 test('Jenkinsfile: declarative, three stages each running one jobs/ script, triggers, credentials, post steps', () => {
   const j = readFileSync(join(ROOT, 'Jenkinsfile'), 'utf8');
   const stages = [...j.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
-  assert.equal(stages, ['Fetch logs', 'Detect (Docker)', 'Block and notify']);
+  assert.equal(stages, ['Fetch logs', 'Detect (Docker)', 'Refresh watchers', 'Block and notify']);
   assert.equal(
     [...j.matchAll(/sh '([^']+)'/g)].map((m) => m[1]),
-    ['jobs/fetch.sh', 'jobs/detect.sh', 'jobs/block-and-notify.sh'],
+    ['jobs/fetch.sh', 'jobs/detect.sh', 'jobs/push-model.sh', 'jobs/block-and-notify.sh'],
   );
+  assert.match(j, /stage\('Refresh watchers'\) \{\s+when \{ expression \{ params\.WATCHERS\?\.trim\(\) \} \}/);
   for (const needle of [
     'githubPush()',
     "cron('H 2 * * *')",
@@ -43,7 +44,7 @@ test('Jenkinsfile: declarative, three stages each running one jobs/ script, trig
   ]) {
     assert.ok(j.includes(needle), `Jenkinsfile has ${needle}`);
   }
-  for (const p of ['DRY_RUN', 'TARGET_HOSTS', 'LOG_SOURCES', 'RECIPIENTS']) assert.match(j, new RegExp(`name: '${p}'`));
+  for (const p of ['DRY_RUN', 'TARGET_HOSTS', 'LOG_SOURCES', 'RECIPIENTS', 'WATCHERS']) assert.match(j, new RegExp(`name: '${p}'`));
 });
 
 if (needs('java', 'npm-groovy-lint')) {
@@ -86,6 +87,19 @@ if (needs('jenkins-jobs', 'Jenkins Job Builder')) {
     const view = read('logwarden')['au.com.centrumsystems.hudson.plugin.buildpipeline.BuildPipelineView'];
     assert.ok(view, 'a Build Pipeline view');
     assert.is(view.gridBuilder.firstJob, 'logwarden-fetch');
+  });
+}
+
+if (needs('systemd-analyze', 'the watch systemd unit')) {
+  test('jobs/logwarden-watch.service: systemd accepts the unit; it runs watch with the paths push-model.sh writes', () => {
+    const r = spawnSync('systemd-analyze', ['verify', join(ROOT, 'jobs/logwarden-watch.service')], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stderr.trim(), '', r.stderr);
+    const unit = readFileSync(join(ROOT, 'jobs/logwarden-watch.service'), 'utf8');
+    assert.match(unit, /ExecStart=\/usr\/bin\/env logwarden watch \$LOGWARDEN_WATCH_SOURCES \\\n\s+--model \/var\/lib\/logwarden\/model\.json/);
+    assert.match(unit, /ExecReload=\/bin\/kill -HUP \$MAINPID/);
+    const push = readFileSync(join(ROOT, 'jobs/push-model.sh'), 'utf8');
+    assert.match(push, /LOGWARDEN_WATCH_MODEL:-\/var\/lib\/logwarden\/model\.json/);
   });
 }
 
