@@ -5,11 +5,13 @@
  *
  *   npm run bench -- --sizes 200000,2000000 --runs 3
  *   npm run bench -- --sizes 2000000,10000000 --clients 20000 --only logwarden   (same clients, more lines)
+ *   npm run bench -- --live          the live path only (watch ingest, flood to ban, serve): see live.ts
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { liveBench } from './live.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/logwarden.js');
@@ -109,6 +111,18 @@ async function main() {
   // The reference the reader is held to: mawk counting requests per address, nothing else.
   const awk = (await which('mawk')) ? 'mawk' : (await which('awk')) ? 'awk' : null;
   if (awk) tools.push({ name: `${awk} (requests per IP)`, argv: (f) => [awk, ['{c[$1]++} END {for (k in c) n++; print n}', f]] });
+  const liveSize = Number(opt('live-lines', '2000000'));
+  const live = async () =>
+    liveBench({
+      bin: BIN,
+      dir,
+      log: await ensureLog(liveSize),
+      lines: await countLines(await ensureLog(liveSize)),
+      runs,
+      awk,
+      measureAwk: async (f) => (await measure(awk!, ['{c[$1]++} END {for (k in c) n++; print n}', f])).wall,
+    });
+  if (args.includes('--live')) return live();
   const only = opt('only', '');
   if (only) tools.splice(0, tools.length, ...tools.filter((t) => t.name.startsWith(only)));
   console.log(
@@ -137,6 +151,7 @@ async function main() {
       );
     }
   }
+  if (!only) await live();
 }
 
 await main();
