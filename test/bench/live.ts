@@ -98,7 +98,9 @@ export async function liveBench(ctx: Context): Promise<void> {
   const ingest = median(rates);
   console.log(
     `  watch ingest      ${Math.round(ingest).toLocaleString('en')} lines/s following ${ctx.lines.toLocaleString('en')} lines, judging every 2 s` +
-      (awkSeconds ? `  (${ctx.awk} on the same file: ${Math.round(ctx.lines / awkSeconds).toLocaleString('en')} lines/s; ratio ${(ingest / (ctx.lines / awkSeconds)).toFixed(2)}x)` : ''),
+      (awkSeconds
+        ? `  (${ctx.awk} on the same file: ${Math.round(ctx.lines / awkSeconds).toLocaleString('en')} lines/s; ratio ${(ingest / (ctx.lines / awkSeconds)).toFixed(2)}x)`
+        : ''),
   );
 
   // 2. Flood to ban: a live log with visitors; a flood appended at ~400 lines/s; time until its ban event.
@@ -125,7 +127,9 @@ export async function liveBench(ctx: Context): Promise<void> {
     if (banned) delays.push((performance.now() - began) / 1000);
     await stop(w);
   }
-  console.log(`  flood to ban      ${median(delays).toFixed(1)} s median (${delays.map((d) => d.toFixed(1)).join(', ')} s) from its first line, judging every 2 s`);
+  console.log(
+    `  flood to ban      ${median(delays).toFixed(1)} s median (${delays.map((d) => d.toFixed(1)).join(', ')} s) from its first line, judging every 2 s`,
+  );
 
   // 3. serve: one client per request.
   const sport = port + 1;
@@ -148,7 +152,12 @@ export async function liveBench(ctx: Context): Promise<void> {
     new Promise<{ requests: { average: number }; latency: { p99: number }; non2xx: number; errors: number }>((res, rej) =>
       autocannon({ connections: 10, duration: 8, ...opts }, (err: Error | null, result: never) => (err ? rej(err) : res(result))),
     );
-  const post = (body: unknown) => ({ url: `http://127.0.0.1:${sport}/v1/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) => ({
+    url: `http://127.0.0.1:${sport}/v1/predict`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const summaries = await cannon(post({ clients: [client] }));
   const raw = await cannon(post({ lines }));
   const health = await cannon({ url: `http://127.0.0.1:${sport}/healthz` });

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventEmitter } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runServe, type ListenAddress } from '../../src/commands/serve.js';
 import { readModel } from '../../src/live/judge.js';
@@ -186,6 +186,13 @@ test('serve: SIGHUP reads the model again; a broken one is refused and the old o
     writeFileSync(modelPath, original);
     s.signals.emit('SIGHUP');
     assert.match(s.io.err(), /model .*model\.json loaded again/);
+    // A new model written in place (as push-model.sh renames it in) is picked up without a signal.
+    const before = s.io.err().split('loaded again').length;
+    writeFileSync(`${modelPath}.new`, original.replace('"generator": "logwarden', '"generator": "logwarden (refreshed)'));
+    renameSync(`${modelPath}.new`, modelPath);
+    const end = Date.now() + 5000;
+    while (s.io.err().split('loaded again').length === before && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(s.io.err().split('loaded again').length > before, 'reloaded when the file changed');
   } finally {
     writeFileSync(modelPath, original);
     await s.stop();

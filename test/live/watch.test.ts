@@ -41,7 +41,7 @@ interface Event {
   message?: string;
 }
 
-async function watch(log: string, extra: Partial<WatchCommandOptions> = {}) {
+async function watch(log: string, extra: Partial<WatchCommandOptions> = {}, waitReady = true) {
   const signals = new EventEmitter();
   const events = join(dir, `events-${Math.random().toString(36).slice(2)}.jsonl`);
   const io = memoryIo();
@@ -63,7 +63,7 @@ async function watch(log: string, extra: Partial<WatchCommandOptions> = {}) {
     io,
   );
   done.catch(() => undefined);
-  await Promise.race([isReady, done.then(() => Promise.reject(new Error(io.err())))]);
+  if (waitReady) await Promise.race([isReady, done.then(() => Promise.reject(new Error(io.err())))]);
   const read = (): Event[] =>
     existsSync(events)
       ? readFileSync(events, 'utf8')
@@ -184,6 +184,20 @@ test('SIGHUP reads the model again; a broken model is refused and the old one ke
     await w.stop();
   }
   assert.ok(readdirSync(dir).length > 0);
+});
+
+test('an ssh:// log that cannot be reached is tried again with backoff, and said so', async () => {
+  const key = join(dir, 'key');
+  writeFileSync(key, 'not a key');
+  const w = await watch('ssh://root@127.0.0.1:1/var/log/access.log', { sshKey: key, knownHosts: join(dir, 'known_hosts') }, false);
+  try {
+    await w.until((e) => e.filter((x) => x.event === 'error').length >= 2, 'two attempts', 6000);
+    const errors = w.read().filter((x) => x.event === 'error');
+    assert.match(errors[0]!.message!, /again in 1s$/);
+    assert.match(errors[1]!.message!, /again in 2s$/);
+  } finally {
+    await w.stop();
+  }
 });
 
 test('wrong options: one line each, before anything starts', async () => {

@@ -4,7 +4,7 @@
 //                                          a time, N requests (600), at most R a second (no limit)
 //   node traffic.mjs scan    http://host/   an admin-path scanner
 //   node traffic.mjs get     http://host/   one request; prints the status or the error, exits 0 on 200
-//   node traffic.mjs botnet  http://host/ A,B,...  a distributed flood: from each local address A, B... 30 requests
+//   node traffic.mjs botnet  http://host/ A,B,...  a distributed flood: from each local address A, B... 60 requests
 //                                          with random queries, none a flood alone
 //   node traffic.mjs getfrom http://host/ A        one request from local address A, as get
 // Every loop is bounded in count and time.
@@ -45,7 +45,7 @@ if (mode === 'get') {
   const bots = process.argv[4].split(',');
   await Promise.all(
     bots.map(async (from, b) => {
-      for (let i = 0; i < 30 && Date.now() < deadline; i++) {
+      for (let i = 0; i < 60 && Date.now() < deadline; i++) {
         await get(`/?${Math.random().toString(36).slice(2, 8)}=${b * 1000 + i}`, BOT_AGENT, 3000, from);
         await sleep(100);
       }
