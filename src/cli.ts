@@ -220,11 +220,18 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     },
   );
   parser.command(
-    'detect <inputs..>',
-    'find abusive clients in access logs (files, directories, globs, .gz, - for stdin)',
+    'detect [inputs..]',
+    'find abusive clients in access logs (files, directories, globs, .gz, - for stdin), or in tables aggregate wrote',
     (y) =>
       y
-        .positional('inputs', { type: 'string', array: true, demandOption: true, defaultDescription: 'none', describe: 'log files, directories, globs or -' })
+        .positional('inputs', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'log files, directories, globs or -' })
+        .option('tables', {
+          type: 'string',
+          array: true,
+          default: [],
+          defaultDescription: 'none',
+          describe: 'partial tables (.lwtable files, or folders of them) from logwarden aggregate, merged and judged instead of logs',
+        })
         .option('out', { alias: 'o', type: 'string', default: 'out', describe: 'directory for blocklist.txt, verdicts.json, clients.csv and report.html' })
         .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
         .option('json-fields', {
@@ -232,7 +239,11 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           defaultDescription: 'nginx-style names (remote_addr, time_local, ...)',
           describe: 'JSON field names, e.g. ip=client,time=ts,status=code',
         })
-        .option('ipv6-prefix', { type: 'number', default: 128, describe: 'count IPv6 clients per network of this length (64: per /64)' })
+        .option('ipv6-prefix', {
+          type: 'number',
+          defaultDescription: "128 (with --tables: the tables')",
+          describe: 'count IPv6 clients per network of this length (64: per /64)',
+        })
         .option('allow', {
           type: 'string',
           array: true,
@@ -305,6 +316,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       ).runDetect(
         {
           inputs: unToken(a.inputs as string[]),
+          tables: a.tables as string[],
           out: a.out,
           format: a.format,
           jsonFields: a['json-fields'],
@@ -328,6 +340,43 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           quiet: a.quiet,
           report: a.report,
           threads: a.threads,
+        },
+        io,
+      );
+    },
+  );
+  parser.command(
+    'aggregate <inputs..>',
+    'read logs into a per-client table file (.lwtable) that detect --tables merges with others, exactly',
+    (y) =>
+      y
+        .positional('inputs', { type: 'string', array: true, demandOption: true, defaultDescription: 'none', describe: 'log files, directories, globs or -' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the table file to write (part.lwtable)' })
+        .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
+        .option('json-fields', { type: 'string', defaultDescription: 'nginx-style names', describe: 'JSON field names, e.g. ip=client,time=ts,status=code' })
+        .option('ipv6-prefix', { type: 'number', default: 128, describe: 'count IPv6 clients per network of this length (64: per /64)' })
+        .option('trusted-proxy', {
+          type: 'string',
+          array: true,
+          default: [],
+          defaultDescription: 'none',
+          describe: 'proxies/CDNs (addresses or CIDRs) whose lines belong to the client X-Forwarded-For names',
+        })
+        .option('threads', { type: 'number', default: 1, describe: 'worker threads for big plain files' })
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
+    async (a) => {
+      await (
+        await import('./commands/aggregate.js')
+      ).runAggregate(
+        {
+          inputs: unToken(a.inputs as string[]),
+          out: a.out,
+          format: a.format,
+          jsonFields: a['json-fields'],
+          ipv6Prefix: a['ipv6-prefix'],
+          trustedProxy: a['trusted-proxy'],
+          threads: a.threads,
+          quiet: a.quiet,
         },
         io,
       );

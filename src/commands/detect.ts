@@ -12,6 +12,7 @@ import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { expandInputs, type ParseStats } from '../logs/read.js';
+import { loadTables, trustedSet } from './aggregate.js';
 import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from '../detect/defaults.js';
 import type { DetectionResult } from '../detect/detect.js';
 import { modelDocument } from '../detect/model.js';
@@ -42,6 +43,8 @@ export interface DetectCommandOptions {
   readonly report?: boolean;
   /** Worker threads for reading plain files (default: one per core). */
   readonly threads?: number;
+  /** Partial tables (.lwtable files or folders of them) written by `aggregate`, merged instead of reading logs. */
+  readonly tables?: readonly string[];
 }
 
 export interface DetectOutcome {
@@ -88,7 +91,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   if (opts.format !== undefined && opts.format !== 'auto' && !format) throw errors.unknownFormat(opts.format, FORMAT_NAMES);
   const fields = jsonFieldMap(opts.jsonFields);
   if (typeof fields === 'string') throw errors.badOption('json-fields', fields);
-  const ipv6Prefix = checkInt('ipv6-prefix', opts.ipv6Prefix ?? 128, 16, 128);
+  let ipv6Prefix = checkInt('ipv6-prefix', opts.ipv6Prefix ?? 128, 16, 128);
   const kMin = checkInt('k-min', opts.kMin ?? DEFAULT_DETECT.kMin, 2, 20);
   const kMax = checkInt('k-max', opts.kMax ?? DEFAULT_DETECT.kMax, kMin, 20);
   const seed = checkInt('seed', opts.seed ?? DEFAULT_DETECT.seed, 0, 2 ** 31 - 1);
@@ -106,9 +109,11 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   if (groups.prefix > 0 && groups.prefix < 16) throw errors.badOption('group-prefix', `expected 0 (off) or 16 to 32, got ${groups.prefix}`);
   if (!Number.isFinite(groups.radius) || groups.radius <= 0) throw errors.badOption('group-radius', `expected a positive number, got ${groups.radius}`);
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);
-  const trustedProxies = new AddressSet();
-  for (const a of opts.trustedProxy ?? []) for (const part of a.split(',')) if (part.trim()) trustedProxies.add(part, '--trusted-proxy');
-  const inputs = expandInputs(opts.inputs, () => io.stdin);
+  let trustedProxies = trustedSet(opts.trustedProxy);
+  const fromTables = (opts.tables?.length ?? 0) > 0;
+  if (fromTables && opts.inputs.length > 0) throw errors.badOption('tables', 'give logs or --tables, not both');
+  if (!fromTables && opts.inputs.length === 0) throw errors.badOption('inputs', 'name the logs to read (or --tables with the tables aggregate wrote)');
+  const inputs = fromTables ? Object.assign([], { duplicates: [] as string[] }) : expandInputs(opts.inputs, () => io.stdin);
 
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
   const showProgress = opts.progress ?? (io.stderr.isTTY === true && !opts.quiet);
@@ -133,30 +138,39 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   const charting =
     opts.report === false ? null : judging.then(() => Promise.all([import('../report/data.js'), import('../report/figures.js'), import('../report/html.js')]));
   charting?.catch(() => undefined);
-  const { table, stats } = await buildClientTable(inputs, {
-    format,
-    jsonFields: fields,
-    ipv6Prefix,
-    trustedProxies,
-    threads: opts.threads,
-    onProgress: showProgress
-      ? (bytes, lines, input) => {
-          const now = Date.now();
-          if (input !== progressInput) {
-            // One line per file: the one read before stays on the screen with its final figures.
-            if (progressInput) io.stderr.write(`${progressLine(now)}\n`);
-            progressInput = input;
-            inputStarted = now;
-          }
-          lastSeen = { bytes, lines };
-          if (now - lastProgress < 250) return;
-          lastProgress = now;
-          io.stderr.write(progressLine(now));
-        }
-      : undefined,
-  });
+  let tableFiles: string[] = [];
+  const { table, stats } = fromTables
+    ? (() => {
+        const t = loadTables(opts.tables!, { ipv6Prefix: opts.ipv6Prefix, trustedProxies: trustedProxies.entries() });
+        ipv6Prefix = t.ipv6Prefix;
+        trustedProxies = trustedSet(t.trustedProxies);
+        tableFiles = t.files;
+        return t;
+      })()
+    : await buildClientTable(inputs, {
+        format,
+        jsonFields: fields,
+        ipv6Prefix,
+        trustedProxies,
+        threads: opts.threads,
+        onProgress: showProgress
+          ? (bytes, lines, input) => {
+              const now = Date.now();
+              if (input !== progressInput) {
+                // One line per file: the one read before stays on the screen with its final figures.
+                if (progressInput) io.stderr.write(`${progressLine(now)}\n`);
+                progressInput = input;
+                inputStarted = now;
+              }
+              lastSeen = { bytes, lines };
+              if (now - lastProgress < 250) return;
+              lastProgress = now;
+              io.stderr.write(progressLine(now));
+            }
+          : undefined,
+      });
   if (showProgress && progressInput) io.stderr.write(`${progressLine(Date.now())}\n`);
-  stats.duplicates = inputs.duplicates;
+  if (!fromTables) stats.duplicates = inputs.duplicates;
   const skipped = stats.inputs.filter((i) => i.skipped);
   // Nothing usable at all: the one case where an unrecognised file is an error rather than a warning.
   if (skipped.length > 0 && skipped.length === stats.inputs.length) throw errors.undetectableFormat(skipped[0]!.name, FORMAT_NAMES);
@@ -178,7 +192,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     scoreSample: DEFAULT_DETECT.scoreSample,
   });
   const parameters = {
-    inputs: opts.inputs,
+    inputs: fromTables ? tableFiles : opts.inputs,
     format: format?.name ?? 'auto',
     ipv6Prefix,
     seed,

@@ -355,6 +355,30 @@ export function addStats(into: ParseStats, s: ParseStats, lineOffset: number, fi
   }
 }
 
+/**
+ * Adds the statistics of another table's reading (a partial table, `detect --tables`): counts add, each input
+ * is kept under its name, the malformed samples are the first by input and line. The time zone shown is that
+ * of the earliest line, so that the result does not depend on the order the tables come in.
+ */
+export function mergeStats(into: ParseStats, s: ParseStats, maxSamples: number): void {
+  into.linesRead += s.linesRead;
+  into.parsed += s.parsed;
+  into.malformed += s.malformed;
+  into.blank += s.blank;
+  into.tooLong += s.tooLong;
+  into.bytesRead += s.bytesRead;
+  if (s.firstTime !== null && (into.firstTime === null || s.firstTime < into.firstTime)) {
+    into.firstTime = s.firstTime;
+    into.tzOffset = s.tzOffset;
+  }
+  if (s.lastTime !== null && (into.lastTime === null || s.lastTime > into.lastTime)) into.lastTime = s.lastTime;
+  into.malformedSamples.push(...s.malformedSamples);
+  into.malformedSamples.sort((a, b) => (a.input < b.input ? -1 : a.input > b.input ? 1 : a.line - b.line));
+  into.malformedSamples.length = Math.min(into.malformedSamples.length, maxSamples);
+  into.inputs.push(...s.inputs);
+  into.duplicates.push(...s.duplicates);
+}
+
 /** Picks the format that parses most of the sample lines; null when none parses any. */
 export function detectFormat(lines: readonly Buffer[], jsonFields?: JsonFieldMap): LogFormat | null {
   const rec = newRecord();

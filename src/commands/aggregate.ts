@@ -1,0 +1,123 @@
+/**
+ * `logwarden aggregate LOGS --out part.lwtable`: read logs into the per-client table and write it
+ * (table/lwtable.ts), for `detect --tables` to merge with the tables other machines wrote. One Jenkins agent
+ * reads its servers' logs; the detect stage merges every agent's table and judges the site as one.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AddressSet } from '../core/address.js';
+import { errors } from '../core/errors.js';
+import type { Io } from '../core/io.js';
+import { VERSION } from '../core/version.js';
+import { writeFileAtomic } from '../adapters/files.js';
+import { buildClientTable } from '../features/build.js';
+import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
+import { jsonFieldMap } from '../logs/parse.js';
+import { emptyStats, expandInputs, mergeStats, type ParseStats } from '../logs/read.js';
+import { decodeTable, encodeTable, TableFileError } from '../table/lwtable.js';
+import { ClientTable } from '../table/table.js';
+
+export interface AggregateCommandOptions {
+  readonly inputs: readonly string[];
+  readonly out: string;
+  readonly format?: string;
+  readonly jsonFields?: string;
+  readonly ipv6Prefix?: number;
+  readonly trustedProxy?: readonly string[];
+  readonly threads?: number;
+  readonly quiet?: boolean;
+}
+
+export function trustedSet(list: readonly string[] = [], where = '--trusted-proxy'): AddressSet {
+  const set = new AddressSet();
+  for (const a of list) for (const part of a.split(',')) if (part.trim()) set.add(part, where);
+  return set;
+}
+
+export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promise<{ clients: number; stats: ParseStats; bytes: number }> {
+  const format = opts.format === undefined || opts.format === 'auto' ? undefined : findFormat(opts.format);
+  if (opts.format !== undefined && opts.format !== 'auto' && !format) throw errors.unknownFormat(opts.format, FORMAT_NAMES);
+  const fields = jsonFieldMap(opts.jsonFields);
+  if (typeof fields === 'string') throw errors.badOption('json-fields', fields);
+  const ipv6Prefix = opts.ipv6Prefix ?? 128;
+  if (!Number.isInteger(ipv6Prefix) || ipv6Prefix < 16 || ipv6Prefix > 128)
+    throw errors.badOption('ipv6-prefix', `expected a whole number from 16 to 128, got ${ipv6Prefix}`);
+  const trustedProxies = trustedSet(opts.trustedProxy);
+  const inputs = expandInputs(opts.inputs, () => io.stdin);
+  const { table, stats } = await buildClientTable(inputs, { format, jsonFields: fields, ipv6Prefix, trustedProxies, threads: opts.threads });
+  stats.duplicates = inputs.duplicates;
+  const skipped = stats.inputs.filter((i) => i.skipped);
+  if (skipped.length > 0 && skipped.length === stats.inputs.length) throw errors.undetectableFormat(skipped[0]!.name, FORMAT_NAMES);
+  const clients = table.size;
+  const bytes = encodeTable(table.parts(), { generator: `logwarden ${VERSION}`, ipv6Prefix, trustedProxies: trustedProxies.entries(), stats });
+  writeFileAtomic(opts.out, bytes);
+  if (!opts.quiet)
+    io.stdout.write(
+      `read ${stats.linesRead} lines: ${stats.parsed} parsed, ${stats.malformed} malformed; ${clients} clients; wrote ${opts.out} (${bytes.length} bytes)\n`,
+    );
+  return { clients, stats, bytes: bytes.length };
+}
+
+/** The .lwtable files named: files, or every *.lwtable in a directory, in name order. */
+function tableFiles(names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const n of names) {
+    let st;
+    try {
+      st = statSync(n);
+    } catch {
+      throw errors.inputNotFound(n);
+    }
+    if (st.isDirectory()) {
+      const found = readdirSync(n)
+        .filter((f) => f.endsWith('.lwtable'))
+        .sort()
+        .map((f) => join(n, f));
+      if (found.length === 0) throw errors.badStageInput(n, 'no .lwtable file in it (logwarden aggregate writes them)');
+      out.push(...found);
+    } else out.push(n);
+  }
+  return out;
+}
+
+/**
+ * Merges partial tables into one (exact: counts add, the same minute on two servers adds up, distinct sets and
+ * sketches merge, samples are chosen as one reader would). Every table must have been read with the same
+ * options; `want` are the ones detect was given, if any.
+ */
+export function loadTables(
+  names: readonly string[],
+  want: { ipv6Prefix?: number; trustedProxies?: readonly string[] },
+): { table: ClientTable; stats: ParseStats; ipv6Prefix: number; trustedProxies: readonly string[]; files: string[] } {
+  const files = tableFiles(names);
+  const stats = emptyStats();
+  let table: ClientTable | null = null;
+  let options: { ipv6Prefix: number; trustedProxies: readonly string[]; from: string } | null = null;
+  for (const f of files) {
+    let decoded;
+    try {
+      decoded = decodeTable(readFileSync(f));
+    } catch (err) {
+      if (err instanceof TableFileError) throw errors.badStageInput(f, err.message);
+      throw errors.badStageInput(f, (err as Error).message);
+    }
+    const { parts, meta } = decoded;
+    const proxies = [...meta.trustedProxies].sort().join(',');
+    if (!options) options = { ipv6Prefix: meta.ipv6Prefix, trustedProxies: meta.trustedProxies, from: f };
+    else if (options.ipv6Prefix !== meta.ipv6Prefix || [...options.trustedProxies].sort().join(',') !== proxies)
+      throw errors.badStageInput(
+        f,
+        `read with other options (ipv6Prefix ${meta.ipv6Prefix}, trusted proxies [${proxies}]) than ${options.from}: aggregate them alike`,
+      );
+    const t = ClientTable.fromParts(parts, { ipv6Prefix: meta.ipv6Prefix });
+    if (table) table.merge(t);
+    else table = t;
+    mergeStats(stats, meta.stats, 10);
+  }
+  if (want.ipv6Prefix !== undefined && want.ipv6Prefix !== options!.ipv6Prefix)
+    throw errors.badOption('ipv6-prefix', `the tables were aggregated with --ipv6-prefix ${options!.ipv6Prefix}, not ${want.ipv6Prefix}`);
+  if (want.trustedProxies && want.trustedProxies.length > 0 && [...want.trustedProxies].sort().join(',') !== [...options!.trustedProxies].sort().join(','))
+    throw errors.badOption('trusted-proxy', `the tables were aggregated with --trusted-proxy ${options!.trustedProxies.join(',') || '(none)'}`);
+  stats.inputs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { table: table!, stats, ipv6Prefix: options!.ipv6Prefix, trustedProxies: options!.trustedProxies, files };
+}
