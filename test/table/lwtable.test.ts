@@ -1,0 +1,131 @@
+/**
+ * Partial tables: detect over any split of the logs into `aggregate` tables (by server, by time, by file,
+ * compressed or not) gives byte-identical blocklist.txt and clients.csv, and the same verdicts, as detect over
+ * all the logs at once. A table of another version, cut short, not a table, or read with other options is
+ * refused with one line naming the file.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { runAggregate } from '../../src/commands/aggregate.js';
+import { runDetect } from '../../src/commands/detect.js';
+import { seededRandom } from '../../src/core/random.js';
+import { DATASETS, memoryIo, runCli, tempDir } from '../helpers/index.js';
+
+const dir = tempDir();
+const REAL = [join(DATASETS, 'almhuette-raith-2019/access.log'), join(DATASETS, 'elastic-apache/apache_logs.log')];
+
+interface Outcome {
+  blocklist: string;
+  clients: string;
+  flagged: string;
+  groups: string;
+  lines: number;
+}
+
+async function detectOn(args: { inputs?: string[]; tables?: string[] }, out: string): Promise<Outcome> {
+  const r = await runDetect({ inputs: args.inputs ?? [], tables: args.tables, out, quiet: true, report: false }, memoryIo());
+  const v = r.verdicts;
+  return {
+    blocklist: readFileSync(join(out, 'blocklist.txt'), 'utf8'),
+    clients: readFileSync(join(out, 'clients.csv'), 'utf8'),
+    flagged: JSON.stringify(v.flagged.map((f) => [f.address, f.kinds, f.reasons, f.samples, f.group])),
+    groups: JSON.stringify(v.groups.map((g) => [g.id, g.kind, g.members, g.reason])),
+    lines: v.parse.linesRead,
+  };
+}
+
+/** Writes `parts` (arrays of lines) as files, aggregates each into a table; returns the tables' folder. */
+async function tablesOf(name: string, parts: string[][], gzip: (i: number) => boolean = () => false): Promise<string> {
+  const d = join(dir, name);
+  mkdirSync(join(d, 'logs'), { recursive: true });
+  mkdirSync(join(d, 'tables'), { recursive: true });
+  for (const [i, lines] of parts.entries()) {
+    const text = lines.length ? `${lines.join('\n')}\n` : '';
+    const file = join(d, 'logs', `part${i}.log${gzip(i) ? '.gz' : ''}`);
+    writeFileSync(file, gzip(i) ? gzipSync(text) : text);
+    await runAggregate({ inputs: [file], out: join(d, 'tables', `part${i}.lwtable`), quiet: true }, memoryIo());
+  }
+  return join(d, 'tables');
+}
+
+function same(a: Outcome, b: Outcome, what: string): void {
+  assert.is(b.lines, a.lines, `${what}: lines`);
+  assert.ok(a.blocklist === b.blocklist, `${what}: blocklist.txt differs`);
+  assert.ok(a.clients === b.clients, `${what}: clients.csv differs`);
+  assert.is(b.flagged, a.flagged, `${what}: flagged`);
+  assert.is(b.groups, a.groups, `${what}: groups`);
+}
+
+const linesOf = (f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean);
+
+test('the shared real logs, split by file, by time, by server (round robin), at random: the same outputs', async () => {
+  const whole = await detectOn({ inputs: REAL }, join(dir, 'whole'));
+  assert.ok(whole.blocklist.split('\n').length > 10, 'something is flagged');
+  const [a, b] = REAL.map(linesOf) as [string[], string[]];
+  const all = [...a, ...b];
+  const random = seededRandom(11);
+  const splits: Record<string, string[][]> = {
+    'by file': [a, b],
+    'by time': [a.slice(0, 4000), a.slice(4000), b.slice(0, 5000), b.slice(5000)],
+    'by server': [0, 1, 2].map((k) => all.filter((_, i) => i % 3 === k)),
+    'at random': (() => {
+      const parts: string[][] = [[], [], [], [], []];
+      for (const l of all) parts[Math.floor(random() * 5)]!.push(l);
+      return parts;
+    })(),
+    'one empty part': [a, [], b],
+  };
+  for (const [name, parts] of Object.entries(splits)) {
+    const tables = await tablesOf(name.replace(/ /g, '-'), parts, (i) => name === 'by server' && i === 1);
+    same(whole, await detectOn({ tables: [tables] }, join(dir, `out-${name.replace(/ /g, '-')}`)), name);
+  }
+});
+
+test('generated multi-server traffic: three servers sharing clients minute by minute, merged in any order', async () => {
+  const log = join(dir, 'gen.log');
+  assert.is((await runCli(['generate', '--out', log, '--lines', '30000', '--seed', '9', '--quiet'])).code, 0);
+  const whole = await detectOn({ inputs: [log] }, join(dir, 'gen-whole'));
+  assert.ok(whole.flagged.length > 10);
+  const lines = linesOf(log);
+  const random = seededRandom(3);
+  // Each line goes to one of three servers at random: every client (and every minute) is on all three.
+  const servers: string[][] = [[], [], []];
+  for (const l of lines) servers[Math.floor(random() * 3)]!.push(l);
+  const tables = await tablesOf('gen', servers, (i) => i === 2);
+  const files = ['part2.lwtable', 'part0.lwtable', 'part1.lwtable'].map((f) => join(tables, f));
+  same(whole, await detectOn({ tables: files }, join(dir, 'gen-out')), 'three servers');
+});
+
+test('a table of another version, cut short, not a table, or read with other options: one line naming it', async () => {
+  const d = join(dir, 'bad');
+  mkdirSync(d, { recursive: true });
+  const good = join(d, 'good.lwtable');
+  await runAggregate({ inputs: [REAL[1]!], out: good, quiet: true }, memoryIo());
+  const bytes = readFileSync(good);
+  const refuse = async (name: string, content: Buffer, re: RegExp) => {
+    const f = join(d, name);
+    writeFileSync(f, content);
+    const err = await runDetect({ inputs: [], tables: [f], out: join(d, 'out'), quiet: true, report: false }, memoryIo()).catch((e: Error) => e);
+    assert.instance(err, Error, name);
+    assert.match((err as Error).message, re);
+    assert.not.match((err as Error).message, /\n/);
+  };
+  const raw = gunzipSync(bytes);
+  const v2 = Buffer.from(raw);
+  v2.writeUInt32LE(2, 8);
+  await refuse('v2.lwtable', gzipSync(v2), /v2\.lwtable: a table of version 2; this logwarden reads version 1/);
+  await refuse('cut.lwtable', bytes.subarray(0, Math.floor(bytes.length / 2)), /cut\.lwtable: truncated/);
+  await refuse('cutraw.lwtable', gzipSync(raw.subarray(0, raw.length - 100)), /cutraw\.lwtable: truncated/);
+  await refuse('junk.lwtable', Buffer.from('hello'), /junk\.lwtable: not a logwarden table/);
+  const v6 = join(d, 'v6.lwtable');
+  await runAggregate({ inputs: [REAL[0]!], out: v6, ipv6Prefix: 64, quiet: true }, memoryIo());
+  const mixed = await runDetect({ inputs: [], tables: [good, v6], out: join(d, 'out'), quiet: true, report: false }, memoryIo()).catch((e: Error) => e);
+  assert.match((mixed as Error).message, /v6\.lwtable: read with other options \(ipv6Prefix 64/);
+  const both = await runDetect({ inputs: [REAL[0]!], tables: [good], out: join(d, 'out'), quiet: true }, memoryIo()).catch((e: Error) => e);
+  assert.match((both as Error).message, /--tables: give logs or --tables, not both/);
+});
+
+test.run();
