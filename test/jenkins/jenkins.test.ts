@@ -22,11 +22,14 @@ function needs(cmd: string, what: string): boolean {
 test('Jenkinsfile: declarative, three stages each running one jobs/ script, triggers, credentials, post steps', () => {
   const j = readFileSync(join(ROOT, 'Jenkinsfile'), 'utf8');
   const stages = [...j.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
-  assert.equal(stages, ['Fetch logs', 'Detect (Docker)', 'Refresh watchers', 'Block and notify']);
+  assert.equal(stages, ['Fetch logs', 'Fetch and aggregate on agents', 'Detect (Docker)', 'Refresh watchers', 'Block and notify']);
   assert.equal(
     [...j.matchAll(/sh '([^']+)'/g)].map((m) => m[1]),
-    ['jobs/fetch.sh', 'jobs/detect.sh', 'jobs/push-model.sh', 'jobs/block-and-notify.sh'],
+    ['jobs/fetch.sh', 'jobs/aggregate.sh', 'jobs/detect.sh', 'jobs/push-model.sh', 'jobs/block-and-notify.sh'],
   );
+  // Scale-out: one branch per group on an agent labelled logwarden, its table stashed, all unstashed for detect.
+  for (const needle of ['parallel branches', "node('logwarden')", 'stash name: "table-${group}"', 'unstash "table-${k}"', '"LOGWARDEN_GROUP=${group}"'])
+    assert.ok(j.includes(needle), `Jenkinsfile has ${needle}`);
   assert.match(j, /stage\('Refresh watchers'\) \{\s+when \{ expression \{ params\.WATCHERS\?\.trim\(\) \} \}/);
   for (const needle of [
     'githubPush()',
@@ -44,7 +47,7 @@ test('Jenkinsfile: declarative, three stages each running one jobs/ script, trig
   ]) {
     assert.ok(j.includes(needle), `Jenkinsfile has ${needle}`);
   }
-  for (const p of ['DRY_RUN', 'TARGET_HOSTS', 'LOG_SOURCES', 'RECIPIENTS', 'WATCHERS']) assert.match(j, new RegExp(`name: '${p}'`));
+  for (const p of ['DRY_RUN', 'TARGET_HOSTS', 'LOG_SOURCES', 'RECIPIENTS', 'WATCHERS', 'AGENT_GROUPS']) assert.match(j, new RegExp(`name: '${p}'`));
 });
 
 if (needs('java', 'npm-groovy-lint')) {
