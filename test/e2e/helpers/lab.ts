@@ -132,11 +132,11 @@ function waitFor(check: () => boolean, what: string, ms = 10_000): void {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Waits until something listens on `port` of the server namespace's loopback. */
-function waitForPort(lab: Lab, port: number, what: string): void {
+/** Waits until something listens on `port` of a namespace's loopback (the server's by default). */
+function waitForPort(lab: Lab, port: number, what: string, ns = lab.server.ns): void {
   waitFor(() => {
     try {
-      lab.exec(lab.server.ns, ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]);
+      lab.exec(ns, ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]);
       return true;
     } catch {
       return false;
@@ -144,9 +144,9 @@ function waitForPort(lab: Lab, port: number, what: string): void {
   }, `${what} to listen on port ${port}`);
 }
 
-/** Starts Debian's OpenSSH server inside the lab's server namespace, root login by key only. */
-export function startSshd(lab: Lab): SshServer {
-  const d = join(lab.dir, 'sshd');
+/** Starts Debian's OpenSSH server inside the lab's server namespace (or `host`'s), root login by key only. */
+export function startSshd(lab: Lab, host: LabHost = lab.server): SshServer {
+  const d = join(lab.dir, host === lab.server ? 'sshd' : `sshd-${host.ns}`);
   mkdirSync(d, { recursive: true });
   mkdirSync('/run/sshd', { recursive: true });
   chmodSync(d, 0o700);
@@ -174,11 +174,11 @@ export function startSshd(lab: Lab): SshServer {
       '',
     ].join('\n'),
   );
-  lab.spawn(lab.server.ns, ['/usr/sbin/sshd', '-D', '-e', '-f', join(d, 'sshd_config')]);
-  waitForPort(lab, 22, 'sshd');
+  lab.spawn(host.ns, ['/usr/sbin/sshd', '-D', '-e', '-f', join(d, 'sshd_config')]);
+  waitForPort(lab, 22, 'sshd', host.ns);
   const [type, key] = readFileSync(join(d, 'host_key.pub'), 'utf8').trim().split(/\s+/);
   const [otype, okey] = readFileSync(join(d, 'other_host_key.pub'), 'utf8').trim().split(/\s+/);
-  const names = `${lab.server.v4},${lab.server.v6}`;
+  const names = `${host.v4},${host.v6}`;
   return {
     clientKey: join(d, 'client_key'),
     knownHosts: `${names} ${type} ${key}\n`,
@@ -205,9 +205,9 @@ export function canConnect(lab: Lab, ns: string, address: string): boolean {
   }
 }
 
-/** Debian's Apache httpd in the server namespace on port 80, serving a small site and logging in combined format. */
-export function startApache(lab: Lab): { accessLog: string; logDir: string } {
-  const d = join(lab.dir, 'apache');
+/** Debian's Apache httpd in the server namespace (or `host`'s) on port 80, serving a small site and logging in combined format. */
+export function startApache(lab: Lab, host: LabHost = lab.server): { accessLog: string; logDir: string } {
+  const d = join(lab.dir, host === lab.server ? 'apache' : `apache-${host.ns}`);
   const www = join(d, 'www');
   const logDir = join(d, 'logs');
   mkdirSync(join(www, 'blog'), { recursive: true });
@@ -249,7 +249,7 @@ export function startApache(lab: Lab): { accessLog: string; logDir: string } {
       '',
     ].join('\n'),
   );
-  lab.spawn(lab.server.ns, ['/usr/sbin/apache2', '-f', join(d, 'httpd.conf'), '-DFOREGROUND']);
-  waitForPort(lab, 80, 'Apache');
+  lab.spawn(host.ns, ['/usr/sbin/apache2', '-f', join(d, 'httpd.conf'), '-DFOREGROUND']);
+  waitForPort(lab, 80, 'Apache', host.ns);
   return { accessLog: join(logDir, 'access_log'), logDir };
 }

@@ -1,5 +1,5 @@
 // Traffic generators for the end-to-end test, run inside a lab namespace:
-//   node traffic.mjs visitor http://host/   a person: pages, their assets, pauses
+//   node traffic.mjs visitor http://host/ [A]  a person: pages, their assets, pauses (from local address A)
 //   node traffic.mjs flood   http://host/ [N [R]]  HULK: the front page with random query strings and agents, 10 at
 //                                          a time, N requests (600), at most R a second (no limit)
 //   node traffic.mjs scan    http://host/   an admin-path scanner
@@ -53,12 +53,13 @@ if (mode === 'get') {
   );
 } else if (mode === 'visitor') {
   const agent = agents[Math.floor(Math.random() * agents.length)];
+  const from = process.argv[4];
   let last;
   for (const page of ['/', '/about.html', '/blog/1.html', '/', '/contact.html', '/blog/2.html']) {
     if (Date.now() > deadline) break;
     // As a browser does: the assets with the page as referer, the next page with the last one.
-    await get(page, agent, 3000, undefined, last);
-    for (const asset of ['/style.css', '/app.js', '/logo.png']) await get(asset, agent, 3000, undefined, new URL(page, base).href);
+    await get(page, agent, 3000, from, last);
+    for (const asset of ['/style.css', '/app.js', '/logo.png']) await get(asset, agent, 3000, from, new URL(page, base).href);
     last = new URL(page, base).href;
     await sleep(200 + Math.random() * 500);
   }
