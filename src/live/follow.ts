@@ -173,18 +173,20 @@ export class Follower implements AsyncIterable<Buffer> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let carry = Buffer.alloc(0);
+    let carry: Buffer = Buffer.alloc(0);
     /** Hands out the whole lines of carry + data; keeps the unfinished one. */
-    const lines = (data: Buffer, flush: boolean): Buffer | null => {
-      const all = carry.length > 0 ? Buffer.concat([carry, data]) : Buffer.from(data);
+    /**
+     * Hands out the whole lines of `all` (the unfinished line carried over, then what was just read, in one
+     * buffer of its own: no copy of the block is made); keeps the unfinished one. `flush` ends the file.
+     */
+    const lines = (all: Buffer, flush: boolean): Buffer | null => {
       const nl = all.lastIndexOf(10);
       if (flush && all.length > 0 && nl < all.length - 1) {
         carry = Buffer.alloc(0);
         return Buffer.concat([all, Buffer.from('\n')]);
       }
       if (nl < 0 && all.length <= MAX_CARRY) {
-        carry = all;
+        carry = Buffer.from(all);
         return null;
       }
       const cut = nl < 0 ? all.length : nl + 1;
@@ -225,12 +227,14 @@ export class Follower implements AsyncIterable<Buffer> {
       let draining = 0;
       let quiet = false;
       while (!this.stopped) {
-        const n = await this.file!.read(buf, this.offset + carry.length);
+        const buf = Buffer.allocUnsafe(carry.length + CHUNK);
+        carry.copy(buf, 0);
+        const n = await this.file!.read(buf.subarray(carry.length), this.offset + carry.length);
         if (n > 0) {
           quiet = false;
           const readTo = this.offset + carry.length + n;
           if (this.fingerprint.length < FINGERPRINT && this.offset + carry.length < FINGERPRINT) await this.takeFingerprint();
-          const out = lines(buf.subarray(0, n), false);
+          const out = lines(buf.subarray(0, carry.length + n), false);
           yield* give(out, readTo - carry.length);
           continue;
         }
@@ -246,7 +250,7 @@ export class Follower implements AsyncIterable<Buffer> {
           }
           draining = 0;
           // Renamed away and a new file made: the old one is finished (it was read to its end just now).
-          yield* give(lines(Buffer.alloc(0), true), end);
+          yield* give(lines(carry, true), end);
           await this.file!.close();
           await this.openAt(now, 0);
           this.opts.onEvent?.('rotated: reading the new file from its start');
@@ -254,7 +258,7 @@ export class Follower implements AsyncIterable<Buffer> {
         }
         if (now && now.size < end) {
           // Copied and truncated: what was written since is at the start.
-          yield* give(lines(Buffer.alloc(0), true), end);
+          yield* give(lines(carry, true), end);
           this.offset = this.committed = 0;
           carry = Buffer.alloc(0);
           this.fingerprint = Buffer.alloc(0);

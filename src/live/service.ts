@@ -12,8 +12,9 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { AddressSet, canonicalAddress, clientKey } from '../core/address.js';
 import type { LoadedModel } from '../detect/model.js';
 import { detectFormat } from '../logs/read.js';
-import { newRecord, parserFor } from '../logs/parse.js';
-import { ClientTable } from '../table/table.js';
+import { newRecord, parserFor, type LineParser } from '../logs/parse.js';
+import { FORMATS, type LogFormat } from '../logs/formats.js';
+import { ClientTable, tableClassifiers } from '../table/table.js';
 import type { ClientStats } from '../table/table.js';
 import { judgeClients, verdictsOf } from './judge.js';
 import type { LiveMetrics } from './metrics.js';
@@ -134,15 +135,31 @@ export function buildService(opts: ServiceOptions): FastifyInstance {
 }
 
 /** Raw lines into a table, in the format they are found to be in. */
+/** One cache of path classes for every request's table. */
+const classifiers = tableClassifiers();
+/**
+ * The format the last request's lines were in: kept when it parses every sample line and no format before it
+ * (detectFormat's order of preference) parses the first one, which is what detectFormat would then choose too;
+ * detecting costs more than judging.
+ */
+let last: { format: LogFormat; parse: LineParser; earlier: LineParser[] } | null = null;
+
 function tableOfLines(lines: readonly string[], loaded: LoadedModel): { table: ClientTable; malformed: number } {
   const trusted = new AddressSet();
   for (const p of loaded.options.trustedProxies) trusted.add(p, 'model.json options.trustedProxies');
-  const table = new ClientTable({ ipv6Prefix: loaded.options.ipv6Prefix, trustedProxies: trusted });
+  const table = new ClientTable({ ipv6Prefix: loaded.options.ipv6Prefix, trustedProxies: trusted, classifiers }, 16);
   const bufs = lines.map((l) => Buffer.from(l.replace(/\r?\n$/, ''), 'utf8'));
-  const fmt = detectFormat(bufs.slice(0, 64));
-  if (!fmt) return { table, malformed: lines.length };
-  const parse = parserFor(fmt);
   const rec = newRecord();
+  const sample = bufs.slice(0, 64);
+  const first = sample[0]!;
+  const keep = last !== null && sample.every((b) => last!.parse(b, 0, b.length, rec)) && !last.earlier.some((p) => p(first, 0, first.length, rec));
+  if (!keep) {
+    const format = detectFormat(sample);
+    if (!format) return { table, malformed: lines.length };
+    last = { format, parse: parserFor(format), earlier: FORMATS.slice(0, FORMATS.indexOf(format)).map((f) => parserFor(f)) };
+  }
+  if (!last) return { table, malformed: lines.length };
+  const parse = last.parse;
   let malformed = 0;
   for (const b of bufs) if (!(parse(b, 0, b.length, rec) && table.add(rec, b, 0, b.length))) malformed++;
   return { table, malformed };

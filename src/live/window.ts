@@ -5,7 +5,7 @@
  * minutes each was active in, never with lines. Judging reads one table merged from them (exact: the same
  * merge as worker threads use).
  */
-import { ClientTable, type AggregateOptions, type TableParts } from '../table/table.js';
+import { ClientTable, tableClassifiers, type AggregateOptions, type TableParts } from '../table/table.js';
 import type { LogRecord } from '../logs/parse.js';
 
 export interface WindowState {
@@ -21,10 +21,15 @@ export class LiveWindow {
   /** Lines older than the window when they came (a late log line, a clock gone back): read, not judged. */
   late = 0;
 
+  private readonly opts: AggregateOptions;
+
   constructor(
-    private readonly opts: AggregateOptions,
+    opts: AggregateOptions,
     readonly minutes: number,
-  ) {}
+  ) {
+    // One cache of path classes for all the minutes' tables.
+    this.opts = { ...opts, classifiers: opts.classifiers ?? tableClassifiers() };
+  }
 
   /** Adds a parsed line; false when its client field is not an address. */
   add(rec: LogRecord, buf: Buffer, start: number, end: number): boolean {
@@ -38,7 +43,7 @@ export class LiveWindow {
       for (const old of this.tables.keys()) if (old <= m - this.minutes) this.tables.delete(old);
     }
     let t = this.tables.get(m);
-    if (!t) this.tables.set(m, (t = new ClientTable(this.opts, 64)));
+    if (!t) this.tables.set(m, (t = new ClientTable(this.opts, 256)));
     return t.add(rec, buf, start, end);
   }
 
@@ -62,7 +67,7 @@ export class LiveWindow {
     const w = new LiveWindow(opts, minutes);
     w.newest = state.newest;
     w.late = state.late;
-    for (const [m, parts] of state.minutes) if (m > w.newest - minutes) w.tables.set(m, ClientTable.fromParts(parts, opts));
+    for (const [m, parts] of state.minutes) if (m > w.newest - minutes) w.tables.set(m, ClientTable.fromParts(parts, w.opts));
     return w;
   }
 }

@@ -48,8 +48,8 @@ export interface DistinctParts {
 }
 
 export class DistinctSets {
-  private arena = new Arena();
-  private bytes = new Uint8Array(this.arena.ints.buffer);
+  private arena: Arena;
+  private bytes: Uint8Array;
   /** Per set: block offset, table size (SKETCH for registers), exact count, the value added last. */
   private off: Int32Array;
   private cap: Int32Array;
@@ -57,6 +57,8 @@ export class DistinctSets {
   private last: Int32Array;
 
   constructor(sets = 1024) {
+    this.arena = new Arena(sets >= 3072 ? 1 << 18 : Math.max(256, sets * 32));
+    this.bytes = new Uint8Array(this.arena.ints.buffer);
     this.off = new Int32Array(sets);
     this.cap = new Int32Array(sets);
     this.n = new Int32Array(sets);

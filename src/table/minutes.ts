@@ -31,8 +31,9 @@ export function windowPeak(n: number, minuteAt: (i: number) => number, countAt: 
 }
 
 export class MinuteColumns {
-  // Most lines open a new minute for their client: start with room (untouched pages cost no memory).
-  private arena = new Arena(1 << 20);
+  // Most lines open a new minute for their client: start with room (untouched pages cost no memory); a
+  // small table (a minute of a live window, a prediction request) starts small.
+  private arena: Arena;
   /** Per client: block offset, capacity in pairs, pairs used, largest count. */
   private off: Int32Array;
   private cap: Int32Array;
@@ -40,6 +41,7 @@ export class MinuteColumns {
   private peak: Int32Array;
 
   constructor(rows = 1024) {
+    this.arena = new Arena(rows >= 1024 ? 1 << 20 : Math.max(256, rows * 64));
     this.off = new Int32Array(rows);
     this.cap = new Int32Array(rows);
     this.n = new Int32Array(rows);
