@@ -175,6 +175,18 @@ export interface Candidate {
 
 export type BanOptions = Omit<BlockCommandOptions, 'in'>;
 
+/** The ban lengths asked for, checked (before anything is read or changed). */
+export function banDurations(opts: BanOptions): { banSeconds: number; maxBanSeconds: number } {
+  const banSeconds = parseDuration(opts.banTime ?? '24h');
+  const maxBanSeconds = parseDuration(opts.maxBanTime ?? '30d');
+  if (banSeconds === null) throw errors.badOption('ban-time', `not a duration (90s, 15m, 24h, 7d): "${opts.banTime}"`);
+  if (maxBanSeconds === null) throw errors.badOption('max-ban-time', `not a duration: "${opts.maxBanTime}"`);
+  const CENTURY = 100 * 365 * 86400;
+  if (banSeconds > CENTURY) throw errors.badOption('ban-time', `longer than 100 years: "${opts.banTime}"`);
+  if (maxBanSeconds > CENTURY) throw errors.badOption('max-ban-time', `longer than 100 years: "${opts.maxBanTime}"`);
+  return { banSeconds, maxBanSeconds };
+}
+
 /**
  * Records offences in the ledger (expiry, doubling for repeat offenders) and converges every host to the
  * ledger's bans: the block stage's one path, for `block` and for `watch`. Addresses refused by the allowlist
@@ -188,13 +200,7 @@ export async function applyOffences(
   kept?: KeptHosts,
 ): Promise<ConvergeOutcome & { ledger: Ledger; newBans: string[] }> {
   const now = opts.now ?? new Date();
-  const banSeconds = parseDuration(opts.banTime ?? '24h');
-  const maxBanSeconds = parseDuration(opts.maxBanTime ?? '30d');
-  if (banSeconds === null) throw errors.badOption('ban-time', `not a duration (90s, 15m, 24h, 7d): "${opts.banTime}"`);
-  if (maxBanSeconds === null) throw errors.badOption('max-ban-time', `not a duration: "${opts.maxBanTime}"`);
-  const CENTURY = 100 * 365 * 86400;
-  if (banSeconds > CENTURY) throw errors.badOption('ban-time', `longer than 100 years: "${opts.banTime}"`);
-  if (maxBanSeconds > CENTURY) throw errors.badOption('max-ban-time', `longer than 100 years: "${opts.maxBanTime}"`);
+  const { banSeconds, maxBanSeconds } = banDurations(opts);
   const maxNew = opts.maxNewBans ?? 500;
   const runs = hostRuns(opts, io, kept !== undefined);
   const limits = banLimits(opts);
@@ -245,6 +251,10 @@ export async function applyOffences(
 }
 
 export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<ConvergeOutcome & { ledger: Ledger }> {
+  // Wrong options are said before the inputs are read.
+  banDurations(opts);
+  hostRuns(opts, io);
+  banLimits(opts);
   const { blocklist, verdicts } = readVerdicts(opts.in);
   const byAddress = new Map((verdicts?.flagged ?? []).map((f) => [f.address, f]));
   // Without verdicts, the evidence is as new as the blocklist file: re-running on it is not a new offence.

@@ -29,7 +29,7 @@ import { LiveMetrics } from '../live/metrics.js';
 import { buildService } from '../live/service.js';
 import { LiveWindow, type WindowState } from '../live/window.js';
 import { VERSION } from '../core/version.js';
-import { applyOffences, type BanOptions } from './block.js';
+import { applyOffences, banDurations, type BanOptions } from './block.js';
 import { closeKept, keptHosts } from '../block/apply.js';
 import { loadAllowlist } from './detect.js';
 import { ModelHolder, parseListen, type Signals } from './serve.js';
@@ -118,6 +118,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   const noHosts = (opts.hosts ?? []).length + (opts.hostsFile ?? []).length === 0;
   if (!opts.dryRun && noHosts)
     throw errors.badOption('hosts', 'name the hosts to ban on (--hosts user@host:port, --hosts-file, --hosts local), or pass --dry-run');
+  banDurations(opts);
   const statePath = opts.state ?? '.logwarden/watch.state';
   const signals = opts.signals ?? process;
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);

@@ -6,12 +6,14 @@
  *   npm run bench -- --sizes 200000,2000000 --runs 3
  *   npm run bench -- --sizes 2000000,10000000 --clients 20000 --only logwarden   (same clients, more lines)
  *   npm run bench -- --live          the live path only (watch ingest, flood to ban, serve): see live.ts
+ *   npm run bench -- --scale         partial tables: aggregate, merge 10/50/200 servers, 1 M clients: see scale.ts
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { liveBench } from './live.js';
+import { scaleBench } from './scale.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/logwarden.js');
@@ -30,6 +32,7 @@ interface Measure {
   wall: number;
   rssMb: number;
   code: number;
+  stderr: string;
 }
 
 /** Runs a command, polling its peak resident set size (VmHWM) from /proc while it runs. */
@@ -52,7 +55,7 @@ function measure(cmd: string, argv: string[], env: Record<string, string> = {}):
       clearInterval(poll);
       const wall = Number(process.hrtime.bigint() - start) / 1e9;
       if (code !== 0) process.stderr.write(`  ${cmd} exited ${code}: ${err.split('\n')[0]}\n`);
-      res({ wall, rssMb: hwm / 1024, code: code ?? 1 });
+      res({ wall, rssMb: hwm / 1024, code: code ?? 1, stderr: err });
     });
   });
 }
@@ -63,10 +66,10 @@ function which(cmd: string): Promise<boolean> {
   return new Promise((res) => spawn('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).on('close', (c) => res(c === 0)));
 }
 
-async function ensureLog(lines: number): Promise<string> {
+async function ensureLog(lines: number, withClients: number | null = fixedClients): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const clients = fixedClients ?? Math.max(200, Math.round(lines / 100));
-  const path = join(dir, fixedClients ? `access-${lines}-c${clients}.log` : `access-${lines}.log`);
+  const clients = withClients ?? Math.max(200, Math.round(lines / 100));
+  const path = join(dir, withClients ? `access-${lines}-c${clients}.log` : `access-${lines}.log`);
   if (!existsSync(path)) {
     process.stdout.write(`generating ${lines} lines, ${clients} clients ... `);
     const m = await measure(process.execPath, [
@@ -123,6 +126,7 @@ async function main() {
       measureAwk: async (f) => (await measure(awk!, ['{c[$1]++} END {for (k in c) n++; print n}', f])).wall,
     });
   if (args.includes('--live')) return live();
+  if (args.includes('--scale')) return scaleBench({ bin: BIN, dir, ensureLog, measure });
   const only = opt('only', '');
   if (only) tools.splice(0, tools.length, ...tools.filter((t) => t.name.startsWith(only)));
   console.log(
