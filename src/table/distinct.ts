@@ -166,7 +166,20 @@ export class DistinctSets {
 
   /** Adds set `from` of `other` into set `s`. */
   mergeFrom(s: number, other: DistinctSets, from: number): void {
-    if (other.cap[from] !== SKETCH) {
+    const theirCap = other.cap[from]!;
+    if (theirCap === 0) return;
+    if (this.cap[s] === 0) {
+      // Into an empty set: the block as it is (a table, or the registers), no value added one by one.
+      const size = theirCap === SKETCH ? M / 4 : theirCap;
+      const at = this.alloc(size);
+      this.arena.ints.set(other.arena.ints.subarray(other.off[from]!, other.off[from]! + size), at);
+      this.off[s] = at;
+      this.cap[s] = theirCap;
+      this.n[s] = other.n[from]!;
+      this.last[s] = other.last[from]!;
+      return;
+    }
+    if (theirCap !== SKETCH) {
       other.forEachExact(from, (v) => this.add(s, v));
       return;
     }

@@ -33,16 +33,19 @@ interface Measure {
   rssMb: number;
   code: number;
   stderr: string;
+  stdout: string;
 }
 
 /** Runs a command, polling its peak resident set size (VmHWM) from /proc while it runs. */
 function measure(cmd: string, argv: string[], env: Record<string, string> = {}): Promise<Measure> {
   return new Promise((res) => {
     const start = process.hrtime.bigint();
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let hwm = 0;
     let err = '';
+    let out = '';
     child.stderr.on('data', (d: Buffer) => (err += d));
+    child.stdout.on('data', (d: Buffer) => (out += d.length < 4096 ? d : ''));
     const poll = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
@@ -55,7 +58,7 @@ function measure(cmd: string, argv: string[], env: Record<string, string> = {}):
       clearInterval(poll);
       const wall = Number(process.hrtime.bigint() - start) / 1e9;
       if (code !== 0) process.stderr.write(`  ${cmd} exited ${code}: ${err.split('\n')[0]}\n`);
-      res({ wall, rssMb: hwm / 1024, code: code ?? 1, stderr: err });
+      res({ wall, rssMb: hwm / 1024, code: code ?? 1, stderr: err, stdout: out });
     });
   });
 }
