@@ -344,8 +344,8 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
       blocklist: digest.flagged.map((f) => f.address),
     };
     const stats = emptyStats();
-    const first = Math.min(...digest.flagged.map((f) => f.firstSeen));
-    const last = Math.max(...digest.flagged.map((f) => f.lastSeen));
+    const first = digest.flagged.reduce((m, f) => Math.min(m, f.firstSeen), Infinity);
+    const last = digest.flagged.reduce((m, f) => Math.max(m, f.lastSeen), -Infinity);
     stats.firstTime = first;
     stats.lastTime = last;
     const verdicts = buildVerdicts(result, stats, 0, { watch: sources.map((s) => s.name), model: opts.model }, VERSION, new Date());

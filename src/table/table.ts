@@ -544,7 +544,7 @@ export class ClientTable {
     const n = p.keys.length;
     const t = new ClientTable(opts, Math.max(16, n));
     t.size = n;
-    t.keys.push(...p.keys);
+    for (const k of p.keys) t.keys.push(k); // not push(...keys): a million arguments overflow the stack
     p.keys.forEach((k, i) => t.byKey.set(k, i));
     t.nums.set(p.nums);
     (t as unknown as { distinct: DistinctSets }).distinct = DistinctSets.fromParts(p.distinct);

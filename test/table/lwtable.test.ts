@@ -99,6 +99,17 @@ test('generated multi-server traffic: three servers sharing clients minute by mi
   same(whole, await detectOn({ tables: files }, join(dir, 'gen-out')), 'three servers');
 });
 
+test('a table of 200,000 clients loads (no call with an argument per client)', async () => {
+  const d = join(dir, 'many');
+  mkdirSync(d, { recursive: true });
+  const lines: string[] = [];
+  for (let i = 0; i < 200_000; i++) lines.push(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255} - - [01/Mar/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 10`);
+  writeFileSync(join(d, 'a.log'), `${lines.join('\n')}\n`);
+  await runAggregate({ inputs: [join(d, 'a.log')], out: join(d, 'a.lwtable'), quiet: true }, memoryIo());
+  const r = await runDetect({ inputs: [], tables: [join(d, 'a.lwtable')], out: join(d, 'out'), quiet: true, report: false }, memoryIo());
+  assert.is(r.verdicts.clients.total, 200_000);
+});
+
 test('a table of another version, cut short, not a table, or read with other options: one line naming it', async () => {
   const d = join(dir, 'bad');
   mkdirSync(d, { recursive: true });
