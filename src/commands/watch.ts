@@ -147,34 +147,65 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
 
   let stopping = false;
   const followers = new Map<string, Follower>();
-  const sessions: SshSession[] = [];
   const positions = new Map<string, FollowPosition>(Object.entries(saved?.positions ?? {}));
   const state: Record<string, string> = {};
   const opened = new Set<string>();
   /** Lines read per source, over this run. */
   const linesRead: Record<string, number> = {};
 
-  /** Follows one source until stopped, reconnecting with backoff when an SSH connection fails. */
+  /**
+   * One SSH connection (and one SFTP channel) per server, shared by the logs followed there. A connection that
+   * closed is dropped, and the next follower to need it makes a new one; an error of one file keeps it.
+   */
+  type Connection = { session: SshSession; access: FileAccess; closed: boolean };
+  const connections = new Map<string, Promise<Connection>>();
+  const connectTo = (target: SshTarget): Promise<Connection> => {
+    const key = describeTarget(target);
+    let c = connections.get(key);
+    if (!c) {
+      c = (async () => {
+        const session = await sshConnect(target, {
+          keyFile: opts.sshKey,
+          passphrase: io.env.LOGWARDEN_SSH_PASSPHRASE,
+          knownHosts: opts.knownHosts ?? defaultKnownHosts(),
+          acceptNewHostKey: opts.acceptNewHostKey ?? false,
+          timeoutMs: opts.timeoutMs ?? 20_000,
+        });
+        try {
+          const conn: Connection = { session, access: sftpFiles(await session.sftp(), key), closed: false };
+          session.client.on('close', () => (conn.closed = true));
+          return conn;
+        } catch (err) {
+          await session.close();
+          throw err;
+        }
+      })();
+      const made = c;
+      connections.set(key, made);
+      made.catch(() => connections.get(key) === made && connections.delete(key));
+    }
+    return c;
+  };
+  const dropIfClosed = async (target: SshTarget, conn: Connection) => {
+    const key = describeTarget(target);
+    if (!conn.closed && !stopping) return;
+    if ((await connections.get(key)?.catch(() => null)) === conn) connections.delete(key);
+    await conn.session.close();
+  };
+
+  /** Follows one source until stopped, reconnecting with backoff when its SSH connection fails. */
   const follow = async (s: WatchSource): Promise<void> => {
     let backoff = 1000;
     while (!stopping) {
       let access: FileAccess = localFiles;
-      let session: SshSession | null = null;
+      let conn: Connection | null = null;
       if (s.kind === 'ssh') {
         try {
-          session = await sshConnect(s.target, {
-            keyFile: opts.sshKey,
-            passphrase: io.env.LOGWARDEN_SSH_PASSPHRASE,
-            knownHosts: opts.knownHosts ?? defaultKnownHosts(),
-            acceptNewHostKey: opts.acceptNewHostKey ?? false,
-            timeoutMs: opts.timeoutMs ?? 20_000,
-          });
-          sessions.push(session);
-          access = sftpFiles(await session.sftp(), describeTarget(s.target));
+          conn = await connectTo(s.target);
+          access = conn.access;
         } catch (err) {
           state[s.name] = `reconnecting: ${(err as Error).message}`;
           emit('error', { source: s.name, message: `${(err as Error).message}; again in ${backoff / 1000}s` });
-          await session?.close();
           await sleepUnlessStopped(backoff);
           backoff = Math.min(backoff * 2, 60_000);
           continue;
@@ -216,10 +247,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
       linesRead[s.name] = (linesRead[s.name] ?? 0) + stats.linesRead - lastLines;
       positions.set(s.name, f.position());
       followers.delete(s.name);
-      if (session) {
-        await session.close();
-        sessions.splice(sessions.indexOf(session), 1);
-      }
+      if (s.kind === 'ssh' && conn) await dropIfClosed(s.target, conn);
       if (stopping) return;
       if (got.skipped) {
         emit('error', { source: s.name, message: got.skipped });
@@ -427,6 +455,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   for (const f of followers.values()) f.stop();
   for (const w of wakeAll) w();
   await Promise.all(running);
+  for (const c of connections.values()) await c.then((conn) => conn.session.close()).catch(() => undefined);
   while (judging) await new Promise((r) => setTimeout(r, 20));
   holder.close();
   await closeKept(kept);

@@ -68,7 +68,10 @@ if (labAvailable('watch e2e', ['ip', 'sshd', 'apache2', 'ipset', 'iptables'])) {
     let watcher: ReturnType<Lab['spawn']> | null = null;
     try {
       const ssh = startSshd(lab);
-      const { accessLog } = startApache(lab);
+      const { accessLog, logDir } = startApache(lab);
+      // A second log on the same server (another site's, say), followed on the same SSH connection.
+      const otherLog = join(logDir, 'other_access_log');
+      writeFileSync(otherLog, '');
       const web = `http://${lab.server.v4}/`;
       writeFileSync(join(work, 'known_hosts'), ssh.knownHosts);
 
@@ -90,6 +93,7 @@ if (labAvailable('watch e2e', ['ip', 'sshd', 'apache2', 'ipset', 'iptables'])) {
           BIN,
           'watch',
           `ssh://root@${lab.server.v4}${accessLog}`,
+          `ssh://root@${lab.server.v4}${otherLog}`,
           '--model',
           join(work, 'out/model.json'),
           '--hosts',
@@ -133,6 +137,10 @@ if (labAvailable('watch e2e', ['ip', 'sshd', 'apache2', 'ipset', 'iptables'])) {
 
       watcher = startWatch();
       await ready(1);
+      // One connection follows both logs; the bans have one of their own (a kept shell).
+      const connections = () => lab.exec(adm.ns, ['ss', '-Htn', 'state', 'established', '( dport = :22 )']).split('\n').filter(Boolean).length;
+      assert.is(connections(), 2, 'one SSH connection follows both logs, one bans');
+      writeFileSync(otherLog, '203.0.113.77 - - [01/Dec/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 10\n'.repeat(5));
 
       // Visitors, then the flood; the log is rotated a second into the flood.
       const visitors = [v1, v2].map((v) => lab.spawn(v.ns, [process.execPath, TRAFFIC, 'visitor', web]));
@@ -194,7 +202,8 @@ if (labAvailable('watch e2e', ['ip', 'sshd', 'apache2', 'ipset', 'iptables'])) {
       await new Promise((r) => setTimeout(r, 1000));
       const first = await stopWatch();
       const read1 = Object.values(first.linesRead ?? {}).reduce((s, n) => s + n, 0);
-      assert.is(read1, lineCount(`${accessLog}.1`, accessLog), 'lines read = lines written, across the rotation');
+      assert.is(read1, lineCount(`${accessLog}.1`, accessLog, otherLog), 'lines read = lines written, across the rotation');
+      assert.is(first.linesRead?.[`root@${lab.server.v4}:22${otherLog}`], 5, 'the second log was read too');
 
       // Traffic while watch is down, then a restart: it resumes where it stopped.
       for (let i = 0; i < 5; i++) assert.ok(canGet(lab, v1, web));
