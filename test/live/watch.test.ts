@@ -93,12 +93,14 @@ async function watch(log: string, extra: Partial<WatchCommandOptions> = {}, wait
 test('a flood is judged within seconds, a distributed flood as a group, visitors never; one digest for all', async () => {
   const log = join(dir, 'live.log');
   writeFileSync(log, visitor('192.0.2.50', 0));
-  const w = await watch(log, { notifyEvery: '3s', notifyTo: ['ops@example.org'] });
+  // 203.0.113.99 floods as well, but is on the allowlist.
+  const w = await watch(log, { notifyEvery: '3s', notifyTo: ['ops@example.org'], allow: ['203.0.113.99'] });
   try {
     const started = Date.now();
     let text = '';
     for (let i = 0; i < 300; i++) {
       text += hit('203.0.113.66', `/?${i.toString(36)}=${i}`, `bot ${i % 7}`);
+      text += hit('203.0.113.99', `/?${i.toString(36)}=${i}`, `monitor ${i % 7}`);
       if (i % 10 === 0) for (let v = 0; v < 4; v++) text += visitor(`192.0.2.${50 + v}`, i / 10);
     }
     appendFileSync(log, text);
@@ -122,6 +124,10 @@ test('a flood is judged within seconds, a distributed flood as a group, visitors
     assert.not.ok(
       w.read().some((x) => x.event === 'ban' && x.address?.startsWith('192.0.2.')),
       'no visitor banned',
+    );
+    assert.not.ok(
+      w.read().some((x) => x.event === 'ban' && x.address === '203.0.113.99'),
+      'the allowlisted flooder is spared',
     );
     // One digest for the thirteen bans (no SMTP server here: the message is written out).
     await w.until((e) => e.some((x) => x.event === 'digest'), 'the digest', 10_000);
