@@ -188,7 +188,8 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   };
   const dropIfClosed = async (target: SshTarget, conn: Connection) => {
     const key = describeTarget(target);
-    if (!conn.closed && !stopping) return;
+    // On stopping, the connections are closed once every follower has finished (a sibling may be mid-read).
+    if (!conn.closed || stopping) return;
     if ((await connections.get(key)?.catch(() => null)) === conn) connections.delete(key);
     await conn.session.close();
   };

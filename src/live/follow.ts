@@ -99,9 +99,24 @@ const MAX_CARRY = 4 << 20;
 /** At most this many polls are spent reading a rotated file's last lines before the new file is read. */
 const DRAIN_POLLS = 20;
 
+/** Thrown inside the follower when it is stopped while waiting for a file operation. */
+class Stopped extends Error {}
+
 export class Follower implements AsyncIterable<Buffer> {
   private stopped = false;
   private wake: (() => void) | null = null;
+  private onStop: () => void = () => undefined;
+  /** Settles when stop() is called: a file operation that never answers (a connection gone) cannot hold the stop. */
+  private readonly stopping = new Promise<never>((_, reject) => (this.onStop = () => reject(new Stopped())));
+
+  constructor(
+    private readonly access: FileAccess,
+    readonly path: string,
+    private readonly opts: FollowOptions,
+  ) {
+    // Handled where it is raced; this keeps it from counting as unhandled when no operation is waiting.
+    this.stopping.catch(() => undefined);
+  }
   private file: FollowedFile | null = null;
   private id: string | null = null;
   private fingerprint = Buffer.alloc(0);
@@ -109,12 +124,6 @@ export class Follower implements AsyncIterable<Buffer> {
   private offset = 0;
   /** Bytes up to which the consumer has taken the lines (handed out and asked for more). */
   private committed = 0;
-
-  constructor(
-    private readonly access: FileAccess,
-    readonly path: string,
-    private readonly opts: FollowOptions,
-  ) {}
 
   get name(): string {
     return this.access.where === 'local' ? this.path : `${this.access.where}${this.path}`;
@@ -129,6 +138,12 @@ export class Follower implements AsyncIterable<Buffer> {
   stop(): void {
     this.stopped = true;
     this.wake?.();
+    this.onStop();
+  }
+
+  /** `p`, unless the follower is stopped first. */
+  private io<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.stopping]);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -146,19 +161,22 @@ export class Follower implements AsyncIterable<Buffer> {
     if (now.id !== null && this.id !== null) return now.id === this.id;
     if (this.fingerprint.length === 0) return true;
     if (now.size < this.fingerprint.length) return false;
-    const f = await this.access.open(this.path).catch(() => null);
+    const f = await this.io(this.access.open(this.path)).catch((e: unknown) => {
+      if (e instanceof Stopped) throw e;
+      return null;
+    });
     if (!f) return false;
     try {
       const head = Buffer.alloc(this.fingerprint.length);
-      const n = await f.read(head, 0);
+      const n = await this.io(f.read(head, 0));
       return n === head.length && head.equals(this.fingerprint);
     } finally {
-      await f.close();
+      void f.close().catch(() => undefined);
     }
   }
 
   private async openAt(now: { id: string | null; size: number }, offset: number): Promise<void> {
-    this.file = await this.access.open(this.path);
+    this.file = await this.io(this.access.open(this.path));
     this.id = now.id;
     this.offset = this.committed = offset;
     this.fingerprint = Buffer.alloc(0);
@@ -168,7 +186,7 @@ export class Follower implements AsyncIterable<Buffer> {
   private async takeFingerprint(): Promise<void> {
     if (this.fingerprint.length >= FINGERPRINT || !this.file) return;
     const head = Buffer.alloc(FINGERPRINT);
-    const n = await this.file.read(head, 0);
+    const n = await this.io(this.file.read(head, 0));
     if (n > this.fingerprint.length) this.fingerprint = Buffer.from(head.subarray(0, n));
   }
 
@@ -205,7 +223,7 @@ export class Follower implements AsyncIterable<Buffer> {
       // A log that is not there yet is read from its start when it appears (tail -F does the same).
       let appeared = false;
       while (!this.file && !this.stopped) {
-        const now = await this.access.identity(this.path);
+        const now = await this.io(this.access.identity(this.path));
         if (now) {
           const saved = this.opts.resume;
           let start = this.opts.fromStart || appeared ? 0 : now.size;
@@ -229,7 +247,7 @@ export class Follower implements AsyncIterable<Buffer> {
       while (!this.stopped) {
         const buf = Buffer.allocUnsafe(carry.length + CHUNK);
         carry.copy(buf, 0);
-        const n = await this.file!.read(buf.subarray(carry.length), this.offset + carry.length);
+        const n = await this.io(this.file!.read(buf.subarray(carry.length), this.offset + carry.length));
         if (n > 0) {
           quiet = false;
           const readTo = this.offset + carry.length + n;
@@ -239,7 +257,7 @@ export class Follower implements AsyncIterable<Buffer> {
           continue;
         }
         // At the end of the open file: has it been rotated or truncated?
-        const now = await this.access.identity(this.path);
+        const now = await this.io(this.access.identity(this.path));
         const end = this.offset + carry.length;
         if (now && !(await this.same(now))) {
           if (draining === 0 || (!quiet && draining < DRAIN_POLLS)) {
@@ -251,7 +269,7 @@ export class Follower implements AsyncIterable<Buffer> {
           draining = 0;
           // Renamed away and a new file made: the old one is finished (it was read to its end just now).
           yield* give(lines(carry, true), end);
-          await this.file!.close();
+          void this.file!.close().catch(() => undefined);
           await this.openAt(now, 0);
           this.opts.onEvent?.('rotated: reading the new file from its start');
           continue;
@@ -268,8 +286,11 @@ export class Follower implements AsyncIterable<Buffer> {
         }
         await this.sleep(this.opts.pollMs);
       }
+    } catch (err) {
+      if (!(err instanceof Stopped)) throw err;
     } finally {
-      await this.file?.close().catch(() => undefined);
+      // Not waited for: on a connection that is gone, the answer may never come.
+      void this.file?.close().catch(() => undefined);
       this.file = null;
     }
   }

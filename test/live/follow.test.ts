@@ -119,4 +119,19 @@ test('a saved position resumes after the last line taken: nothing lost, nothing 
   await t.done;
 });
 
+test('stopped while a file operation never answers (a connection gone), the follower still ends', async () => {
+  const never = new Promise<number>(() => undefined);
+  const stuck = {
+    where: 'stuck',
+    identity: async () => ({ id: null, size: 10 }),
+    open: async () => ({ read: () => never, close: () => new Promise<void>(() => undefined) }),
+  };
+  const f = new Follower(stuck, '/x.log', { pollMs: 10, fromStart: true });
+  const c = collect(f);
+  await new Promise((r) => setTimeout(r, 50));
+  f.stop();
+  const ended = await Promise.race([c.done.then(() => true), new Promise((r) => setTimeout(() => r(false), 2000))]);
+  assert.ok(ended, 'the iteration ended');
+});
+
 test.run();
