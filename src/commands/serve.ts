@@ -31,6 +31,19 @@ export interface Signals {
   off(signal: 'SIGHUP' | 'SIGTERM' | 'SIGINT', fn: () => void): unknown;
 }
 
+/** Settles at the first SIGTERM or SIGINT (serve and watch end there). */
+export function stopSignal(signals: Signals): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      signals.off('SIGTERM', stop);
+      signals.off('SIGINT', stop);
+      resolve();
+    };
+    signals.on('SIGTERM', stop);
+    signals.on('SIGINT', stop);
+  });
+}
+
 /**
  * A model that is read again on SIGHUP or when its file changes. `onChange` hears of each attempt: the new
  * model, or why it was refused (the old one stays).
@@ -111,15 +124,7 @@ export async function runServe(opts: ServeCommandOptions, io: Io): Promise<void>
     `logwarden: serving ${opts.model} on http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}${token ? ' (bearer token required)' : ''}\n`,
   );
   opts.onListening?.(bound);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      signals.off('SIGTERM', stop);
-      signals.off('SIGINT', stop);
-      resolve();
-    };
-    signals.on('SIGTERM', stop);
-    signals.on('SIGINT', stop);
-  });
+  await stopSignal(signals);
   holder.close();
   await app.close();
   io.stderr.write('logwarden: stopped\n');

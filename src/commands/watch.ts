@@ -32,7 +32,7 @@ import { VERSION } from '../core/version.js';
 import { applyOffences, banDurations, type BanOptions } from './block.js';
 import { closeKept, keptHosts } from '../block/apply.js';
 import { loadAllowlist } from './detect.js';
-import { ModelHolder, parseListen, type Signals } from './serve.js';
+import { ModelHolder, parseListen, stopSignal, type Signals } from './serve.js';
 
 export interface WatchCommandOptions extends BanOptions {
   readonly sources: readonly string[];
@@ -273,6 +273,10 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
       wakeAll.push(done);
     });
 
+  // The block and notify stages print for a person at a terminal; watch says what they did in its events.
+  const silent = { write: () => true } as unknown as Io['stdout'];
+  const quiet: Io = { ...io, stdout: silent, stderr: silent };
+
   // Judging, banning, the digest. Connections to the hosts are kept between bans (set up once).
   const kept = keptHosts();
   const banned = new Set<string>();
@@ -312,7 +316,6 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
         const f = byAddress.get(a);
         return { address: a, reason: f ? f.kinds.join(',') : 'group', evidenceUntil: new Date(f?.lastSeen ?? Date.now()).toISOString() };
       });
-      const quiet: Io = { ...io, stdout: { write: () => true } as unknown as Io['stdout'], stderr: { write: () => true } as unknown as Io['stderr'] };
       try {
         // --dry-run without hosts: verdicts only.
         const banStarted = performance.now();
@@ -400,8 +403,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     digest.since = Date.now();
     try {
       const { runNotify } = await import('./notify.js');
-      const quiet: Io = { ...io, stdout: { write: () => true } as unknown as Io['stdout'] };
-      const sent = await runNotify({ in: dir, to: opts.notifyTo, config: opts.config, when: 'always' }, quiet);
+      const sent = await runNotify({ in: dir, to: opts.notifyTo, config: opts.config, when: 'always' }, { ...io, stdout: quiet.stdout });
       emit('digest', { message: `${count} bans ${sent.sent ? `emailed to ${sent.recipients.join(', ')}` : `written to ${sent.emlPath}`}`, bans: count });
     } catch (err) {
       metrics.errors.inc({ kind: 'notify' });
@@ -427,7 +429,6 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
 
   // Hosts set up and brought to the ledger's bans before the first line (a restart re-applies them).
   if (!noHosts) {
-    const quiet: Io = { ...io, stdout: { write: () => true } as unknown as Io['stdout'], stderr: { write: () => true } as unknown as Io['stderr'] };
     await applyOffences([], { ...opts, json: false }, quiet, null, kept).catch((err: Error) => {
       pendingConverge = true;
       emit('error', { message: `setting up the hosts: ${err.message.split('\n').join('; ')}` });
@@ -441,15 +442,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   const judgeTimer = setInterval(() => void judgeOnce(), judgeMs);
   const digestTimer = notifyMs > 0 ? setInterval(() => void sendDigest(), notifyMs) : null;
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      signals.off('SIGTERM', stop);
-      signals.off('SIGINT', stop);
-      resolve();
-    };
-    signals.on('SIGTERM', stop);
-    signals.on('SIGINT', stop);
-  });
+  await stopSignal(signals);
   stopping = true;
   clearInterval(judgeTimer);
   if (digestTimer) clearInterval(digestTimer);

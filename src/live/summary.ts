@@ -5,7 +5,7 @@
  * (requests in ten minutes, POSTs, probing requests), not at scaled numbers.
  */
 import { windowPeak } from '../table/minutes.js';
-import type { ClientStats, Countable } from '../table/table.js';
+import { COUNTERS, type ClientStats, type Counter, type Countable } from '../table/table.js';
 
 export interface ClientSummary {
   readonly address: string;
@@ -33,23 +33,11 @@ export interface ClientSummary {
   readonly minutes: ReadonlyArray<readonly [number, number]>;
 }
 
+/** Every counter of the table but the request count and times, and the distinct counts. */
 const OPTIONAL_COUNTS = [
-  'post',
-  'head',
-  'otherMethod',
-  'invalidRequest',
-  'status2xx',
-  'status3xx',
-  'status4xx',
-  'status404',
-  'status5xx',
-  'staticHits',
-  'sensitiveHits',
-  'payloadHits',
-  'wellKnownMisses',
-  'withQuery',
-  'withReferer',
-  'bytes',
+  ...COUNTERS.filter(
+    (c): c is Exclude<Counter, 'requests' | 'firstTime' | 'lastTime' | 'agentMin'> => !['requests', 'firstTime', 'lastTime', 'agentMin'].includes(c),
+  ),
   'distinctPaths',
   'distinctQueries',
   'distinctAgents',

@@ -331,17 +331,22 @@ export function emptyStats(): ParseStats {
   };
 }
 
-/**
- * Adds the stats of a later stretch of an input (or another input) to `into`: its malformed samples' line
- * numbers move by `lineOffset`, its per-input counts go to `fileStats`.
- */
-export function addStats(into: ParseStats, s: ParseStats, lineOffset: number, fileStats: InputStats, maxSamples: number): void {
+/** The line and byte counts of `s`, added to `into`. */
+function addCounts(into: ParseStats, s: ParseStats): void {
   into.linesRead += s.linesRead;
   into.parsed += s.parsed;
   into.malformed += s.malformed;
   into.blank += s.blank;
   into.tooLong += s.tooLong;
   into.bytesRead += s.bytesRead;
+}
+
+/**
+ * Adds the stats of a later stretch of an input (or another input) to `into`: its malformed samples' line
+ * numbers move by `lineOffset`, its per-input counts go to `fileStats`.
+ */
+export function addStats(into: ParseStats, s: ParseStats, lineOffset: number, fileStats: InputStats, maxSamples: number): void {
+  addCounts(into, s);
   if (s.firstTime !== null && (into.firstTime === null || s.firstTime < into.firstTime)) into.firstTime = s.firstTime;
   if (s.lastTime !== null && (into.lastTime === null || s.lastTime > into.lastTime)) into.lastTime = s.lastTime;
   if (into.tzOffset === null) into.tzOffset = s.tzOffset;
@@ -361,12 +366,7 @@ export function addStats(into: ParseStats, s: ParseStats, lineOffset: number, fi
  * of the earliest line, so that the result does not depend on the order the tables come in.
  */
 export function mergeStats(into: ParseStats, s: ParseStats, maxSamples: number): void {
-  into.linesRead += s.linesRead;
-  into.parsed += s.parsed;
-  into.malformed += s.malformed;
-  into.blank += s.blank;
-  into.tooLong += s.tooLong;
-  into.bytesRead += s.bytesRead;
+  addCounts(into, s);
   if (s.firstTime !== null && (into.firstTime === null || s.firstTime < into.firstTime)) {
     into.firstTime = s.firstTime;
     into.tzOffset = s.tzOffset;

@@ -11,9 +11,16 @@ export const BIN = join(ROOT, 'bin/logwarden.js');
 
 const made: string[] = [];
 // Tests leave nothing behind: every folder made here goes when the test process ends, however it ends.
-process.on('exit', () => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const removeAll = () => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+};
+process.on('exit', removeAll);
+// Stopped by a timeout or Ctrl-C: the folders go too (an 'exit' handler alone does not run on a signal).
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+  process.once(signal, () => {
+    removeAll();
+    process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
+  });
 
 export function tempDir(prefix = 'logwarden-test-'): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
