@@ -16,7 +16,7 @@ export class Arena {
   /** A zeroed block of `n` ints; its offset. The arena's array may be replaced: re-read `ints` after. */
   alloc(n: number): number {
     if (this.top + n > this.ints.length) {
-      let len = this.ints.length * 2;
+      let len = Math.max(16, this.ints.length * 2);
       while (this.top + n > len) len *= 2;
       const grown = new Int32Array(len);
       grown.set(this.ints.subarray(0, this.top));
@@ -27,14 +27,10 @@ export class Arena {
     return at;
   }
 
-  /** The used part, as an array of its own (to move to another thread). */
-  take(): Int32Array {
-    return this.ints.slice(0, this.top);
-  }
-
+  /** An arena over `ints` as they are (not copied; the first block allocated after moves them). */
   static from(ints: Int32Array): Arena {
-    const a = new Arena(Math.max(16, ints.length));
-    a.ints.set(ints);
+    const a = new Arena(0);
+    a.ints = ints;
     a.top = ints.length;
     return a;
   }

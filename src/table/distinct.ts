@@ -37,7 +37,13 @@ function estimate(regs: Uint8Array, at: number): number {
   return Math.round(e);
 }
 
+/** The bytes of an arena's ints (the registers of sketches are bytes). */
+const bytesOf = (ints: Int32Array) => new Uint8Array(ints.buffer, ints.byteOffset, ints.byteLength);
+
 const slotOf = (v: number) => Math.imul(v, 0x9e3779b1) >>> 24;
+
+/** Ints in a set's block: its table, or the registers of a sketch. */
+const blockSize = (cap: number) => (cap === SKETCH ? M / 4 : cap);
 
 export interface DistinctParts {
   readonly ints: Int32Array;
@@ -58,7 +64,7 @@ export class DistinctSets {
 
   constructor(sets = 1024) {
     this.arena = new Arena(sets >= 3072 ? 1 << 18 : Math.max(256, sets * 32));
-    this.bytes = new Uint8Array(this.arena.ints.buffer);
+    this.bytes = bytesOf(this.arena.ints);
     this.off = new Int32Array(sets);
     this.cap = new Int32Array(sets);
     this.n = new Int32Array(sets);
@@ -75,7 +81,7 @@ export class DistinctSets {
 
   private alloc(n: number): number {
     const at = this.arena.alloc(n);
-    if (this.bytes.buffer !== this.arena.ints.buffer) this.bytes = new Uint8Array(this.arena.ints.buffer);
+    if (this.bytes.buffer !== this.arena.ints.buffer) this.bytes = bytesOf(this.arena.ints);
     return at;
   }
 
@@ -170,7 +176,7 @@ export class DistinctSets {
     if (theirCap === 0) return;
     if (this.cap[s] === 0) {
       // Into an empty set: the block as it is (a table, or the registers), no value added one by one.
-      const size = theirCap === SKETCH ? M / 4 : theirCap;
+      const size = blockSize(theirCap);
       const at = this.alloc(size);
       this.arena.ints.set(other.arena.ints.subarray(other.off[from]!, other.off[from]! + size), at);
       this.off[s] = at;
@@ -191,19 +197,38 @@ export class DistinctSets {
     for (let i = 0; i < M; i++) if (b[theirs + i]! > a[mine + i]!) a[mine + i] = b[theirs + i]!;
   }
 
-  /** The first `sets` sets as flat arrays, to move to another thread (see fromParts). */
+  /**
+   * The first `sets` sets as flat arrays of their own, to move to another thread or write to a file (see
+   * fromParts): only the blocks in use, one after another (a block left behind when its set grew is not copied).
+   */
   parts(sets: number): DistinctParts {
-    return { ints: this.arena.take(), off: this.off.slice(0, sets), cap: this.cap.slice(0, sets), n: this.n.slice(0, sets), last: this.last.slice(0, sets) };
+    const cap = this.cap.slice(0, sets);
+    let size = 0;
+    for (let s = 0; s < sets; s++) size += blockSize(cap[s]!);
+    const ints = new Int32Array(size);
+    const off = new Int32Array(sets);
+    const from = this.arena.ints;
+    let at = 0;
+    for (let s = 0; s < sets; s++) {
+      const n = blockSize(cap[s]!);
+      if (n === 0) continue;
+      const o = this.off[s]!;
+      ints.set(from.subarray(o, o + n), at);
+      off[s] = at;
+      at += n;
+    }
+    return { ints, off, cap, n: this.n.slice(0, sets), last: this.last.slice(0, sets) };
   }
 
+  /** Sets over the arrays as they are (not copied). */
   static fromParts(p: DistinctParts): DistinctSets {
-    const d = new DistinctSets(Math.max(16, p.off.length));
+    const d = new DistinctSets(16);
     d.arena = Arena.from(p.ints);
-    d.bytes = new Uint8Array(d.arena.ints.buffer);
-    d.off.set(p.off);
-    d.cap.set(p.cap);
-    d.n.set(p.n);
-    d.last.set(p.last);
+    d.bytes = bytesOf(p.ints);
+    d.off = p.off;
+    d.cap = p.cap;
+    d.n = p.n;
+    d.last = p.last;
     return d;
   }
 }

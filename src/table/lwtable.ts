@@ -1,28 +1,33 @@
 /**
  * The .lwtable format: a per-client table (table.ts) written by `logwarden aggregate` on one machine and merged
- * by `detect --tables` on another, exactly as worker threads' tables are merged. Version 1, gzip-compressed:
+ * by `detect --tables` on another, exactly as worker threads' tables are merged. Version 2:
  *
  *   "LWTABLE\n"             8 bytes, the magic
- *   version                 uint32 little-endian (1)
+ *   version                 uint32 little-endian (2)
  *   header length H         uint32 little-endian
  *   header                  H bytes of UTF-8 JSON: kind "logwarden-table", version, generator, the options the
- *                           lines were read with (ipv6Prefix, trustedProxies), the parse statistics, the client
- *                           keys in row order, the sample lines (null for an empty slot), the site's timeline,
- *                           lines whose client was no address, and `arrays`: name, type and length of each array
+ *                           lines were read with (ipv6Prefix, trustedProxies), the parse statistics, `rows` (the
+ *                           number of clients), the site's timeline, lines whose client was no address, and
+ *                           `arrays`: name, type (f64, i32, u16, u8) and length of each array
  *   arrays                  in `arrays` order, little-endian, each starting on a multiple of 8 bytes:
- *                           nums (Float64, COUNTERS per row), distinct sets and requests per minute (Int32
- *                           arenas with per-row offset, capacity, count, last value or peak), sample times
- *                           (Float64), sample hashes (Int32), sample counts (Uint8)
- *   "LWTEND\n\0"            8 bytes: a table cut short is refused even when gzip's own check is not reached
+ *                           keys (UTF-8, one client key a line, in row order), nums (Float64, COUNTERS a row),
+ *                           distinct sets and requests per minute (Int32 blocks, only those in use, with per-set
+ *                           offset, table size or -1 for a sketch, exact count, last value; per-client offset,
+ *                           capacity, minutes, peak), samples (per slot, MAX_SAMPLES a row: time, hash, offset
+ *                           and length of its bytes; per row: telling and other lines kept; the lines' bytes)
+ *   "LWTEND\n\0"            8 bytes: a table cut short is refused
  *
- * Samples travel inside (no log is reopened to show them). Pure: bytes in, bytes out.
+ * Samples travel inside (no log is reopened to show them). Not compressed (the arrays hold only what is in use,
+ * and the reader takes them where they lie, without copying); a table that was gzipped after it was written is
+ * read as well. Pure: bytes in, bytes out.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import type { ParseStats } from '../logs/read.js';
 import { Timeline } from '../features/timeline.js';
-import type { TableParts } from './table.js';
+import { COUNTERS, type TableParts } from './table.js';
+import { MAX_SAMPLES } from './samples.js';
 
-export const LWTABLE_VERSION = 1;
+export const LWTABLE_VERSION = 2;
 const MAGIC = Buffer.from('LWTABLE\n');
 const END = Buffer.from('LWTEND\n\0');
 
@@ -33,33 +38,42 @@ export interface TableMeta {
   readonly stats: ParseStats;
 }
 
-type ArrayType = 'f64' | 'i32' | 'u8';
-const CTORS = { f64: Float64Array, i32: Int32Array, u8: Uint8Array } as const;
+type Typed = Float64Array | Int32Array | Uint16Array | Uint8Array;
+type ArrayType = 'f64' | 'i32' | 'u16' | 'u8';
+const CTORS = { f64: Float64Array, i32: Int32Array, u16: Uint16Array, u8: Uint8Array } as const;
 
-/** The arrays of a table, in file order. */
-function arraysOf(p: TableParts): Array<[string, ArrayType, Float64Array | Int32Array | Uint8Array]> {
-  return [
-    ['nums', 'f64', p.nums],
-    ['distinct.ints', 'i32', p.distinct.ints],
-    ['distinct.off', 'i32', p.distinct.off],
-    ['distinct.cap', 'i32', p.distinct.cap],
-    ['distinct.n', 'i32', p.distinct.n],
-    ['distinct.last', 'i32', p.distinct.last],
-    ['minutes.ints', 'i32', p.minutes.ints],
-    ['minutes.off', 'i32', p.minutes.off],
-    ['minutes.cap', 'i32', p.minutes.cap],
-    ['minutes.n', 'i32', p.minutes.n],
-    ['minutes.peak', 'i32', p.minutes.peak],
-    ['sampleTime', 'f64', p.sampleTime],
-    ['sampleHash', 'i32', p.sampleHash],
-    ['sampleCount', 'u8', p.sampleCount],
-  ];
+/** The arrays of a table, in file order: name, type, elements a row (0: any length). */
+const LAYOUT: ReadonlyArray<readonly [string, ArrayType, number]> = [
+  ['keys', 'u8', 0],
+  ['nums', 'f64', COUNTERS.length],
+  ['distinct.ints', 'i32', 0],
+  ['distinct.off', 'i32', 3],
+  ['distinct.cap', 'i32', 3],
+  ['distinct.n', 'i32', 3],
+  ['distinct.last', 'i32', 3],
+  ['minutes.ints', 'i32', 0],
+  ['minutes.off', 'i32', 1],
+  ['minutes.cap', 'i32', 1],
+  ['minutes.n', 'i32', 1],
+  ['minutes.peak', 'i32', 1],
+  ['samples.time', 'f64', MAX_SAMPLES],
+  ['samples.hash', 'i32', MAX_SAMPLES],
+  ['samples.off', 'i32', MAX_SAMPLES],
+  ['samples.len', 'u16', MAX_SAMPLES],
+  ['samples.count', 'u8', 2],
+  ['samples.bytes', 'u8', 0],
+];
+
+/** The arrays of a table, in LAYOUT order. */
+function arraysOf(p: TableParts, keys: Uint8Array): Typed[] {
+  const { distinct: d, minutes: m, samples: s } = p;
+  return [keys, p.nums, d.ints, d.off, d.cap, d.n, d.last, m.ints, m.off, m.cap, m.n, m.peak, s.time, s.hash, s.off, s.len, s.count, s.bytes];
 }
 
 const pad8 = (n: number) => (8 - (n % 8)) % 8;
 
 export function encodeTable(p: TableParts, meta: TableMeta): Buffer {
-  const arrays = arraysOf(p);
+  const arrays = arraysOf(p, Buffer.from(p.keys.join('\n')));
   const header = Buffer.from(
     JSON.stringify({
       kind: 'logwarden-table',
@@ -67,34 +81,44 @@ export function encodeTable(p: TableParts, meta: TableMeta): Buffer {
       generator: meta.generator,
       options: { ipv6Prefix: meta.ipv6Prefix, trustedProxies: meta.trustedProxies },
       stats: meta.stats,
-      keys: p.keys,
-      sampleText: Array.from({ length: p.sampleText.length }, (_, i) => p.sampleText[i] ?? null),
+      rows: p.keys.length,
       overall: { buckets: p.overall.buckets, start: p.overall.start, width: p.overall.width, counts: [...p.overall.counts] },
       badAddressLines: p.badAddressLines,
-      arrays: arrays.map(([name, type, a]) => ({ name, type, length: a.length })),
+      arrays: arrays.map((a, i) => ({ name: LAYOUT[i]![0], type: LAYOUT[i]![1], length: a.length })),
     }),
   );
   const fixed = Buffer.alloc(8);
   fixed.writeUInt32LE(LWTABLE_VERSION, 0);
   fixed.writeUInt32LE(header.length, 4);
-  const chunks: Buffer[] = [MAGIC, fixed, header, Buffer.alloc(pad8(16 + header.length))];
-  for (const [, , a] of arrays) {
-    const bytes = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-    chunks.push(bytes, Buffer.alloc(pad8(bytes.length)));
+  const chunks: Uint8Array[] = [MAGIC, fixed, header, Buffer.alloc(pad8(16 + header.length))];
+  for (const a of arrays) {
+    chunks.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), Buffer.alloc(pad8(a.byteLength)));
   }
   chunks.push(END);
-  return gzipSync(Buffer.concat(chunks), { level: 1 });
+  return Buffer.concat(chunks);
 }
 
 export class TableFileError extends Error {}
 
+interface Header {
+  generator: string;
+  options: { ipv6Prefix: number; trustedProxies: string[] };
+  stats: ParseStats;
+  rows: number;
+  overall: { buckets: number; start: number; width: number; counts: number[] };
+  badAddressLines: number;
+  arrays: Array<{ name: string; type: ArrayType; length: number }>;
+}
+
 export function decodeTable(file: Buffer): { parts: TableParts; meta: TableMeta } {
-  let raw: Buffer;
-  try {
-    raw = gunzipSync(file);
-  } catch (err) {
-    const why = (err as Error).message;
-    throw new TableFileError(/unexpected end/i.test(why) ? 'truncated (the file ends early)' : `not a logwarden table (${why})`);
+  let raw = file;
+  if (file[0] === 0x1f && file[1] === 0x8b) {
+    try {
+      raw = gunzipSync(file);
+    } catch (err) {
+      const why = (err as Error).message;
+      throw new TableFileError(/unexpected end/i.test(why) ? 'truncated (the file ends early)' : `not a logwarden table (${why})`);
+    }
   }
   if (raw.length < 16 || !raw.subarray(0, 8).equals(MAGIC)) throw new TableFileError('not a logwarden table (no LWTABLE header)');
   const version = raw.readUInt32LE(8);
@@ -102,58 +126,72 @@ export function decodeTable(file: Buffer): { parts: TableParts; meta: TableMeta 
     throw new TableFileError(`a table of version ${version}; this logwarden reads version ${LWTABLE_VERSION} (aggregate the logs again)`);
   const headerLength = raw.readUInt32LE(12);
   if (16 + headerLength > raw.length) throw new TableFileError('truncated (the header ends early)');
-  let h: {
-    generator: string;
-    options: { ipv6Prefix: number; trustedProxies: string[] };
-    stats: ParseStats;
-    keys: string[];
-    sampleText: Array<string | null>;
-    overall: { buckets: number; start: number; width: number; counts: number[] };
-    badAddressLines: number;
-    arrays: Array<{ name: string; type: ArrayType; length: number }>;
-  };
+  let h: Header;
   try {
-    h = JSON.parse(raw.toString('utf8', 16, 16 + headerLength));
+    h = JSON.parse(raw.toString('utf8', 16, 16 + headerLength)) as Header;
   } catch (err) {
     throw new TableFileError(`header: not valid JSON (${(err as Error).message})`);
   }
+  const rows = h.rows;
+  if (!Number.isInteger(rows) || rows < 0) throw new TableFileError('header: rows is not a count');
+  // The arrays are read where they lie: they must start on a multiple of 8 bytes in memory, as in the file.
+  if (raw.byteOffset % 8 !== 0) raw = Buffer.from(raw);
   let at = 16 + headerLength + pad8(16 + headerLength);
-  const got = new Map<string, Float64Array | Int32Array | Uint8Array>();
-  for (const a of h.arrays) {
+  const got = new Map<string, Typed>();
+  for (const a of h.arrays ?? []) {
     const Ctor = CTORS[a.type];
     if (!Ctor || !Number.isInteger(a.length) || a.length < 0) throw new TableFileError(`header: arrays: ${a.name} has a bad type or length`);
     const bytes = a.length * Ctor.BYTES_PER_ELEMENT;
     if (at + bytes + END.length > raw.length) throw new TableFileError(`truncated (in ${a.name})`);
-    const copy = new Ctor(a.length);
-    new Uint8Array(copy.buffer).set(raw.subarray(at, at + bytes));
-    got.set(a.name, copy);
+    got.set(a.name, new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset + at, a.length));
     at += bytes + pad8(bytes);
   }
   if (!raw.subarray(at, at + END.length).equals(END)) throw new TableFileError('truncated (no end marker)');
-  const need = (name: string) => {
+  const need = <T extends Typed>(name: string): T => {
     const a = got.get(name);
-    if (!a) throw new TableFileError(`header: arrays: ${name} is missing`);
-    return a;
+    const [, type, perRow] = LAYOUT.find(([n]) => n === name)!;
+    if (!a || !(a instanceof CTORS[type])) throw new TableFileError(`header: arrays: ${name} is missing`);
+    if (perRow > 0 && a.length !== rows * perRow) throw new TableFileError(`arrays: ${name} holds ${a.length} values for ${rows} rows`);
+    return a as T;
   };
-  const i32 = (name: string) => need(name) as Int32Array;
-  const n = h.keys.length;
-  if (need('nums').length % Math.max(1, n) !== 0 || need('sampleCount').length !== n * 2)
-    throw new TableFileError('the arrays do not fit the number of clients');
+  const keyText = need<Uint8Array>('keys');
+  const keys = rows === 0 ? [] : Buffer.from(keyText.buffer, keyText.byteOffset, keyText.byteLength).toString('utf8').split('\n');
+  if (keys.length !== rows) throw new TableFileError(`arrays: keys holds ${keys.length} keys for ${rows} rows`);
   const overall = new Timeline(h.overall.buckets);
   overall.start = h.overall.start;
   overall.width = h.overall.width;
   overall.counts.set(h.overall.counts);
   const parts: TableParts = {
-    keys: h.keys,
-    nums: need('nums') as Float64Array,
-    distinct: { ints: i32('distinct.ints'), off: i32('distinct.off'), cap: i32('distinct.cap'), n: i32('distinct.n'), last: i32('distinct.last') },
-    minutes: { ints: i32('minutes.ints'), off: i32('minutes.off'), cap: i32('minutes.cap'), n: i32('minutes.n'), peak: i32('minutes.peak') },
-    sampleTime: need('sampleTime') as Float64Array,
-    sampleHash: i32('sampleHash'),
-    sampleText: h.sampleText.map((t) => t ?? undefined),
-    sampleCount: need('sampleCount') as Uint8Array,
+    keys,
+    nums: need('nums'),
+    distinct: { ints: need('distinct.ints'), off: need('distinct.off'), cap: need('distinct.cap'), n: need('distinct.n'), last: need('distinct.last') },
+    minutes: { ints: need('minutes.ints'), off: need('minutes.off'), cap: need('minutes.cap'), n: need('minutes.n'), peak: need('minutes.peak') },
+    samples: { time: need('samples.time'), hash: need('samples.hash'), off: need('samples.off'), len: need('samples.len'), count: need('samples.count'), bytes: need('samples.bytes') },
     overall,
     badAddressLines: h.badAddressLines,
   };
+  checkBlocks(parts);
   return { parts, meta: { generator: h.generator, ipv6Prefix: h.options.ipv6Prefix, trustedProxies: h.options.trustedProxies, stats: h.stats } };
+}
+
+/** Every block a row points at lies inside its arena (a damaged table is refused, not read past its end). */
+function checkBlocks(p: TableParts): void {
+  const d = p.distinct;
+  for (let s = 0; s < d.off.length; s++) {
+    const cap = d.cap[s]!;
+    const size = cap === -1 ? 64 : cap;
+    if (size < 0 || size > 1024 || (cap > 0 && (cap & (cap - 1)) !== 0) || d.n[s]! < 0 || d.n[s]! > Math.max(0, cap) || (size > 0 && (d.off[s]! < 0 || d.off[s]! + size > d.ints.length)))
+      throw new TableFileError(`arrays: distinct set ${s} lies outside distinct.ints`);
+  }
+  const m = p.minutes;
+  for (let r = 0; r < m.off.length; r++)
+    if (m.n[r]! < 0 || m.cap[r]! < m.n[r]! || (m.n[r]! > 0 && (m.off[r]! < 0 || m.off[r]! + 2 * m.n[r]! > m.ints.length)))
+      throw new TableFileError(`arrays: the minutes of row ${r} lie outside minutes.ints`);
+  const sm = p.samples;
+  for (let r = 0; r < sm.count.length / 2; r++) {
+    const k = sm.count[2 * r]! + sm.count[2 * r + 1]!;
+    if (k > MAX_SAMPLES) throw new TableFileError(`arrays: samples.count of row ${r} is over ${MAX_SAMPLES}`);
+    for (let i = r * MAX_SAMPLES; i < r * MAX_SAMPLES + k; i++)
+      if (sm.off[i]! < 0 || sm.off[i]! + sm.len[i]! > sm.bytes.length) throw new TableFileError(`arrays: sample ${i} lies outside samples.bytes`);
+  }
 }

@@ -190,17 +190,36 @@ export class MinuteColumns {
     this.peak[row] = peak;
   }
 
+  /**
+   * The first `rows` clients as flat arrays of their own, to move to another thread or write to a file (see
+   * fromParts): each block cut to the pairs in use, one after another.
+   */
   parts(rows: number): MinuteParts {
-    return { ints: this.arena.take(), off: this.off.slice(0, rows), cap: this.cap.slice(0, rows), n: this.n.slice(0, rows), peak: this.peak.slice(0, rows) };
+    const n = this.n.slice(0, rows);
+    let size = 0;
+    for (let r = 0; r < rows; r++) size += 2 * n[r]!;
+    const ints = new Int32Array(size);
+    const off = new Int32Array(rows);
+    const from = this.arena.ints;
+    let at = 0;
+    for (let r = 0; r < rows; r++) {
+      const k = 2 * n[r]!;
+      if (k === 0) continue;
+      ints.set(from.subarray(this.off[r]!, this.off[r]! + k), at);
+      off[r] = at;
+      at += k;
+    }
+    return { ints, off, cap: n.slice(), n, peak: this.peak.slice(0, rows) };
   }
 
+  /** Columns over the arrays as they are (not copied). */
   static fromParts(p: MinuteParts): MinuteColumns {
-    const m = new MinuteColumns(Math.max(16, p.off.length));
+    const m = new MinuteColumns(16);
     m.arena = Arena.from(p.ints);
-    m.off.set(p.off);
-    m.cap.set(p.cap);
-    m.n.set(p.n);
-    m.peak.set(p.peak);
+    m.off = p.off;
+    m.cap = p.cap;
+    m.n = p.n;
+    m.peak = p.peak;
     return m;
   }
 }

@@ -11,11 +11,9 @@ import { mayHoldPayload, PATH_PAYLOAD, PATH_SENSITIVE, PATH_STATIC, PATH_WELL_KN
 import { Timeline } from '../features/timeline.js';
 import { DistinctSets, type DistinctParts } from './distinct.js';
 import { MinuteColumns, type MinuteParts } from './minutes.js';
+import { SAMPLE_BYTES, SampleSlots, type SampleParts } from './samples.js';
 
-export const MAX_SAMPLES = 5;
-const SAMPLE_CHARS = 400;
-/** Sample slots per row: MAX_SAMPLES telling lines (sensitive path, error, POST, junk), then as many others. */
-const SLOTS = 2 * MAX_SAMPLES;
+export { MAX_SAMPLES } from './samples.js';
 
 /** The counter columns, in order. */
 export const COUNTERS = [
@@ -126,10 +124,7 @@ export interface TableParts {
   readonly nums: Float64Array;
   readonly distinct: DistinctParts;
   readonly minutes: MinuteParts;
-  readonly sampleTime: Float64Array;
-  readonly sampleHash: Int32Array;
-  readonly sampleText: Array<string | undefined>;
-  readonly sampleCount: Uint8Array;
+  readonly samples: SampleParts;
   readonly overall: Timeline;
   readonly badAddressLines: number;
 }
@@ -154,11 +149,7 @@ export class ClientTable {
   private nums: Float64Array;
   private readonly distinct: DistinctSets;
   private readonly minutes: MinuteColumns;
-  /** Sample slots, row-major (SLOTS a row; telling ones first): time, hash, text; and how many of each kind. */
-  private sampleTime: Float64Array;
-  private sampleHash: Int32Array;
-  private sampleText: Array<string | undefined> = [];
-  private sampleCount: Uint8Array;
+  private readonly sampled: SampleSlots;
 
   /** Raw address text as the log wrote it → its row (several raw forms can share one client), or -1. */
   private readonly byRaw = new Map<string, number>();
@@ -192,9 +183,7 @@ export class ClientTable {
     this.nums = new Float64Array(rows * NC);
     this.distinct = new DistinctSets(rows * 3);
     this.minutes = new MinuteColumns(rows);
-    this.sampleTime = new Float64Array(rows * SLOTS);
-    this.sampleHash = new Int32Array(rows * SLOTS);
-    this.sampleCount = new Uint8Array(rows * 2);
+    this.sampled = new SampleSlots(rows);
   }
 
   /** A new row for `key`; its index. */
@@ -217,11 +206,9 @@ export class ClientTable {
       return b;
     };
     this.nums = grow(this.nums, NC);
-    this.sampleTime = grow(this.sampleTime, SLOTS);
-    this.sampleHash = grow(this.sampleHash, SLOTS);
-    this.sampleCount = grow(this.sampleCount, 2);
     this.distinct.reserve(rows * 3);
     this.minutes.reserve(rows);
+    this.sampled.reserve(rows);
     this.rows = rows;
   }
 
@@ -279,12 +266,7 @@ export class ClientTable {
 
   /** Up to MAX_SAMPLES lines of a client: the earliest telling ones, then the earliest others. */
   samples(row: number): string[] {
-    const out: string[] = [];
-    for (let kind = 0; kind < 2 && out.length < MAX_SAMPLES; kind++) {
-      const n = this.sampleCount[row * 2 + kind]!;
-      for (let i = 0; i < n && out.length < MAX_SAMPLES; i++) out.push(this.sampleText[row * SLOTS + kind * MAX_SAMPLES + i]!);
-    }
-    return out;
+    return this.sampled.lines(row);
   }
 
   /**
@@ -438,66 +420,11 @@ export class ClientTable {
     return true;
   }
 
-  /**
-   * Keeps a line as a sample of its kind (0 telling, 1 other) when it is among the MAX_SAMPLES earliest (by
-   * time, then hash, then text); its text is made only then.
-   */
+  /** Offers a line as a sample of its kind (0 telling, 1 other); hashed only when it may be kept. */
   private offerLine(row: number, kind: number, time: number, line: Buffer, start: number, end: number): void {
-    const cap = this.sampleRoom(row, kind);
-    if (cap === 0) return;
-    const n = this.sampleCount[row * 2 + kind]!;
-    const lastAt = row * SLOTS + kind * MAX_SAMPLES + cap - 1;
-    if (n === cap && time > this.sampleTime[lastAt]!) return;
-    const stop = Math.min(end, start + SAMPLE_CHARS);
-    const hash = hashBytes(line, start, stop);
-    if (n === cap && time === this.sampleTime[lastAt] && hash > this.sampleHash[lastAt]!) return;
-    this.offer(row, kind, time, hash, line.toString('utf8', start, stop));
-  }
-
-  /**
-   * How many lines of a kind a client keeps: MAX_SAMPLES telling ones, and only as many others as the telling
-   * ones leave room for (telling lines only ever add up, so the others beyond that are never shown).
-   */
-  private sampleRoom(row: number, kind: number): number {
-    return kind === 0 ? MAX_SAMPLES : MAX_SAMPLES - this.sampleCount[row * 2]!;
-  }
-
-  private offer(row: number, kind: number, time: number, hash: number, text: string): void {
-    const cap = this.sampleRoom(row, kind);
-    if (cap === 0) return;
-    const ci = row * 2 + kind;
-    const n = this.sampleCount[ci]!;
-    const base = row * SLOTS + kind * MAX_SAMPLES;
-    const before = (i: number) => {
-      const t = this.sampleTime[base + i]!;
-      if (time !== t) return time < t;
-      const h = this.sampleHash[base + i]!;
-      if (hash !== h) return hash < h;
-      return text < this.sampleText[base + i]!;
-    };
-    if (n === cap && !before(n - 1)) return;
-    let i = Math.min(n, cap - 1);
-    while (i > 0 && before(i - 1)) i--;
-    // The same line twice (a file read through two names is read once; a log may still repeat a line).
-    if (i > 0 && this.sampleTime[base + i - 1] === time && this.sampleText[base + i - 1] === text) return;
-    for (let k = Math.min(n, cap - 1); k > i; k--) {
-      this.sampleTime[base + k] = this.sampleTime[base + k - 1]!;
-      this.sampleHash[base + k] = this.sampleHash[base + k - 1]!;
-      this.sampleText[base + k] = this.sampleText[base + k - 1];
-    }
-    this.sampleTime[base + i] = time;
-    this.sampleHash[base + i] = hash;
-    this.sampleText[base + i] = text;
-    this.sampleCount[ci] = Math.min(n + 1, cap);
-    if (kind === 0) {
-      // One more telling line: one place fewer for the others.
-      const room = this.sampleRoom(row, 1);
-      const plain = row * 2 + 1;
-      if (this.sampleCount[plain]! > room) {
-        this.sampleCount[plain] = room;
-        this.sampleText[row * SLOTS + MAX_SAMPLES + room] = undefined;
-      }
-    }
+    if (this.sampled.tooLate(row, kind, time)) return;
+    const stop = Math.min(end, start + SAMPLE_BYTES);
+    this.sampled.offer(row, kind, time, hashBytes(line, start, stop), line, start, stop);
   }
 
   /** Merges another table (of other lines) into this one: exact, in any order. */
@@ -513,11 +440,7 @@ export class ClientTable {
       this.nums[a + C.agentMin] = Math.min(this.nums[a + C.agentMin]!, other.nums[b + C.agentMin]!);
       for (let k = 0; k < 3; k++) this.distinct.mergeFrom(row * 3 + k, other.distinct, r * 3 + k);
       this.minutes.mergeFrom(row, other.minutes, r);
-      for (let kind = 0; kind < 2; kind++) {
-        const ob = r * SLOTS + kind * MAX_SAMPLES;
-        for (let i = 0; i < other.sampleCount[r * 2 + kind]!; i++)
-          this.offer(row, kind, other.sampleTime[ob + i]!, other.sampleHash[ob + i]!, other.sampleText[ob + i]!);
-      }
+      this.sampled.mergeFrom(row, other.sampled, r);
     }
     this.badAddressLines += other.badAddressLines;
     this.overall.merge(other.overall);
@@ -531,10 +454,7 @@ export class ClientTable {
       nums: this.nums.slice(0, n * NC),
       distinct: this.distinct.parts(n * 3),
       minutes: this.minutes.parts(n),
-      sampleTime: this.sampleTime.slice(0, n * SLOTS),
-      sampleHash: this.sampleHash.slice(0, n * SLOTS),
-      sampleText: this.sampleText.slice(0, n * SLOTS),
-      sampleCount: this.sampleCount.slice(0, n * 2),
+      samples: this.sampled.parts(n),
       overall: this.overall,
       badAddressLines: this.badAddressLines,
     };
@@ -549,12 +469,10 @@ export class ClientTable {
     t.nums.set(p.nums);
     (t as unknown as { distinct: DistinctSets }).distinct = DistinctSets.fromParts(p.distinct);
     (t as unknown as { minutes: MinuteColumns }).minutes = MinuteColumns.fromParts(p.minutes);
+    (t as unknown as { sampled: SampleSlots }).sampled = SampleSlots.fromParts(p.samples);
     t.distinct.reserve(t.rows * 3);
     t.minutes.reserve(t.rows);
-    t.sampleTime.set(p.sampleTime);
-    t.sampleHash.set(p.sampleHash);
-    t.sampleText = p.sampleText.slice();
-    t.sampleCount.set(p.sampleCount);
+    t.sampled.reserve(t.rows);
     Object.setPrototypeOf(p.overall, Timeline.prototype);
     t.overall.merge(p.overall);
     t.badAddressLines = p.badAddressLines;
@@ -575,9 +493,12 @@ export class ClientTable {
       p.minutes.cap,
       p.minutes.n,
       p.minutes.peak,
-      p.sampleTime,
-      p.sampleHash,
-      p.sampleCount,
+      p.samples.time,
+      p.samples.hash,
+      p.samples.off,
+      p.samples.len,
+      p.samples.count,
+      p.samples.bytes,
     ].map((a) => a.buffer as ArrayBuffer);
   }
 }

@@ -26,6 +26,16 @@ export interface ScaleContext {
 
 const phase = (stderr: string, name: string) => Number(new RegExp(`timing: ${name} (\\d+) ms`).exec(stderr)?.[1] ?? NaN) / 1000;
 
+/** Whether a table left by an earlier run is there and of this version. */
+function readable(file: string): boolean {
+  try {
+    decodeTable(readFileSync(file));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function scaleBench(ctx: ScaleContext): Promise<void> {
   console.log('\nscale-out (partial tables)');
   const log = await ctx.ensureLog(2_000_000, 20_000);
@@ -45,7 +55,7 @@ export async function scaleBench(ctx: ScaleContext): Promise<void> {
   const counts = (process.env.LOGWARDEN_SCALE_SERVERS ?? '10,50,200').split(',').map(Number);
   for (const servers of counts) {
     const d = join(ctx.dir, `scale-${servers}`);
-    if (!existsSync(join(d, `s${servers - 1}.lwtable`))) {
+    if (!readable(join(d, `s${servers - 1}.lwtable`))) {
       rmSync(d, { recursive: true, force: true });
       mkdirSync(d, { recursive: true });
       for (let s = 0; s < servers; s++) {
@@ -66,7 +76,7 @@ export async function scaleBench(ctx: ScaleContext): Promise<void> {
   // A site of 1 M distinct clients, read on four agents.
   const big = await ctx.ensureLog(3_000_000, 1_000_000);
   const d = join(ctx.dir, 'scale-1m');
-  if (!existsSync(join(d, 'part3.lwtable'))) {
+  if (!readable(join(d, 'part3.lwtable'))) {
     mkdirSync(d, { recursive: true });
     const text = readFileSync(big);
     const cuts = [0];
