@@ -62,8 +62,9 @@ export class DistinctSets {
   private n: Int32Array;
   private last: Int32Array;
 
-  constructor(sets = 1024) {
-    this.arena = new Arena(sets >= 3072 ? 1 << 18 : Math.max(256, sets * 32));
+  /** `ints`: room to start with in the arena (untouched room costs no memory). */
+  constructor(sets = 1024, ints = sets >= 3072 ? 1 << 18 : Math.max(256, sets * 32)) {
+    this.arena = new Arena(ints);
     this.bytes = bytesOf(this.arena.ints);
     this.off = new Int32Array(sets);
     this.cap = new Int32Array(sets);

@@ -8,13 +8,14 @@
  *   header                  H bytes of UTF-8 JSON: kind "logwarden-table", version, generator, the options the
  *                           lines were read with (ipv6Prefix, trustedProxies), the parse statistics, `rows` (the
  *                           number of clients), the site's timeline, lines whose client was no address, and
- *                           `arrays`: name, type (f64, i32, u16, u8) and length of each array
+ *                           `arrays`: name, type (f64, i32, u32, u16, u8) and length of each array
  *   arrays                  in `arrays` order, little-endian, each starting on a multiple of 8 bytes:
  *                           keys (UTF-8, one client key a line, in row order), nums (Float64, COUNTERS a row),
  *                           distinct sets and requests per minute (Int32 blocks, only those in use, with per-set
  *                           offset, table size or -1 for a sketch, exact count, last value; per-client offset,
- *                           capacity, minutes, peak), samples (per slot, MAX_SAMPLES a row: time, hash, offset
- *                           and length of its bytes; per row: telling and other lines kept; the lines' bytes)
+ *                           capacity, minutes, peak), samples (per slot, MAX_SAMPLES a row: time, hash, place and
+ *                           length of its bytes; per row: telling and other lines kept; the lines' bytes, in
+ *                           chunks of 1 MiB end to end, a line never across two: place = chunk * 2^20 + offset)
  *   "LWTEND\n\0"            8 bytes: a table cut short is refused
  *
  * Samples travel inside (no log is reopened to show them). Not compressed (the arrays hold only what is in use,
@@ -25,7 +26,7 @@ import { gunzipSync } from 'node:zlib';
 import type { ParseStats } from '../logs/read.js';
 import { Timeline } from '../features/timeline.js';
 import { COUNTERS, type TableParts } from './table.js';
-import { MAX_SAMPLES } from './samples.js';
+import { CHUNK, MAX_SAMPLES } from './samples.js';
 
 export const LWTABLE_VERSION = 2;
 const MAGIC = Buffer.from('LWTABLE\n');
@@ -38,9 +39,9 @@ export interface TableMeta {
   readonly stats: ParseStats;
 }
 
-type Typed = Float64Array | Int32Array | Uint16Array | Uint8Array;
-type ArrayType = 'f64' | 'i32' | 'u16' | 'u8';
-const CTORS = { f64: Float64Array, i32: Int32Array, u16: Uint16Array, u8: Uint8Array } as const;
+type Typed = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
+type ArrayType = 'f64' | 'i32' | 'u32' | 'u16' | 'u8';
+const CTORS = { f64: Float64Array, i32: Int32Array, u32: Uint32Array, u16: Uint16Array, u8: Uint8Array } as const;
 
 /** The arrays of a table, in file order: name, type, elements a row (0: any length). */
 const LAYOUT: ReadonlyArray<readonly [string, ArrayType, number]> = [
@@ -58,7 +59,7 @@ const LAYOUT: ReadonlyArray<readonly [string, ArrayType, number]> = [
   ['minutes.peak', 'i32', 1],
   ['samples.time', 'f64', MAX_SAMPLES],
   ['samples.hash', 'i32', MAX_SAMPLES],
-  ['samples.off', 'i32', MAX_SAMPLES],
+  ['samples.off', 'u32', MAX_SAMPLES],
   ['samples.len', 'u16', MAX_SAMPLES],
   ['samples.count', 'u8', 2],
   ['samples.bytes', 'u8', 0],
@@ -108,6 +109,22 @@ interface Header {
   overall: { buckets: number; start: number; width: number; counts: number[] };
   badAddressLines: number;
   arrays: Array<{ name: string; type: ArrayType; length: number }>;
+}
+
+/**
+ * The number of rows and the length of each array, from the first bytes of a table (to size a merge before
+ * reading the tables); null when those bytes do not hold the whole header (or the table is gzipped).
+ */
+export function peekTable(head: Buffer): { rows: number; lengths: Map<string, number> } | null {
+  if (head.length < 16 || !head.subarray(0, 8).equals(MAGIC) || head.readUInt32LE(8) !== LWTABLE_VERSION) return null;
+  const headerLength = head.readUInt32LE(12);
+  if (16 + headerLength > head.length) return null;
+  try {
+    const h = JSON.parse(head.toString('utf8', 16, 16 + headerLength)) as Header;
+    return { rows: h.rows, lengths: new Map(h.arrays.map((a) => [a.name, a.length])) };
+  } catch {
+    return null;
+  }
 }
 
 export function decodeTable(file: Buffer): { parts: TableParts; meta: TableMeta } {
@@ -192,6 +209,6 @@ function checkBlocks(p: TableParts): void {
     const k = sm.count[2 * r]! + sm.count[2 * r + 1]!;
     if (k > MAX_SAMPLES) throw new TableFileError(`arrays: samples.count of row ${r} is over ${MAX_SAMPLES}`);
     for (let i = r * MAX_SAMPLES; i < r * MAX_SAMPLES + k; i++)
-      if (sm.off[i]! < 0 || sm.off[i]! + sm.len[i]! > sm.bytes.length) throw new TableFileError(`arrays: sample ${i} lies outside samples.bytes`);
+      if (sm.off[i]! + sm.len[i]! > sm.bytes.length || (sm.off[i]! % CHUNK) + sm.len[i]! > CHUNK) throw new TableFileError(`arrays: sample ${i} lies outside samples.bytes`);
   }
 }

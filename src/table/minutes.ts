@@ -40,8 +40,9 @@ export class MinuteColumns {
   private n: Int32Array;
   private peak: Int32Array;
 
-  constructor(rows = 1024) {
-    this.arena = new Arena(rows >= 1024 ? 1 << 20 : Math.max(256, rows * 64));
+  /** `ints`: room to start with in the arena (untouched room costs no memory). */
+  constructor(rows = 1024, ints = rows >= 1024 ? 1 << 20 : Math.max(256, rows * 64)) {
+    this.arena = new Arena(ints);
     this.off = new Int32Array(rows);
     this.cap = new Int32Array(rows);
     this.n = new Int32Array(rows);

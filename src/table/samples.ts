@@ -1,11 +1,20 @@
 /**
- * Every client's sample lines, kept as the bytes the log wrote (cut at SAMPLE_BYTES) in one byte arena, and
- * chosen so that any split of the lines, in any order, keeps the same ones: the MAX_SAMPLES earliest telling
- * lines (a sensitive path, an error, a POST, junk) and, in the room they leave, the earliest others (by time,
- * then hash, then bytes). A row has MAX_SAMPLES slots: its telling lines first, then its others. A line that
- * falls out leaves its bytes behind until the arena next grows, when only the lines still kept are copied.
+ * Every client's sample lines, kept as the bytes the log wrote (cut at SAMPLE_BYTES), and chosen so that any
+ * split of the lines, in any order, keeps the same ones: the MAX_SAMPLES earliest telling lines (a sensitive
+ * path, an error, a POST, junk) and, in the room they leave, the earliest others (by time, then hash, then
+ * bytes). A row has MAX_SAMPLES slots: its telling lines first, then its others.
+ *
+ * The bytes live in chunks of CHUNK bytes, a line never across two: a sample's place is one number (chunk *
+ * CHUNK + offset), the store grows by a chunk at a time (nothing is copied, no second copy is held while it
+ * grows: a million clients keep ~700 MB of lines), and a table's flat bytes (parts) are its chunks end to end.
+ * A line that falls out leaves its bytes behind; when those outweigh the lines kept, the kept ones are copied
+ * into new chunks.
  */
 import { grown } from './arena.js';
+
+const CHUNK_BITS = 20;
+/** Bytes a chunk. */
+export const CHUNK = 1 << CHUNK_BITS;
 
 export const MAX_SAMPLES = 5;
 /** A sample is the first SAMPLE_BYTES bytes of its line. */
@@ -16,20 +25,22 @@ export interface SampleParts {
   /** Per slot (MAX_SAMPLES a row): the line's time, its hash, where its bytes start in `bytes`, how many. */
   readonly time: Float64Array;
   readonly hash: Int32Array;
-  readonly off: Int32Array;
+  readonly off: Uint32Array;
   readonly len: Uint16Array;
   /** Per row: telling lines kept, other lines kept. */
   readonly count: Uint8Array;
+  /** The chunks end to end (each CHUNK bytes but the last; a line never across two). */
   readonly bytes: Uint8Array;
 }
 
 export class SampleSlots {
   private time: Float64Array;
   private hash: Int32Array;
-  private off: Int32Array;
+  private off: Uint32Array;
   private len: Uint16Array;
   private count: Uint8Array;
-  private bytes: Uint8Array;
+  private chunks: Uint8Array[] = [];
+  /** Where the next line goes (chunk * CHUNK + offset). */
   private top = 0;
   /** Bytes of the lines still kept (the rest of `top` is left behind by lines that fell out). */
   private live = 0;
@@ -37,10 +48,9 @@ export class SampleSlots {
   constructor(rows = 1024) {
     this.time = new Float64Array(rows * S);
     this.hash = new Int32Array(rows * S);
-    this.off = new Int32Array(rows * S);
+    this.off = new Uint32Array(rows * S);
     this.len = new Uint16Array(rows * S);
     this.count = new Uint8Array(rows * 2);
-    this.bytes = new Uint8Array(rows >= 1024 ? 1 << 20 : Math.max(1024, rows * 256));
   }
 
   reserve(rows: number): void {
@@ -49,7 +59,9 @@ export class SampleSlots {
     f.set(this.time);
     this.time = f;
     this.hash = grown(this.hash, rows * S);
-    this.off = grown(this.off, rows * S);
+    const o = new Uint32Array(rows * S);
+    o.set(this.off);
+    this.off = o;
     const l = new Uint16Array(rows * S);
     l.set(this.len);
     this.len = l;
@@ -77,8 +89,8 @@ export class SampleSlots {
     if (time !== t) return time < t ? -1 : 1;
     const h = this.hash[slot]!;
     if (hash !== h) return hash < h ? -1 : 1;
-    const b = this.bytes;
-    const at = this.off[slot]!;
+    const b = this.chunks[this.off[slot]! >>> CHUNK_BITS]!;
+    const at = this.off[slot]! & (CHUNK - 1);
     const n = this.len[slot]!;
     const m = end - start;
     for (let i = 0; i < m && i < n; i++) {
@@ -124,49 +136,60 @@ export class SampleSlots {
     this.count[row * 2 + kind]!++;
   }
 
-  /** Copies bytes into the arena (growing it, and leaving lines that fell out behind, when full); where. */
+  /** Copies a line's bytes into the chunks (a new chunk when the last is full); where. */
   private store(src: Uint8Array, start: number, end: number): number {
     const n = end - start;
-    if (this.top + n > this.bytes.length) {
-      const rows = this.count.length / 2;
-      const next = new Uint8Array(Math.max(this.bytes.length, 2 * (this.live + n)));
-      this.top = this.copyLive(rows, next);
+    if (this.top - this.live > Math.max(this.live, 64 * CHUNK)) this.compact();
+    let pos = this.top & (CHUNK - 1);
+    let c = this.top >>> CHUNK_BITS;
+    if (pos + n > CHUNK || c === this.chunks.length) {
+      if (c < this.chunks.length) {
+        c++;
+        pos = 0;
+      }
+      if (c >= 2 ** (32 - CHUNK_BITS)) throw new RangeError('sample lines: over 4 GiB kept');
+      this.chunks.push(new Uint8Array(CHUNK));
     }
-    const at = this.top;
+    const b = this.chunks[c]!;
     // Copying byte by byte beats `set(subarray)` for lines this short.
-    const b = this.bytes;
-    for (let i = 0; i < n; i++) b[at + i] = src[start + i]!;
-    this.top += n;
+    for (let i = 0; i < n; i++) b[pos + i] = src[start + i]!;
+    const at = c * CHUNK + pos;
+    this.top = at + n;
     this.live += n;
     return at;
   }
 
-  /** Copies the kept lines of the first `rows` rows into `into`, in row order, pointing the slots at them; the bytes used. */
-  private copyLive(rows: number, into: Uint8Array): number {
-    let top = 0;
-    const b = this.bytes;
+  /** Copies the kept lines into new chunks, in row order (the bytes of lines that fell out are let go). */
+  private compact(): void {
+    const old = this.chunks;
+    this.chunks = [];
+    this.top = 0;
+    this.live = 0;
+    const rows = this.count.length / 2;
     for (let r = 0; r < rows; r++) {
       const k = this.count[r * 2]! + this.count[r * 2 + 1]!;
       for (let s = r * S; s < r * S + k; s++) {
-        const at = this.off[s]!;
-        const n = this.len[s]!;
-        into.set(b.subarray(at, at + n), top);
-        this.off[s] = top;
-        top += n;
+        const o = this.off[s]!;
+        const pos = o & (CHUNK - 1);
+        this.off[s] = this.store(old[o >>> CHUNK_BITS]!, pos, pos + this.len[s]!);
       }
     }
-    this.bytes = into;
-    return top;
+  }
+
+  /** Bytes held for lines (kept ones, those left behind, and the unused end of the last chunk). */
+  get heldBytes(): number {
+    return this.chunks.reduce((n, c) => n + c.length, 0);
   }
 
   /** A row's kept lines: telling ones first, then the others. */
   lines(row: number): string[] {
     const k = this.count[row * 2]! + this.count[row * 2 + 1]!;
     const out: string[] = new Array(k);
-    const buf = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     for (let i = 0; i < k; i++) {
       const s = row * S + i;
-      out[i] = buf.toString('utf8', this.off[s]!, this.off[s]! + this.len[s]!);
+      const c = this.chunks[this.off[s]! >>> CHUNK_BITS]!;
+      const pos = this.off[s]! & (CHUNK - 1);
+      out[i] = Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('utf8', pos, pos + this.len[s]!);
     }
     return out;
   }
@@ -176,44 +199,43 @@ export class SampleSlots {
     const t = other.count[from * 2]!;
     const o = other.count[from * 2 + 1]!;
     if (t + o === 0) return;
-    const b = other.bytes;
-    if (this.count[row * 2]! + this.count[row * 2 + 1]! === 0) {
-      for (let i = 0; i < t + o; i++) {
-        const s = from * S + i;
-        const d = row * S + i;
-        const at = this.store(b, other.off[s]!, other.off[s]! + other.len[s]!);
-        this.time[d] = other.time[s]!;
-        this.hash[d] = other.hash[s]!;
-        this.off[d] = at;
-        this.len[d] = other.len[s]!;
-        // Counted at once: the arena may grow (copying the kept lines) while the next one is stored.
-        this.count[row * 2 + (i < t ? 0 : 1)]!++;
-      }
-      return;
-    }
+    const empty = this.count[row * 2]! + this.count[row * 2 + 1]! === 0;
     for (let i = 0; i < t + o; i++) {
       const s = from * S + i;
-      this.offer(row, i < t ? 0 : 1, other.time[s]!, other.hash[s]!, b, other.off[s]!, other.off[s]! + other.len[s]!);
+      const b = other.chunks[other.off[s]! >>> CHUNK_BITS]!;
+      const pos = other.off[s]! & (CHUNK - 1);
+      const end = pos + other.len[s]!;
+      if (!empty) {
+        this.offer(row, i < t ? 0 : 1, other.time[s]!, other.hash[s]!, b, pos, end);
+        continue;
+      }
+      // Into an empty row: the lines as they are, in their order.
+      const at = this.store(b, pos, end);
+      const d = row * S + i;
+      this.time[d] = other.time[s]!;
+      this.hash[d] = other.hash[s]!;
+      this.off[d] = at;
+      this.len[d] = other.len[s]!;
+      // Counted at once: the chunks may be compacted while the next one is stored.
+      this.count[row * 2 + (i < t ? 0 : 1)]!++;
     }
   }
 
-  /** The first `rows` rows as flat arrays of their own, only the kept lines' bytes (see fromParts). */
+  /**
+   * The first `rows` rows as flat arrays of their own, the kept lines only, in chunks end to end (see fromParts).
+   */
   parts(rows: number): SampleParts {
-    const off = this.off.slice(0, rows * S);
-    const saved = this.off;
-    const bytes = this.bytes;
-    this.off = off;
-    const out = new Uint8Array(this.live);
-    const used = this.copyLive(rows, out);
-    this.off = saved;
-    this.bytes = bytes;
+    const into = new SampleSlots(rows);
+    for (let r = 0; r < rows; r++) into.mergeFrom(r, this, r);
+    const bytes = new Uint8Array(into.top);
+    into.chunks.forEach((c, i) => bytes.set(i * CHUNK + CHUNK <= into.top ? c : c.subarray(0, into.top - i * CHUNK), i * CHUNK));
     return {
-      time: this.time.slice(0, rows * S),
-      hash: this.hash.slice(0, rows * S),
-      off,
-      len: this.len.slice(0, rows * S),
-      count: this.count.slice(0, rows * 2),
-      bytes: used === out.length ? out : out.slice(0, used),
+      time: into.time,
+      hash: into.hash,
+      off: into.off,
+      len: into.len,
+      count: into.count,
+      bytes,
     };
   }
 
@@ -225,9 +247,10 @@ export class SampleSlots {
     s.off = p.off;
     s.len = p.len;
     s.count = p.count;
-    s.bytes = p.bytes;
-    s.top = p.bytes.length;
-    s.live = p.bytes.length;
+    for (let at = 0; at < p.bytes.length; at += CHUNK) s.chunks.push(p.bytes.subarray(at, Math.min(at + CHUNK, p.bytes.length)));
+    // New lines go to a chunk of their own (the last one here may be short, and may be another's memory).
+    s.top = s.chunks.length * CHUNK;
+    s.live = s.top;
     return s;
   }
 }

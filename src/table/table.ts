@@ -153,7 +153,7 @@ export class ClientTable {
 
   /** Raw address text as the log wrote it → its row (several raw forms can share one client), or -1. */
   private readonly byRaw = new Map<string, number>();
-  private readonly byKey = new Map<string, number>();
+  private keyRows: Map<string, number> | null = new Map();
   private readonly byHash = new Map<number, { raw: string; row: number }>();
   /** Plain dotted quads (most clients), by their 32-bit value: an open-addressing table of rows. */
   private ip4Keys = new Int32Array(1 << 12);
@@ -172,18 +172,31 @@ export class ClientTable {
   /** Lines whose client field was not an IP address (a host name, junk). */
   badAddressLines = 0;
 
+  /**
+   * `rows` and `room` size the table to start with (a merge of tables whose sizes are known): room that is
+   * never used costs no memory, as the pages of an array are only taken when first written.
+   */
   constructor(
     private readonly opts: AggregateOptions,
     rows = 1024,
+    room?: { readonly distinctInts: number; readonly minuteInts: number },
   ) {
     this.proxied = (opts.trustedProxies?.size ?? 0) > 0;
     this.classifier = opts.classifiers?.paths ?? new PathClassifier();
     this.queryClassifier = opts.classifiers?.queries ?? new PathClassifier();
     this.rows = rows;
     this.nums = new Float64Array(rows * NC);
-    this.distinct = new DistinctSets(rows * 3);
-    this.minutes = new MinuteColumns(rows);
+    this.distinct = new DistinctSets(rows * 3, room?.distinctInts);
+    this.minutes = new MinuteColumns(rows, room?.minuteInts);
     this.sampled = new SampleSlots(rows);
+  }
+
+  /** Client key → row (made when first needed: a table read only to be merged into another never needs it). */
+  private get byKey(): Map<string, number> {
+    if (this.keyRows) return this.keyRows;
+    const m = new Map<string, number>();
+    this.keys.forEach((k, i) => m.set(k, i));
+    return (this.keyRows = m);
   }
 
   /** A new row for `key`; its index. */
@@ -199,7 +212,7 @@ export class ClientTable {
   }
 
   private growRows(): void {
-    const rows = this.rows * 2;
+    const rows = Math.max(16, this.rows * 2);
     const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, per: number): T => {
       const b = new (a.constructor as new (n: number) => T)(rows * per);
       b.set(a);
@@ -460,19 +473,18 @@ export class ClientTable {
     };
   }
 
+  /** A table over the arrays as they are (not copied): a table read from a file or handed over by a thread. */
   static fromParts(p: TableParts, opts: AggregateOptions): ClientTable {
     const n = p.keys.length;
-    const t = new ClientTable(opts, Math.max(16, n));
+    const t = new ClientTable(opts, 16, { distinctInts: 16, minuteInts: 16 });
     t.size = n;
+    t.rows = n;
     for (const k of p.keys) t.keys.push(k); // not push(...keys): a million arguments overflow the stack
-    p.keys.forEach((k, i) => t.byKey.set(k, i));
-    t.nums.set(p.nums);
+    t.keyRows = null;
+    t.nums = p.nums;
     (t as unknown as { distinct: DistinctSets }).distinct = DistinctSets.fromParts(p.distinct);
     (t as unknown as { minutes: MinuteColumns }).minutes = MinuteColumns.fromParts(p.minutes);
     (t as unknown as { sampled: SampleSlots }).sampled = SampleSlots.fromParts(p.samples);
-    t.distinct.reserve(t.rows * 3);
-    t.minutes.reserve(t.rows);
-    t.sampled.reserve(t.rows);
     Object.setPrototypeOf(p.overall, Timeline.prototype);
     t.overall.merge(p.overall);
     t.badAddressLines = p.badAddressLines;

@@ -1,0 +1,11 @@
+import { DistinctSets } from '../../src/table/distinct.js';
+import { MinuteColumns } from '../../src/table/minutes.js';
+import { SampleSlots } from '../../src/table/samples.js';
+import { loadTables } from '../../src/commands/aggregate.js';
+const off = (process.env.OFF ?? '').split(',');
+if (off.includes('d')) DistinctSets.prototype.mergeFrom = function () {};
+if (off.includes('m')) MinuteColumns.prototype.mergeFrom = function () {};
+if (off.includes('s')) SampleSlots.prototype.mergeFrom = function () {};
+const t0 = performance.now();
+const { table } = loadTables([process.argv[2]!], {});
+console.log(process.env.OFF, ((performance.now() - t0) / 1000).toFixed(2), 's', table.size);
