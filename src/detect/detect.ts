@@ -23,7 +23,7 @@
  */
 import { networkOf, type AddressSet } from '../core/address.js';
 import { hashString } from '../logs/parse.js';
-import type { ClientStats } from '../table/table.js';
+import { samplesOfClients, type ClientStats } from '../table/table.js';
 import {
   ABUSE_KINDS,
   describeValue,
@@ -579,6 +579,8 @@ function judge(
   const groupById = new Map(groups.map((g) => [g.id, g]));
   const results: ClientResult[] = new Array(n);
   const flagged: FlaggedClient[] = [];
+  // Their sample lines are read after the loop, all at once (a table's chunks of lines each read once).
+  const flaggedClients: ClientStats[] = [];
   const spared: string[] = [];
   for (let i = 0; i < n; i++) {
     const c = clients[i]!;
@@ -613,10 +615,12 @@ function judge(
       features,
       firstSeen: c.firstTime,
       lastSeen: c.lastTime,
-      samples: [...c.samples],
+      samples: [],
       group: inGroup?.finding.abusive ? inGroup.id : null,
     });
+    flaggedClients.push(c);
   }
+  samplesOfClients(flaggedClients).forEach((lines, j) => flagged[j]!.samples.push(...lines));
   flagged.sort((a, b) => b.features.requests! - a.features.requests! || (a.address < b.address ? -1 : 1));
   const listed = flagged.filter((f) => !networked.has(f.address)).map((f) => f.address);
   for (const g of groups) listed.push(...g.networks);

@@ -137,8 +137,8 @@ const FNV_PRIME = 0x01000193;
  * so that 0 can mean "absent". Fields such as user agents are long, and this is on every line. The result is
  * a signed 32-bit integer: V8 keeps those unboxed, where an unsigned one above 2^31 would cost an allocation.
  */
-export function hashBytes(buf: Uint8Array, start: number, end: number): number {
-  let h = FNV_OFFSET ^ (end - start);
+export function hashBytes(buf: Uint8Array, start: number, end: number, seed = FNV_OFFSET): number {
+  let h = seed ^ (end - start);
   let i = start;
   for (; i + 4 <= end; i += 4) {
     h = Math.imul(h ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)), FNV_PRIME);

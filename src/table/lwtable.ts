@@ -13,20 +13,21 @@
  *                           keys (UTF-8, one client key a line, in row order), nums (Float64, COUNTERS a row),
  *                           distinct sets and requests per minute (Int32 blocks, only those in use, with per-set
  *                           offset, table size or -1 for a sketch, exact count, last value; per-client offset,
- *                           capacity, minutes, peak), samples (per slot, MAX_SAMPLES a row: time, hash, place and
- *                           length of its bytes; per row: telling and other lines kept; the lines' bytes, in
- *                           chunks of 1 MiB end to end, a line never across two: place = chunk * 2^20 + offset)
+ *                           capacity, minutes, peak), samples (per slot, MAX_SAMPLES a row: time, two hashes, place and
+ *                           length of its bytes, place = chunk * 2^20 + offset in the chunk; per row: telling and
+ *                           other lines kept; per chunk its size in bytes; the chunks of lines, each up to 1 MiB
+ *                           before it was deflated (raw deflate), a line never across two, end to end)
  *   "LWTEND\n\0"            8 bytes: a table cut short is refused
  *
- * Samples travel inside (no log is reopened to show them). Not compressed (the arrays hold only what is in use,
- * and the reader takes them where they lie, without copying); a table that was gzipped after it was written is
- * read as well. Pure: bytes in, bytes out.
+ * Samples travel inside (no log is reopened to show them), deflated in chunks that a merge takes as they are.
+ * The rest is not compressed (the arrays hold only what is in use, and the reader takes them where they lie,
+ * without copying); a table that was gzipped after it was written is read as well. Pure: bytes in, bytes out.
  */
 import { gunzipSync } from 'node:zlib';
 import type { ParseStats } from '../logs/read.js';
 import { Timeline } from '../features/timeline.js';
 import { COUNTERS, type TableParts } from './table.js';
-import { CHUNK, MAX_SAMPLES } from './samples.js';
+import { MAX_SAMPLES, SampleSlots } from './samples.js';
 
 export const LWTABLE_VERSION = 2;
 const MAGIC = Buffer.from('LWTABLE\n');
@@ -59,16 +60,18 @@ const LAYOUT: ReadonlyArray<readonly [string, ArrayType, number]> = [
   ['minutes.peak', 'i32', 1],
   ['samples.time', 'f64', MAX_SAMPLES],
   ['samples.hash', 'i32', MAX_SAMPLES],
-  ['samples.off', 'u32', MAX_SAMPLES],
+  ['samples.hash2', 'i32', MAX_SAMPLES],
+  ['samples.place', 'f64', MAX_SAMPLES],
   ['samples.len', 'u16', MAX_SAMPLES],
   ['samples.count', 'u8', 2],
+  ['samples.chunks', 'u32', 0],
   ['samples.bytes', 'u8', 0],
 ];
 
 /** The arrays of a table, in LAYOUT order. */
 function arraysOf(p: TableParts, keys: Uint8Array): Typed[] {
   const { distinct: d, minutes: m, samples: s } = p;
-  return [keys, p.nums, d.ints, d.off, d.cap, d.n, d.last, m.ints, m.off, m.cap, m.n, m.peak, s.time, s.hash, s.off, s.len, s.count, s.bytes];
+  return [keys, p.nums, d.ints, d.off, d.cap, d.n, d.last, m.ints, m.off, m.cap, m.n, m.peak, s.time, s.hash, s.hash2, s.place, s.len, s.count, s.chunks, s.bytes];
 }
 
 const pad8 = (n: number) => (8 - (n % 8)) % 8;
@@ -183,7 +186,16 @@ export function decodeTable(file: Buffer): { parts: TableParts; meta: TableMeta 
     nums: need('nums'),
     distinct: { ints: need('distinct.ints'), off: need('distinct.off'), cap: need('distinct.cap'), n: need('distinct.n'), last: need('distinct.last') },
     minutes: { ints: need('minutes.ints'), off: need('minutes.off'), cap: need('minutes.cap'), n: need('minutes.n'), peak: need('minutes.peak') },
-    samples: { time: need('samples.time'), hash: need('samples.hash'), off: need('samples.off'), len: need('samples.len'), count: need('samples.count'), bytes: need('samples.bytes') },
+    samples: {
+      time: need('samples.time'),
+      hash: need('samples.hash'),
+      hash2: need('samples.hash2'),
+      place: need('samples.place'),
+      len: need('samples.len'),
+      count: need('samples.count'),
+      chunks: need('samples.chunks'),
+      bytes: need('samples.bytes'),
+    },
     overall,
     badAddressLines: h.badAddressLines,
   };
@@ -204,11 +216,6 @@ function checkBlocks(p: TableParts): void {
   for (let r = 0; r < m.off.length; r++)
     if (m.n[r]! < 0 || m.cap[r]! < m.n[r]! || (m.n[r]! > 0 && (m.off[r]! < 0 || m.off[r]! + 2 * m.n[r]! > m.ints.length)))
       throw new TableFileError(`arrays: the minutes of row ${r} lie outside minutes.ints`);
-  const sm = p.samples;
-  for (let r = 0; r < sm.count.length / 2; r++) {
-    const k = sm.count[2 * r]! + sm.count[2 * r + 1]!;
-    if (k > MAX_SAMPLES) throw new TableFileError(`arrays: samples.count of row ${r} is over ${MAX_SAMPLES}`);
-    for (let i = r * MAX_SAMPLES; i < r * MAX_SAMPLES + k; i++)
-      if (sm.off[i]! + sm.len[i]! > sm.bytes.length || (sm.off[i]! % CHUNK) + sm.len[i]! > CHUNK) throw new TableFileError(`arrays: sample ${i} lies outside samples.bytes`);
-  }
+  const bad = SampleSlots.check(p.samples);
+  if (bad) throw new TableFileError(`arrays: ${bad}`);
 }

@@ -282,6 +282,11 @@ export class ClientTable {
     return this.sampled.lines(row);
   }
 
+  /** The sample lines of many rows at once (each chunk of lines read once). */
+  samplesOf(rows: readonly number[]): string[][] {
+    return this.sampled.linesOf(rows);
+  }
+
   /**
    * The row of a line's client without making a string in the common case: a dotted quad is looked up by its
    * value; another field by its hash, the bytes compared with the raw text seen under it.
@@ -436,8 +441,7 @@ export class ClientTable {
   /** Offers a line as a sample of its kind (0 telling, 1 other); hashed only when it may be kept. */
   private offerLine(row: number, kind: number, time: number, line: Buffer, start: number, end: number): void {
     if (this.sampled.tooLate(row, kind, time)) return;
-    const stop = Math.min(end, start + SAMPLE_BYTES);
-    this.sampled.offer(row, kind, time, hashBytes(line, start, stop), line, start, stop);
+    this.sampled.offer(row, kind, time, line, start, Math.min(end, start + SAMPLE_BYTES));
   }
 
   /** Merges another table (of other lines) into this one: exact, in any order. */
@@ -507,12 +511,29 @@ export class ClientTable {
       p.minutes.peak,
       p.samples.time,
       p.samples.hash,
-      p.samples.off,
+      p.samples.hash2,
+      p.samples.place,
       p.samples.len,
       p.samples.count,
+      p.samples.chunks,
       p.samples.bytes,
     ].map((a) => a.buffer as ArrayBuffer);
   }
+}
+
+/** The sample lines of many clients: the rows of one table are read together (each chunk of lines once). */
+export function samplesOfClients(clients: readonly ClientStats[]): string[][] {
+  const out: string[][] = new Array(clients.length);
+  const byTable = new Map<ClientTable, number[]>();
+  clients.forEach((c, i) => {
+    if (c instanceof ClientRow) {
+      const list = byTable.get(c.table) ?? [];
+      byTable.set(c.table, list);
+      list.push(i);
+    } else out[i] = [...c.samples];
+  });
+  for (const [table, at] of byTable) table.samplesOf(at.map((i) => (clients[i] as ClientRow).row)).forEach((lines, k) => (out[at[k]!] = lines));
+  return out;
 }
 
 class FixedCount implements Countable {
@@ -525,7 +546,7 @@ class FixedCount implements Countable {
 /** A row of the table, read where it lies. */
 export class ClientRow implements ClientStats {
   constructor(
-    private readonly table: ClientTable,
+    readonly table: ClientTable,
     readonly row: number,
   ) {}
 

@@ -135,12 +135,15 @@ test('a table of another version, cut short, not a table, or read with other opt
   // A damaged offset is refused rather than read past its arena.
   const { decodeTable } = await import('../../src/table/lwtable.js');
   const damaged = Buffer.from(bytes);
-  const sampleOff = decodeTable(damaged).parts.samples.off;
-  sampleOff[0] = 1 << 30;
-  await refuse('damaged.lwtable', damaged, /damaged\.lwtable: arrays: sample 0 lies outside samples\.bytes/);
+  decodeTable(damaged).parts.samples.place[0] = 2 ** 40;
+  await refuse('damaged.lwtable', damaged, /damaged\.lwtable: arrays: sample 0 lies outside its chunk/);
   await refuse('junk.lwtable', Buffer.from('hello'), /junk\.lwtable: not a logwarden table/);
   const v6 = join(d, 'v6.lwtable');
   await runAggregate({ inputs: [REAL[0]!], out: v6, ipv6Prefix: 64, quiet: true }, memoryIo());
+  // Lines that do not inflate: one line saying so when they are read (for the clients flagged here).
+  const junk = Buffer.from(readFileSync(v6));
+  decodeTable(junk).parts.samples.bytes.fill(0xff);
+  await refuse('junklines.lwtable', junk, /sample lines: a chunk does not inflate .*the table is damaged/);
   const mixed = await runDetect({ inputs: [], tables: [good, v6], out: join(d, 'out'), quiet: true, report: false }, memoryIo()).catch((e: Error) => e);
   assert.match((mixed as Error).message, /v6\.lwtable: read with other options \(ipv6Prefix 64/);
   const both = await runDetect({ inputs: [REAL[0]!], tables: [good], out: join(d, 'out'), quiet: true }, memoryIo()).catch((e: Error) => e);
