@@ -121,6 +121,20 @@ export class DistinctSets {
     if ((n + 1) * 2 > cap) this.regrow(s, cap * 2);
   }
 
+  /** Whether exact set `s` holds `v` (false for a sketch). */
+  private has(s: number, v: number): boolean {
+    const cap = this.cap[s]!;
+    if (cap <= 0) return false;
+    const ints = this.arena.ints;
+    const base = this.off[s]!;
+    const mask = cap - 1;
+    for (let i = slotOf(v); ; i++) {
+      const x = ints[base + (i & mask)]!;
+      if (x === v) return true;
+      if (x === 0) return false;
+    }
+  }
+
   private insert(base: number, cap: number, v: number): void {
     const ints = this.arena.ints;
     const mask = cap - 1;
@@ -179,7 +193,10 @@ export class DistinctSets {
       // Into an empty set: the block as it is (a table, or the registers), no value added one by one.
       const size = blockSize(theirCap);
       const at = this.alloc(size);
-      this.arena.ints.set(other.arena.ints.subarray(other.off[from]!, other.off[from]! + size), at);
+      const into = this.arena.ints;
+      const theirs = other.arena.ints;
+      const o = other.off[from]!;
+      for (let k = 0; k < size; k++) into[at + k] = theirs[o + k]!;
       this.off[s] = at;
       this.cap[s] = theirCap;
       this.n[s] = other.n[from]!;
@@ -187,7 +204,13 @@ export class DistinctSets {
       return;
     }
     if (theirCap !== SKETCH) {
-      other.forEachExact(from, (v) => this.add(s, v));
+      const theirs = other.arena.ints;
+      const at = other.off[from]!;
+      for (let k = 0; k < theirCap; k++) {
+        const v = theirs[at + k]!;
+        if (v === 0 || this.has(s, v)) continue;
+        this.add(s, v);
+      }
       return;
     }
     if (this.cap[s] !== SKETCH) this.toSketch(s);

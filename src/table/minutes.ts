@@ -147,47 +147,75 @@ export class MinuteColumns {
     );
   }
 
-  /** Adds client `from` of `other` to client `row` (a merge walk of the two sorted blocks into a new one). */
+  /**
+   * Adds client `from` of `other` to client `row`: into its block when the minutes fit (from the end backwards,
+   * so that nothing is overwritten before it is read), else into a new block with room to spare.
+   */
   mergeFrom(row: number, other: MinuteColumns, from: number): void {
     const bn = other.n[from]!;
     if (bn === 0) return;
-    const an = this.n[row]!;
-    const cap = Math.max(4, an + bn);
-    const at = this.arena.alloc(2 * cap);
-    const out = this.arena.ints;
     const b = other.arena.ints;
-    const ab = this.off[row]!;
     const bb = other.off[from]!;
-    let i = 0;
-    let j = 0;
-    let k = at;
-    let peak = 0;
-    while (i < an || j < bn) {
+    const an = this.n[row]!;
+    if (an === 0) {
+      const at = this.arena.alloc(2 * bn);
+      const out = this.arena.ints;
+      for (let k = 0; k < 2 * bn; k++) out[at + k] = b[bb + k]!;
+      this.off[row] = at;
+      this.cap[row] = bn;
+      this.n[row] = bn;
+      this.peak[row] = other.peak[from]!;
+      return;
+    }
+    let ints = this.arena.ints;
+    let ab = this.off[row]!;
+    // How many minutes the two have together.
+    let union = an + bn;
+    for (let i = 0, j = 0; i < an && j < bn; ) {
+      const am = ints[ab + 2 * i]!;
+      const bm = b[bb + 2 * j]!;
+      if (am === bm) {
+        union--;
+        i++;
+        j++;
+      } else if (am < bm) i++;
+      else j++;
+    }
+    if (union > this.cap[row]!) {
+      const cap = union + (union >> 2);
+      const at = this.arena.alloc(2 * cap);
+      ints = this.arena.ints;
+      for (let k = 0; k < 2 * an; k++) ints[at + k] = ints[ab + k]!;
+      this.off[row] = ab = at;
+      this.cap[row] = cap;
+    }
+    let peak = this.peak[row]!;
+    let i = an - 1;
+    let j = bn - 1;
+    for (let k = union - 1; k >= 0; k--) {
+      const am = i >= 0 ? ints[ab + 2 * i]! : -Infinity;
+      const bm = j >= 0 ? b[bb + 2 * j]! : -Infinity;
       let m: number;
       let c: number;
-      const am = i < an ? out[ab + 2 * i]! : Infinity;
-      const bm = j < bn ? b[bb + 2 * j]! : Infinity;
-      if (am < bm) {
+      if (am > bm) {
         m = am;
-        c = out[ab + 2 * i + 1]!;
-        i++;
-      } else if (bm < am) {
+        c = ints[ab + 2 * i + 1]!;
+        i--;
+      } else if (bm > am) {
         m = bm;
         c = b[bb + 2 * j + 1]!;
-        j++;
+        j--;
       } else {
         m = am;
-        c = out[ab + 2 * i + 1]! + b[bb + 2 * j + 1]!;
-        i++;
-        j++;
+        c = ints[ab + 2 * i + 1]! + b[bb + 2 * j + 1]!;
+        i--;
+        j--;
       }
-      out[k++] = m;
-      out[k++] = c;
+      ints[ab + 2 * k] = m;
+      ints[ab + 2 * k + 1] = c;
       if (c > peak) peak = c;
     }
-    this.off[row] = at;
-    this.cap[row] = cap;
-    this.n[row] = (k - at) / 2;
+    this.n[row] = union;
     this.peak[row] = peak;
   }
 
