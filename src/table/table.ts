@@ -134,6 +134,59 @@ function queryFlags(query: string): number {
   return payloadKind(query) === null ? 0 : PATH_PAYLOAD;
 }
 
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) HEX[65 + c] = HEX[97 + c] = 10 + c;
+const GROUPS = new Uint16Array(8);
+
+/** Where four words of an IPv6 address start looking in a table of slots (masked by the caller). */
+const ip6Slot = (w: Int32Array) => Math.imul(w[0]! ^ Math.imul(w[1]!, 0x85ebca6b) ^ Math.imul(w[2]!, 0xc2b2ae35) ^ Math.imul(w[3]!, 0x27d4eb2f), 0x9e3779b1) >>> 7;
+
+/**
+ * An IPv6 address in its usual spellings (hex groups, one `::`) as four 32-bit words; false for anything
+ * else (an embedded IPv4 address, a zone, an IPv4-mapped address, junk), which takes the general path.
+ */
+export function parseIp6(b: Uint8Array, start: number, end: number, out: Int32Array): boolean {
+  const g = GROUPS;
+  let n = 0;
+  let gap = -1;
+  let i = start;
+  if (i < end && b[i] === 58) {
+    if (i + 1 >= end || b[i + 1] !== 58) return false;
+    gap = 0;
+    i += 2;
+  }
+  while (i < end) {
+    let v = 0;
+    let digits = 0;
+    for (; i < end; i++) {
+      const d = HEX[b[i]!]!;
+      if (d < 0) break;
+      v = v * 16 + d;
+      digits++;
+    }
+    if (digits === 0 || digits > 4 || n === 8) return false;
+    g[n++] = v;
+    if (i === end) break;
+    if (b[i] !== 58) return false;
+    i++;
+    if (i < end && b[i] === 58) {
+      if (gap >= 0) return false;
+      gap = n;
+      i++;
+    } else if (i === end) return false;
+  }
+  if (gap < 0 ? n !== 8 : n > 7) return false;
+  if (gap >= 0) {
+    const fill = 8 - n;
+    for (let k = n - 1; k >= gap; k--) g[k + fill] = g[k]!;
+    for (let k = gap; k < gap + fill; k++) g[k] = 0;
+  }
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) return false;
+  for (let k = 0; k < 4; k++) out[k] = (g[2 * k]! << 16) | g[2 * k + 1]!;
+  return true;
+}
+
 function sameText(s: string, buf: Uint8Array, start: number, end: number): boolean {
   if (s.length !== end - start) return false;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
@@ -160,6 +213,12 @@ export class ClientTable {
   private ip4Rows = new Int32Array(1 << 12).fill(-1);
   private ip4Count = 0;
   private ip4Shift = 20;
+  /** IPv6 clients by their address's bits (cut to the prefix), four words a slot: an open-addressing table of rows. */
+  private ip6Words = new Int32Array(4 << 10);
+  private ip6Rows = new Int32Array(1 << 10).fill(-1);
+  private ip6Count = 0;
+  private readonly ip6 = new Int32Array(4);
+  private readonly ip6Mask: Int32Array;
   private readonly classifier: PathClassifier;
   /** Queries that may hold a payload, by the hash of path and query: PATH_PAYLOAD or 0. */
   private readonly queryClassifier: PathClassifier;
@@ -182,6 +241,10 @@ export class ClientTable {
     room?: { readonly distinctInts: number; readonly minuteInts: number },
   ) {
     this.proxied = (opts.trustedProxies?.size ?? 0) > 0;
+    this.ip6Mask = Int32Array.from([0, 1, 2, 3], (k) => {
+      const bits = Math.max(0, Math.min(32, opts.ipv6Prefix - 32 * k));
+      return bits === 0 ? 0 : bits === 32 ? -1 : ~((1 << (32 - bits)) - 1);
+    });
     this.classifier = opts.classifiers?.paths ?? new PathClassifier();
     this.queryClassifier = opts.classifiers?.queries ?? new PathClassifier();
     this.rows = rows;
@@ -293,6 +356,7 @@ export class ClientTable {
    */
   private lookupRecord(rec: LogRecord): number {
     if (rec.isIp4) return this.lookupIp4(rec.ip4);
+    if (rec.ipBuf && parseIp6(rec.ipBuf, rec.ipStart, rec.ipEnd, this.ip6)) return this.lookupIp6(rec);
     const hit = this.byHash.get(rec.ipHash);
     if (hit && rec.ipBuf && sameText(hit.raw, rec.ipBuf, rec.ipStart, rec.ipEnd)) return hit.row;
     const raw = recordIp(rec);
@@ -319,6 +383,54 @@ export class ClientTable {
     rows[h] = row;
     if (++this.ip4Count * 2 > keys.length) this.growIp4();
     return row;
+  }
+
+  /** The row of the IPv6 address parsed into `this.ip6` (no string made but for a new client's key). */
+  private lookupIp6(rec: LogRecord): number {
+    const w = this.ip6;
+    const mask = this.ip6Mask;
+    for (let k = 0; k < 4; k++) w[k] = w[k]! & mask[k]!;
+    const words = this.ip6Words;
+    const rows = this.ip6Rows;
+    const slots = rows.length - 1;
+    let h = ip6Slot(w);
+    for (;; h++) {
+      h &= slots;
+      const row = rows[h]!;
+      if (row < 0) break;
+      if (words[4 * h] === w[0] && words[4 * h + 1] === w[1] && words[4 * h + 2] === w[2] && words[4 * h + 3] === w[3]) return row;
+    }
+    const raw = recordIp(rec);
+    const canonical = canonicalAddress(raw);
+    if (canonical === null) return this.lookupRaw(raw);
+    const key = clientKey(canonical, this.opts.ipv6Prefix);
+    const row = this.byKey.get(key) ?? this.newRow(key);
+    words.set(w, 4 * h);
+    rows[h] = row;
+    if (++this.ip6Count * 2 > rows.length) this.growIp6();
+    return row;
+  }
+
+  private growIp6(): void {
+    const oldWords = this.ip6Words;
+    const oldRows = this.ip6Rows;
+    this.ip6Words = new Int32Array(oldWords.length * 2);
+    this.ip6Rows = new Int32Array(oldRows.length * 2).fill(-1);
+    this.ip6Count = 0;
+    const w = this.ip6;
+    for (let i = 0; i < oldRows.length; i++) {
+      if (oldRows[i]! < 0) continue;
+      const words = this.ip6Words;
+      const rows = this.ip6Rows;
+      const slots = rows.length - 1;
+      for (let k = 0; k < 4; k++) w[k] = oldWords[4 * i + k]!;
+      let h = ip6Slot(w);
+      while (rows[h & slots]! >= 0) h++;
+      h &= slots;
+      words.set(w, 4 * h);
+      rows[h] = oldRows[i]!;
+      this.ip6Count++;
+    }
   }
 
   private growIp4(): void {

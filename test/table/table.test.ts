@@ -5,6 +5,8 @@ import { DistinctSets } from '../../src/table/distinct.js';
 import { FEATURES, featureValues } from '../../src/features/vector.js';
 import { findFormat, type ClfFormat } from '../../src/logs/formats.js';
 import { newRecord, parseClfLine, hashString } from '../../src/logs/parse.js';
+import { canonicalAddress, clientKey } from '../../src/core/address.js';
+import { seededRandom } from '../../src/core/random.js';
 
 const combined = findFormat('combined') as ClfFormat;
 
@@ -124,6 +126,44 @@ test('aggregate: IPv6 clients grouped by /64 on request; the same address in oth
       ['192.0.2.1', 2],
     ],
   );
+});
+
+test('aggregate: IPv6 read without strings counts each client as the general path would, whatever the spelling', () => {
+  const random = seededRandom(21);
+  const hex = (n: number) => n.toString(16);
+  const spellings: string[] = ['::', '::1', '1::', 'fe80::1%eth0', '::ffff:1.2.3.4', '::ffff:102:304', '1:2:3:4:5:6:7::8', ':1::2', '1::2:', '1:::2', '12345::1', 'g::1'];
+  for (let i = 0; i < 3000; i++) {
+    // Groups drawn so that runs of zeros, leading zeros and upper case all occur.
+    const groups = Array.from({ length: 8 }, () => (random() < 0.35 ? 0 : Math.floor(random() * (random() < 0.5 ? 16 : 65536))));
+    let text = groups.map((g) => (random() < 0.2 ? hex(g).padStart(4, '0') : hex(g))).join(':');
+    if (random() < 0.6) {
+      const from = Math.floor(random() * 8);
+      const to = from + 1 + Math.floor(random() * (8 - from));
+      const head = groups.slice(0, from).map(hex).join(':');
+      const tail = groups.slice(to).map(hex).join(':');
+      if (groups.slice(from, to).every((g) => g === 0) && to - from < 8) text = `${head}::${tail}`;
+    }
+    spellings.push(random() < 0.2 ? text.toUpperCase() : text);
+  }
+  for (const prefix of [128, 64, 48]) {
+    const t = new ClientTable({ ipv6Prefix: prefix });
+    const rec = newRecord();
+    const want = new Map<string, number>();
+    let bad = 0;
+    for (const ip of spellings) {
+      const canonical = canonicalAddress(ip);
+      if (canonical === null) bad++;
+      else {
+        const key = clientKey(canonical, prefix);
+        want.set(key, (want.get(key) ?? 0) + 1);
+      }
+      const b = Buffer.from(at(ip, 1, 0, 0));
+      assert.ok(parseClfLine(b, 0, b.length, combined, rec), ip);
+      t.add(rec, b, 0, b.length);
+    }
+    assert.equal(new Map(t.clients().map((c) => [c.key, c.requests])), want, `/${prefix}`);
+    assert.is(t.badAddressLines, bad, `/${prefix}: lines with no address`);
+  }
 });
 
 test('aggregate: a client field that is not an address is rejected, not counted', () => {
