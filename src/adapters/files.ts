@@ -1,11 +1,25 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** Writes a file whole or not at all: a reader never sees half a blocklist or half a ledger. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+/**
+ * Writes a file whole or not at all: a reader never sees half a blocklist or half a ledger. `data` may come
+ * in pieces (written as they come, not joined first).
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array | Iterable<Uint8Array>): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${Date.now()}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  writeFileSync(tmp, data);
+  if (typeof data === 'string' || data instanceof Uint8Array) writeFileSync(tmp, data);
+  else {
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const piece of data) for (let at = 0; at < piece.length; ) at += writeSync(fd, piece, at);
+    } catch (err) {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 

@@ -179,17 +179,38 @@ export class CsvWriter {
   take(): Buffer {
     return this.buf.subarray(0, this.len);
   }
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** Starts again, empty (what `take` returned is written over). */
+  reset(): void {
+    this.len = 0;
+  }
 }
 
-/** Every client, busiest first (then by address): its cluster, verdict and features, a row each. */
-export function clientsCsv(result: DetectionResult): Buffer {
+/**
+ * Every client, busiest first (then by address): its cluster, verdict and features, a row each. In pieces of
+ * about 1 MiB (each valid until the next is asked for): a million clients make ~150 MB of text.
+ */
+export function* clientsCsv(result: DetectionResult): Generator<Uint8Array> {
   const out = new CsvWriter();
   out.text(['address', 'cluster', 'flagged', 'allowlisted', 'group', ...FEATURES.map((f) => f.name)].join(','));
   const clients = result.clients;
   const table = result.featureTable;
   const dims = FEATURES.length;
-  const order = Array.from(clients.keys()).sort((a, b) => clients[b]!.requests - clients[a]!.requests || (clients[a]!.address < clients[b]!.address ? -1 : 1));
+  const requests = Float64Array.from(clients, (c) => c.requests);
+  // Clients come in address order: then a stable sort by requests alone gives the order (ties by address).
+  const inAddressOrder = clients.every((c, i) => i === 0 || clients[i - 1]!.address < c.address);
+  const order = Array.from(clients.keys()).sort(
+    inAddressOrder ? (a, b) => requests[b]! - requests[a]! : (a, b) => requests[b]! - requests[a]! || (clients[a]!.address < clients[b]!.address ? -1 : 1),
+  );
   for (const i of order) {
+    if (out.length > 1 << 20) {
+      yield out.take();
+      out.reset();
+    }
     const c = clients[i]!;
     out.byte(0x0a);
     out.text(`${csvCell(c.address)},${c.cluster},${c.flagged},${c.allowlisted},${c.group ?? ''}`);
@@ -199,5 +220,5 @@ export function clientsCsv(result: DetectionResult): Buffer {
     }
   }
   out.byte(0x0a);
-  return out.take();
+  yield out.take();
 }
