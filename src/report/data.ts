@@ -111,7 +111,9 @@ export type ReportBasics = Omit<ReportData, 'projection'>;
 
 export function reportBasics(verdicts: VerdictsDocument, result: DetectionResult, clients: readonly ClientStats[], overall: Timeline): ReportBasics {
   const flaggedSet = new Set(result.flagged.map((f) => f.address));
-  const byKey = new Map(clients.map((c) => [c.key, c]));
+  // The flagged clients only: a map of every client costs ~100 MB for a million.
+  const byKey = new Map<string, ClientStats>();
+  for (const c of clients) if (flaggedSet.has(c.key)) byKey.set(c.key, c);
   const top = busiest(result.clients, 25);
   return {
     verdicts,
