@@ -86,25 +86,49 @@ const REFERER = featureIndex('shareReferer');
 const PROBE_ERRORS = featureIndex('shareProbeErrors');
 const ODD_METHOD = featureIndex('shareOddMethod');
 
-/** A client's result; its features record is made from the shared feature table when asked for. */
+/** Every client's result in columns (a million clients make a million results: three fields each). */
+interface ResultColumns {
+  readonly table: Float64Array;
+  readonly cluster: Int32Array;
+  /** OUTLIER | FLAGGED | ALLOWLISTED. */
+  readonly bits: Uint8Array;
+  /** Row → its group's id, for the clients in a group. */
+  readonly group: Map<number, string>;
+}
+const OUTLIER = 1;
+const FLAGGED = 2;
+const ALLOWLISTED = 4;
+
+/** A client's result, read from the columns; its features record is made from the feature table when asked for. */
 class ClientRow implements ClientResult {
   constructor(
-    private readonly table: Float64Array,
+    private readonly columns: ResultColumns,
     private readonly row: number,
     readonly address: string,
-    readonly cluster: number,
-    readonly outlier: boolean,
-    readonly flagged: boolean,
-    readonly allowlisted: boolean,
-    readonly group: string | null,
   ) {}
 
+  get cluster(): number {
+    return this.columns.cluster[this.row]!;
+  }
+  get outlier(): boolean {
+    return (this.columns.bits[this.row]! & OUTLIER) !== 0;
+  }
+  get flagged(): boolean {
+    return (this.columns.bits[this.row]! & FLAGGED) !== 0;
+  }
+  get allowlisted(): boolean {
+    return (this.columns.bits[this.row]! & ALLOWLISTED) !== 0;
+  }
+  get group(): string | null {
+    return this.columns.group.get(this.row) ?? null;
+  }
+
   get requests(): number {
-    return this.table[this.row * DIMS + REQUESTS]!;
+    return this.columns.table[this.row * DIMS + REQUESTS]!;
   }
 
   get features(): Record<string, number> {
-    return toRecord(this.table.subarray(this.row * DIMS, (this.row + 1) * DIMS));
+    return toRecord(this.columns.table.subarray(this.row * DIMS, (this.row + 1) * DIMS));
   }
 }
 
@@ -578,6 +602,7 @@ function judge(
 
   const groupById = new Map(groups.map((g) => [g.id, g]));
   const results: ClientResult[] = new Array(n);
+  const columns: ResultColumns = { table: raw, cluster: clustering.assignment, bits: new Uint8Array(n), group: new Map() };
   const flagged: FlaggedClient[] = [];
   // Their sample lines are read after the loop, all at once (a table's chunks of lines each read once).
   const flaggedClients: ClientStats[] = [];
@@ -601,7 +626,9 @@ function judge(
     const allowlisted = opts.allowlist.size > 0 && opts.allowlist.has(c.key);
     if (kinds.length > 0 && allowlisted) spared.push(c.key);
     const isFlagged = kinds.length > 0 && !allowlisted;
-    results[i] = new ClientRow(raw, i, c.key, clusterId, outliers[i] === 1, isFlagged, allowlisted, inGroup?.id ?? null);
+    columns.bits[i] = (outliers[i] === 1 ? OUTLIER : 0) | (isFlagged ? FLAGGED : 0) | (allowlisted ? ALLOWLISTED : 0);
+    if (inGroup) columns.group.set(i, inGroup.id);
+    results[i] = new ClientRow(columns, i, c.key);
     if (!isFlagged) continue;
     const features = toRecord(raw.subarray(i * DIMS, (i + 1) * DIMS));
     const scores = FEATURES.map((_, d) => score(i, d));

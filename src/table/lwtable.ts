@@ -10,7 +10,9 @@
  *                           number of clients), the site's timeline, lines whose client was no address, and
  *                           `arrays`: name, type (f64, i32, u32, u16, u8) and length of each array
  *   arrays                  in `arrays` order, little-endian, each starting on a multiple of 8 bytes:
- *                           keys (UTF-8, one client key a line, in row order), nums (Float64, COUNTERS a row),
+ *                           keys (UTF-8, one client key a line, in row order), counts (Uint32, the COUNTERS
+ *                           before bytes, a row), spans (Float64: bytes, first and last time, smallest agent
+ *                           hash, a row),
  *                           distinct sets and requests per minute (Int32 blocks, only those in use, with per-set
  *                           offset, table size or -1 for a sketch, exact count, last value; per-client offset,
  *                           capacity, minutes, peak), samples (per slot, MAX_SAMPLES a row: time, two hashes, place and
@@ -47,7 +49,8 @@ const CTORS = { f64: Float64Array, i32: Int32Array, u32: Uint32Array, u16: Uint1
 /** The arrays of a table, in file order: name, type, elements a row (0: any length). */
 const LAYOUT: ReadonlyArray<readonly [string, ArrayType, number]> = [
   ['keys', 'u8', 0],
-  ['nums', 'f64', COUNTERS.length],
+  ['counts', 'u32', COUNTERS.indexOf('bytes')],
+  ['spans', 'f64', COUNTERS.length - COUNTERS.indexOf('bytes')],
   ['distinct.ints', 'i32', 0],
   ['distinct.off', 'i32', 3],
   ['distinct.cap', 'i32', 3],
@@ -71,7 +74,7 @@ const LAYOUT: ReadonlyArray<readonly [string, ArrayType, number]> = [
 /** The arrays of a table, in LAYOUT order. */
 function arraysOf(p: TableParts, keys: Uint8Array): Typed[] {
   const { distinct: d, minutes: m, samples: s } = p;
-  return [keys, p.nums, d.ints, d.off, d.cap, d.n, d.last, m.ints, m.off, m.cap, m.n, m.peak, s.time, s.hash, s.hash2, s.place, s.len, s.count, s.chunks, s.bytes];
+  return [keys, p.counts, p.spans, d.ints, d.off, d.cap, d.n, d.last, m.ints, m.off, m.cap, m.n, m.peak, s.time, s.hash, s.hash2, s.place, s.len, s.count, s.chunks, s.bytes];
 }
 
 const pad8 = (n: number) => (8 - (n % 8)) % 8;
@@ -183,7 +186,8 @@ export function decodeTable(file: Buffer): { parts: TableParts; meta: TableMeta 
   overall.counts.set(h.overall.counts);
   const parts: TableParts = {
     keys,
-    nums: need('nums'),
+    counts: need('counts'),
+    spans: need('spans'),
     distinct: { ints: need('distinct.ints'), off: need('distinct.off'), cap: need('distinct.cap'), n: need('distinct.n'), last: need('distinct.last') },
     minutes: { ints: need('minutes.ints'), off: need('minutes.off'), cap: need('minutes.cap'), n: need('minutes.n'), peak: need('minutes.peak') },
     samples: {

@@ -41,6 +41,10 @@ export const COUNTERS = [
 export type Counter = (typeof COUNTERS)[number];
 const C = Object.fromEntries(COUNTERS.map((name, i) => [name, i])) as Record<Counter, number>;
 const NC = COUNTERS.length;
+/** The counters before `bytes` are whole counts (Uint32, 4 bytes a value); bytes, times and agent are Float64. */
+const NCOUNT = C.bytes;
+const NSPAN = NC - NCOUNT;
+const MAX_COUNT = 0xffffffff;
 /** Distinct sets per row: paths, queries (path with query), agents. */
 const PATHS = 0;
 const QUERIES = 1;
@@ -121,7 +125,10 @@ export function tableClassifiers(): TableClassifiers {
 /** A table as flat arrays, to move to another thread (the numbers are transferred, not copied). */
 export interface TableParts {
   readonly keys: string[];
-  readonly nums: Float64Array;
+  /** The counts (COUNTERS before `bytes`), NCOUNT a row. */
+  readonly counts: Uint32Array;
+  /** bytes, firstTime, lastTime and agentMin, four a row. */
+  readonly spans: Float64Array;
   readonly distinct: DistinctParts;
   readonly minutes: MinuteParts;
   readonly samples: SampleParts;
@@ -187,6 +194,11 @@ export function parseIp6(b: Uint8Array, start: number, end: number, out: Int32Ar
   return true;
 }
 
+/** A client with more requests than a count holds: refused rather than counted wrong. */
+function overflow(key: string): RangeError {
+  return new RangeError(`client ${key}: over ${MAX_COUNT.toLocaleString('en')} requests, more than one table counts exactly`);
+}
+
 const KEY_BYTES = Buffer.alloc(64);
 
 /**
@@ -210,8 +222,9 @@ export class ClientTable {
   size = 0;
   private rows: number;
   readonly keys: string[] = [];
-  /** Counters, row-major: nums[row * NC + C.requests], ... */
-  private nums: Float64Array;
+  /** Counters, row-major: counts[row * NCOUNT + C.requests], ...; spans[row * NSPAN + C.firstTime - NCOUNT], ... */
+  private counts: Uint32Array;
+  private spans: Float64Array;
   private readonly distinct: DistinctSets;
   private readonly minutes: MinuteColumns;
   private readonly sampled: SampleSlots;
@@ -260,7 +273,8 @@ export class ClientTable {
     this.classifier = opts.classifiers?.paths ?? new PathClassifier();
     this.queryClassifier = opts.classifiers?.queries ?? new PathClassifier();
     this.rows = rows;
-    this.nums = new Float64Array(rows * NC);
+    this.counts = new Uint32Array(rows * NCOUNT);
+    this.spans = new Float64Array(rows * NSPAN);
     this.distinct = new DistinctSets(rows * 3, room?.distinctInts);
     this.minutes = new MinuteColumns(rows, room?.minuteInts);
     this.sampled = new SampleSlots(rows);
@@ -281,20 +295,21 @@ export class ClientTable {
     if (row === this.rows) this.growRows();
     this.keys.push(key);
     this.byKey.set(key, row);
-    this.nums[row * NC + C.firstTime] = Infinity;
-    this.nums[row * NC + C.agentMin] = Infinity;
-    this.nums[row * NC + C.lastTime] = -Infinity;
+    this.spans[row * NSPAN + C.firstTime - NCOUNT] = Infinity;
+    this.spans[row * NSPAN + C.agentMin - NCOUNT] = Infinity;
+    this.spans[row * NSPAN + C.lastTime - NCOUNT] = -Infinity;
     return row;
   }
 
   private growRows(): void {
     const rows = Math.max(16, this.rows * 2);
-    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, per: number): T => {
+    const grow = <T extends Float64Array | Uint32Array>(a: T, per: number): T => {
       const b = new (a.constructor as new (n: number) => T)(rows * per);
       b.set(a);
       return b;
     };
-    this.nums = grow(this.nums, NC);
+    this.counts = grow(this.counts, NCOUNT);
+    this.spans = grow(this.spans, NSPAN);
     this.distinct.reserve(rows * 3);
     this.minutes.reserve(rows);
     this.sampled.reserve(rows);
@@ -320,7 +335,8 @@ export class ClientTable {
   }
 
   num(row: number, c: Counter): number {
-    return this.nums[row * NC + C[c]]!;
+    const i = C[c];
+    return i < NCOUNT ? this.counts[row * NCOUNT + i]! : this.spans[row * NSPAN + i - NCOUNT]!;
   }
 
   peak(row: number): number {
@@ -514,8 +530,11 @@ export class ClientTable {
       this.badAddressLines++;
       return false;
     }
-    const nums = this.nums;
-    const at = row * NC;
+    const nums = this.counts;
+    const at = row * NCOUNT;
+    const spans = this.spans;
+    const sa = row * NSPAN;
+    if (nums[at + C.requests] === MAX_COUNT) throw overflow(this.keys[row]!);
     nums[at + C.requests]!++;
     const method = rec.method;
     if (method === Method.Post) nums[at + C.post]!++;
@@ -550,12 +569,12 @@ export class ClientTable {
     if (rec.agentHash !== 0) {
       this.distinct.add(sets + AGENTS, rec.agentHash);
       const agent = rec.agentHash >>> 0;
-      if (agent < nums[at + C.agentMin]!) nums[at + C.agentMin] = agent;
+      if (agent < spans[sa + C.agentMin - NCOUNT]!) spans[sa + C.agentMin - NCOUNT] = agent;
     }
-    nums[at + C.bytes]! += rec.bytes;
+    spans[sa]! += rec.bytes;
     const time = rec.time;
-    if (time < nums[at + C.firstTime]!) nums[at + C.firstTime] = time;
-    if (time > nums[at + C.lastTime]!) nums[at + C.lastTime] = time;
+    if (time < spans[sa + C.firstTime - NCOUNT]!) spans[sa + C.firstTime - NCOUNT] = time;
+    if (time > spans[sa + C.lastTime - NCOUNT]!) spans[sa + C.lastTime - NCOUNT] = time;
     this.minutes.add(row, rec.minute);
     this.overall.add(rec.minute);
     const telling = (flags & (PATH_SENSITIVE | PATH_PAYLOAD)) !== 0 || s >= 400 || method === Method.Post || method === Method.Invalid;
@@ -574,12 +593,20 @@ export class ClientTable {
     for (let r = 0; r < other.size; r++) {
       const key = other.keys[r]!;
       const row = this.byKey.get(key) ?? this.newRow(key);
-      const a = row * NC;
-      const b = r * NC;
-      for (let k = 0; k < C.firstTime; k++) this.nums[a + k]! += other.nums[b + k]!;
-      this.nums[a + C.firstTime] = Math.min(this.nums[a + C.firstTime]!, other.nums[b + C.firstTime]!);
-      this.nums[a + C.lastTime] = Math.max(this.nums[a + C.lastTime]!, other.nums[b + C.lastTime]!);
-      this.nums[a + C.agentMin] = Math.min(this.nums[a + C.agentMin]!, other.nums[b + C.agentMin]!);
+      const a = row * NCOUNT;
+      const b = r * NCOUNT;
+      const counts = this.counts;
+      const theirs = other.counts;
+      if (counts[a + C.requests]! + theirs[b + C.requests]! > MAX_COUNT) throw overflow(key);
+      for (let k = 0; k < NCOUNT; k++) counts[a + k] = counts[a + k]! + theirs[b + k]!;
+      const sa = row * NSPAN;
+      const sb = r * NSPAN;
+      const spans = this.spans;
+      const them = other.spans;
+      spans[sa] = spans[sa]! + them[sb]!;
+      spans[sa + 1] = Math.min(spans[sa + 1]!, them[sb + 1]!);
+      spans[sa + 2] = Math.max(spans[sa + 2]!, them[sb + 2]!);
+      spans[sa + 3] = Math.min(spans[sa + 3]!, them[sb + 3]!);
       for (let k = 0; k < 3; k++) this.distinct.mergeFrom(row * 3 + k, other.distinct, r * 3 + k);
       this.minutes.mergeFrom(row, other.minutes, r);
       this.sampled.mergeFrom(row, other.sampled, r);
@@ -593,7 +620,8 @@ export class ClientTable {
     const n = this.size;
     return {
       keys: this.keys,
-      nums: this.nums.slice(0, n * NC),
+      counts: this.counts.slice(0, n * NCOUNT),
+      spans: this.spans.slice(0, n * NSPAN),
       distinct: this.distinct.parts(n * 3),
       minutes: this.minutes.parts(n),
       samples: this.sampled.parts(n),
@@ -610,7 +638,8 @@ export class ClientTable {
     t.rows = n;
     for (const k of p.keys) t.keys.push(k); // not push(...keys): a million arguments overflow the stack
     t.keyRows = null;
-    t.nums = p.nums;
+    t.counts = p.counts;
+    t.spans = p.spans;
     (t as unknown as { distinct: DistinctSets }).distinct = DistinctSets.fromParts(p.distinct);
     (t as unknown as { minutes: MinuteColumns }).minutes = MinuteColumns.fromParts(p.minutes);
     (t as unknown as { sampled: SampleSlots }).sampled = SampleSlots.fromParts(p.samples);
@@ -623,7 +652,8 @@ export class ClientTable {
   /** The buffers of parts that move to the other thread rather than being copied. */
   static transferList(p: TableParts): ArrayBuffer[] {
     return [
-      p.nums,
+      p.counts,
+      p.spans,
       p.distinct.ints,
       p.distinct.off,
       p.distinct.cap,

@@ -166,6 +166,15 @@ test('aggregate: IPv6 read without strings counts each client as the general pat
   }
 });
 
+test('merge: a client with more requests than a count holds is refused, not wrapped round', () => {
+  const big = table([at('192.0.2.7', 1, 0, 0)]).parts();
+  big.counts[0] = 0xffffffff - 2;
+  const merged = ClientTable.fromParts(big, { ipv6Prefix: 128 });
+  merged.merge(table([at('192.0.2.7', 1, 0, 1), at('192.0.2.7', 1, 0, 2)]));
+  assert.is(merged.get('192.0.2.7')!.requests, 0xffffffff);
+  assert.throws(() => merged.merge(table([at('192.0.2.7', 1, 0, 3)])), /client 192\.0\.2\.7: over 4,294,967,295 requests/);
+});
+
 test('aggregate: a client field that is not an address is rejected, not counted', () => {
   const t = new ClientTable({ ipv6Prefix: 128 });
   const rec = newRecord();
