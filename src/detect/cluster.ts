@@ -130,9 +130,9 @@ export function fit(points: number[][], k: number, seed: number): Fit {
  * k-means over points given as rows of a flat array (`dims` numbers a row): only the seeded samples become
  * arrays for ml-kmeans; a million clients cost no million little arrays.
  */
-export function cluster(flat: Float64Array | readonly number[][], opts: ClusterOptions, dims = 0): Clustering {
+export function cluster(flat: Float32Array | Float64Array | readonly number[][], opts: ClusterOptions, dims = 0): Clustering {
   const rows = Array.isArray(flat) ? (flat as readonly number[][]) : null;
-  const table = rows ? null : (flat as Float64Array);
+  const table = rows ? null : (flat as Float32Array | Float64Array);
   const n = rows ? rows.length : table!.length / dims;
   const row = (i: number): number[] => (rows ? rows[i]! : Array.from(table!.subarray(i * dims, (i + 1) * dims)));
   const fitIdx = sampleIndices(n, opts.fitSample, opts.seed);

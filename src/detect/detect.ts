@@ -36,7 +36,7 @@ import {
   type AbuseKind,
 } from '../features/vector.js';
 import { cluster, squaredDistance, type KScore } from './cluster.js';
-import { fitScalerFlat, quantileOf, type Scaler } from './scale.js';
+import { fitScalerColumns, quantileOf, type Scaler } from './scale.js';
 import { browses, findGroups, FLOOD_SIGNS, KIND_AXES, RATE_AXES, type GroupFinding } from './groups.js';
 
 import type { GroupOptions, Guards } from './defaults.js';
@@ -197,7 +197,7 @@ export interface DetectionResult {
   readonly spared: string[];
   readonly medians: Record<string, number>;
   /** The scaled (clipped) points, row i for clients[i] (FEATURES order), for charts. */
-  readonly scaledTable: Float64Array;
+  readonly scaledTable: Float32Array;
   /** Every client's raw feature values (FEATURES order), row i for clients[i]. */
   readonly featureTable: Float64Array;
   /** What blocklist.txt lists: the flagged addresses, and whole networks of groups (GroupOptions.prefix). */
@@ -314,7 +314,7 @@ const BASELINE_SLOT_MINUTES = 10;
  * max(10, 3 × the median slot's count) of the clients that arrived in it, chosen by a hash of their address
  * (the same whatever the order of the input).
  */
-export function baselineRows(clients: readonly ClientStats[], transformed: Float64Array): Float64Array {
+export function baselineRows(clients: readonly ClientStats[]): Int32Array | null {
   const n = clients.length;
   const slots = new Float64Array(n);
   const counts = new Map<number, number>();
@@ -324,9 +324,9 @@ export function baselineRows(clients: readonly ClientStats[], transformed: Float
     if (!Number.isNaN(slot)) counts.set(slot, (counts.get(slot) ?? 0) + 1);
   }
   const sizes = [...counts.values()].sort((a, b) => a - b);
-  if (sizes.length === 0) return transformed;
+  if (sizes.length === 0) return null;
   const cap = Math.max(10, 3 * sizes[sizes.length >> 1]!);
-  if (sizes[sizes.length - 1]! <= cap) return transformed;
+  if (sizes[sizes.length - 1]! <= cap) return null;
   // In the crowded slots, keep the `cap` clients with the smallest address hashes.
   const crowded = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
@@ -340,8 +340,8 @@ export function baselineRows(clients: readonly ClientStats[], transformed: Float
   }
   let kept = 0;
   for (let i = 0; i < n; i++) kept += keep[i]!;
-  const out = new Float64Array(kept * DIMS);
-  for (let i = 0, k = 0; i < n; i++) if (keep[i]) out.set(transformed.subarray(i * DIMS, (i + 1) * DIMS), DIMS * k++);
+  const out = new Int32Array(kept);
+  for (let i = 0, k = 0; i < n; i++) if (keep[i]) out[k++] = i;
   return out;
 }
 
@@ -366,33 +366,45 @@ function ipv4Network(key: string, bits: number): string | null {
   return key.includes(':') || key.includes('/') ? null : networkOf(key, bits);
 }
 
-/** Every client's raw features and their transforms, in flat tables (a row per client, FEATURES order). */
-function featureRows(clients: readonly ClientStats[]): { raw: Float64Array; transformed: Float64Array } {
-  // 20,000 clients make no 40,000 little arrays.
-  const n = clients.length;
-  const raw = new Float64Array(n * DIMS);
-  const transformed = new Float64Array(n * DIMS);
-  const values = FEATURES.map((f) => f.value);
+/** Clients are scaled by the site's normal: measured on the baseline rows' transformed features. */
+function fitBaseline(clients: readonly ClientStats[], raw: Float64Array): Scaler {
+  const rows = baselineRows(clients);
   const transforms = FEATURES.map((f) => f.transform);
-  for (let i = 0; i < n; i++) {
-    const c = clients[i]!;
-    for (let d = 0; d < DIMS; d++) {
-      const v = values[d]!(c);
-      raw[i * DIMS + d] = v;
-      transformed[i * DIMS + d] = transformValue(transforms[d]!, v);
-    }
-  }
-  return { raw, transformed };
+  return fitScalerColumns(
+    rows ? rows.length : clients.length,
+    FEATURES.map((f) => SPREAD_FLOOR[f.transform]),
+    (d, col) => {
+      for (let k = 0; k < col.length; k++) col[k] = transformValue(transforms[d]!, raw[(rows ? rows[k]! : k) * DIMS + d]!);
+    },
+  );
 }
 
-/** Transformed values become scaled, clipped points in place. */
-function scaleInPlace(table: Float64Array, scaler: Scaler): Float64Array {
-  for (let i = 0; i < table.length; i++) {
-    const d = i % DIMS;
-    const z = (table[i]! - scaler.center[d]!) / scaler.spread[d]!;
-    table[i] = Math.max(-scaler.clip, Math.min(scaler.clip, z));
+/** Every client's raw features in one flat table (a row per client, FEATURES order). */
+function featureRows(clients: readonly ClientStats[]): Float64Array {
+  // 20,000 clients make no 20,000 little arrays.
+  const n = clients.length;
+  const raw = new Float64Array(n * DIMS);
+  const values = FEATURES.map((f) => f.value);
+  for (let i = 0; i < n; i++) {
+    const c = clients[i]!;
+    for (let d = 0; d < DIMS; d++) raw[i * DIMS + d] = values[d]!(c);
   }
-  return table;
+  return raw;
+}
+
+/**
+ * The scaled, clipped points, transformed from the raw features: Float32 (a point's coordinates are z-scores
+ * clipped to ±10, read against thresholds of a tenth; half the memory of a million clients' Float64 points).
+ */
+function scaledPoints(raw: Float64Array, scaler: Scaler): Float32Array {
+  const transforms = FEATURES.map((f) => f.transform);
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const d = i % DIMS;
+    const z = (transformValue(transforms[d]!, raw[i]!) - scaler.center[d]!) / scaler.spread[d]!;
+    out[i] = Math.max(-scaler.clip, Math.min(scaler.clip, z));
+  }
+  return out;
 }
 
 /**
@@ -434,12 +446,9 @@ function siteMeanOf(clients: readonly ClientStats[]): number {
 export function detect(clients: readonly ClientStats[], opts: DetectOptions): DetectionResult {
   const n = clients.length;
   const T = opts.clusterThreshold;
-  const { raw, transformed } = featureRows(clients);
-  const scaler: Scaler = fitScalerFlat(
-    baselineRows(clients, transformed),
-    FEATURES.map((f) => SPREAD_FLOOR[f.transform]),
-  );
-  const flat = scaleInPlace(transformed, scaler);
+  const raw = featureRows(clients);
+  const scaler = fitBaseline(clients, raw);
+  const flat = scaledPoints(raw, scaler);
   const point = (i: number) => flat.subarray(i * DIMS, (i + 1) * DIMS);
   const clustering = cluster(
     flat,
@@ -499,8 +508,8 @@ export function judgeWith(
   opts: Omit<DetectOptions, 'seed' | 'kMin' | 'kMax' | 'fitSample' | 'chooseSample' | 'scoreSample'>,
 ): DetectionResult {
   const n = clients.length;
-  const { raw, transformed } = featureRows(clients);
-  const flat = scaleInPlace(transformed, model.scaler);
+  const raw = featureRows(clients);
+  const flat = scaledPoints(raw, model.scaler);
   const assignment = new Int32Array(n);
   const sqDist = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -523,7 +532,7 @@ export function judgeWith(
 function judge(
   clients: readonly ClientStats[],
   raw: Float64Array,
-  flat: Float64Array,
+  flat: Float32Array,
   assignment: Int32Array,
   sqDist: Float64Array,
   model: Model,

@@ -75,7 +75,7 @@ export interface GroupFinding {
 export interface GroupInput {
   readonly clients: readonly ClientStats[];
   /** Scaled points, row-major, FEATURES.length a row. */
-  readonly points: Float64Array;
+  readonly points: Float32Array;
   /** Raw feature values, row-major. */
   readonly raw: Float64Array;
   readonly threshold: number;

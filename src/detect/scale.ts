@@ -83,18 +83,32 @@ export function fitScaler(rows: readonly number[][], floors: readonly number[], 
 /** fitScaler over rows laid end to end in one array (row i at [i * dims, (i + 1) * dims)). */
 export function fitScalerFlat(values: Float64Array, floors: readonly number[], clip = 10): Scaler {
   const dims = floors.length;
-  const n = values.length / dims;
+  return fitScalerColumns(
+    values.length / dims,
+    floors,
+    (d, col) => {
+      for (let i = 0; i < col.length; i++) col[i] = values[i * dims + d]!;
+    },
+    clip,
+  );
+}
+
+/** fitScaler over n rows given a column at a time: `fill(d, col)` writes column d's n values into col. */
+export function fitScalerColumns(n: number, floors: readonly number[], fill: (d: number, col: Float64Array) => void, clip = 10): Scaler {
+  const dims = floors.length;
   const center: number[] = [];
   const spread: number[] = [];
   const col = new Float64Array(n);
   for (let d = 0; d < dims; d++) {
+    fill(d, col);
     let nan = false;
-    for (let i = 0; i < n; i++) nan ||= Number.isNaN((col[i] = values[i * dims + d]!));
+    for (let i = 0; i < n; i++) nan ||= Number.isNaN(col[i]!);
     // Selection needs ordered values; a column with NaN in it is sorted (NaN last), as before.
     if (nan) col.sort();
     const q = nan ? quantile : quantileOf;
     const median = q(col, 0.5);
-    for (let i = 0; i < n; i++) col[i] = Math.abs(values[i * dims + d]! - median);
+    fill(d, col);
+    for (let i = 0; i < n; i++) col[i] = Math.abs(col[i]! - median);
     if (nan) col.sort();
     const mad = q(col, 0.5);
     center.push(median);
