@@ -12,7 +12,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | Iterab
   else {
     const fd = openSync(tmp, 'w');
     try {
-      for (const piece of data) for (let at = 0; at < piece.length; ) at += writeSync(fd, piece, at);
+      for (const piece of data) for (let at = 0; at < piece.length;) at += writeSync(fd, piece, at);
     } catch (err) {
       closeSync(fd);
       rmSync(tmp, { force: true });

@@ -74,7 +74,29 @@ const LAYOUT: ReadonlyArray<readonly [string, ArrayType, number]> = [
 /** The arrays of a table, in LAYOUT order. */
 function arraysOf(p: TableParts, keys: Uint8Array): Typed[] {
   const { distinct: d, minutes: m, samples: s } = p;
-  return [keys, p.counts, p.spans, d.ints, d.off, d.cap, d.n, d.last, m.ints, m.off, m.cap, m.n, m.peak, s.time, s.hash, s.hash2, s.place, s.len, s.count, s.chunks, s.bytes];
+  return [
+    keys,
+    p.counts,
+    p.spans,
+    d.ints,
+    d.off,
+    d.cap,
+    d.n,
+    d.last,
+    m.ints,
+    m.off,
+    m.cap,
+    m.n,
+    m.peak,
+    s.time,
+    s.hash,
+    s.hash2,
+    s.place,
+    s.len,
+    s.count,
+    s.chunks,
+    s.bytes,
+  ];
 }
 
 const pad8 = (n: number) => (8 - (n % 8)) % 8;
@@ -213,7 +235,14 @@ function checkBlocks(p: TableParts): void {
   for (let s = 0; s < d.off.length; s++) {
     const cap = d.cap[s]!;
     const size = cap === -1 ? 64 : cap;
-    if (size < 0 || size > 1024 || (cap > 0 && (cap & (cap - 1)) !== 0) || d.n[s]! < 0 || d.n[s]! > Math.max(0, cap) || (size > 0 && (d.off[s]! < 0 || d.off[s]! + size > d.ints.length)))
+    if (
+      size < 0 ||
+      size > 1024 ||
+      (cap > 0 && (cap & (cap - 1)) !== 0) ||
+      d.n[s]! < 0 ||
+      d.n[s]! > Math.max(0, cap) ||
+      (size > 0 && (d.off[s]! < 0 || d.off[s]! + size > d.ints.length))
+    )
       throw new TableFileError(`arrays: distinct set ${s} lies outside distinct.ints`);
   }
   const m = p.minutes;

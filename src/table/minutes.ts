@@ -171,7 +171,7 @@ export class MinuteColumns {
     let ab = this.off[row]!;
     // How many minutes the two have together.
     let union = an + bn;
-    for (let i = 0, j = 0; i < an && j < bn; ) {
+    for (let i = 0, j = 0; i < an && j < bn;) {
       const am = ints[ab + 2 * i]!;
       const bm = b[bb + 2 * j]!;
       if (am === bm) {

@@ -48,7 +48,7 @@ function inflate(chunk: Uint8Array): Uint8Array {
   try {
     return inflateRawSync(chunk);
   } catch (err) {
-    throw new Error(`sample lines: a chunk does not inflate (${(err as Error).message}): the table is damaged`);
+    throw new Error(`sample lines: a chunk does not inflate (${(err as Error).message}): the table is damaged`, { cause: err });
   }
 }
 

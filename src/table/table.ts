@@ -6,7 +6,7 @@
  * counts add, the same minute adds up, distinct values unite, and the samples kept are the earliest lines.
  */
 import { canonicalAddress, clientKey, type AddressSet } from '../core/address.js';
-import { hashBytes, Method, recordForwardedFor, recordIp, recordPath, recordQuery, type LogRecord } from '../logs/parse.js';
+import { Method, recordForwardedFor, recordIp, recordPath, recordQuery, type LogRecord } from '../logs/parse.js';
 import { mayHoldPayload, PATH_PAYLOAD, PATH_SENSITIVE, PATH_STATIC, PATH_WELL_KNOWN, PathClassifier, payloadKind } from '../features/classify.js';
 import { Timeline } from '../features/timeline.js';
 import { DistinctSets, type DistinctParts } from './distinct.js';
@@ -147,7 +147,8 @@ for (let c = 0; c < 6; c++) HEX[65 + c] = HEX[97 + c] = 10 + c;
 const GROUPS = new Uint16Array(8);
 
 /** Where four words of an IPv6 address start looking in a table of slots (masked by the caller). */
-const ip6Slot = (w: Int32Array) => Math.imul(w[0]! ^ Math.imul(w[1]!, 0x85ebca6b) ^ Math.imul(w[2]!, 0xc2b2ae35) ^ Math.imul(w[3]!, 0x27d4eb2f), 0x9e3779b1) >>> 7;
+const ip6Slot = (w: Int32Array) =>
+  Math.imul(w[0]! ^ Math.imul(w[1]!, 0x85ebca6b) ^ Math.imul(w[2]!, 0xc2b2ae35) ^ Math.imul(w[3]!, 0x27d4eb2f), 0x9e3779b1) >>> 7;
 
 /**
  * An IPv6 address in its usual spellings (hex groups, one `::`) as four 32-bit words; false for anything
@@ -423,7 +424,7 @@ export class ClientTable {
     const rows = this.ip6Rows;
     const slots = rows.length - 1;
     let h = ip6Slot(w);
-    for (;; h++) {
+    for (; ; h++) {
       h &= slots;
       const row = rows[h]!;
       if (row < 0) break;

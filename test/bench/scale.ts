@@ -6,7 +6,7 @@
  * alone, peak RSS). Then a site of 1 M distinct clients: a generated log cut in four, each aggregated, merged
  * and judged. The reference in the same run: `detect` reading the 2 M-line log itself.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeTable, encodeTable } from '../../src/table/lwtable.js';
 

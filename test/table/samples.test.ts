@@ -68,7 +68,10 @@ test('samples: the same lines kept whatever the order and split, read back whole
   for (let r = 0; r < rows; r++) check(want[r]!, byRow[r]!, `row ${r}`);
   // Read together, in another order: the same lines.
   const some = [3999, 5, 2000, 17, 1024];
-  assert.equal(whole.linesOf(some), some.map((r) => want[r]));
+  assert.equal(
+    whole.linesOf(some),
+    some.map((r) => want[r]),
+  );
 
   // Reversed, and split in three parts merged in another order, through parts/fromParts as threads and files do.
   const random = seededRandom(9);

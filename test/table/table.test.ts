@@ -131,7 +131,20 @@ test('aggregate: IPv6 clients grouped by /64 on request; the same address in oth
 test('aggregate: IPv6 read without strings counts each client as the general path would, whatever the spelling', () => {
   const random = seededRandom(21);
   const hex = (n: number) => n.toString(16);
-  const spellings: string[] = ['::', '::1', '1::', 'fe80::1%eth0', '::ffff:1.2.3.4', '::ffff:102:304', '1:2:3:4:5:6:7::8', ':1::2', '1::2:', '1:::2', '12345::1', 'g::1'];
+  const spellings: string[] = [
+    '::',
+    '::1',
+    '1::',
+    'fe80::1%eth0',
+    '::ffff:1.2.3.4',
+    '::ffff:102:304',
+    '1:2:3:4:5:6:7::8',
+    ':1::2',
+    '1::2:',
+    '1:::2',
+    '12345::1',
+    'g::1',
+  ];
   for (let i = 0; i < 3000; i++) {
     // Groups drawn so that runs of zeros, leading zeros and upper case all occur.
     const groups = Array.from({ length: 8 }, () => (random() < 0.35 ? 0 : Math.floor(random() * (random() < 0.5 ? 16 : 65536))));
