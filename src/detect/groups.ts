@@ -25,7 +25,6 @@
 import type { ClientStats } from '../table/table.js';
 import { ABUSE_KINDS as KINDS, FEATURES, featureIndex, probeErrors, type AbuseKind } from '../features/vector.js';
 import type { GroupOptions, Guards } from './defaults.js';
-import { squaredDistance } from './cluster.js';
 import { quantileOf } from './scale.js';
 import { windowPeak } from '../table/minutes.js';
 
@@ -152,18 +151,29 @@ export function findGroups(input: GroupInput): GroupFinding[] {
     return k;
   };
   const r2 = options.radius * options.radius;
+  // What the walk reads of each candidate, read once (it compares every two candidates whose times overlap).
+  const first = Float64Array.from(cands, (c) => clients[c.i]!.firstTime);
+  const last = Float64Array.from(cands, (c) => clients[c.i]!.lastTime);
+  const linkable = Uint8Array.from(cands, (c) => (clients[c.i]!.requests >= MIN_LINK_REQUESTS ? 1 : 0));
+  const near = (a: number, b: number) => {
+    let sum = 0;
+    for (let d = 0, pa = a * dims, pb = b * dims; d < dims && sum <= r2; d++) {
+      const diff = points[pa + d]! - points[pb + d]!;
+      sum += diff * diff;
+    }
+    return sum <= r2;
+  };
   const neighbours = (visit: (a: number, b: number) => void) => {
     for (let a = 0; a < cands.length; a++) {
       const ca = cands[a]!;
-      if (clients[ca.i]!.requests < MIN_LINK_REQUESTS) continue;
-      const end = clients[ca.i]!.lastTime + gap;
-      const pa = points.subarray(ca.i * dims, (ca.i + 1) * dims);
+      if (!linkable[a]) continue;
+      const end = last[a]! + gap;
       for (let b = a + 1; b < cands.length; b++) {
+        if (first[b]! > end) break;
         const cb = cands[b]!;
-        if (clients[cb.i]!.firstTime > end) break;
-        if ((ca.kinds & cb.kinds) === 0 || clients[cb.i]!.requests < MIN_LINK_REQUESTS) continue;
+        if ((ca.kinds & cb.kinds) === 0 || !linkable[b]) continue;
         if (!alike(ca.axes, cb.axes) || ca.browsing !== cb.browsing) continue;
-        if (squaredDistance(pa, points.subarray(cb.i * dims, (cb.i + 1) * dims)) > r2) continue;
+        if (!near(ca.i, cb.i)) continue;
         visit(a, b);
       }
     }

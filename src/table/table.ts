@@ -1,8 +1,8 @@
 /**
  * THE per-client table: one row per client, in typed-array columns that readers fill, threads merge exactly,
  * detection reads and samples come from. A row costs a fixed number of counters, three distinct counters and
- * its requests per minute (in arenas, see distinct.ts and minutes.ts) and at most ten sample lines, whatever
- * the number of its lines. Tables merge as if one pass had read all their lines, in any split or order:
+ * its requests per minute (in arenas, see distinct.ts and minutes.ts) and at most five sample lines (in
+ * deflated chunks, see samples.ts), whatever the number of its lines. Tables merge as if one pass had read all their lines, in any split or order:
  * counts add, the same minute adds up, distinct values unite, and the samples kept are the earliest lines.
  */
 import { canonicalAddress, clientKey, type AddressSet } from '../core/address.js';
