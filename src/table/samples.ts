@@ -120,12 +120,22 @@ export class SampleSlots {
     return raw;
   }
 
-  /** <0 when the line (time, hashes, length) comes before the one in `slot`, >0 after, 0 the same line. */
-  private compare(time: number, hash: number, hash2: number, len: number, slot: number): number {
+  /** The line being offered: its second hash is made only when a first one ties or the line is kept. */
+  private candidate = { hash2: NaN, src: null as Uint8Array | null, start: 0, end: 0 };
+
+  private candidateHash2(): number {
+    const c = this.candidate;
+    if (Number.isNaN(c.hash2)) c.hash2 = hashBytes(c.src!, c.start, c.end, SEED2);
+    return c.hash2;
+  }
+
+  /** <0 when the line offered (time, hashes, length) comes before the one in `slot`, >0 after, 0 the same line. */
+  private compare(time: number, hash: number, len: number, slot: number): number {
     const t = this.time[slot]!;
     if (time !== t) return time < t ? -1 : 1;
     const h = this.hash[slot]!;
     if (hash !== h) return hash < h ? -1 : 1;
+    const hash2 = this.candidateHash2();
     const h2 = this.hash2[slot]!;
     if (hash2 !== h2) return hash2 < h2 ? -1 : 1;
     return len - this.len[slot]!;
@@ -133,14 +143,19 @@ export class SampleSlots {
 
   /** Offers a line (src[start..end)) of a kind; it is kept when it is among the earliest its kind has room for. */
   offer(row: number, kind: number, time: number, src: Uint8Array, start: number, end: number): void {
-    this.offerAt(row, kind, time, hashBytes(src, start, end), hashBytes(src, start, end, SEED2), src, start, end);
+    this.offerAt(row, kind, time, hashBytes(src, start, end), NaN, src, start, end);
   }
 
   /**
    * Offers a line given by its bytes (src[start..end)), or, when src is null, already stored at place
-   * `start` (end - start bytes long): then only its place is kept.
+   * `start` (end - start bytes long): then only its place is kept. `hash2` is NaN when not made yet.
    */
   private offerAt(row: number, kind: number, time: number, hash: number, hash2: number, src: Uint8Array | null, start: number, end: number): void {
+    const c = this.candidate;
+    c.hash2 = hash2;
+    c.src = src;
+    c.start = start;
+    c.end = end;
     const cap = this.room(row, kind);
     if (cap === 0) return;
     const base = row * S;
@@ -149,11 +164,11 @@ export class SampleSlots {
     const lo = base + (kind === 0 ? 0 : t);
     const n = kind === 0 ? t : o;
     const len = end - start;
-    if (n === cap && this.compare(time, hash, hash2, len, lo + n - 1) >= 0) return;
+    if (n === cap && this.compare(time, hash, len, lo + n - 1) >= 0) return;
     let i = Math.min(n, cap - 1);
-    while (i > 0 && this.compare(time, hash, hash2, len, lo + i - 1) < 0) i--;
+    while (i > 0 && this.compare(time, hash, len, lo + i - 1) < 0) i--;
     // The same line twice (a file read through two names is read once; a log may still repeat a line).
-    if (i > 0 && this.compare(time, hash, hash2, len, lo + i - 1) === 0) return;
+    if (i > 0 && this.compare(time, hash, len, lo + i - 1) === 0) return;
     const total = t + o;
     let last = base + total;
     if (total === S) {
@@ -174,7 +189,7 @@ export class SampleSlots {
     this.len.copyWithin(p + 1, p, last);
     this.time[p] = time;
     this.hash[p] = hash;
-    this.hash2[p] = hash2;
+    this.hash2[p] = this.candidateHash2();
     this.place[p] = place;
     this.len[p] = len;
     this.count[row * 2 + kind]!++;
