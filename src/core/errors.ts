@@ -30,6 +30,9 @@ export const errors = {
   badOption: (name: string, reason: string) => usage('EBADOPTION', `--${name}: ${reason}`),
   badConfig: (path: string, reason: string) => usage('EBADCONFIG', `config ${path}: ${reason}`),
   badStageInput: (path: string, reason: string) => usage('EBADSTAGEINPUT', `${path}: ${reason}`),
+  damagedTable: (reason: string) => usage('EDAMAGEDTABLE', `a table's ${reason}: the table is damaged (aggregate the logs again)`),
+  countOverflow: (key: string, limit: number) =>
+    usage('ECOUNTOVERFLOW', `client ${key}: over ${limit.toLocaleString('en')} requests, more than the table counts exactly`),
   unreachable: (what: string, reason: string) => new LogwardenError('EUNREACHABLE', `${what}: ${reason}`, EXIT.unreachable),
   partial: (summary: string) => new LogwardenError('EPARTIAL', summary, EXIT.partial),
 };

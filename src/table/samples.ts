@@ -13,6 +13,7 @@
  * those outweigh the lines kept, the kept ones are written again into new chunks.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { errors } from '../core/errors.js';
 import { hashBytes } from '../logs/parse.js';
 import { grown } from './arena.js';
 
@@ -48,7 +49,7 @@ function inflate(chunk: Uint8Array): Uint8Array {
   try {
     return inflateRawSync(chunk);
   } catch (err) {
-    throw new Error(`sample lines: a chunk does not inflate (${(err as Error).message}): the table is damaged`, { cause: err });
+    throw Object.assign(errors.damagedTable(`sample lines do not inflate (${(err as Error).message})`), { cause: err });
   }
 }
 

@@ -6,6 +6,7 @@
  * counts add, the same minute adds up, distinct values unite, and the samples kept are the earliest lines.
  */
 import { canonicalAddress, clientKey, type AddressSet } from '../core/address.js';
+import { errors } from '../core/errors.js';
 import { Method, recordForwardedFor, recordIp, recordPath, recordQuery, type LogRecord } from '../logs/parse.js';
 import { mayHoldPayload, PATH_PAYLOAD, PATH_SENSITIVE, PATH_STATIC, PATH_WELL_KNOWN, PathClassifier, payloadKind } from '../features/classify.js';
 import { Timeline } from '../features/timeline.js';
@@ -196,9 +197,7 @@ export function parseIp6(b: Uint8Array, start: number, end: number, out: Int32Ar
 }
 
 /** A client with more requests than a count holds: refused rather than counted wrong. */
-function overflow(key: string): RangeError {
-  return new RangeError(`client ${key}: over ${MAX_COUNT.toLocaleString('en')} requests, more than one table counts exactly`);
-}
+const overflow = (key: string) => errors.countOverflow(key, MAX_COUNT);
 
 const KEY_BYTES = Buffer.alloc(64);
 
