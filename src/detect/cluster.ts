@@ -130,11 +130,17 @@ export function fit(points: number[][], k: number, seed: number): Fit {
  * k-means over points given as rows of a flat array (`dims` numbers a row): only the seeded samples become
  * arrays for ml-kmeans; a million clients cost no million little arrays.
  */
-export function cluster(flat: Float32Array | Float64Array | readonly number[][], opts: ClusterOptions, dims = 0): Clustering {
+export function cluster(
+  flat: Float32Array | Float64Array | readonly number[][],
+  opts: ClusterOptions,
+  dims = 0,
+  /** A point in full precision when `flat` holds them rounded (Float32): the sampled points k-means fits. */
+  exactRow?: (i: number) => number[],
+): Clustering {
   const rows = Array.isArray(flat) ? (flat as readonly number[][]) : null;
   const table = rows ? null : (flat as Float32Array | Float64Array);
   const n = rows ? rows.length : table!.length / dims;
-  const row = (i: number): number[] => (rows ? rows[i]! : Array.from(table!.subarray(i * dims, (i + 1) * dims)));
+  const row = (i: number): number[] => (rows ? rows[i]! : exactRow ? exactRow(i) : Array.from(table!.subarray(i * dims, (i + 1) * dims)));
   const fitIdx = sampleIndices(n, opts.fitSample, opts.seed);
   const fitPoints = fitIdx.map(row);
   const kMax = Math.min(opts.kMax, distinctCount(fitPoints, opts.kMax + 1), Math.max(1, n - 1));
@@ -160,7 +166,7 @@ export function cluster(flat: Float32Array | Float64Array | readonly number[][],
   // The chosen k, fitted on the whole fit sample.
   const chosen = choosePoints === fitPoints ? best! : { ...best!, result: fit(fitPoints, best!.k, opts.seed) };
   const assignment = new Int32Array(n);
-  for (let i = 0; i < n; i++) assignment[i] = nearestCentroid(rows ? rows[i]! : table!.subarray(i * dims, (i + 1) * dims), chosen.result.centroids);
+  for (let i = 0; i < n; i++) assignment[i] = nearestCentroid(row(i), chosen.result.centroids);
   return {
     k: chosen.k,
     silhouette: chosen.score,

@@ -397,14 +397,23 @@ function featureRows(clients: readonly ClientStats[]): Float64Array {
  * clipped to ±10, read against thresholds of a tenth; half the memory of a million clients' Float64 points).
  */
 function scaledPoints(raw: Float64Array, scaler: Scaler): Float32Array {
-  const transforms = FEATURES.map((f) => f.transform);
   const out = new Float32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const d = i % DIMS;
-    const z = (transformValue(transforms[d]!, raw[i]!) - scaler.center[d]!) / scaler.spread[d]!;
-    out[i] = Math.max(-scaler.clip, Math.min(scaler.clip, z));
-  }
+  for (let i = 0; i < raw.length; i++) out[i] = scaledValue(raw, i, scaler);
   return out;
+}
+
+/** The scaled, clipped value raw[at] in full precision (feature at % DIMS). */
+function scaledValue(raw: Float64Array, at: number, scaler: Scaler): number {
+  const d = at % DIMS;
+  const z = (transformValue(FEATURES[d]!.transform, raw[at]!) - scaler.center[d]!) / scaler.spread[d]!;
+  return Math.max(-scaler.clip, Math.min(scaler.clip, z));
+}
+
+/** Client i's scaled point in full precision: what k-means fits on and centroids are averaged from. */
+function exactPoint(raw: Float64Array, i: number, scaler: Scaler): number[] {
+  const p = new Array<number>(DIMS);
+  for (let d = 0; d < DIMS; d++) p[d] = scaledValue(raw, i * DIMS + d, scaler);
+  return p;
 }
 
 /**
@@ -449,7 +458,6 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   const raw = featureRows(clients);
   const scaler = fitBaseline(clients, raw);
   const flat = scaledPoints(raw, scaler);
-  const point = (i: number) => flat.subarray(i * DIMS, (i + 1) * DIMS);
   const clustering = cluster(
     flat,
     {
@@ -461,6 +469,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
       scoreSample: opts.scoreSample,
     },
     DIMS,
+    (i) => exactPoint(raw, i, scaler),
   );
 
   const sizes = new Array<number>(clustering.k).fill(0);
@@ -469,7 +478,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   const sums = Array.from({ length: clustering.k }, () => new Array<number>(FEATURES.length).fill(0));
   for (let i = 0; i < n; i++) {
     const s = sums[clustering.assignment[i]!]!;
-    for (let d = 0; d < DIMS; d++) s[d]! += flat[i * DIMS + d]!;
+    for (let d = 0; d < DIMS; d++) s[d]! += scaledValue(raw, i * DIMS + d, scaler);
   }
   const memberStats = clusterMembers(raw, clustering.assignment, clustering.k, sizes);
   const clusters: ClusterSummary[] = sums.map((s, id) => {
@@ -481,7 +490,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   });
 
   const sqDist = new Float64Array(n);
-  for (let i = 0; i < n; i++) sqDist[i] = squaredDistance(point(i), clusters[clustering.assignment[i]!]!.scaledCentroid);
+  for (let i = 0; i < n; i++) sqDist[i] = squaredDistance(exactPoint(raw, i, scaler), clusters[clustering.assignment[i]!]!.scaledCentroid);
   const meanSq = new Array<number>(clustering.k).fill(0);
   sqDist.forEach((d, i) => (meanSq[clustering.assignment[i]!]! += d));
   const model: Model = {
@@ -513,7 +522,7 @@ export function judgeWith(
   const assignment = new Int32Array(n);
   const sqDist = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const p = flat.subarray(i * DIMS, (i + 1) * DIMS);
+    const p = exactPoint(raw, i, model.scaler);
     let best = 0;
     let bestD = Infinity;
     model.clusters.forEach((c, id) => {

@@ -94,10 +94,11 @@ function alike(a: number, b: number): boolean {
   return 2 * popcount(a & b) >= popcount(a | b);
 }
 
+/** Bits set in a 32-bit number (the usual SWAR count). */
 function popcount(x: number): number {
-  let n = 0;
-  for (; x; x &= x - 1) n++;
-  return n;
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** Each kind's axes as a bit mask over the features (bit d for FEATURES[d]). */
@@ -155,6 +156,10 @@ export function findGroups(input: GroupInput): GroupFinding[] {
   const first = Float64Array.from(cands, (c) => clients[c.i]!.firstTime);
   const last = Float64Array.from(cands, (c) => clients[c.i]!.lastTime);
   const linkable = Uint8Array.from(cands, (c) => (clients[c.i]!.requests >= MIN_LINK_REQUESTS ? 1 : 0));
+  const kindBits = Int32Array.from(cands, (c) => c.kinds);
+  const axesOf = Int32Array.from(cands, (c) => c.axes);
+  const browsingOf = Uint8Array.from(cands, (c) => (c.browsing ? 1 : 0));
+  const rowOf = Int32Array.from(cands, (c) => c.i);
   const near = (a: number, b: number) => {
     let sum = 0;
     for (let d = 0, pa = a * dims, pb = b * dims; d < dims && sum <= r2; d++) {
@@ -165,15 +170,16 @@ export function findGroups(input: GroupInput): GroupFinding[] {
   };
   const neighbours = (visit: (a: number, b: number) => void) => {
     for (let a = 0; a < cands.length; a++) {
-      const ca = cands[a]!;
       if (!linkable[a]) continue;
       const end = last[a]! + gap;
+      const kinds = kindBits[a]!;
+      const axes = axesOf[a]!;
+      const browsing = browsingOf[a]!;
       for (let b = a + 1; b < cands.length; b++) {
         if (first[b]! > end) break;
-        const cb = cands[b]!;
-        if ((ca.kinds & cb.kinds) === 0 || !linkable[b]) continue;
-        if (!alike(ca.axes, cb.axes) || ca.browsing !== cb.browsing) continue;
-        if (!near(ca.i, cb.i)) continue;
+        if ((kinds & kindBits[b]!) === 0 || !linkable[b] || browsing !== browsingOf[b]) continue;
+        if (!alike(axes, axesOf[b]!)) continue;
+        if (!near(rowOf[a]!, rowOf[b]!)) continue;
         visit(a, b);
       }
     }
