@@ -1,5 +1,21 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+
+/** Reads up to `length` bytes of a file from offset `at` into the start of `buf` (fewer at its end); the part read. */
+export function readInto(path: string, buf: Buffer, at = 0, length = buf.length): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, at + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * Writes a file whole or not at all: a reader never sees half a blocklist or half a ledger. `data` may come

@@ -3,13 +3,13 @@
  * (table/lwtable.ts), for `detect --tables` to merge with the tables other machines wrote. One Jenkins agent
  * reads its servers' logs; the detect stage merges every agent's table and judges the site as one.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AddressSet } from '../core/address.js';
 import { errors } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { VERSION } from '../core/version.js';
-import { writeFileAtomic } from '../adapters/files.js';
+import { readInto, writeFileAtomic } from '../adapters/files.js';
 import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
 import { jsonFieldMap } from '../logs/parse.js';
@@ -58,23 +58,6 @@ export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promi
   return { clients, stats, bytes: bytes.length };
 }
 
-/** Reads up to `max` bytes of a file into `buf`; the part read. */
-function readFile(file: string, buf: Buffer, max: number): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const size = Math.min(max, fstatSync(fd).size, buf.length);
-    let at = 0;
-    while (at < size) {
-      const n = readSync(fd, buf, at, size - at, at);
-      if (n === 0) break;
-      at += n;
-    }
-    return buf.subarray(0, at);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** The .lwtable files named: files, or every *.lwtable in a directory, in name order. */
 function tableFiles(names: readonly string[]): string[] {
   const out: string[] = [];
@@ -114,7 +97,7 @@ export function loadTables(
   let distinctInts = 0;
   let minuteInts = 0;
   for (const f of files) {
-    const h = peekTable(readFile(f, Buffer.allocUnsafe(1 << 16), 1 << 16));
+    const h = peekTable(readInto(f, Buffer.allocUnsafe(1 << 16)));
     rows += h?.rows ?? 0;
     distinctInts += h?.lengths.get('distinct.ints') ?? 0;
     minuteInts += h?.lengths.get('minutes.ints') ?? 0;
@@ -128,7 +111,7 @@ export function loadTables(
     try {
       const size = statSync(f).size;
       if (size > buf.length) buf = Buffer.allocUnsafeSlow(size);
-      decoded = decodeTable(readFile(f, buf, size));
+      decoded = decodeTable(readInto(f, buf, 0, size));
     } catch (err) {
       if (err instanceof TableFileError) throw errors.badStageInput(f, err.message);
       throw errors.badStageInput(f, (err as Error).message);

@@ -410,8 +410,7 @@ function scaledValue(raw: Float64Array, at: number, scaler: Scaler): number {
 }
 
 /** Client i's scaled point in full precision: what k-means fits on and centroids are averaged from. */
-function exactPoint(raw: Float64Array, i: number, scaler: Scaler): number[] {
-  const p = new Array<number>(DIMS);
+function exactPoint(raw: Float64Array, i: number, scaler: Scaler, p: number[] | Float64Array = new Array<number>(DIMS)): number[] | Float64Array {
   for (let d = 0; d < DIMS; d++) p[d] = scaledValue(raw, i * DIMS + d, scaler);
   return p;
 }
@@ -469,16 +468,19 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
       scoreSample: opts.scoreSample,
     },
     DIMS,
-    (i) => exactPoint(raw, i, scaler),
+    (i) => exactPoint(raw, i, scaler) as number[],
   );
 
   const sizes = new Array<number>(clustering.k).fill(0);
   for (const a of clustering.assignment) sizes[a]!++;
   // Centroids are recomputed over every assigned client (the fit may have seen a sample only).
   const sums = Array.from({ length: clustering.k }, () => new Array<number>(FEATURES.length).fill(0));
+  // One client's full-precision point at a time, for the centroids and the distances to them.
+  const scratch = new Float64Array(DIMS);
   for (let i = 0; i < n; i++) {
     const s = sums[clustering.assignment[i]!]!;
-    for (let d = 0; d < DIMS; d++) s[d]! += scaledValue(raw, i * DIMS + d, scaler);
+    const p = exactPoint(raw, i, scaler, scratch);
+    for (let d = 0; d < DIMS; d++) s[d]! += p[d]!;
   }
   const memberStats = clusterMembers(raw, clustering.assignment, clustering.k, sizes);
   const clusters: ClusterSummary[] = sums.map((s, id) => {
@@ -490,7 +492,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
   });
 
   const sqDist = new Float64Array(n);
-  for (let i = 0; i < n; i++) sqDist[i] = squaredDistance(exactPoint(raw, i, scaler), clusters[clustering.assignment[i]!]!.scaledCentroid);
+  for (let i = 0; i < n; i++) sqDist[i] = squaredDistance(exactPoint(raw, i, scaler, scratch), clusters[clustering.assignment[i]!]!.scaledCentroid);
   const meanSq = new Array<number>(clustering.k).fill(0);
   sqDist.forEach((d, i) => (meanSq[clustering.assignment[i]!]! += d));
   const model: Model = {
@@ -521,8 +523,9 @@ export function judgeWith(
   const flat = scaledPoints(raw, model.scaler);
   const assignment = new Int32Array(n);
   const sqDist = new Float64Array(n);
+  const scratch = new Float64Array(DIMS);
   for (let i = 0; i < n; i++) {
-    const p = exactPoint(raw, i, model.scaler);
+    const p = exactPoint(raw, i, model.scaler, scratch);
     let best = 0;
     let bestD = Infinity;
     model.clusters.forEach((c, id) => {

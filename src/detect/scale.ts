@@ -107,7 +107,7 @@ export function fitScalerColumns(n: number, floors: readonly number[], fill: (d:
     if (nan) col.sort();
     const q = nan ? quantile : quantileOf;
     const median = q(col, 0.5);
-    fill(d, col);
+    // The selection reordered the column: the deviations are the same values in another order.
     for (let i = 0; i < n; i++) col[i] = Math.abs(col[i]! - median);
     if (nan) col.sort();
     const mad = q(col, 0.5);

@@ -5,7 +5,8 @@
  * files and standard input are read in this thread. A file named twice (or reached twice through a link)
  * is read once.
  */
-import { openSync, readSync, closeSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readInto } from '../adapters/files.js';
 import { Worker } from 'node:worker_threads';
 import type { LogFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
@@ -32,16 +33,7 @@ export interface BuildOptions {
 const HEAD_BYTES = 1 << 18;
 const TIMING = Boolean(process.env.LOGWARDEN_TIMING);
 
-function readHead(path: string, at: number, length: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    const n = readSync(fd, b, 0, length, at);
-    return b.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
+const readHead = (path: string, at: number, length: number): Buffer => readInto(path, Buffer.alloc(length), at, length);
 
 /** The offset of the first line that starts after `at` in a file of `size` bytes (`size` when none does). */
 export function lineStartAfter(path: string, at: number, size: number): number {

@@ -36,12 +36,14 @@ export class Arena {
   }
 }
 
-/** `a` in an array of at least `n` elements (doubling), its values kept. */
-export function grown(a: Int32Array, n: number): Int32Array {
+type Column = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
+
+/** `a` in an array of its kind of at least `n` elements (doubling), its values kept. */
+export function grown<T extends Column>(a: T, n: number): T {
   if (n <= a.length) return a;
   let len = Math.max(1, a.length);
   while (len < n) len *= 2;
-  const b = new Int32Array(len);
+  const b = new (a.constructor as new (n: number) => T)(len);
   b.set(a);
   return b;
 }

@@ -121,20 +121,6 @@ export class DistinctSets {
     if ((n + 1) * 2 > cap) this.regrow(s, cap * 2);
   }
 
-  /** Whether exact set `s` holds `v` (false for a sketch). */
-  private has(s: number, v: number): boolean {
-    const cap = this.cap[s]!;
-    if (cap <= 0) return false;
-    const ints = this.arena.ints;
-    const base = this.off[s]!;
-    const mask = cap - 1;
-    for (let i = slotOf(v); ; i++) {
-      const x = ints[base + (i & mask)]!;
-      if (x === v) return true;
-      if (x === 0) return false;
-    }
-  }
-
   private insert(base: number, cap: number, v: number): void {
     const ints = this.arena.ints;
     const mask = cap - 1;
@@ -206,11 +192,7 @@ export class DistinctSets {
     if (theirCap !== SKETCH) {
       const theirs = other.arena.ints;
       const at = other.off[from]!;
-      for (let k = 0; k < theirCap; k++) {
-        const v = theirs[at + k]!;
-        if (v === 0 || this.has(s, v)) continue;
-        this.add(s, v);
-      }
+      for (let k = 0; k < theirCap; k++) if (theirs[at + k] !== 0) this.add(s, theirs[at + k]!);
       return;
     }
     if (this.cap[s] !== SKETCH) this.toSketch(s);
@@ -242,6 +224,24 @@ export class DistinctSets {
       at += n;
     }
     return { ints, off, cap, n: this.n.slice(0, sets), last: this.last.slice(0, sets) };
+  }
+
+  /** Whether every set's block lies inside the arena, of a size a set can have (null), or which does not. */
+  static check(p: DistinctParts): string | null {
+    for (let s = 0; s < p.off.length; s++) {
+      const cap = p.cap[s]!;
+      const size = blockSize(cap);
+      if (
+        size < 0 ||
+        size > 1024 ||
+        (cap > 0 && (cap & (cap - 1)) !== 0) ||
+        p.n[s]! < 0 ||
+        p.n[s]! > Math.max(0, cap) ||
+        (size > 0 && (p.off[s]! < 0 || p.off[s]! + size > p.ints.length))
+      )
+        return `distinct set ${s} lies outside distinct.ints`;
+    }
+    return null;
   }
 
   /** Sets over the arrays as they are (not copied). */

@@ -29,6 +29,8 @@ import { gunzipSync } from 'node:zlib';
 import type { ParseStats } from '../logs/read.js';
 import { Timeline } from '../features/timeline.js';
 import { COUNTERS, type TableParts } from './table.js';
+import { DistinctSets } from './distinct.js';
+import { MinuteColumns } from './minutes.js';
 import { MAX_SAMPLES, SampleSlots } from './samples.js';
 
 export const LWTABLE_VERSION = 2;
@@ -231,24 +233,6 @@ export function decodeTable(file: Buffer): { parts: TableParts; meta: TableMeta 
 
 /** Every block a row points at lies inside its arena (a damaged table is refused, not read past its end). */
 function checkBlocks(p: TableParts): void {
-  const d = p.distinct;
-  for (let s = 0; s < d.off.length; s++) {
-    const cap = d.cap[s]!;
-    const size = cap === -1 ? 64 : cap;
-    if (
-      size < 0 ||
-      size > 1024 ||
-      (cap > 0 && (cap & (cap - 1)) !== 0) ||
-      d.n[s]! < 0 ||
-      d.n[s]! > Math.max(0, cap) ||
-      (size > 0 && (d.off[s]! < 0 || d.off[s]! + size > d.ints.length))
-    )
-      throw new TableFileError(`arrays: distinct set ${s} lies outside distinct.ints`);
-  }
-  const m = p.minutes;
-  for (let r = 0; r < m.off.length; r++)
-    if (m.n[r]! < 0 || m.cap[r]! < m.n[r]! || (m.n[r]! > 0 && (m.off[r]! < 0 || m.off[r]! + 2 * m.n[r]! > m.ints.length)))
-      throw new TableFileError(`arrays: the minutes of row ${r} lie outside minutes.ints`);
-  const bad = SampleSlots.check(p.samples);
+  const bad = DistinctSets.check(p.distinct) ?? MinuteColumns.check(p.minutes) ?? SampleSlots.check(p.samples);
   if (bad) throw new TableFileError(`arrays: ${bad}`);
 }

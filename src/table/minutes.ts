@@ -241,6 +241,14 @@ export class MinuteColumns {
     return { ints, off, cap: n.slice(), n, peak: this.peak.slice(0, rows) };
   }
 
+  /** Whether every client's block lies inside the arena (null), or whose does not. */
+  static check(p: MinuteParts): string | null {
+    for (let r = 0; r < p.off.length; r++)
+      if (p.n[r]! < 0 || p.cap[r]! < p.n[r]! || (p.n[r]! > 0 && (p.off[r]! < 0 || p.off[r]! + 2 * p.n[r]! > p.ints.length)))
+        return `the minutes of row ${r} lie outside minutes.ints`;
+    return null;
+  }
+
   /** Columns over the arrays as they are (not copied). */
   static fromParts(p: MinuteParts): MinuteColumns {
     const m = new MinuteColumns(16);

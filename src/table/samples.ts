@@ -84,17 +84,12 @@ export class SampleSlots {
 
   reserve(rows: number): void {
     if (this.count.length >= rows * 2) return;
-    const grow = <T extends Float64Array | Uint16Array | Uint8Array>(a: T, n: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      return b;
-    };
-    this.time = grow(this.time, rows * S);
+    this.time = grown(this.time, rows * S);
     this.hash = grown(this.hash, rows * S);
     this.hash2 = grown(this.hash2, rows * S);
-    this.place = grow(this.place, rows * S);
-    this.len = grow(this.len, rows * S);
-    this.count = grow(this.count, rows * 2);
+    this.place = grown(this.place, rows * S);
+    this.len = grown(this.len, rows * S);
+    this.count = grown(this.count, rows * 2);
   }
 
   /** How many lines of a kind (0 telling, 1 other) a row keeps at most now. */

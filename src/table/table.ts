@@ -10,6 +10,7 @@ import { errors } from '../core/errors.js';
 import { Method, recordForwardedFor, recordIp, recordPath, recordQuery, type LogRecord } from '../logs/parse.js';
 import { mayHoldPayload, PATH_PAYLOAD, PATH_SENSITIVE, PATH_STATIC, PATH_WELL_KNOWN, PathClassifier, payloadKind } from '../features/classify.js';
 import { Timeline } from '../features/timeline.js';
+import { grown } from './arena.js';
 import { DistinctSets, type DistinctParts } from './distinct.js';
 import { MinuteColumns, type MinuteParts } from './minutes.js';
 import { SAMPLE_BYTES, SampleSlots, type SampleParts } from './samples.js';
@@ -303,13 +304,8 @@ export class ClientTable {
 
   private growRows(): void {
     const rows = Math.max(16, this.rows * 2);
-    const grow = <T extends Float64Array | Uint32Array>(a: T, per: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(rows * per);
-      b.set(a);
-      return b;
-    };
-    this.counts = grow(this.counts, NCOUNT);
-    this.spans = grow(this.spans, NSPAN);
+    this.counts = grown(this.counts, rows * NCOUNT);
+    this.spans = grown(this.spans, rows * NSPAN);
     this.distinct.reserve(rows * 3);
     this.minutes.reserve(rows);
     this.sampled.reserve(rows);
