@@ -70,6 +70,8 @@ export class SampleSlots {
   private readonly cache = new Map<number, Uint8Array>();
   /** Stores whose sealed chunks this one has taken: where they start among its own. */
   private adopted = new WeakMap<SampleSlots, number>();
+  private lastAdopted: SampleSlots | null = null;
+  private lastBase = 0;
 
   constructor(rows = 1024) {
     this.time = new Float64Array(rows * S);
@@ -229,6 +231,7 @@ export class SampleSlots {
     this.sealed = [];
     this.cache.clear();
     this.adopted = new WeakMap();
+    this.lastAdopted = null;
     this.openTop = 0;
     this.stored = 0;
     this.live = 0;
@@ -295,14 +298,20 @@ export class SampleSlots {
    * store's open chunk sealed first so that its number stays).
    */
   private adopt(other: SampleSlots): number {
+    // A merge asks once a line: the store it asked about last is answered without the map.
+    if (other === this.lastAdopted) return this.lastBase;
     let base = this.adopted.get(other);
-    if (base !== undefined) return base;
+    if (base !== undefined) {
+      this.lastAdopted = other;
+      return (this.lastBase = base);
+    }
     if (this.openTop > 0) this.seal();
     base = this.sealed.length;
     for (const c of other.sealed) this.sealed.push(c.slice());
     this.stored += other.stored - other.openTop;
     this.adopted.set(other, base);
-    return base;
+    this.lastAdopted = other;
+    return (this.lastBase = base);
   }
 
   /** Offers row `from` of `other`'s lines to `row` (an empty row takes them as they are). */

@@ -212,6 +212,27 @@ function flatKey(key: string): string {
   return KEY_BYTES.toString('latin1', 0, KEY_BYTES.write(key, 0, 'latin1'));
 }
 
+/** A key's hash (FNV-1a over its characters, then murmur3's finaliser for the high bits the slot is taken from). */
+function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h | 0;
+}
+
+const slotOfHash = (h: number) => Math.imul(h, 0x9e3779b1) >>> 8;
+
+/** Puts (hash, row) into the first free slot from the hash's own. */
+function place(slots: Int32Array, h: number, row: number): void {
+  const mask = (slots.length >> 1) - 1;
+  let i = slotOfHash(h) & mask;
+  while (slots[2 * i + 1]! >= 0) i = (i + 1) & mask;
+  slots[2 * i] = h;
+  slots[2 * i + 1] = row;
+}
+
 function sameText(s: string, buf: Uint8Array, start: number, end: number): boolean {
   if (s.length !== end - start) return false;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
@@ -232,7 +253,14 @@ export class ClientTable {
 
   /** Raw address text as the log wrote it → its row (several raw forms can share one client), or -1. */
   private readonly byRaw = new Map<string, number>();
-  private keyRows: Map<string, number> | null = new Map();
+  /**
+   * Client key → row: an open-addressing table of (hash of the key, row) pairs, -1 for a free slot; null until
+   * needed (a table read only to be merged into another never needs it). A Map of half a million strings cost
+   * ~1 µs a lookup here (several cache misses a key); this costs about one, and the key is compared only when
+   * the hash matches.
+   */
+  private keySlots: Int32Array | null = new Int32Array(2 << 10).fill(-1);
+  private keyCount = 0;
   private readonly byHash = new Map<number, { raw: string; row: number }>();
   /** Plain dotted quads (most clients), by their 32-bit value: an open-addressing table of rows. */
   private ip4Keys = new Int32Array(1 << 12);
@@ -245,9 +273,11 @@ export class ClientTable {
   private ip6Count = 0;
   private readonly ip6 = new Int32Array(4);
   private readonly ip6Mask: Int32Array;
-  private readonly classifier: PathClassifier;
-  /** Queries that may hold a payload, by the hash of path and query: PATH_PAYLOAD or 0. */
-  private readonly queryClassifier: PathClassifier;
+  /**
+   * Path classes, and whether a query may hold a payload (PATH_PAYLOAD or 0), by hash; made at the first line
+   * added (640 KB each: a table read from a file or merged never classifies).
+   */
+  private classifiers: TableClassifiers | null;
   /** Whether any proxy is trusted (then lines may belong to the client X-Forwarded-For names). */
   private readonly proxied: boolean;
   /** Raw address text → whether it is a trusted proxy (with --trusted-proxy only). */
@@ -271,8 +301,7 @@ export class ClientTable {
       const bits = Math.max(0, Math.min(32, opts.ipv6Prefix - 32 * k));
       return bits === 0 ? 0 : bits === 32 ? -1 : ~((1 << (32 - bits)) - 1);
     });
-    this.classifier = opts.classifiers?.paths ?? new PathClassifier();
-    this.queryClassifier = opts.classifiers?.queries ?? new PathClassifier();
+    this.classifiers = opts.classifiers ?? null;
     this.rows = rows;
     this.counts = new Uint32Array(rows * NCOUNT);
     this.spans = new Float64Array(rows * NSPAN);
@@ -281,21 +310,59 @@ export class ClientTable {
     this.sampled = new SampleSlots(rows);
   }
 
-  /** Client key → row (made when first needed: a table read only to be merged into another never needs it). */
-  private get byKey(): Map<string, number> {
-    if (this.keyRows) return this.keyRows;
-    const m = new Map<string, number>();
-    this.keys.forEach((k, i) => m.set(k, i));
-    return (this.keyRows = m);
+  /** The key index, made when first needed (slots for twice the keys, rounded up to a power of two). */
+  private get index(): Int32Array {
+    if (this.keySlots) return this.keySlots;
+    let n = 1024;
+    while (n < this.keys.length * 2) n *= 2;
+    const slots = new Int32Array(2 * n).fill(-1);
+    this.keys.forEach((k, row) => place(slots, hashKey(k), row));
+    this.keyCount = this.keys.length;
+    return (this.keySlots = slots);
   }
 
-  /** A new row for `key`; its index. */
+  /** The row of a client key, or -1. */
+  rowOf(key: string): number {
+    const slots = this.index;
+    const h = hashKey(key);
+    const mask = (slots.length >> 1) - 1;
+    for (let i = slotOfHash(h); ; i++) {
+      i &= mask;
+      const row = slots[2 * i + 1]!;
+      if (row < 0) return -1;
+      if (slots[2 * i] === h && this.keys[row] === key) return row;
+    }
+  }
+
+  /** The row of a client key, made if new. */
+  private rowFor(key: string): number {
+    const slots = this.index;
+    const h = hashKey(key);
+    const mask = (slots.length >> 1) - 1;
+    let i = slotOfHash(h);
+    for (; ; i++) {
+      i &= mask;
+      const row = slots[2 * i + 1]!;
+      if (row < 0) break;
+      if (slots[2 * i] === h && this.keys[row] === key) return row;
+    }
+    const row = this.newRow(key);
+    slots[2 * i] = h;
+    slots[2 * i + 1] = row;
+    if (++this.keyCount * 4 > slots.length) {
+      const bigger = new Int32Array(slots.length * 2).fill(-1);
+      for (let k = 0; k < slots.length; k += 2) if (slots[k + 1]! >= 0) place(bigger, slots[k]!, slots[k + 1]!);
+      this.keySlots = bigger;
+    }
+    return row;
+  }
+
+  /** A new row for `key` (not yet in the index: rowFor puts it there); its index. */
   private newRow(key: string): number {
     key = flatKey(key);
     const row = this.size++;
     if (row === this.rows) this.growRows();
     this.keys.push(key);
-    this.byKey.set(key, row);
     this.spans[row * NSPAN + C.firstTime - NCOUNT] = Infinity;
     this.spans[row * NSPAN + C.agentMin - NCOUNT] = Infinity;
     this.spans[row * NSPAN + C.lastTime - NCOUNT] = -Infinity;
@@ -310,11 +377,6 @@ export class ClientTable {
     this.minutes.reserve(rows);
     this.sampled.reserve(rows);
     this.rows = rows;
-  }
-
-  /** The row of a client key, or -1. */
-  rowOf(key: string): number {
-    return this.byKey.get(key) ?? -1;
   }
 
   /** The client of a key, as detection reads it. */
@@ -403,7 +465,7 @@ export class ClientTable {
       h++;
     }
     const key = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
-    const row = this.byKey.get(key) ?? this.newRow(key);
+    const row = this.rowFor(key);
     keys[h] = ip;
     rows[h] = row;
     if (++this.ip4Count * 2 > keys.length) this.growIp4();
@@ -429,7 +491,7 @@ export class ClientTable {
     const canonical = canonicalAddress(raw);
     if (canonical === null) return this.lookupRaw(raw);
     const key = clientKey(canonical, this.opts.ipv6Prefix);
-    const row = this.byKey.get(key) ?? this.newRow(key);
+    const row = this.rowFor(key);
     words.set(w, 4 * h);
     rows[h] = row;
     if (++this.ip6Count * 2 > rows.length) this.growIp6();
@@ -486,7 +548,7 @@ export class ClientTable {
         ? -1
         : (() => {
             const key = clientKey(canonical, this.opts.ipv6Prefix);
-            return this.byKey.get(key) ?? this.newRow(key);
+            return this.rowFor(key);
           })();
     this.byRaw.set(raw, row);
     return row;
@@ -544,8 +606,9 @@ export class ClientTable {
     } else if (s >= 500 && s < 600) nums[at + C.status5xx]!++;
     else if (s >= 200 && s < 300) nums[at + C.status2xx]!++;
     else if (s >= 300 && s < 400) nums[at + C.status3xx]!++;
-    let flags = this.classifier.cached(rec.pathHash);
-    if (flags < 0) flags = this.classifier.classify(rec.pathHash, recordPath(rec));
+    const classifiers = (this.classifiers ??= tableClassifiers());
+    let flags = classifiers.paths.cached(rec.pathHash);
+    if (flags < 0) flags = classifiers.paths.classify(rec.pathHash, recordPath(rec));
     if (flags & PATH_STATIC) nums[at + C.staticHits]!++;
     if (flags & PATH_SENSITIVE) nums[at + C.sensitiveHits]!++;
     if (flags & PATH_WELL_KNOWN && s >= 400 && s < 500) nums[at + C.wellKnownMisses]!++;
@@ -555,8 +618,8 @@ export class ClientTable {
       nums[at + C.withQuery]!++;
       this.distinct.add(sets + QUERIES, rec.queryHash);
       if (!(flags & PATH_PAYLOAD) && (rec.queryBuf === null || mayHoldPayload(rec.queryBuf, rec.queryStart, rec.queryEnd))) {
-        let q = this.queryClassifier.cached(rec.queryHash);
-        if (q < 0) q = this.queryClassifier.classify(rec.queryHash, recordQuery(rec), queryFlags);
+        let q = classifiers.queries.cached(rec.queryHash);
+        if (q < 0) q = classifiers.queries.classify(rec.queryHash, recordQuery(rec), queryFlags);
         flags |= q;
       }
     }
@@ -588,7 +651,7 @@ export class ClientTable {
   merge(other: ClientTable): void {
     for (let r = 0; r < other.size; r++) {
       const key = other.keys[r]!;
-      const row = this.byKey.get(key) ?? this.newRow(key);
+      const row = this.rowFor(key);
       const a = row * NCOUNT;
       const b = r * NCOUNT;
       const counts = this.counts;
@@ -633,7 +696,7 @@ export class ClientTable {
     t.size = n;
     t.rows = n;
     for (const k of p.keys) t.keys.push(k); // not push(...keys): a million arguments overflow the stack
-    t.keyRows = null;
+    t.keySlots = null;
     t.counts = p.counts;
     t.spans = p.spans;
     (t as unknown as { distinct: DistinctSets }).distinct = DistinctSets.fromParts(p.distinct);
