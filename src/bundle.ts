@@ -52,10 +52,10 @@ await build({
 // once; a few arrows and accented names in comments made it a two-byte string of 8 MB, ~60 ms at every start.
 const bundleFile = join(out, 'logwarden.cjs');
 const text = readFileSync(bundleFile, 'utf8');
-if (/[^\x00-\x7f]/.test(text))
+if (/[\u0080-\uffff]/.test(text))
   writeFileSync(
     bundleFile,
-    text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
   );
 
 // The warm-up run that writes the code cache: detect (with its report) on a small generated log.
