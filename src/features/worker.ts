@@ -29,7 +29,7 @@ export async function readRange(job: RangeJob, onBytes?: (n: number) => void): P
   const format = findFormat(job.format);
   const trustedProxies = new AddressSet();
   for (const p of job.trustedProxies) trustedProxies.add(p, '--trusted-proxy');
-  const table = new ClientTable({ ipv6Prefix: job.ipv6Prefix, trustedProxies });
+  const table = ClientTable.forReading({ ipv6Prefix: job.ipv6Prefix, trustedProxies });
   const stats = await readLogs(
     [
       {
