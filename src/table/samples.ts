@@ -314,6 +314,11 @@ export class SampleSlots {
     return (this.lastBase = base);
   }
 
+  /** Lets go of the store a merge asked about last (it may be a view of a file's buffer that is about to be reused). */
+  endMerge(): void {
+    this.lastAdopted = null;
+  }
+
   /** Offers row `from` of `other`'s lines to `row` (an empty row takes them as they are). */
   mergeFrom(row: number, other: SampleSlots, from: number): void {
     const t = other.count[from * 2]!;

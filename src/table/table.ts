@@ -679,6 +679,7 @@ export class ClientTable {
       this.minutes.mergeFrom(row, other.minutes, r);
       this.sampled.mergeFrom(row, other.sampled, r);
     }
+    this.sampled.endMerge();
     this.badAddressLines += other.badAddressLines;
     this.overall.merge(other.overall);
   }
