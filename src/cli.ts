@@ -354,15 +354,26 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     },
   );
   parser.command(
-    'aggregate <inputs..>',
+    'aggregate [inputs..]',
     'read logs into a per-client table file (.lwtable) that detect --tables merges with others, exactly',
     (y) =>
       y
-        .positional('inputs', { type: 'string', array: true, demandOption: true, defaultDescription: 'none', describe: 'log files, directories, globs or -' })
+        .positional('inputs', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'log files, directories, globs or -' })
+        .option('tables', {
+          type: 'string',
+          array: true,
+          default: [],
+          defaultDescription: 'none',
+          describe: 'merge these tables (.lwtable files, or folders of them) into one instead of reading logs: a day of hourly tables, a rack of servers',
+        })
         .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the table file to write (part.lwtable)' })
         .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
         .option('json-fields', { type: 'string', defaultDescription: 'nginx-style names', describe: 'JSON field names, e.g. ip=client,time=ts,status=code' })
-        .option('ipv6-prefix', { type: 'number', default: 128, describe: 'count IPv6 clients per network of this length (64: per /64)' })
+        .option('ipv6-prefix', {
+          type: 'number',
+          defaultDescription: "128 (with --tables: the tables')",
+          describe: 'count IPv6 clients per network of this length (64: per /64)',
+        })
         .option('trusted-proxy', {
           type: 'string',
           array: true,
@@ -378,6 +389,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       ).runAggregate(
         {
           inputs: unToken(a.inputs as string[]),
+          tables: a.tables as string[],
           out: a.out,
           format: a.format,
           jsonFields: a['json-fields'],

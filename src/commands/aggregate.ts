@@ -4,7 +4,7 @@
  * reads its servers' logs; the detect stage merges every agent's table and judges the site as one.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AddressSet } from '../core/address.js';
 import { errors } from '../core/errors.js';
 import type { Io } from '../core/io.js';
@@ -19,6 +19,8 @@ import { ClientTable } from '../table/table.js';
 
 export interface AggregateCommandOptions {
   readonly inputs: readonly string[];
+  /** Tables (.lwtable files or folders of them) to merge into one, instead of reading logs. */
+  readonly tables?: readonly string[];
   readonly out: string;
   readonly format?: string;
   readonly jsonFields?: string;
@@ -35,6 +37,10 @@ export function trustedSet(list: readonly string[] = [], where = '--trusted-prox
 }
 
 export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promise<{ clients: number; stats: ParseStats; bytes: number }> {
+  const fromTables = (opts.tables?.length ?? 0) > 0;
+  if (fromTables && opts.inputs.length > 0) throw errors.badOption('tables', 'give logs or --tables, not both');
+  if (!fromTables && opts.inputs.length === 0) throw errors.badOption('inputs', 'name the logs to read (or --tables with the tables to merge)');
+  if (fromTables) return mergeInto(opts, io);
   const format = opts.format === undefined || opts.format === 'auto' ? undefined : findFormat(opts.format);
   if (opts.format !== undefined && opts.format !== 'auto' && !format) throw errors.unknownFormat(opts.format, FORMAT_NAMES);
   const fields = jsonFieldMap(opts.jsonFields);
@@ -48,13 +54,47 @@ export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promi
   stats.duplicates = inputs.duplicates;
   const skipped = stats.inputs.filter((i) => i.skipped);
   if (skipped.length > 0 && skipped.length === stats.inputs.length) throw errors.undetectableFormat(skipped[0]!.name, FORMAT_NAMES);
+  return write(
+    opts,
+    io,
+    table,
+    stats,
+    ipv6Prefix,
+    trustedProxies.entries(),
+    `read ${stats.linesRead} lines: ${stats.parsed} parsed, ${stats.malformed} malformed`,
+  );
+}
+
+/**
+ * `aggregate --tables`: tables merged into one table file, as exact as one pass over all their logs (a day
+ * from hourly tables, a group of servers merged on its agent before the detect stage merges the groups).
+ */
+function mergeInto(opts: AggregateCommandOptions, io: Io): { clients: number; stats: ParseStats; bytes: number } {
+  if (opts.format !== undefined && opts.format !== 'auto') throw errors.badOption('format', 'the tables were read already: --format goes with logs');
+  if (opts.jsonFields !== undefined) throw errors.badOption('json-fields', 'the tables were read already: --json-fields goes with logs');
+  const { table, stats, ipv6Prefix, trustedProxies, files } = loadTables(opts.tables!, {
+    ipv6Prefix: opts.ipv6Prefix,
+    trustedProxies: trustedSet(opts.trustedProxy).entries(),
+  });
+  // Written over one of its own tables, the merge would count that table twice the next time.
+  if (files.some((f) => resolve(f) === resolve(opts.out)))
+    throw errors.badOption('out', `${opts.out} is one of the tables merged: write the merged table elsewhere`);
+  return write(opts, io, table, stats, ipv6Prefix, trustedProxies, `merged ${files.length} tables (${stats.linesRead} lines)`);
+}
+
+function write(
+  opts: AggregateCommandOptions,
+  io: Io,
+  table: ClientTable,
+  stats: ParseStats,
+  ipv6Prefix: number,
+  trustedProxies: readonly string[],
+  what: string,
+): { clients: number; stats: ParseStats; bytes: number } {
   const clients = table.size;
-  const bytes = encodeTable(table.parts(), { generator: `logwarden ${VERSION}`, ipv6Prefix, trustedProxies: trustedProxies.entries(), stats });
+  const bytes = encodeTable(table.parts(), { generator: `logwarden ${VERSION}`, ipv6Prefix, trustedProxies, stats });
   writeFileAtomic(opts.out, bytes);
-  if (!opts.quiet)
-    io.stdout.write(
-      `read ${stats.linesRead} lines: ${stats.parsed} parsed, ${stats.malformed} malformed; ${clients} clients; wrote ${opts.out} (${bytes.length} bytes)\n`,
-    );
+  if (!opts.quiet) io.stdout.write(`${what}; ${clients} clients; wrote ${opts.out} (${bytes.length} bytes)\n`);
   return { clients, stats, bytes: bytes.length };
 }
 

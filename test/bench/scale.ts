@@ -51,7 +51,12 @@ export async function scaleBench(ctx: ScaleContext): Promise<void> {
   );
   const { parts, meta } = decodeTable(readFileSync(base));
   const keys = parts.keys;
-  console.log(`  ${'servers'.padStart(8)}${'clients'.padStart(10)}${'merge s'.padStart(10)}${'peak RSS MB'.padStart(13)}`);
+  // The detect stage runs in the Docker image, whose malloc may use transparent huge pages (docker/Dockerfile
+  // sets GLIBC_TUNABLES): the merge is measured as a shell runs it and as the image does.
+  const tunables = /^ENV GLIBC_TUNABLES=(\S+)$/m.exec(readFileSync(join(import.meta.dirname, '..', '..', 'docker', 'Dockerfile'), 'utf8'))?.[1];
+  console.log(
+    `  ${'servers'.padStart(8)}${'clients'.padStart(10)}${'merge s'.padStart(10)}${'peak RSS MB'.padStart(13)}${tunables ? `${'in the image: s'.padStart(17)}${'MB'.padStart(6)}` : ''}`,
+  );
   const counts = (process.env.LOGWARDEN_SCALE_SERVERS ?? '10,50,200').split(',').map(Number);
   for (const servers of counts) {
     const d = join(ctx.dir, `scale-${servers}`);
@@ -66,10 +71,17 @@ export async function scaleBench(ctx: ScaleContext): Promise<void> {
       }
     }
     // The merge alone (what the targets are about), in a process of its own for its peak RSS.
-    const m = await ctx.measure(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'merge-only.ts'), d]);
+    const mergeOnly = [join(import.meta.dirname, 'merge-only.ts'), d];
+    const m = await ctx.measure(process.execPath, ['--import', 'tsx', ...mergeOnly]);
     const got = JSON.parse(m.stdout.trim() || '{}') as { seconds?: number; clients?: number };
+    let image = '';
+    if (tunables) {
+      const mi = await ctx.measure(process.execPath, ['--import', 'tsx', ...mergeOnly], { GLIBC_TUNABLES: tunables });
+      const seconds = (JSON.parse(mi.stdout.trim() || '{}') as { seconds?: number }).seconds ?? NaN;
+      image = `${seconds.toFixed(1).padStart(17)}${mi.rssMb.toFixed(0).padStart(6)}`;
+    }
     console.log(
-      `  ${String(servers).padStart(8)}${(got.clients ?? 0).toLocaleString('en').padStart(10)}${(got.seconds ?? NaN).toFixed(1).padStart(10)}${m.rssMb.toFixed(0).padStart(13)}`,
+      `  ${String(servers).padStart(8)}${(got.clients ?? 0).toLocaleString('en').padStart(10)}${(got.seconds ?? NaN).toFixed(1).padStart(10)}${m.rssMb.toFixed(0).padStart(13)}${image}`,
     );
   }
 

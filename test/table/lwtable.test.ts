@@ -101,6 +101,39 @@ test('generated multi-server traffic: three servers sharing clients minute by mi
   same(whole, await detectOn({ tables: files }, join(dir, 'gen-out')), 'three servers');
 });
 
+test('tables merged into tables (hours into a day, servers into a rack), in a tree: the same outputs as one pass', async () => {
+  const whole = await detectOn({ inputs: REAL }, join(dir, 'tree-whole'));
+  const [a, b] = REAL.map(linesOf) as [string[], string[]];
+  const all = [...a, ...b];
+  const random = seededRandom(5);
+  const parts: string[][] = [[], [], [], [], [], []];
+  for (const l of all) parts[Math.floor(random() * 6)]!.push(l);
+  const tables = await tablesOf('tree', parts, (i) => i === 4);
+  const t = (i: number) => join(tables, `part${i}.lwtable`);
+  const merged = (name: string) => join(dir, 'tree', `${name}.lwtable`);
+  const io = memoryIo();
+  // Two racks of three servers, then the racks into the site; and a lopsided tree, merged again into itself.
+  await runAggregate({ inputs: [], tables: [t(0), t(1), t(2)], out: merged('rack0'), quiet: true }, io);
+  await runAggregate({ inputs: [], tables: [t(5), t(3), t(4)], out: merged('rack1'), quiet: true }, io);
+  await runAggregate({ inputs: [], tables: [merged('rack1'), merged('rack0')], out: merged('site'), quiet: true }, io);
+  await runAggregate({ inputs: [], tables: [t(3), merged('rack0')], out: merged('left'), quiet: true }, io);
+  await runAggregate({ inputs: [], tables: [merged('left'), t(5)], out: merged('left2'), quiet: true }, io);
+  same(whole, await detectOn({ tables: [merged('site')] }, join(dir, 'tree-site')), 'racks into a site');
+  same(whole, await detectOn({ tables: [t(4), merged('left2')] }, join(dir, 'tree-left')), 'a lopsided tree');
+  same(whole, await detectOn({ tables: [merged('rack0'), t(3), t(4), t(5)] }, join(dir, 'tree-mixed')), 'a rack and three servers');
+
+  // Written over one of its own tables, a merge would count that table twice later: refused, nothing written.
+  const before = readFileSync(t(0));
+  const r = await runCli(['aggregate', '--tables', t(0), t(1), '--out', t(0)]);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /--out: .*part0\.lwtable is one of the tables merged/);
+  assert.is(r.stderr.trim().split('\n').length, 1);
+  assert.ok(readFileSync(t(0)).equals(before), 'the table is as it was');
+  const both = await runCli(['aggregate', REAL[0]!, '--tables', t(0), '--out', merged('x')]);
+  assert.is(both.code, 2);
+  assert.match(both.stderr, /--tables: give logs or --tables, not both/);
+});
+
 test('a table of 200,000 clients loads (no call with an argument per client)', async () => {
   const d = join(dir, 'many');
   mkdirSync(d, { recursive: true });
