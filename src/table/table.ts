@@ -212,22 +212,25 @@ function flatKey(key: string): string {
   return KEY_BYTES.toString('latin1', 0, KEY_BYTES.write(key, 0, 'latin1'));
 }
 
-/** A key's hash (FNV-1a over its characters, then murmur3's finaliser for the high bits the slot is taken from). */
+/**
+ * A key's hash: FNV-1a over its characters, then murmur3's finaliser, so that every bit depends on every
+ * character (the index takes a key's first slot from the low bits, as many as it has slots).
+ */
 function hashKey(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h | 0;
 }
-
-const slotOfHash = (h: number) => Math.imul(h, 0x9e3779b1) >>> 8;
 
 /** Puts (hash, row) into the first free slot from the hash's own. */
 function place(slots: Int32Array, h: number, row: number): void {
   const mask = (slots.length >> 1) - 1;
-  let i = slotOfHash(h) & mask;
+  let i = h & mask;
   while (slots[2 * i + 1]! >= 0) i = (i + 1) & mask;
   slots[2 * i] = h;
   slots[2 * i + 1] = row;
@@ -330,31 +333,28 @@ export class ClientTable {
     return (this.keySlots = slots);
   }
 
+  /** The slot of the index where a key is, or the free slot where it would go. */
+  private slotFor(slots: Int32Array, key: string, h: number): number {
+    const mask = (slots.length >> 1) - 1;
+    for (let i = h; ; i++) {
+      i &= mask;
+      const row = slots[2 * i + 1]!;
+      if (row < 0 || (slots[2 * i] === h && this.keys[row] === key)) return i;
+    }
+  }
+
   /** The row of a client key, or -1. */
   rowOf(key: string): number {
     const slots = this.index;
-    const h = hashKey(key);
-    const mask = (slots.length >> 1) - 1;
-    for (let i = slotOfHash(h); ; i++) {
-      i &= mask;
-      const row = slots[2 * i + 1]!;
-      if (row < 0) return -1;
-      if (slots[2 * i] === h && this.keys[row] === key) return row;
-    }
+    return slots[2 * this.slotFor(slots, key, hashKey(key)) + 1]!;
   }
 
   /** The row of a client key, made if new. */
   private rowFor(key: string): number {
     const slots = this.index;
     const h = hashKey(key);
-    const mask = (slots.length >> 1) - 1;
-    let i = slotOfHash(h);
-    for (; ; i++) {
-      i &= mask;
-      const row = slots[2 * i + 1]!;
-      if (row < 0) break;
-      if (slots[2 * i] === h && this.keys[row] === key) return row;
-    }
+    const i = this.slotFor(slots, key, h);
+    if (slots[2 * i + 1]! >= 0) return slots[2 * i + 1]!;
     const row = this.newRow(key);
     slots[2 * i] = h;
     slots[2 * i + 1] = row;
