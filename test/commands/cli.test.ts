@@ -93,7 +93,7 @@ test('cli: --help lists the commands and documents exit codes', async () => {
   const r = await runCli(['--help']);
   assert.is(r.code, 0);
   assert.match(r.stdout, /detect \[inputs\.\.\]/);
-  for (const c of [/aggregate <inputs\.\.>/, /watch <sources\.\.>/, /serve /]) assert.match(r.stdout, c);
+  for (const c of [/aggregate \[inputs\.\.\]/, /watch <sources\.\.>/, /serve /]) assert.match(r.stdout, c);
   assert.match(r.stdout, /2 usage or config error/);
   const d = await runCli(['detect', '--help']);
   assert.is(d.code, 0);
