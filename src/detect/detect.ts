@@ -23,7 +23,7 @@
  */
 import { networkOf, type AddressSet } from '../core/address.js';
 import { hashString } from '../logs/parse.js';
-import { samplesOfClients, type ClientStats } from '../table/table.js';
+import { rowOrder, samplesOfClients, type ClientStats } from '../table/table.js';
 import {
   ABUSE_KINDS,
   describeValue,
@@ -380,12 +380,12 @@ function fitBaseline(clients: readonly ClientStats[], raw: Float64Array): Scaler
 }
 
 /** Every client's raw features in one flat table (a row per client, FEATURES order). */
-function featureRows(clients: readonly ClientStats[]): Float64Array {
+function featureRows(clients: readonly ClientStats[], order = rowOrder(clients)): Float64Array {
   // 20,000 clients make no 20,000 little arrays.
   const n = clients.length;
   const raw = new Float64Array(n * DIMS);
   const values = FEATURES.map((f) => f.value);
-  for (let i = 0; i < n; i++) {
+  for (const i of order) {
     const c = clients[i]!;
     for (let d = 0; d < DIMS; d++) raw[i * DIMS + d] = values[d]!(c);
   }
@@ -436,11 +436,12 @@ export interface Model {
 }
 
 /** The site's mean requests per minute, from its first to its last minute. */
-function siteMeanOf(clients: readonly ClientStats[]): number {
+function siteMeanOf(clients: readonly ClientStats[], order = rowOrder(clients)): number {
   let requests = 0;
   let first = Infinity;
   let last = -Infinity;
-  for (const c of clients) {
+  for (const i of order) {
+    const c = clients[i]!;
     if (c.requests === 0) continue;
     requests += c.requests;
     first = Math.min(first, c.firstTime);
@@ -454,7 +455,9 @@ function siteMeanOf(clients: readonly ClientStats[]): number {
 export function detect(clients: readonly ClientStats[], opts: DetectOptions): DetectionResult {
   const n = clients.length;
   const T = opts.clusterThreshold;
-  const raw = featureRows(clients);
+  // Clients come in address order; their rows are read in table order (see rowOrder).
+  const order = rowOrder(clients);
+  const raw = featureRows(clients, order);
   const scaler = fitBaseline(clients, raw);
   const flat = scaledPoints(raw, scaler);
   const clustering = cluster(
@@ -504,7 +507,7 @@ export function detect(clients: readonly ClientStats[], opts: DetectOptions): De
     clusters,
     outlierLimit: meanSq.map((s, c) => Math.max(OUTLIER_FACTOR ** 2 * (sizes[c]! ? s / sizes[c]! : 0), T ** 2)),
     medians: toRecord(scaler.center.map((c, d) => untransformValue(FEATURES[d]!.transform, c))),
-    siteMeanPerMinute: siteMeanOf(clients),
+    siteMeanPerMinute: siteMeanOf(clients, order),
   };
   return judge(clients, raw, flat, clustering.assignment, sqDist, model, opts);
 }
