@@ -188,6 +188,33 @@ test('merge: a client with more requests than a count holds is refused, not wrap
   assert.throws(() => merged.merge(table([at('192.0.2.7', 1, 0, 3)])), /client 192\.0\.2\.7: over 4,294,967,295 requests/);
 });
 
+test('keys: 100,000 clients over several tables are each found on their own row; keys not seen are not found', () => {
+  // IPv4 and IPv6 clients spread over three tables that share some of them, merged into a fourth.
+  const addressOf = (i: number) =>
+    i % 2 === 0 ? `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` : `2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
+  const parts = [0, 1, 2].map((p) => {
+    const lines: string[] = [];
+    for (let i = p * 30_000; i < p * 30_000 + 40_000; i++) lines.push(at(addressOf(i), 10, 0, 0));
+    return table(lines);
+  });
+  const merged = new ClientTable({ ipv6Prefix: 128 });
+  for (const t of parts) merged.merge(ClientTable.fromParts(t.parts(), { ipv6Prefix: 128 }));
+  const expected = new Set<string>();
+  for (let i = 0; i < 100_000; i++) expected.add(canonicalAddress(addressOf(i))!);
+  assert.is(merged.size, expected.size);
+  for (const [row, key] of merged.keys.entries()) {
+    assert.ok(expected.has(key), key);
+    if (merged.rowOf(key) !== row) assert.unreachable(`${key} found on row ${merged.rowOf(key)}, not ${row}`);
+  }
+  // Clients in two tables add up; the others do not.
+  assert.is(merged.get(canonicalAddress(addressOf(35_000))!)!.requests, 2);
+  assert.is(merged.get(canonicalAddress(addressOf(3))!)!.requests, 1);
+  for (const absent of ['10.200.0.1', '2001:db8::ffff:ffff', '', '10.0.0.2 ']) assert.is(merged.rowOf(absent), -1, absent);
+  // A table made from parts finds its keys too (its index is made when first asked).
+  const loaded = ClientTable.fromParts(merged.parts(), { ipv6Prefix: 128 });
+  for (const [row, key] of loaded.keys.entries()) if (loaded.rowOf(key) !== row) assert.unreachable(key);
+});
+
 test('aggregate: a client field that is not an address is rejected, not counted', () => {
   const t = new ClientTable({ ipv6Prefix: 128 });
   const rec = newRecord();
