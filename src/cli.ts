@@ -14,6 +14,13 @@ import type { HostsOptions } from './commands/block.js';
 import { BACKEND_NAMES } from './block/backends.js';
 import type { Argv } from 'yargs';
 
+/** The logs a command reads, or instead the tables `aggregate` wrote (`tables` says what the command does with them). */
+function logsOrTables<T>(y: Argv<T>, tables: string) {
+  return y
+    .positional('inputs', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'log files, directories, globs or -' })
+    .option('tables', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: tables });
+}
+
 function hostOptions<T>(y: Argv<T>) {
   return y
     .option('hosts', {
@@ -231,15 +238,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     'detect [inputs..]',
     'find abusive clients in access logs (files, directories, globs, .gz, - for stdin), or in tables aggregate wrote',
     (y) =>
-      y
-        .positional('inputs', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'log files, directories, globs or -' })
-        .option('tables', {
-          type: 'string',
-          array: true,
-          default: [],
-          defaultDescription: 'none',
-          describe: 'partial tables (.lwtable files, or folders of them) from logwarden aggregate, merged and judged instead of logs',
-        })
+      logsOrTables(y, 'partial tables (.lwtable files, or folders of them) from logwarden aggregate, merged and judged instead of logs')
         .option('out', { alias: 'o', type: 'string', default: 'out', describe: 'directory for blocklist.txt, verdicts.json, clients.csv and report.html' })
         .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
         .option('json-fields', {
@@ -355,17 +354,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   );
   parser.command(
     'aggregate [inputs..]',
-    'read logs into a per-client table file (.lwtable) that detect --tables merges with others, exactly',
+    'read logs into a per-client table file (.lwtable) that detect --tables merges with others, exactly (or merge tables into one)',
     (y) =>
-      y
-        .positional('inputs', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'log files, directories, globs or -' })
-        .option('tables', {
-          type: 'string',
-          array: true,
-          default: [],
-          defaultDescription: 'none',
-          describe: 'merge these tables (.lwtable files, or folders of them) into one instead of reading logs: a day of hourly tables, a rack of servers',
-        })
+      logsOrTables(y, 'merge these tables (.lwtable files, or folders of them) into one instead of reading logs: a day of hourly tables, a rack of servers')
         .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the table file to write (part.lwtable)' })
         .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
         .option('json-fields', { type: 'string', defaultDescription: 'nginx-style names', describe: 'JSON field names, e.g. ip=client,time=ts,status=code' })
