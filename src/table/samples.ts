@@ -180,11 +180,15 @@ export class SampleSlots {
     if (src === null) this.live += len;
     else place = this.store(src, start, end);
     const p = lo + i;
-    this.time.copyWithin(p + 1, p, last);
-    this.hash.copyWithin(p + 1, p, last);
-    this.hash2.copyWithin(p + 1, p, last);
-    this.place.copyWithin(p + 1, p, last);
-    this.len.copyWithin(p + 1, p, last);
+    // At most four slots move (none when the line goes last): a loop, not five calls of copyWithin, whose
+    // cost was most of a live window's sampling (each minute's table keeps its clients' first lines).
+    for (let k = last; k > p; k--) {
+      this.time[k] = this.time[k - 1]!;
+      this.hash[k] = this.hash[k - 1]!;
+      this.hash2[k] = this.hash2[k - 1]!;
+      this.place[k] = this.place[k - 1]!;
+      this.len[k] = this.len[k - 1]!;
+    }
     this.time[p] = time;
     this.hash[p] = hash;
     this.hash2[p] = this.candidateHash2();
@@ -208,7 +212,8 @@ export class SampleSlots {
     const b = this.open;
     const pos = this.openTop;
     // Copying byte by byte beats `set(subarray)` for lines this short.
-    for (let i = 0; i < n; i++) b[pos + i] = src[start + i]!;
+    // A line is ~100-300 bytes: one native copy (a byte loop here was a live window's largest cost).
+    b.set(src.subarray(start, end), pos);
     this.openTop += n;
     this.stored += n;
     this.live += n;
