@@ -36,11 +36,19 @@ export function trustedSet(list: readonly string[] = [], where = '--trusted-prox
   return set;
 }
 
+/**
+ * Whether a command (detect, aggregate) was given tables rather than logs: one or the other, never both or
+ * neither. `tables` says what the tables would be, for the message when neither is given.
+ */
+export function fromTables(inputs: readonly string[], tables: readonly string[] | undefined, what: string): boolean {
+  const given = (tables?.length ?? 0) > 0;
+  if (given && inputs.length > 0) throw errors.badOption('tables', 'give logs or --tables, not both');
+  if (!given && inputs.length === 0) throw errors.badOption('inputs', `name the logs to read (or --tables with ${what})`);
+  return given;
+}
+
 export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promise<{ clients: number; stats: ParseStats; bytes: number }> {
-  const fromTables = (opts.tables?.length ?? 0) > 0;
-  if (fromTables && opts.inputs.length > 0) throw errors.badOption('tables', 'give logs or --tables, not both');
-  if (!fromTables && opts.inputs.length === 0) throw errors.badOption('inputs', 'name the logs to read (or --tables with the tables to merge)');
-  if (fromTables) return mergeInto(opts, io);
+  if (fromTables(opts.inputs, opts.tables, 'the tables to merge')) return mergeInto(opts, io);
   const format = opts.format === undefined || opts.format === 'auto' ? undefined : findFormat(opts.format);
   if (opts.format !== undefined && opts.format !== 'auto' && !format) throw errors.unknownFormat(opts.format, FORMAT_NAMES);
   const fields = jsonFieldMap(opts.jsonFields);

@@ -12,7 +12,7 @@ import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { expandInputs, type ParseStats } from '../logs/read.js';
-import { loadTables, trustedSet } from './aggregate.js';
+import { fromTables, loadTables, trustedSet } from './aggregate.js';
 import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from '../detect/defaults.js';
 import type { DetectionResult } from '../detect/detect.js';
 import { modelDocument } from '../detect/model.js';
@@ -110,10 +110,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   if (!Number.isFinite(groups.radius) || groups.radius <= 0) throw errors.badOption('group-radius', `expected a positive number, got ${groups.radius}`);
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);
   let trustedProxies = trustedSet(opts.trustedProxy);
-  const fromTables = (opts.tables?.length ?? 0) > 0;
-  if (fromTables && opts.inputs.length > 0) throw errors.badOption('tables', 'give logs or --tables, not both');
-  if (!fromTables && opts.inputs.length === 0) throw errors.badOption('inputs', 'name the logs to read (or --tables with the tables aggregate wrote)');
-  const inputs = fromTables ? Object.assign([], { duplicates: [] as string[] }) : expandInputs(opts.inputs, () => io.stdin);
+  const tablesGiven = fromTables(opts.inputs, opts.tables, 'the tables aggregate wrote');
+  const inputs = tablesGiven ? Object.assign([], { duplicates: [] as string[] }) : expandInputs(opts.inputs, () => io.stdin);
 
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
   const showProgress = opts.progress ?? (io.stderr.isTTY === true && !opts.quiet);
@@ -139,7 +137,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     opts.report === false ? null : judging.then(() => Promise.all([import('../report/data.js'), import('../report/figures.js'), import('../report/html.js')]));
   charting?.catch(() => undefined);
   let tableFiles: string[] = [];
-  const { table, stats } = fromTables
+  const { table, stats } = tablesGiven
     ? (() => {
         const t = loadTables(opts.tables!, { ipv6Prefix: opts.ipv6Prefix, trustedProxies: trustedProxies.entries() });
         ipv6Prefix = t.ipv6Prefix;
@@ -170,7 +168,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
           : undefined,
       });
   if (showProgress && progressInput) io.stderr.write(`${progressLine(Date.now())}\n`);
-  if (!fromTables) stats.duplicates = inputs.duplicates;
+  if (!tablesGiven) stats.duplicates = inputs.duplicates;
   const skipped = stats.inputs.filter((i) => i.skipped);
   // Nothing usable at all: the one case where an unrecognised file is an error rather than a warning.
   if (skipped.length > 0 && skipped.length === stats.inputs.length) throw errors.undetectableFormat(skipped[0]!.name, FORMAT_NAMES);
@@ -192,7 +190,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     scoreSample: DEFAULT_DETECT.scoreSample,
   });
   const parameters = {
-    inputs: fromTables ? tableFiles : opts.inputs,
+    inputs: tablesGiven ? tableFiles : opts.inputs,
     format: format?.name ?? 'auto',
     ipv6Prefix,
     seed,

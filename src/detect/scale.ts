@@ -64,23 +64,7 @@ export function quantileOf(a: Float64Array, q: number): number {
   return a[lo]! + (next - a[lo]!) * (pos - lo);
 }
 
-/**
- * Spread: the median absolute deviation × 1.4826 (a standard deviation for normal data), never below `floor`.
- * The MAD holds while up to half of the clients are unusual (the IQR only up to a quarter): a botnet of a
- * hundred and fifty addresses on a site of four hundred visitors must not widen the scale that measures it.
- * When most clients share one value (common: most have no 404 at all) the MAD is 0 and the floor is the
- * spread: the standard deviation would be made by the very outliers we look for.
- */
-export function fitScaler(rows: readonly number[][], floors: readonly number[], clip = 10): Scaler {
-  const dims = floors.length;
-  const flat = new Float64Array(rows.length * dims);
-  rows.forEach((r, i) => {
-    for (let d = 0; d < dims; d++) flat[i * dims + d] = r[d]!;
-  });
-  return fitScalerFlat(flat, floors, clip);
-}
-
-/** fitScaler over rows laid end to end in one array (row i at [i * dims, (i + 1) * dims)). */
+/** fitScalerColumns over rows laid end to end in one array (row i at [i * dims, (i + 1) * dims)). */
 export function fitScalerFlat(values: Float64Array, floors: readonly number[], clip = 10): Scaler {
   const dims = floors.length;
   return fitScalerColumns(
@@ -93,7 +77,15 @@ export function fitScalerFlat(values: Float64Array, floors: readonly number[], c
   );
 }
 
-/** fitScaler over n rows given a column at a time: `fill(d, col)` writes column d's n values into col. */
+/**
+ * Spread: the median absolute deviation × 1.4826 (a standard deviation for normal data), never below `floor`.
+ * The MAD holds while up to half of the clients are unusual (the IQR only up to a quarter): a botnet of a
+ * hundred and fifty addresses on a site of four hundred visitors must not widen the scale that measures it.
+ * When most clients share one value (common: most have no 404 at all) the MAD is 0 and the floor is the
+ * spread: the standard deviation would be made by the very outliers we look for.
+ *
+ * Over n rows given a column at a time: `fill(d, col)` writes column d's n values into col.
+ */
 export function fitScalerColumns(n: number, floors: readonly number[], fill: (d: number, col: Float64Array) => void, clip = 10): Scaler {
   const dims = floors.length;
   const center: number[] = [];

@@ -68,10 +68,11 @@ export class SampleSlots {
   private stored = 0;
   private live = 0;
   private readonly cache = new Map<number, Uint8Array>();
-  /** Stores whose sealed chunks this one has taken: where they start among its own. */
-  private adopted = new WeakMap<SampleSlots, number>();
-  private lastAdopted: SampleSlots | null = null;
-  private lastBase = 0;
+  /**
+   * The store being merged in (a table merges one other at a time) once its sealed chunks are taken: where they
+   * start among this store's. Cleared by endMerge, and when the chunks are written again (compact).
+   */
+  private adopted: { readonly from: SampleSlots; readonly base: number } | null = null;
 
   constructor(rows = 1024) {
     this.time = new Float64Array(rows * S);
@@ -211,7 +212,6 @@ export class SampleSlots {
     }
     const b = this.open;
     const pos = this.openTop;
-    // Copying byte by byte beats `set(subarray)` for lines this short.
     // A line is ~100-300 bytes: one native copy (a byte loop here was a live window's largest cost).
     b.set(src.subarray(start, end), pos);
     this.openTop += n;
@@ -223,8 +223,13 @@ export class SampleSlots {
   /** Deflates the open chunk into the sealed ones; the open chunk starts again, empty (its memory kept). */
   private seal(): void {
     if (this.sealed.length + 1 >= 2 ** 32) throw new RangeError('sample lines: too many chunks');
-    this.sealed.push(deflateRawSync(this.open.subarray(0, this.openTop), { level: 1 }));
+    this.sealed.push(this.deflatedOpen());
     this.openTop = 0;
+  }
+
+  /** The open chunk's lines, deflated (level 1: log lines still shrink about ten times). */
+  private deflatedOpen(): Uint8Array {
+    return deflateRawSync(this.open.subarray(0, this.openTop), { level: 1 });
   }
 
   /** Writes the kept lines again into new chunks (the bytes of lines that fell out are let go). */
@@ -235,8 +240,7 @@ export class SampleSlots {
     const lines = this.bytesOf(slots);
     this.sealed = [];
     this.cache.clear();
-    this.adopted = new WeakMap();
-    this.lastAdopted = null;
+    this.adopted = null;
     this.openTop = 0;
     this.stored = 0;
     this.live = 0;
@@ -303,25 +307,18 @@ export class SampleSlots {
    * store's open chunk sealed first so that its number stays).
    */
   private adopt(other: SampleSlots): number {
-    // A merge asks once a line: the store it asked about last is answered without the map.
-    if (other === this.lastAdopted) return this.lastBase;
-    let base = this.adopted.get(other);
-    if (base !== undefined) {
-      this.lastAdopted = other;
-      return (this.lastBase = base);
-    }
+    if (this.adopted?.from === other) return this.adopted.base;
     if (this.openTop > 0) this.seal();
-    base = this.sealed.length;
+    const base = this.sealed.length;
     for (const c of other.sealed) this.sealed.push(c.slice());
     this.stored += other.stored - other.openTop;
-    this.adopted.set(other, base);
-    this.lastAdopted = other;
-    return (this.lastBase = base);
+    this.adopted = { from: other, base };
+    return base;
   }
 
-  /** Lets go of the store a merge asked about last (it may be a view of a file's buffer that is about to be reused). */
+  /** The end of a merge: lets go of the store merged in (it may be a view of a file's buffer about to be reused). */
   endMerge(): void {
-    this.lastAdopted = null;
+    this.adopted = null;
   }
 
   /** Offers row `from` of `other`'s lines to `row` (an empty row takes them as they are). */
@@ -371,7 +368,7 @@ export class SampleSlots {
   parts(rows: number): SampleParts {
     if (this.stored - this.live > this.live / 4) this.compact();
     const chunks = [...this.sealed];
-    if (this.openTop > 0) chunks.push(deflateRawSync(this.open.subarray(0, this.openTop), { level: 1 }));
+    if (this.openTop > 0) chunks.push(this.deflatedOpen());
     const sizes = Uint32Array.from(chunks, (c) => c.length);
     const bytes = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
     let at = 0;

@@ -7,7 +7,7 @@
  */
 import { canonicalAddress, clientKey, type AddressSet } from '../core/address.js';
 import { errors } from '../core/errors.js';
-import { Method, recordForwardedFor, recordIp, recordPath, recordQuery, type LogRecord } from '../logs/parse.js';
+import { hashString, Method, recordForwardedFor, recordIp, recordPath, recordQuery, type LogRecord } from '../logs/parse.js';
 import { mayHoldPayload, PATH_PAYLOAD, PATH_SENSITIVE, PATH_STATIC, PATH_WELL_KNOWN, PathClassifier, payloadKind } from '../features/classify.js';
 import { Timeline } from '../features/timeline.js';
 import { grown } from './arena.js';
@@ -212,21 +212,6 @@ function flatKey(key: string): string {
   return KEY_BYTES.toString('latin1', 0, KEY_BYTES.write(key, 0, 'latin1'));
 }
 
-/**
- * A key's hash: FNV-1a over its characters, then murmur3's finaliser, so that every bit depends on every
- * character (the index takes a key's first slot from the low bits, as many as it has slots).
- */
-function hashKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
-
 /** Puts (hash, row) into the first free slot from the hash's own. */
 function place(slots: Int32Array, h: number, row: number): void {
   const mask = (slots.length >> 1) - 1;
@@ -328,7 +313,7 @@ export class ClientTable {
     let n = 1024;
     while (n < this.keys.length * 2) n *= 2;
     const slots = new Int32Array(2 * n).fill(-1);
-    this.keys.forEach((k, row) => place(slots, hashKey(k), row));
+    this.keys.forEach((k, row) => place(slots, hashString(k), row));
     this.keyCount = this.keys.length;
     return (this.keySlots = slots);
   }
@@ -346,13 +331,13 @@ export class ClientTable {
   /** The row of a client key, or -1. */
   rowOf(key: string): number {
     const slots = this.index;
-    return slots[2 * this.slotFor(slots, key, hashKey(key)) + 1]!;
+    return slots[2 * this.slotFor(slots, key, hashString(key)) + 1]!;
   }
 
   /** The row of a client key, made if new. */
   private rowFor(key: string): number {
     const slots = this.index;
-    const h = hashKey(key);
+    const h = hashString(key);
     const i = this.slotFor(slots, key, h);
     if (slots[2 * i + 1]! >= 0) return slots[2 * i + 1]!;
     const row = this.newRow(key);
