@@ -3,6 +3,10 @@
  * EXACT_LIMIT values (an open-addressing table, at most half full, so a value is found or placed in about one
  * probe), then a HyperLogLog of 256 one-byte registers (standard error about 6.5 %). Most clients never
  * leave the exact phase. Sets merge exactly as if one pass had seen both sets of values, in any order.
+ *
+ * An exact set that is only read (written to a file, merged into an empty set) is packed: its values end to
+ * end, no empty slot (a table is a third full on average, so a packed set is a third the size). The first
+ * value added to a packed set makes it a table again.
  */
 import { Arena, grown } from './arena.js';
 
@@ -12,6 +16,8 @@ const M = 1 << P;
 const ALPHA = 0.7213 / (1 + 1.079 / M);
 /** `cap` of a set that is a sketch; 0 is an empty set with no block yet. */
 const SKETCH = -1;
+/** `cap` of an exact set packed: its `n` values end to end. */
+const PACKED = -2;
 
 /** murmur3's finaliser: FNV's high bits are weak, and HyperLogLog takes its register index from them. */
 function mix(h: number): number {
@@ -42,8 +48,15 @@ const bytesOf = (ints: Int32Array) => new Uint8Array(ints.buffer, ints.byteOffse
 
 const slotOf = (v: number) => Math.imul(v, 0x9e3779b1) >>> 24;
 
-/** Ints in a set's block: its table, or the registers of a sketch. */
-const blockSize = (cap: number) => (cap === SKETCH ? M / 4 : cap);
+/** Ints in a set's block: its table, its values packed, or the registers of a sketch. */
+const blockSize = (cap: number, n: number) => (cap === SKETCH ? M / 4 : cap === PACKED ? n : cap);
+
+/** The smallest table for n values at most half full. */
+function tableFor(n: number): number {
+  let cap = 4;
+  while (n * 2 > cap) cap *= 2;
+  return cap;
+}
 
 export interface DistinctParts {
   readonly ints: Int32Array;
@@ -98,6 +111,9 @@ export class DistinctSets {
       cap = 4;
       this.off[s] = this.alloc(cap);
       this.cap[s] = cap;
+    } else if (cap === PACKED) {
+      cap = tableFor(this.n[s]!);
+      this.regrow(s, cap);
     }
     const ints = this.arena.ints;
     const base = this.off[s]!;
@@ -129,17 +145,30 @@ export class DistinctSets {
     ints[base + (i & mask)] = v;
   }
 
+  /** Set s as a table of `cap` slots (from a smaller table, or from its values packed). */
   private regrow(s: number, cap: number): void {
     const at = this.alloc(cap);
     const ints = this.arena.ints;
     const old = this.off[s]!;
-    const oldCap = this.cap[s]!;
-    for (let k = 0; k < oldCap; k++) {
+    const size = blockSize(this.cap[s]!, this.n[s]!);
+    for (let k = 0; k < size; k++) {
       const v = ints[old + k]!;
       if (v !== 0) this.insert(at, cap, v);
     }
     this.off[s] = at;
     this.cap[s] = cap;
+  }
+
+  /** Writes the values of set `from` of `other` (exact) packed into `into[at..at+n)`, n its count (no more). */
+  private static pack(other: DistinctSets, from: number, into: Int32Array, at: number): void {
+    const theirs = other.arena.ints;
+    const o = other.off[from]!;
+    const n = other.n[from]!;
+    const size = blockSize(other.cap[from]!, n);
+    for (let i = o, k = at; i < o + size && k < at + n; i++) {
+      const v = theirs[i]!;
+      if (v !== 0) into[k++] = v;
+    }
   }
 
   private addToRegisters(at: number, hash: number): void {
@@ -161,10 +190,11 @@ export class DistinctSets {
 
   private forEachExact(s: number, fn: (v: number) => void): void {
     const cap = this.cap[s]!;
-    if (cap <= 0) return;
+    if (cap === 0 || cap === SKETCH) return;
     const ints = this.arena.ints;
     const base = this.off[s]!;
-    for (let k = 0; k < cap; k++) if (ints[base + k] !== 0) fn(ints[base + k]!);
+    const size = blockSize(cap, this.n[s]!);
+    for (let k = 0; k < size; k++) if (ints[base + k] !== 0) fn(ints[base + k]!);
   }
 
   count(s: number): number {
@@ -176,23 +206,26 @@ export class DistinctSets {
     const theirCap = other.cap[from]!;
     if (theirCap === 0) return;
     if (this.cap[s] === 0) {
-      // Into an empty set: the block as it is (a table, or the registers), no value added one by one.
-      const size = blockSize(theirCap);
-      const at = this.alloc(size);
+      // Into an empty set: the registers as they are, or the values packed (none added one by one).
+      const n = other.n[from]!;
+      const at = this.alloc(blockSize(theirCap === SKETCH ? SKETCH : PACKED, n));
       const into = this.arena.ints;
-      const theirs = other.arena.ints;
-      const o = other.off[from]!;
-      for (let k = 0; k < size; k++) into[at + k] = theirs[o + k]!;
+      if (theirCap === SKETCH) {
+        const theirs = other.arena.ints;
+        const o = other.off[from]!;
+        for (let k = 0; k < M / 4; k++) into[at + k] = theirs[o + k]!;
+      } else DistinctSets.pack(other, from, into, at);
       this.off[s] = at;
-      this.cap[s] = theirCap;
-      this.n[s] = other.n[from]!;
+      this.cap[s] = theirCap === SKETCH ? SKETCH : PACKED;
+      this.n[s] = n;
       this.last[s] = other.last[from]!;
       return;
     }
     if (theirCap !== SKETCH) {
       const theirs = other.arena.ints;
       const at = other.off[from]!;
-      for (let k = 0; k < theirCap; k++) if (theirs[at + k] !== 0) this.add(s, theirs[at + k]!);
+      const size = blockSize(theirCap, other.n[from]!);
+      for (let k = 0; k < size; k++) if (theirs[at + k] !== 0) this.add(s, theirs[at + k]!);
       return;
     }
     if (this.cap[s] !== SKETCH) this.toSketch(s);
@@ -205,38 +238,45 @@ export class DistinctSets {
 
   /**
    * The first `sets` sets as flat arrays of their own, to move to another thread or write to a file (see
-   * fromParts): only the blocks in use, one after another (a block left behind when its set grew is not copied).
+   * fromParts): only the blocks in use, one after another, exact sets packed (a block left behind when its set
+   * grew is not copied).
    */
   parts(sets: number): DistinctParts {
     const cap = this.cap.slice(0, sets);
+    const n = this.n.slice(0, sets);
     let size = 0;
-    for (let s = 0; s < sets; s++) size += blockSize(cap[s]!);
+    for (let s = 0; s < sets; s++) size += cap[s] === SKETCH ? M / 4 : cap[s] === 0 ? 0 : n[s]!;
     const ints = new Int32Array(size);
     const off = new Int32Array(sets);
     const from = this.arena.ints;
     let at = 0;
     for (let s = 0; s < sets; s++) {
-      const n = blockSize(cap[s]!);
-      if (n === 0) continue;
-      const o = this.off[s]!;
-      ints.set(from.subarray(o, o + n), at);
+      if (cap[s] === 0) continue;
       off[s] = at;
-      at += n;
+      if (cap[s] === SKETCH) {
+        const o = this.off[s]!;
+        ints.set(from.subarray(o, o + M / 4), at);
+        at += M / 4;
+      } else {
+        DistinctSets.pack(this, s, ints, at);
+        at += n[s]!;
+        cap[s] = PACKED;
+      }
     }
-    return { ints, off, cap, n: this.n.slice(0, sets), last: this.last.slice(0, sets) };
+    return { ints, off, cap, n, last: this.last.slice(0, sets) };
   }
 
   /** Whether every set's block lies inside the arena, of a size a set can have (null), or which does not. */
   static check(p: DistinctParts): string | null {
     for (let s = 0; s < p.off.length; s++) {
       const cap = p.cap[s]!;
-      const size = blockSize(cap);
+      const n = p.n[s]!;
+      if (cap < PACKED || n < 0 || n > EXACT_LIMIT) return `distinct set ${s} is neither a table, packed values nor a sketch`;
+      const size = blockSize(cap, n);
       if (
-        size < 0 ||
         size > 1024 ||
         (cap > 0 && (cap & (cap - 1)) !== 0) ||
-        p.n[s]! < 0 ||
-        p.n[s]! > Math.max(0, cap) ||
+        n > (cap === PACKED ? n : Math.max(0, cap)) ||
         (size > 0 && (p.off[s]! < 0 || p.off[s]! + size > p.ints.length))
       )
         return `distinct set ${s} lies outside distinct.ints`;

@@ -1,9 +1,9 @@
 /**
  * The .lwtable format: a per-client table (table.ts) written by `logwarden aggregate` on one machine and merged
- * by `detect --tables` on another, exactly as worker threads' tables are merged. Version 2:
+ * by `detect --tables` on another, exactly as worker threads' tables are merged. Version 3:
  *
  *   "LWTABLE\n"             8 bytes, the magic
- *   version                 uint32 little-endian (2)
+ *   version                 uint32 little-endian (3; version 2, whose exact sets are tables, is read too)
  *   header length H         uint32 little-endian
  *   header                  H bytes of UTF-8 JSON: kind "logwarden-table", version, generator, the options the
  *                           lines were read with (ipv6Prefix, trustedProxies), the parse statistics, `rows` (the
@@ -14,7 +14,8 @@
  *                           before bytes, a row), spans (Float64: bytes, first and last time, smallest agent
  *                           hash, a row),
  *                           distinct sets and requests per minute (Int32 blocks, only those in use, with per-set
- *                           offset, table size or -1 for a sketch, exact count, last value; per-client offset,
+ *                           offset, table size, -2 for values packed end to end (what is
+ *                           written) or -1 for a sketch, exact count, last value; per-client offset,
  *                           capacity, minutes, peak), samples (per slot, MAX_SAMPLES a row: time, two hashes, place and
  *                           length of its bytes, place = chunk * 2^20 + offset in the chunk; per row: telling and
  *                           other lines kept; per chunk its size in bytes; the chunks of lines, each up to 1 MiB
@@ -33,7 +34,9 @@ import { DistinctSets } from './distinct.js';
 import { MinuteColumns } from './minutes.js';
 import { MAX_SAMPLES, SampleSlots } from './samples.js';
 
-export const LWTABLE_VERSION = 2;
+export const LWTABLE_VERSION = 3;
+/** Versions this logwarden reads: version 2 wrote exact distinct sets as tables, which a table still holds. */
+const READS = [2, 3];
 const MAGIC = Buffer.from('LWTABLE\n');
 const END = Buffer.from('LWTEND\n\0');
 
@@ -146,7 +149,7 @@ interface Header {
  * reading the tables); null when those bytes do not hold the whole header (or the table is gzipped).
  */
 export function peekTable(head: Buffer): { rows: number; lengths: Map<string, number> } | null {
-  if (head.length < 16 || !head.subarray(0, 8).equals(MAGIC) || head.readUInt32LE(8) !== LWTABLE_VERSION) return null;
+  if (head.length < 16 || !head.subarray(0, 8).equals(MAGIC) || !READS.includes(head.readUInt32LE(8))) return null;
   const headerLength = head.readUInt32LE(12);
   if (16 + headerLength > head.length) return null;
   try {
@@ -169,8 +172,8 @@ export function decodeTable(file: Buffer): { parts: TableParts; meta: TableMeta 
   }
   if (raw.length < 16 || !raw.subarray(0, 8).equals(MAGIC)) throw new TableFileError('not a logwarden table (no LWTABLE header)');
   const version = raw.readUInt32LE(8);
-  if (version !== LWTABLE_VERSION)
-    throw new TableFileError(`a table of version ${version}; this logwarden reads version ${LWTABLE_VERSION} (aggregate the logs again)`);
+  if (!READS.includes(version))
+    throw new TableFileError(`a table of version ${version}; this logwarden reads versions ${READS.join(' and ')} (aggregate the logs again)`);
   const headerLength = raw.readUInt32LE(12);
   if (16 + headerLength > raw.length) throw new TableFileError('truncated (the header ends early)');
   let h: Header;

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeTable, encodeTable } from '../../src/table/lwtable.js';
+import { decodeTable, encodeTable, LWTABLE_VERSION } from '../../src/table/lwtable.js';
 
 interface Measure {
   wall: number;
@@ -26,11 +26,12 @@ export interface ScaleContext {
 
 const phase = (stderr: string, name: string) => Number(new RegExp(`timing: ${name} (\\d+) ms`).exec(stderr)?.[1] ?? NaN) / 1000;
 
-/** Whether a table left by an earlier run is there and of this version. */
+/** Whether a table left by an earlier run is there and of the version this logwarden writes. */
 function readable(file: string): boolean {
   try {
-    decodeTable(readFileSync(file));
-    return true;
+    const bytes = readFileSync(file);
+    decodeTable(bytes);
+    return bytes.readUInt32LE(8) === LWTABLE_VERSION;
   } catch {
     return false;
   }

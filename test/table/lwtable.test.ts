@@ -161,7 +161,7 @@ test('a table of another version, cut short, not a table, or read with other opt
   };
   const v1 = Buffer.from(bytes);
   v1.writeUInt32LE(1, 8);
-  await refuse('v1.lwtable', v1, /v1\.lwtable: a table of version 1; this logwarden reads version 2 \(aggregate the logs again\)/);
+  await refuse('v1.lwtable', v1, /v1\.lwtable: a table of version 1; this logwarden reads versions 2 and 3 \(aggregate the logs again\)/);
   await refuse('cut.lwtable', bytes.subarray(0, Math.floor(bytes.length / 2)), /cut\.lwtable: truncated/);
   await refuse('cutend.lwtable', bytes.subarray(0, bytes.length - 3), /cutend\.lwtable: truncated/);
   await refuse('cutgz.lwtable', gzipSync(bytes).subarray(0, 200), /cutgz\.lwtable: truncated/);

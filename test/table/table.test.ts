@@ -247,6 +247,34 @@ test('distinct: exact for small sets, within 15% for large ones, and merges', ()
     [0, 1, 2].map((s) => back.count(s)),
     [0, 1, 2].map((s) => sets.count(s)),
   );
+  // Moved sets are packed (values end to end): they grow again as tables, to a sketch past the exact limit.
+  for (let i = 0; i < 10; i++) back.add(small, hashString(`/p${i}`));
+  assert.is(back.count(small), 50, 'values already in the packed set are not counted again');
+  for (let i = 50; i < 60; i++) back.add(small, hashString(`/p${i}`));
+  assert.is(back.count(small), 60);
+  for (let i = 60; i < 200; i++) back.add(small, hashString(`/p${i}`));
+  assert.ok(Math.abs(back.count(small) - 190) / 190 < 0.15, `estimated ${back.count(small)}`);
+  const into = new DistinctSets(4);
+  into.mergeFrom(0, back, a);
+  into.mergeFrom(1, back, a);
+  into.add(1, hashString('/other'));
+  into.mergeFrom(1, back, a);
+  assert.equal([into.count(0), into.count(1)], [40, 41]);
+  // A set as a version 2 table file wrote it (its open-addressing table of slots, not packed) is read as one.
+  const v2 = new Int32Array(8);
+  for (let i = 0; i < 3; i++) {
+    const v = hashString(`/v2/${i}`);
+    let slot = Math.imul(v, 0x9e3779b1) >>> 24;
+    while (v2[slot & 7] !== 0) slot++;
+    v2[slot & 7] = v;
+  }
+  const old = DistinctSets.fromParts({ ints: v2, off: Int32Array.of(0), cap: Int32Array.of(8), n: Int32Array.of(3), last: Int32Array.of(0) });
+  into.mergeFrom(2, old, 0);
+  into.mergeFrom(1, old, 0);
+  old.add(0, hashString('/v2/1'));
+  old.add(0, hashString('/v2/9'));
+  assert.equal([into.count(2), into.count(1), old.count(0)], [3, 44, 4]);
+  assert.is(DistinctSets.fromParts(old.parts(1)).count(0), 4);
 });
 
 test('table: merged in any split and order, every feature, sample and minute is what one pass gives', () => {
