@@ -3,8 +3,9 @@
  * partial table (time, peak RSS, size); from it, the tables of 10, 50 and 200 servers are made, each with half
  * of its 20 k clients shared by every server and half its own (the shared half keeps the log's addresses, the
  * rest are renamed into 2001:db8::/32), and `detect --tables` merges and judges them (time, the merge phase
- * alone, peak RSS). Then a site of 1 M distinct clients: a generated log cut in four, each aggregated, merged
- * and judged. The reference in the same run: `detect` reading the 2 M-line log itself.
+ * alone, peak RSS), beside the floor under any merge here: reading the files and writing the merge's memory once
+ * (floor.ts). Then a site of 1 M distinct clients: a generated log cut in four, each aggregated, merged and
+ * judged. The reference in the same run: `detect` reading the 2 M-line log itself.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ export async function scaleBench(ctx: ScaleContext): Promise<void> {
   // sets GLIBC_TUNABLES): the merge is measured as a shell runs it and as the image does.
   const tunables = /^ENV GLIBC_TUNABLES=(\S+)$/m.exec(readFileSync(join(import.meta.dirname, '..', '..', 'docker', 'Dockerfile'), 'utf8'))?.[1];
   console.log(
-    `  ${'servers'.padStart(8)}${'clients'.padStart(10)}${'merge s'.padStart(10)}${'peak RSS MB'.padStart(13)}${tunables ? `${'in the image: s'.padStart(17)}${'MB'.padStart(6)}` : ''}`,
+    `  ${'servers'.padStart(8)}${'clients'.padStart(10)}${'merge s'.padStart(10)}${'peak RSS MB'.padStart(13)}${tunables ? `${'in the image: s'.padStart(17)}${'MB'.padStart(6)}` : ''}${'floor s'.padStart(9)}`,
   );
   const counts = (process.env.LOGWARDEN_SCALE_SERVERS ?? '10,50,200').split(',').map(Number);
   for (const servers of counts) {
@@ -81,8 +82,11 @@ export async function scaleBench(ctx: ScaleContext): Promise<void> {
       const seconds = (JSON.parse(mi.stdout.trim() || '{}') as { seconds?: number }).seconds ?? NaN;
       image = `${seconds.toFixed(1).padStart(17)}${mi.rssMb.toFixed(0).padStart(6)}`;
     }
+    // The floor: reading the files and writing the merge's memory once, with no merging (floor.ts).
+    const f = await ctx.measure(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'floor.ts'), d, String(m.rssMb)]);
+    const floor = JSON.parse(f.stdout.trim() || '{}') as { read?: number; touch?: number };
     console.log(
-      `  ${String(servers).padStart(8)}${(got.clients ?? 0).toLocaleString('en').padStart(10)}${(got.seconds ?? NaN).toFixed(1).padStart(10)}${m.rssMb.toFixed(0).padStart(13)}${image}`,
+      `  ${String(servers).padStart(8)}${(got.clients ?? 0).toLocaleString('en').padStart(10)}${(got.seconds ?? NaN).toFixed(1).padStart(10)}${m.rssMb.toFixed(0).padStart(13)}${image}${((floor.read ?? NaN) + (floor.touch ?? NaN)).toFixed(1).padStart(9)}`,
     );
   }
 

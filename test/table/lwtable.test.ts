@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { runAggregate } from '../../src/commands/aggregate.js';
 import { runDetect } from '../../src/commands/detect.js';
 import { seededRandom } from '../../src/core/random.js';
@@ -145,6 +145,17 @@ test('a table of 200,000 clients loads (no call with an argument per client)', a
   assert.is(r.verdicts.clients.total, 200_000);
 });
 
+test('a version 2 table (written before exact sets were packed) merges with tables of today into one pass', async () => {
+  const d = join(dir, 'v2');
+  mkdirSync(d, { recursive: true });
+  const rest = join(d, 'rest.log');
+  writeFileSync(rest, `${readFileSync(REAL[1]!, 'utf8').split('\n').slice(1500).join('\n')}`);
+  await runAggregate({ inputs: [rest], out: join(d, 'rest.lwtable'), quiet: true }, memoryIo());
+  const old = join(import.meta.dirname, '..', 'fixtures', 'tables', 'elastic-first-1500.v2.lwtable.gz');
+  assert.is(gunzipSync(readFileSync(old)).readUInt32LE(8), 2, 'the fixture is a version 2 table');
+  same(await detectOn({ inputs: [REAL[1]!] }, join(d, 'whole')), await detectOn({ tables: [old, join(d, 'rest.lwtable')] }, join(d, 'merged')), 'v2 + v3');
+});
+
 test('a table of another version, cut short, not a table, or read with other options: one line naming it', async () => {
   const d = join(dir, 'bad');
   mkdirSync(d, { recursive: true });
@@ -170,6 +181,14 @@ test('a table of another version, cut short, not a table, or read with other opt
   const damaged = Buffer.from(bytes);
   decodeTable(damaged).parts.samples.place[0] = 2 ** 40;
   await refuse('damaged.lwtable', damaged, /damaged\.lwtable: arrays: sample 0 lies outside its chunk/);
+  const set = Buffer.from(bytes);
+  decodeTable(set).parts.distinct.cap[0] = -3;
+  await refuse('set.lwtable', set, /set\.lwtable: arrays: distinct set 0 is neither a table, packed values nor a sketch/);
+  const packed = Buffer.from(bytes);
+  const p = decodeTable(packed).parts.distinct;
+  p.off[0] = p.ints.length - 1;
+  p.n[0] = 40;
+  await refuse('packed.lwtable', packed, /packed\.lwtable: arrays: distinct set 0 lies outside distinct\.ints/);
   await refuse('junk.lwtable', Buffer.from('hello'), /junk\.lwtable: not a logwarden table/);
   const v6 = join(d, 'v6.lwtable');
   await runAggregate({ inputs: [REAL[0]!], out: v6, ipv6Prefix: 64, quiet: true }, memoryIo());
