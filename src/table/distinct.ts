@@ -51,6 +51,9 @@ const slotOf = (v: number) => Math.imul(v, 0x9e3779b1) >>> 24;
 /** Ints in a set's block: its table, its values packed, or the registers of a sketch. */
 const blockSize = (cap: number, n: number) => (cap === SKETCH ? M / 4 : cap === PACKED ? n : cap);
 
+/** What a set of this kind becomes when it is copied: an exact set packed, a sketch (or nothing) as it is. */
+const copied = (cap: number) => (cap > 0 ? PACKED : cap);
+
 /** The smallest table for n values at most half full. */
 function tableFor(n: number): number {
   let cap = 4;
@@ -208,7 +211,8 @@ export class DistinctSets {
     if (this.cap[s] === 0) {
       // Into an empty set: the registers as they are, or the values packed (none added one by one).
       const n = other.n[from]!;
-      const at = this.alloc(blockSize(theirCap === SKETCH ? SKETCH : PACKED, n));
+      const kind = copied(theirCap);
+      const at = this.alloc(blockSize(kind, n));
       const into = this.arena.ints;
       if (theirCap === SKETCH) {
         const theirs = other.arena.ints;
@@ -216,7 +220,7 @@ export class DistinctSets {
         for (let k = 0; k < M / 4; k++) into[at + k] = theirs[o + k]!;
       } else DistinctSets.pack(other, from, into, at);
       this.off[s] = at;
-      this.cap[s] = theirCap === SKETCH ? SKETCH : PACKED;
+      this.cap[s] = kind;
       this.n[s] = n;
       this.last[s] = other.last[from]!;
       return;
@@ -245,7 +249,7 @@ export class DistinctSets {
     const cap = this.cap.slice(0, sets);
     const n = this.n.slice(0, sets);
     let size = 0;
-    for (let s = 0; s < sets; s++) size += cap[s] === SKETCH ? M / 4 : cap[s] === 0 ? 0 : n[s]!;
+    for (let s = 0; s < sets; s++) size += blockSize(copied(cap[s]!), n[s]!);
     const ints = new Int32Array(size);
     const off = new Int32Array(sets);
     const from = this.arena.ints;
@@ -260,7 +264,7 @@ export class DistinctSets {
       } else {
         DistinctSets.pack(this, s, ints, at);
         at += n[s]!;
-        cap[s] = PACKED;
+        cap[s] = copied(cap[s]!);
       }
     }
     return { ints, off, cap, n, last: this.last.slice(0, sets) };
@@ -276,7 +280,7 @@ export class DistinctSets {
       if (
         size > 1024 ||
         (cap > 0 && (cap & (cap - 1)) !== 0) ||
-        n > (cap === PACKED ? n : Math.max(0, cap)) ||
+        n > (cap === PACKED ? EXACT_LIMIT : Math.max(0, cap)) ||
         (size > 0 && (p.off[s]! < 0 || p.off[s]! + size > p.ints.length))
       )
         return `distinct set ${s} lies outside distinct.ints`;
