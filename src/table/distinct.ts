@@ -162,12 +162,20 @@ export class DistinctSets {
     this.cap[s] = cap;
   }
 
-  /** Writes the values of set `from` of `other` (exact) packed into `into[at..at+n)`, n its count (no more). */
-  private static pack(other: DistinctSets, from: number, into: Int32Array, at: number): void {
+  /**
+   * Writes set `from` of `other` as a copy holds it (see `copied`) at `into[at..]`: a sketch's registers as they
+   * are, an exact set's values packed (its count of them, no more).
+   */
+  private static copy(other: DistinctSets, from: number, into: Int32Array, at: number): void {
     const theirs = other.arena.ints;
     const o = other.off[from]!;
+    const cap = other.cap[from]!;
+    if (cap === SKETCH) {
+      into.set(theirs.subarray(o, o + M / 4), at);
+      return;
+    }
     const n = other.n[from]!;
-    const size = blockSize(other.cap[from]!, n);
+    const size = blockSize(cap, n);
     for (let i = o, k = at; i < o + size && k < at + n; i++) {
       const v = theirs[i]!;
       if (v !== 0) into[k++] = v;
@@ -213,12 +221,7 @@ export class DistinctSets {
       const n = other.n[from]!;
       const kind = copied(theirCap);
       const at = this.alloc(blockSize(kind, n));
-      const into = this.arena.ints;
-      if (theirCap === SKETCH) {
-        const theirs = other.arena.ints;
-        const o = other.off[from]!;
-        for (let k = 0; k < M / 4; k++) into[at + k] = theirs[o + k]!;
-      } else DistinctSets.pack(other, from, into, at);
+      DistinctSets.copy(other, from, this.arena.ints, at);
       this.off[s] = at;
       this.cap[s] = kind;
       this.n[s] = n;
@@ -252,20 +255,13 @@ export class DistinctSets {
     for (let s = 0; s < sets; s++) size += blockSize(copied(cap[s]!), n[s]!);
     const ints = new Int32Array(size);
     const off = new Int32Array(sets);
-    const from = this.arena.ints;
     let at = 0;
     for (let s = 0; s < sets; s++) {
       if (cap[s] === 0) continue;
       off[s] = at;
-      if (cap[s] === SKETCH) {
-        const o = this.off[s]!;
-        ints.set(from.subarray(o, o + M / 4), at);
-        at += M / 4;
-      } else {
-        DistinctSets.pack(this, s, ints, at);
-        at += n[s]!;
-        cap[s] = copied(cap[s]!);
-      }
+      DistinctSets.copy(this, s, ints, at);
+      cap[s] = copied(cap[s]!);
+      at += blockSize(cap[s]!, n[s]!);
     }
     return { ints, off, cap, n, last: this.last.slice(0, sets) };
   }
@@ -280,7 +276,7 @@ export class DistinctSets {
       if (
         size > 1024 ||
         (cap > 0 && (cap & (cap - 1)) !== 0) ||
-        n > (cap === PACKED ? EXACT_LIMIT : Math.max(0, cap)) ||
+        (cap !== PACKED && n > Math.max(0, cap)) ||
         (size > 0 && (p.off[s]! < 0 || p.off[s]! + size > p.ints.length))
       )
         return `distinct set ${s} lies outside distinct.ints`;

@@ -3,8 +3,9 @@
  * file (one buffer, used again) and writing, once, as much fresh memory as the merge needed (`mb`, its peak RSS,
  * less what this process holds before it starts). Prints {"read": s, "touch": s}.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readInto } from '../../src/adapters/files.js';
 
 const [dir, mb] = [process.argv[2]!, Number(process.argv[3]) - process.memoryUsage().rss / 2 ** 20];
 const started = performance.now();
@@ -13,9 +14,7 @@ for (const f of readdirSync(dir).sort()) {
   const path = join(dir, f);
   const size = statSync(path).size;
   if (size > buf.length) buf = Buffer.allocUnsafeSlow(size);
-  const fd = openSync(path, 'r');
-  for (let at = 0; at < size;) at += readSync(fd, buf, at, size - at, at);
-  closeSync(fd);
+  readInto(path, buf, 0, size);
 }
 const read = performance.now();
 const fresh = new Int32Array(Math.max(0, Math.round(mb * 2 ** 18)));

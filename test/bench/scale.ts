@@ -25,6 +25,9 @@ export interface ScaleContext {
   measure(cmd: string, argv: string[], env?: Record<string, string>): Promise<Measure & { stderr: string; stdout: string }>;
 }
 
+/** What a measured script printed: one line of JSON ({} when it printed nothing). */
+const printed = <T>(m: { stdout: string }) => JSON.parse(m.stdout.trim() || '{}') as Partial<T>;
+
 const phase = (stderr: string, name: string) => Number(new RegExp(`timing: ${name} (\\d+) ms`).exec(stderr)?.[1] ?? NaN) / 1000;
 
 /** Whether a table left by an earlier run is there and of the version this logwarden writes. */
@@ -75,16 +78,16 @@ export async function scaleBench(ctx: ScaleContext): Promise<void> {
     // The merge alone (what the targets are about), in a process of its own for its peak RSS.
     const mergeOnly = [join(import.meta.dirname, 'merge-only.ts'), d];
     const m = await ctx.measure(process.execPath, ['--import', 'tsx', ...mergeOnly]);
-    const got = JSON.parse(m.stdout.trim() || '{}') as { seconds?: number; clients?: number };
+    const got = printed<{ seconds: number; clients: number }>(m);
     let image = '';
     if (tunables) {
       const mi = await ctx.measure(process.execPath, ['--import', 'tsx', ...mergeOnly], { GLIBC_TUNABLES: tunables });
-      const seconds = (JSON.parse(mi.stdout.trim() || '{}') as { seconds?: number }).seconds ?? NaN;
+      const seconds = printed<{ seconds: number }>(mi).seconds ?? NaN;
       image = `${seconds.toFixed(1).padStart(17)}${mi.rssMb.toFixed(0).padStart(6)}`;
     }
     // The floor: reading the files and writing the merge's memory once, with no merging (floor.ts).
     const f = await ctx.measure(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'floor.ts'), d, String(m.rssMb)]);
-    const floor = JSON.parse(f.stdout.trim() || '{}') as { read?: number; touch?: number };
+    const floor = printed<{ read: number; touch: number }>(f);
     console.log(
       `  ${String(servers).padStart(8)}${(got.clients ?? 0).toLocaleString('en').padStart(10)}${(got.seconds ?? NaN).toFixed(1).padStart(10)}${m.rssMb.toFixed(0).padStart(13)}${image}${((floor.read ?? NaN) + (floor.touch ?? NaN)).toFixed(1).padStart(9)}`,
     );
