@@ -352,14 +352,25 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
   const ipEnd = i;
   if (ipEnd === ipStart || ipEnd - ipStart > 45) return -1;
   const isIp4 = plain && dots === 3 && digitsInOctet > 0 && digitsInOctet <= 3 && octet <= 255;
-  // Identity and user fields, up to the "[" of the time.
+  // Identity and user fields, up to the time: ` [dd/Mon/yyyy:hh:mm:ss zone] "`. Servers write the user name a
+  // client sent as it came (Apache on a 401): spaces, quotes and brackets in it are passed over, the time is
+  // the first bracket that holds one and is followed by the request's quote.
   while ((c = buf[i]!) !== LBRACKET) {
     if (c === NL) return -1;
     i++;
   }
-  if (buf[i - 1] !== SPACE || nl - i < 28 || !parseClfTime(buf, i + 1, rec)) return -1;
+  while (
+    buf[i - 1] !== SPACE ||
+    nl - i < 30 ||
+    buf[i + 27] !== RBRACKET ||
+    buf[i + 28] !== SPACE ||
+    buf[i + 29] !== QUOTE ||
+    !parseClfTime(buf, i + 1, rec)
+  ) {
+    i = buf.indexOf(LBRACKET, i + 1);
+    if (i < 0 || nl - i < 30) return -1;
+  }
   i += 27;
-  if (buf[i] !== RBRACKET || buf[i + 1] !== SPACE || buf[i + 2] !== QUOTE) return -1;
   // The request: method, target (path, then query) and protocol.
   const reqStart = i + 3;
   i = reqStart;

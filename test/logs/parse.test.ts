@@ -99,6 +99,26 @@ const CASES: Case[] = [
     ]),
     expect: { ip: '1.2.3.4', path: '/caf\u00e9\u00ff', status: 200 },
   },
+  {
+    // Apache logs the user name a client sent on a 401 as it came: a bracket, spaces or quotes in it.
+    name: 'a user name with a bracket',
+    format: 'combined',
+    line: '198.51.100.77 - x[ [07/Dec/2026:18:00:00 +0000] "GET /admin/ HTTP/1.1" 401 421 "-" "flooder"',
+    expect: { ip: '198.51.100.77', time: '2026-12-07T18:00:00.000Z', path: '/admin/', status: 401, agent: true },
+  },
+  {
+    name: 'a user name with spaces, quotes and a bracketed fake time',
+    format: 'common',
+    line: '198.51.100.78 - a "b" [c] [01/Jan/2020:00:00:00 +0000 [07/Dec/2026:18:00:01 +0000] "POST /login HTTP/1.1" 401 10',
+    expect: { ip: '198.51.100.78', time: '2026-12-07T18:00:01.000Z', method: Method.Post, path: '/login', status: 401 },
+  },
+  {
+    name: 'a user name with a bracket, vhost_combined',
+    format: 'vhost_combined',
+    line: 'web.example:443 2001:db8::7 - ] [ [07/Dec/2026:18:00:02 +0000] "GET / HTTP/1.1" 401 5 "-" "x"',
+    expect: { ip: '2001:db8::7', time: '2026-12-07T18:00:02.000Z', status: 401 },
+  },
+  { name: 'no time after a bracket in the user name', format: 'common', line: '1.2.3.4 - x[ [07/Dec/2026:18:00:00 +0000]', expect: null },
   { name: 'truncated line', format: 'combined', line: '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 5 "-" "Mozil', expect: null },
   { name: 'truncated inside the time', format: 'combined', line: '1.2.3.4 - - [10/Oct/2000:13:5', expect: null },
   { name: 'combined line missing the agent', format: 'combined', line: '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 5', expect: null },
