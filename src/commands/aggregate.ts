@@ -3,10 +3,10 @@
  * (table/lwtable.ts), for `detect --tables` to merge with the tables other machines wrote. One Jenkins agent
  * reads its servers' logs; the detect stage merges every agent's table and judges the site as one.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AddressSet } from '../core/address.js';
-import { errors } from '../core/errors.js';
+import { errors, isLogwardenError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { VERSION } from '../core/version.js';
 import { readInto, writeFileAtomic } from '../adapters/files.js';
@@ -14,7 +14,7 @@ import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { emptyStats, expandInputs, mergeStats, type ParseStats } from '../logs/read.js';
-import { decodeTable, encodeTable, peekTable, TableFileError } from '../table/lwtable.js';
+import { decodeTable, encodeTable, inflateTable, peekTable, TableFileError } from '../table/lwtable.js';
 import { ClientTable } from '../table/table.js';
 
 export interface AggregateCommandOptions {
@@ -77,10 +77,10 @@ export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promi
  * `aggregate --tables`: tables merged into one table file, as exact as one pass over all their logs (a day
  * from hourly tables, a group of servers merged on its agent before the detect stage merges the groups).
  */
-function mergeInto(opts: AggregateCommandOptions, io: Io): { clients: number; stats: ParseStats; bytes: number } {
+async function mergeInto(opts: AggregateCommandOptions, io: Io): Promise<{ clients: number; stats: ParseStats; bytes: number }> {
   if (opts.format !== undefined && opts.format !== 'auto') throw errors.badOption('format', 'the tables were read already: --format goes with logs');
   if (opts.jsonFields !== undefined) throw errors.badOption('json-fields', 'the tables were read already: --json-fields goes with logs');
-  const { table, stats, ipv6Prefix, trustedProxies, files } = loadTables(opts.tables!, {
+  const { table, stats, ipv6Prefix, trustedProxies, files } = await loadTables(opts.tables!, {
     ipv6Prefix: opts.ipv6Prefix,
     trustedProxies: trustedSet(opts.trustedProxy).entries(),
   });
@@ -106,9 +106,24 @@ function write(
   return { clients, stats, bytes: bytes.length };
 }
 
-/** The .lwtable files named: files, or every *.lwtable in a directory, in name order. */
+/**
+ * The .lwtable files named: files, or every *.lwtable in a directory, in name order; each file once, by its
+ * real path (a table named twice, in its folder and by a link, would count its clients twice).
+ */
 function tableFiles(names: readonly string[]): string[] {
   const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (f: string) => {
+    let real: string;
+    try {
+      real = realpathSync(f);
+    } catch {
+      throw errors.inputNotFound(f);
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    out.push(f);
+  };
   for (const n of names) {
     let st;
     try {
@@ -122,30 +137,48 @@ function tableFiles(names: readonly string[]): string[] {
         .sort()
         .map((f) => join(n, f));
       if (found.length === 0) throw errors.badStageInput(n, 'no .lwtable file in it (logwarden aggregate writes them)');
-      out.push(...found);
-    } else out.push(n);
+      found.forEach(add);
+    } else add(n);
   }
   return out;
+}
+
+/** A table's bytes as they are, or inflated (bounded by its header) when the file is gzipped. */
+async function tableBytes(f: string, buf: Buffer, size: number): Promise<Buffer> {
+  const bytes = readInto(f, buf, 0, size);
+  return bytes[0] === 0x1f && bytes[1] === 0x8b ? inflateTable(bytes) : bytes;
 }
 
 /**
  * Merges partial tables into one (exact: counts add, the same minute on two servers adds up, distinct sets and
  * sketches merge, samples are chosen as one reader would). Every table must have been read with the same
- * options; `want` are the ones detect was given, if any.
+ * options; `want` are the ones detect was given, if any. Every table's header is checked before the first is
+ * merged: a damaged one is refused (one line naming it) before it sizes anything.
  */
-export function loadTables(
+export async function loadTables(
   names: readonly string[],
   want: { ipv6Prefix?: number; trustedProxies?: readonly string[] },
-): { table: ClientTable; stats: ParseStats; ipv6Prefix: number; trustedProxies: readonly string[]; files: string[] } {
+): Promise<{ table: ClientTable; stats: ParseStats; ipv6Prefix: number; trustedProxies: readonly string[]; files: string[] }> {
   const files = tableFiles(names);
   const stats = emptyStats();
+  const refused = (f: string, err: unknown) => errors.badStageInput(f, err instanceof TableFileError ? err.message : (err as Error).message);
   // The merged table starts with room for every table's rows and blocks (from their headers): it never
   // grows by copying, and room no client uses costs nothing.
   let rows = 0;
   let distinctInts = 0;
   let minuteInts = 0;
+  const head = Buffer.allocUnsafe(1 << 16);
   for (const f of files) {
-    const h = peekTable(readInto(f, Buffer.allocUnsafe(1 << 16)));
+    let h;
+    try {
+      const size = statSync(f).size;
+      const first = readInto(f, head);
+      // A header longer than the first bytes (many inputs named) is read whole, once its length is checked.
+      h = peekTable(first, size);
+      if (!h && first.length < size && first[0] !== 0x1f) h = peekTable(readInto(f, Buffer.allocUnsafe(16 + first.readUInt32LE(12))), size);
+    } catch (err) {
+      throw refused(f, err);
+    }
     rows += h?.rows ?? 0;
     distinctInts += h?.lengths.get('distinct.ints') ?? 0;
     minuteInts += h?.lengths.get('minutes.ints') ?? 0;
@@ -159,10 +192,9 @@ export function loadTables(
     try {
       const size = statSync(f).size;
       if (size > buf.length) buf = Buffer.allocUnsafeSlow(size);
-      decoded = decodeTable(readInto(f, buf, 0, size));
+      decoded = decodeTable(await tableBytes(f, buf, size));
     } catch (err) {
-      if (err instanceof TableFileError) throw errors.badStageInput(f, err.message);
-      throw errors.badStageInput(f, (err as Error).message);
+      throw refused(f, err);
     }
     const { parts, meta } = decoded;
     const proxies = [...meta.trustedProxies].sort().join(',');
@@ -173,7 +205,12 @@ export function loadTables(
         `read with other options (ipv6Prefix ${meta.ipv6Prefix}, trusted proxies [${proxies}]) than ${options.from}: aggregate them alike`,
       );
     table ??= new ClientTable({ ipv6Prefix: meta.ipv6Prefix }, Math.max(1024, rows), { distinctInts, minuteInts });
-    table.merge(ClientTable.fromParts(parts, { ipv6Prefix: meta.ipv6Prefix }));
+    try {
+      table.merge(ClientTable.fromParts(parts, { ipv6Prefix: meta.ipv6Prefix }));
+    } catch (err) {
+      if (isLogwardenError(err)) throw errors.badStageInput(f, err.message);
+      throw err;
+    }
     mergeStats(stats, meta.stats, 10);
   }
   if (want.ipv6Prefix !== undefined && want.ipv6Prefix !== options!.ipv6Prefix)

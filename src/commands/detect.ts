@@ -138,8 +138,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   charting?.catch(() => undefined);
   let tableFiles: string[] = [];
   const { table, stats } = tablesGiven
-    ? (() => {
-        const t = loadTables(opts.tables!, { ipv6Prefix: opts.ipv6Prefix, trustedProxies: trustedProxies.entries() });
+    ? await (async () => {
+        const t = await loadTables(opts.tables!, { ipv6Prefix: opts.ipv6Prefix, trustedProxies: trustedProxies.entries() });
         ipv6Prefix = t.ipv6Prefix;
         trustedProxies = trustedSet(t.trustedProxies);
         tableFiles = t.files;

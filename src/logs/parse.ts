@@ -359,14 +359,7 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
     if (c === NL) return -1;
     i++;
   }
-  while (
-    buf[i - 1] !== SPACE ||
-    nl - i < 30 ||
-    buf[i + 27] !== RBRACKET ||
-    buf[i + 28] !== SPACE ||
-    buf[i + 29] !== QUOTE ||
-    !parseClfTime(buf, i + 1, rec)
-  ) {
+  while (buf[i - 1] !== SPACE || nl - i < 30 || buf[i + 27] !== RBRACKET || buf[i + 28] !== SPACE || buf[i + 29] !== QUOTE || !parseClfTime(buf, i + 1, rec)) {
     i = buf.indexOf(LBRACKET, i + 1);
     if (i < 0 || nl - i < 30) return -1;
   }

@@ -243,9 +243,20 @@ export class MinuteColumns {
 
   /** Whether every client's block lies inside the arena (null), or whose does not. */
   static check(p: MinuteParts): string | null {
-    for (let r = 0; r < p.off.length; r++)
-      if (p.n[r]! < 0 || p.cap[r]! < p.n[r]! || (p.n[r]! > 0 && (p.off[r]! < 0 || p.off[r]! + 2 * p.n[r]! > p.ints.length)))
-        return `the minutes of row ${r} lie outside minutes.ints`;
+    const ints = p.ints;
+    for (let r = 0; r < p.off.length; r++) {
+      const n = p.n[r]!;
+      const base = p.off[r]!;
+      if (n < 0 || p.cap[r]! < n || (n > 0 && (base < 0 || base + 2 * n > ints.length))) return `the minutes of row ${r} lie outside minutes.ints`;
+      // Merging and peaks over a window walk the pairs in order: minutes rising, counts and the peak their own.
+      let peak = 0;
+      for (let i = 0; i < n; i++) {
+        const c = ints[base + 2 * i + 1]!;
+        if (c < 1 || (i > 0 && ints[base + 2 * i]! <= ints[base + 2 * i - 2]!)) return `the minutes of row ${r} are out of order or uncounted`;
+        if (c > peak) peak = c;
+      }
+      if (p.peak[r] !== peak) return `minutes.peak of row ${r} is not its largest minute`;
+    }
     return null;
   }
 

@@ -5,5 +5,5 @@
 import { loadTables } from '../../src/commands/aggregate.js';
 
 const started = performance.now();
-const { table, files } = loadTables([process.argv[2]!], {});
+const { table, files } = await loadTables([process.argv[2]!], {});
 process.stdout.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, clients: table.size, tables: files.length })}\n`);

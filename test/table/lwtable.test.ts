@@ -6,13 +6,15 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createGzip } from 'node:zlib';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { runAggregate } from '../../src/commands/aggregate.js';
 import { runDetect } from '../../src/commands/detect.js';
 import { seededRandom } from '../../src/core/random.js';
 import { DATASETS, memoryIo, runCli, tempDir } from '../helpers/index.js';
+import { joinTable, splitTable, withHeader } from '../helpers/tables.js';
 
 const dir = tempDir();
 const REAL = [join(DATASETS, 'almhuette-raith-2019/access.log'), join(DATASETS, 'elastic-apache/apache_logs.log')];
@@ -200,6 +202,173 @@ test('a table of another version, cut short, not a table, or read with other opt
   assert.match((mixed as Error).message, /v6\.lwtable: read with other options \(ipv6Prefix 64/);
   const both = await runDetect({ inputs: [REAL[0]!], tables: [good], out: join(d, 'out'), quiet: true }, memoryIo()).catch((e: Error) => e);
   assert.match((both as Error).message, /--tables: give logs or --tables, not both/);
+});
+
+/** A small table of the elastic log's first 3000 lines, and the outcome of detect over it. */
+async function smallTable(d: string): Promise<Buffer> {
+  mkdirSync(d, { recursive: true });
+  const log = join(d, 'small.log');
+  writeFileSync(log, `${linesOf(REAL[1]!).slice(0, 3000).join('\n')}\n`);
+  const t = join(d, 'small.lwtable');
+  await runAggregate({ inputs: [log], out: t, quiet: true }, memoryIo());
+  return readFileSync(t);
+}
+
+test('a damaged header is refused whole before it sizes the merge: one line, exit 2, whatever table it is in a folder', async () => {
+  const d = join(dir, 'headers');
+  const good = await smallTable(d);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a header as JSON, damaged field by field
+  const damages: Array<[string, (h: Record<string, any>) => void, RegExp]> = [
+    ['rows "abc"', (h) => (h.rows = 'abc'), /header: rows: not a whole number/],
+    ['rows 1e12', (h) => (h.rows = 1e12), /header: rows: not a whole number from 0 to/],
+    ['rows -1', (h) => (h.rows = -1), /header: rows: not a whole number/],
+    ['rows one more', (h) => (h.rows = (h.rows as number) + 1), /header: arrays\[1\]: counts holds \d+ values for \d+ rows/],
+    ['no stats', (h) => delete h.stats, /header: stats: missing or not an object/],
+    ['no trusted proxies', (h) => delete h.options.trustedProxies, /header: options\.trustedProxies: missing or not a list/],
+    ['a malformed sample that is a string', (h) => (h.stats.malformedSamples = ['x']), /header: stats\.malformedSamples\[0\]: missing or not an object/],
+    ['ipv6Prefix 0', (h) => (h.options.ipv6Prefix = 0), /header: options\.ipv6Prefix: expected a whole number from 16 to 128/],
+    ['ipv6Prefix 999', (h) => (h.options.ipv6Prefix = 999), /header: options\.ipv6Prefix: not a whole number from 0 to 128/],
+    ['ipv6Prefix "64"', (h) => (h.options.ipv6Prefix = '64'), /header: options\.ipv6Prefix: not a whole number/],
+    [
+      'every address a proxy',
+      (h) => (h.options.trustedProxies = ['0.0.0.0/0']),
+      /header: options\.trustedProxies\[0\]: 0\.0\.0\.0\/0 would trust every address/,
+    ],
+    ['a proxy that is junk', (h) => (h.options.trustedProxies = ['junk']), /header: options\.trustedProxies\[0\]: not a canonical address/],
+    ['two billion buckets', (h) => (h.overall.buckets = 2e9), /header: overall\.buckets: not a whole number from 0 to 65536/],
+    ['a negative array length', (h) => (h.arrays[3].length = -8), /header: arrays\[3\]\.length: not a whole number/],
+    ['an array of another type', (h) => (h.arrays[2].type = 'u8'), /header: arrays\[2\]: expected spans of f64/],
+    ['arrays missing', (h) => (h.arrays = h.arrays.slice(0, 5)), /header: arrays: 5 arrays, expected \d+/],
+    ['no header at all', (h) => Object.keys(h).forEach((k) => delete h[k]), /header: kind: expected "logwarden-table"/],
+  ];
+  for (const [what, edit, re] of damages) {
+    const folder = join(d, what.replace(/\W+/g, '-'));
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'aaa.lwtable'), good);
+    writeFileSync(join(folder, 'zzz.lwtable'), withHeader(good, edit));
+    const started = Date.now();
+    const err = await runDetect({ inputs: [], tables: [folder], out: join(d, 'out'), quiet: true }, memoryIo()).catch((e: Error) => e);
+    assert.instance(err, Error, what);
+    assert.is((err as { exitCode?: number }).exitCode, 2, `${what}: ${(err as Error).stack}`);
+    assert.match((err as Error).message, /zzz\.lwtable: /, what);
+    assert.match((err as Error).message, re, what);
+    assert.not.match((err as Error).message, /\n/, what);
+    assert.ok(Date.now() - started < 5000, `${what}: refused in ${Date.now() - started} ms`);
+  }
+  // The command as Jenkins runs it: one line, exit 2, no stack.
+  const folder = join(d, 'rows-abc-');
+  const r = await runCli(['aggregate', '--tables', folder, '--out', join(d, 'merged.lwtable')]);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /zzz\.lwtable: header: rows: not a whole number/);
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
+
+test('keys that are no client address, or one key on two rows, are refused: detect never writes them', async () => {
+  const d = join(dir, 'keys');
+  const good = await smallTable(d);
+  const { version, header, arrays } = splitTable(good);
+  const keysLength = (header.arrays as Array<{ length: number }>)[0]!.length;
+  const keys = arrays.subarray(0, keysLength).toString('latin1').split('\n');
+  const withKey = (row: number, key: string) => {
+    const k = [...keys];
+    k[row] = key;
+    const text = Buffer.from(k.join('\n'), 'latin1');
+    const h = JSON.parse(JSON.stringify(header)) as { arrays: Array<{ length: number }> };
+    h.arrays[0]!.length = text.length;
+    const pad = (n: number) => (8 - (n % 8)) % 8;
+    return joinTable(version, JSON.stringify(h), Buffer.concat([text, Buffer.alloc(pad(text.length)), arrays.subarray(keysLength + pad(keysLength))]));
+  };
+  for (const [key, re] of [
+    ['<img src=x onerror=alert(1)>', /keys: row 3 is not a client address: "<img/],
+    ['0.0.0.0/0', /keys: row 3 is not a client address: "0\.0\.0\.0\/0"/],
+    ['1.2.3.4;reboot', /keys: row 3 is not a client address/],
+    ['2001:DB8::1', /keys: row 3 is not a client address/],
+    [keys[0]!, new RegExp(`keys: ${keys[0]!.replace(/\./g, '\\.')} is on two rows`)],
+  ] as Array<[string, RegExp]>) {
+    const f = join(d, 'bad.lwtable');
+    writeFileSync(f, withKey(3, key));
+    const err = await runDetect({ inputs: [], tables: [f], out: join(d, 'out'), quiet: true, report: false }, memoryIo()).catch((e: Error) => e);
+    assert.instance(err, Error, key);
+    assert.is((err as { exitCode?: number }).exitCode, 2, key);
+    assert.match((err as Error).message, re);
+  }
+});
+
+test('a negative minute peak or minutes out of order: refused, not a crash in k-means', async () => {
+  const d = join(dir, 'minutes');
+  const good = await smallTable(d);
+  const { decodeTable } = await import('../../src/table/lwtable.js');
+  const peak = Buffer.from(good);
+  decodeTable(peak).parts.minutes.peak[0] = -5;
+  const order = Buffer.from(good);
+  const m = decodeTable(order).parts.minutes;
+  const row = m.n.findIndex((n) => n >= 2);
+  m.ints[m.off[row]! + 2] = m.ints[m.off[row]!]!;
+  for (const [name, bytes, re] of [
+    ['peak', peak, /arrays: minutes\.peak of row 0 is not its largest minute/],
+    ['order', order, new RegExp(`arrays: the minutes of row ${row} are out of order`)],
+  ] as Array<[string, Buffer, RegExp]>) {
+    const f = join(d, `${name}.lwtable`);
+    writeFileSync(f, bytes);
+    const err = await runDetect({ inputs: [], tables: [f], out: join(d, 'out'), quiet: true, report: false }, memoryIo()).catch((e: Error) => e);
+    assert.instance(err, Error, name);
+    assert.match((err as Error).message, re);
+  }
+});
+
+test('a table named twice (its folder, itself, a link to it) is merged once', async () => {
+  const d = join(dir, 'twice');
+  const good = await smallTable(d);
+  const folder = join(d, 'tables');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'a.lwtable'), good);
+  symlinkSync(join(folder, 'a.lwtable'), join(d, 'link.lwtable'));
+  const once = await detectOn({ tables: [folder] }, join(d, 'once'));
+  const thrice = await detectOn({ tables: [folder, join(folder, 'a.lwtable'), join(d, 'link.lwtable')] }, join(d, 'thrice'));
+  same(once, thrice, 'named three times');
+});
+
+/** Gzips `parts` (buffers, or counts of zero bytes) as a stream: a bomb is never whole in memory here. */
+async function gzipOf(parts: Array<Buffer | number>): Promise<Buffer> {
+  const gz = createGzip({ level: 1 });
+  const out: Buffer[] = [];
+  gz.on('data', (c: Buffer) => out.push(c));
+  const ended = new Promise((r) => gz.on('end', r));
+  const zeros = Buffer.alloc(1 << 24);
+  for (const p of parts) {
+    if (typeof p !== 'number') gz.write(p);
+    else
+      for (let left = p; left > 0; left -= zeros.length)
+        if (!gz.write(zeros.subarray(0, Math.min(left, zeros.length)))) await new Promise((r) => gz.once('drain', r));
+  }
+  gz.end();
+  await ended;
+  return Buffer.concat(out);
+}
+
+test('a gzip bomb as a table is refused as soon as it inflates past its header: memory stays small', async () => {
+  const d = join(dir, 'bomb');
+  const good = await smallTable(d);
+  const { version, header } = splitTable(good);
+  // A true header, then a gigabyte of zeros where the arrays should be; and 16 bytes then zeros.
+  const head = joinTable(version, JSON.stringify(header), Buffer.alloc(0));
+  const lying = Buffer.alloc(16);
+  Buffer.from('LWTABLE\n').copy(lying);
+  lying.writeUInt32LE(version, 8);
+  lying.writeUInt32LE(1 << 30, 12);
+  for (const [name, parts, re] of [
+    ['bomb', [head, 1 << 30], /bomb\.lwtable: inflates past the \d+ bytes its header declares/],
+    ['bomb16', [lying, 1 << 30], /bomb16\.lwtable: truncated \(the header ends early\)/],
+  ] as Array<[string, Array<Buffer | number>, RegExp]>) {
+    const f = join(d, `${name}.lwtable`);
+    writeFileSync(f, await gzipOf(parts));
+    const before = process.memoryUsage().rss;
+    const err = await runDetect({ inputs: [], tables: [f], out: join(d, 'out'), quiet: true, report: false }, memoryIo()).catch((e: Error) => e);
+    const grew = process.memoryUsage().rss - before;
+    assert.instance(err, Error, name);
+    assert.match((err as Error).message, re);
+    assert.ok(grew < 256 << 20, `${name}: memory grew by ${grew >> 20} MB`);
+  }
 });
 
 test.run();
