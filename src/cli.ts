@@ -289,7 +289,26 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           default: DEFAULT_GUARDS.scanErrorShare,
           describe: 'guard: a scan seen in errors alone has at least this share of probing errors',
         })
-        .option('brute-guard', { type: 'number', default: DEFAULT_GUARDS.brutePosts, describe: 'guard: a brute force makes at least this many POSTs' })
+        .option('brute-guard', {
+          type: 'number',
+          default: DEFAULT_GUARDS.bruteFailures,
+          describe: 'guard: a brute force fails at least this many logins (401, refused, a login form shown again)',
+        })
+        .option('explain', {
+          type: 'string',
+          array: true,
+          describe: 'explain the verdict on this address, flagged or not: each kind of abuse against its guard (repeatable)',
+        })
+        .option('exploit-min', {
+          type: 'number',
+          default: DEFAULT_GUARDS.exploitMin,
+          describe: "requests carrying an unmistakable attack (or a scanner's own mark) that flag a client, however few its requests",
+        })
+        .option('payload-min', {
+          type: 'number',
+          default: DEFAULT_GUARDS.payloadMin,
+          describe: 'requests carrying attack payloads (SQL injection, script, traversal) that flag a client',
+        })
         .option('group-min', { type: 'number', default: DEFAULT_GROUPS.minMembers, describe: 'the fewest clients that make a group' })
         .option('group-radius', {
           type: 'number',
@@ -338,7 +357,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             minRequests: a['min-requests'],
             floodRequests: a['flood-guard'],
             scanRequests: a['scan-guard'],
-            brutePosts: a['brute-guard'],
+            bruteFailures: a['brute-guard'],
+            exploitMin: a['exploit-min'],
+            payloadMin: a['payload-min'],
             scanErrorShare: a['scan-error-share'],
           },
           groups: { minMembers: a['group-min'], radius: a['group-radius'], gapMinutes: a['group-gap'], prefix: a['group-prefix'] },
@@ -347,6 +368,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           quiet: a.quiet,
           report: a.report,
           threads: a.threads,
+          explain: a.explain,
         },
         io,
       );

@@ -3,7 +3,7 @@
  * blocklist.txt, verdicts.json and clients.csv into the output directory.
  */
 import { join } from 'node:path';
-import { AddressSet } from '../core/address.js';
+import { AddressSet, canonicalTarget, clientKey } from '../core/address.js';
 import { errors } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { VERSION } from '../core/version.js';
@@ -45,6 +45,8 @@ export interface DetectCommandOptions {
   readonly threads?: number;
   /** Partial tables (.lwtable files or folders of them) written by `aggregate`, merged instead of reading logs. */
   readonly tables?: readonly string[];
+  /** Addresses whose verdict is explained (each kind's evidence against its guard), flagged or not. */
+  readonly explain?: readonly string[];
 }
 
 export interface DetectOutcome {
@@ -59,7 +61,9 @@ export const GUARD_OPTIONS: Record<keyof Guards, string> = {
   minRequests: 'min-requests',
   floodRequests: 'flood-guard',
   scanRequests: 'scan-guard',
-  brutePosts: 'brute-guard',
+  bruteFailures: 'brute-guard',
+  exploitMin: 'exploit-min',
+  payloadMin: 'payload-min',
   scanErrorShare: 'scan-error-share',
 };
 
@@ -245,6 +249,15 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   }
   if (opts.json) io.stdout.write(`${JSON.stringify(summaryJson(verdicts, files), null, 2)}\n`);
   else if (!opts.quiet) io.stdout.write(summaryText(verdicts, files));
+  if (opts.explain && opts.explain.length > 0) {
+    const { explainClient } = await judging;
+    for (const wanted of opts.explain) {
+      const key = canonicalTarget(wanted);
+      if (key === null) throw errors.badOption('explain', `expected an IP address, got ${JSON.stringify(wanted.slice(0, 80))}`);
+      const lines = explainClient(result, clients, clientKey(key, ipv6Prefix), { clusterThreshold, guards });
+      io.stdout.write(`${(lines ?? [`${wanted}: not in the input (no line from this client)`]).join('\n')}\n`);
+    }
+  }
   return { verdicts, result, stats, files };
 }
 

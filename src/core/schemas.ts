@@ -140,8 +140,8 @@ const MODEL = {
         clusterThreshold: { type: 'number', exclusiveMinimum: 0 },
         guards: {
           type: 'object',
-          required: ['minRequests', 'floodRequests', 'scanRequests', 'brutePosts', 'scanErrorShare'],
-          properties: { minRequests: num, floodRequests: num, scanRequests: num, brutePosts: num, scanErrorShare: num },
+          required: ['minRequests', 'floodRequests', 'scanRequests', 'bruteFailures', 'exploitMin', 'payloadMin', 'scanErrorShare'],
+          properties: { minRequests: num, floodRequests: num, scanRequests: num, bruteFailures: num, exploitMin: num, payloadMin: num, scanErrorShare: num },
         },
         groups: {
           type: 'object',

@@ -13,8 +13,12 @@ export interface Guards {
   readonly floodRequests: number;
   /** Scan: at least this many probing requests (4xx, sensitive paths, payloads, junk), alone or together. */
   readonly scanRequests: number;
-  /** Brute force: at least this many POST requests, alone or together. */
-  readonly brutePosts: number;
+  /** Brute force: at least this many failed logins (401, refused, a login form shown again), alone or together. */
+  readonly bruteFailures: number;
+  /** Exploit: this many requests carrying an unmistakable attack (or a scanner's own mark) flag a client, whatever its count. */
+  readonly exploitMin: number;
+  /** Exploit: this many requests carrying attack payloads (SQL injection, script, traversal) in path or query. */
+  readonly payloadMin: number;
   /**
    * Scan on errors alone (no sensitive path, payload or junk standing out): at least this share of the
    * requests are probing errors. A crawler following stale links collects 404s too, but not mostly 404s.
@@ -26,9 +30,27 @@ export const DEFAULT_GUARDS: Guards = {
   minRequests: 10,
   floodRequests: 200,
   scanRequests: 10,
-  brutePosts: 10,
+  bruteFailures: 10,
+  exploitMin: 1,
+  payloadMin: 3,
   scanErrorShare: 0.7,
 };
+
+/**
+ * The fixed proportions evidence is judged by (detect.ts assessClient, groups.ts), in one place.
+ */
+export const EVIDENCE = {
+  /** A brute force fails at least this share of its login attempts (an app refreshing its tokens mostly succeeds). */
+  bruteFailShare: 0.8,
+  /** A client or group that browses like people is a flood without other signs only with this share of 5xx answers. */
+  browsingFlood5xx: 0.05,
+  /** A scan seen in 4xx answers alone (no failed sensitive path, no scanner's mark) spreads over this many paths. */
+  scanBreadth: 10,
+  /** A group's kind needs at least this share of its members to show the kind's evidence themselves. */
+  groupMemberShare: 0.5,
+  /** A flood group's peak minute carries at least this many times the site's mean rate (a fleet of monitors does not). */
+  groupFloodSiteFactor: 2,
+} as const;
 
 /** How groups are found (see detect/groups.ts). */
 export interface GroupOptions {

@@ -39,7 +39,7 @@ import { cluster, squaredDistance, type KScore } from './cluster.js';
 import { fitScalerColumns, quantileOf, type Scaler } from './scale.js';
 import { browses, findGroups, FLOOD_SIGNS, KIND_AXES, RATE_AXES, type GroupFinding } from './groups.js';
 
-import type { GroupOptions, Guards } from './defaults.js';
+import { EVIDENCE, type GroupOptions, type Guards } from './defaults.js';
 export { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from './defaults.js';
 export type { AbuseKind } from '../features/vector.js';
 
@@ -218,47 +218,139 @@ function toRecord(values: ArrayLike<number>): Record<string, number> {
   return out;
 }
 
-const KIND_NAMES: Record<AbuseKind, string> = { flood: 'flood', scan: 'scan', 'brute-force': 'brute force' };
+const KIND_NAMES: Record<AbuseKind, string> = { flood: 'flood', scan: 'scan', 'brute-force': 'brute force', exploit: 'exploit' };
 
-/** Which kinds of abuse a client's own numbers clear the guards of, with a sentence for each. */
-function kindVerdicts(c: ClientStats, standing: (d: number) => boolean, raw: Float64Array, at: number, guards: Guards): Array<[AbuseKind, string]> {
-  const out: Array<[AbuseKind, string]> = [];
-  if (c.requests < guards.minRequests) return out;
+/** What one kind of abuse rests on for a client: found or not, and the evidence against its guard either way. */
+export interface KindAssessment {
+  readonly kind: AbuseKind;
+  readonly found: boolean;
+  readonly why: string;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const pct = (v: number) => `${v > 0 && v < 0.01 ? '<1' : Math.round(v * 100)}%`;
+
+/**
+ * Every kind of abuse judged for one client, by the evidence each needs (the rule is in the README, "Judging"):
+ * - exploit: requests carrying an unmistakable attack in any field (EXPLOIT_SIGNATURES), `exploitMin` of them
+ *   whatever the client's count; or attack payloads (SQL injection, script, traversal) `payloadMin` times.
+ * - scan: a scanner's own mark; or failed requests to login, admin or secret paths (probing is failure: an admin
+ *   answered 200 is using the site); or 4xx answers over many paths making up most of its requests.
+ * - brute force: failed logins (401, refused, a login form shown again), at least half its authentication
+ *   requests. Posting to an API, a webhook or a cart is no login.
+ * - flood: a rate that stands out from the site's clients (the clusters speak for it) and a load over the guard;
+ *   a client that browses like a person needs a flood's signs too (cache-busting, rotating agents, server errors).
+ * `standing(d)`: the client stands out on feature d and its cluster speaks for it.
+ */
+export function assessClient(c: ClientStats, standing: (d: number) => boolean, raw: ArrayLike<number>, at: number, guards: Guards): KindAssessment[] {
+  const out: KindAssessment[] = [];
   const stands = (axes: readonly number[]) => axes.filter(standing);
   const why = (axes: readonly number[]) => axes.map((d) => `${FEATURES[d]!.label} ${describeValue(d, raw[at + d]!)}`).join(', ');
-  // Flood: a rate stands out and the load clears the guard; a client that browses like a person needs a
-  // flood's signs as well.
+  // Flood.
   const rates = stands(RATE_AXES);
   const signs = stands(FLOOD_SIGNS);
   const tenMinutes = c.peakOver(10);
-  if (rates.length > 0 && tenMinutes >= guards.floodRequests && (signs.length > 0 || !browses(raw[at + STATIC]!, raw[at + REFERER]!))) {
-    out.push([
-      'flood',
-      `flood: ${tenMinutes} requests in ten minutes (guard ${guards.floodRequests}), ${c.peakPerMinute} in one minute, ${c.requests} in all; stands out on ${why([...rates, ...signs])}`,
-    ]);
+  const browsing = browses(raw[at + STATIC]!, raw[at + REFERER]!);
+  const erring = c.status5xx >= EVIDENCE.browsingFlood5xx * c.requests && tenMinutes >= 2 * guards.floodRequests;
+  if (c.requests >= guards.minRequests && rates.length > 0 && tenMinutes >= guards.floodRequests && (signs.length > 0 || !browsing || erring)) {
+    const harm =
+      signs.length === 0 && browsing ? `; browses like a person but at a rate no person keeps while the site fails (${pct(c.status5xx / c.requests)} 5xx)` : '';
+    out.push({
+      kind: 'flood',
+      found: true,
+      why: `flood: ${tenMinutes} requests in ten minutes (guard ${guards.floodRequests}), ${c.peakPerMinute} in one minute, ${c.requests} in all; stands out on ${why([...rates, ...signs])}${harm}`,
+    });
+  } else {
+    const because =
+      c.requests < guards.minRequests
+        ? `${plural(c.requests, 'request')} (needs ${guards.minRequests} to judge)`
+        : rates.length === 0
+          ? `its rates do not stand out from the site's clients (peak ${c.peakPerMinute} a minute, ${tenMinutes} in ten minutes)`
+          : tenMinutes < guards.floodRequests
+            ? `${tenMinutes} requests in ten minutes (needs ${guards.floodRequests})`
+            : `spared: browses like a person (${describeValue(STATIC, raw[at + STATIC]!)} static assets, ${describeValue(REFERER, raw[at + REFERER]!)} with a referer) with no flood sign (cache-busting, rotating agents, server errors)`;
+    out.push({ kind: 'flood', found: false, why: `not a flood: ${because}` });
   }
-  const scanAxes = stands(KIND_AXES.scan);
-  const probes = Math.max(probeErrors(c), c.sensitiveHits, c.payloadHits, c.otherMethod + c.invalidRequest);
-  const breadth = Math.max(c.paths.count(), c.queries.count());
-  // Errors and odd methods are weak signs (a crawler on stale links, a CORS preflight, Windows' WebDAV
-  // client): seen alone, they must make up most of the client's requests.
-  const weakOnly = scanAxes.every((d) => d === PROBE_ERRORS || d === ODD_METHOD);
-  const weak = Math.max(probeErrors(c), c.otherMethod + c.invalidRequest);
-  if (scanAxes.length > 0 && probes >= guards.scanRequests && breadth >= 3 && (!weakOnly || weak >= guards.scanErrorShare * c.requests)) {
-    out.push([
-      'scan',
-      `scan: ${probes} probing requests (guard ${guards.scanRequests}) over ${Math.min(breadth, c.requests)} paths; stands out on ${why(scanAxes)}`,
-    ]);
+  // Scan.
+  const errors = probeErrors(c);
+  const breadth = Math.min(Math.max(c.paths.count(), c.queries.count()), c.requests);
+  if (c.scannerHits >= guards.exploitMin) {
+    out.push({ kind: 'scan', found: true, why: `scan: a scanner that names itself (${plural(c.scannerHits, 'request')} marked; guard ${guards.exploitMin})` });
+  } else if (c.sensitiveFails >= guards.scanRequests) {
+    out.push({
+      kind: 'scan',
+      found: true,
+      why: `scan: ${c.sensitiveFails} failed requests to login, admin or secret paths (guard ${guards.scanRequests}) over ${plural(breadth, 'path')}`,
+    });
+  } else if (errors >= guards.scanRequests && breadth >= EVIDENCE.scanBreadth && errors >= guards.scanErrorShare * c.requests) {
+    out.push({
+      kind: 'scan',
+      found: true,
+      why: `scan: ${errors} requests answered 4xx (guard ${guards.scanRequests}), ${pct(errors / c.requests)} of its requests, over ${plural(breadth, 'path')}`,
+    });
+  } else {
+    out.push({
+      kind: 'scan',
+      found: false,
+      why:
+        `not a scan: ${c.sensitiveFails} failed requests to login, admin or secret paths (needs ${guards.scanRequests}; ${c.sensitiveHits - c.sensitiveFails} answered there as to a user), ` +
+        `${errors} 4xx answers over ${plural(breadth, 'path')} (needs ${guards.scanRequests} over ${EVIDENCE.scanBreadth} paths, ${pct(guards.scanErrorShare)} of its requests)`,
+    });
   }
-  const postAxes = stands(KIND_AXES['brute-force']);
-  const paths = Math.min(c.paths.count(), c.requests);
-  if (postAxes.length > 0 && c.post >= guards.brutePosts && (c.sensitiveHits * 2 >= c.requests || paths <= 3)) {
-    out.push([
-      'brute-force',
-      `brute force: ${c.post} POST requests (guard ${guards.brutePosts}) to ${paths <= 3 ? `${paths} path${paths === 1 ? '' : 's'}` : 'login or admin paths'}; stands out on ${why(postAxes)}`,
-    ]);
+  // Brute force.
+  if (c.authFails >= guards.bruteFailures && c.authFails >= EVIDENCE.bruteFailShare * c.authRequests) {
+    out.push({
+      kind: 'brute-force',
+      found: true,
+      why: `brute force: ${c.authFails} failed logins (guard ${guards.bruteFailures}) of ${c.authRequests} login attempts; ${c.post} POST requests to ${plural(Math.min(c.paths.count(), c.requests), 'path')}`,
+    });
+  } else {
+    out.push({
+      kind: 'brute-force',
+      found: false,
+      why: `not a brute force: ${c.authFails} failed logins of ${plural(c.authRequests, 'login attempt')} (needs ${guards.bruteFailures}, and ${pct(EVIDENCE.bruteFailShare)} of its attempts failing)`,
+    });
+  }
+  // Exploit.
+  if (c.exploitHits >= guards.exploitMin) {
+    out.push({
+      kind: 'exploit',
+      found: true,
+      why: `exploit: ${plural(c.exploitHits, 'request')} carrying an unmistakable attack (guard ${guards.exploitMin}; see the samples)`,
+    });
+  } else if (c.payloadHits >= guards.payloadMin) {
+    out.push({
+      kind: 'exploit',
+      found: true,
+      why: `exploit: ${c.payloadHits} requests carrying attack payloads (SQL injection, script, traversal; guard ${guards.payloadMin})`,
+    });
+  } else {
+    out.push({
+      kind: 'exploit',
+      found: false,
+      why: `not an exploit: no unmistakable attack (needs ${guards.exploitMin}), ${plural(c.payloadHits, 'request')} with an attack payload (needs ${guards.payloadMin})`,
+    });
   }
   return out;
+}
+
+/** Which kinds of abuse a client's own evidence clears the guards of, with a sentence for each. */
+/** Whether a client carries evidence judged without comparing it to others (exploits, scanners, failures). */
+function hasOwnEvidence(c: ClientStats, guards: Guards): boolean {
+  return (
+    c.exploitHits >= guards.exploitMin ||
+    c.scannerHits >= guards.exploitMin ||
+    c.payloadHits >= guards.payloadMin ||
+    c.sensitiveFails >= guards.scanRequests ||
+    c.authFails >= guards.bruteFailures ||
+    probeErrors(c) >= guards.scanRequests
+  );
+}
+
+function kindVerdicts(c: ClientStats, standing: (d: number) => boolean, raw: Float64Array, at: number, guards: Guards): Array<[AbuseKind, string]> {
+  return assessClient(c, standing, raw, at, guards)
+    .filter((a) => a.found)
+    .map((a) => [a.kind, a.why]);
 }
 
 function standoutsOf(values: ArrayLike<number>, scores: ArrayLike<number>, medians: Record<string, number>, limit: number): Standout[] {
@@ -544,6 +636,40 @@ export function judgeWith(
   return judge(clients, raw, flat, assignment, sqDist, model, { ...opts, seed: 0, kMin: 0, kMax: 0, fitSample: 0, chooseSample: 0, scoreSample: 0 });
 }
 
+/**
+ * Why a client was or was not flagged: each kind's evidence against its guard, its group's verdict, and the
+ * allowlist. For any client of a result, flagged or not (`detect --explain ADDRESS`). Null for an unknown address.
+ */
+export function explainClient(
+  result: DetectionResult,
+  clients: readonly ClientStats[],
+  address: string,
+  opts: Pick<DetectOptions, 'clusterThreshold' | 'guards'>,
+): string[] | null {
+  const i = clients.findIndex((c) => c.key === address);
+  if (i < 0) return null;
+  const r = result.clients[i]!;
+  const T = opts.clusterThreshold;
+  const centroid = result.model.clusters[r.cluster]!.scaledCentroid;
+  const p = result.scaledTable.subarray(i * DIMS, (i + 1) * DIMS);
+  const k = result.model.k;
+  const standing = (d: number) => p[d]! >= T && (r.outlier || k === 1 || centroid[d]! >= T || p[d]! - centroid[d]! >= T);
+  const raw = result.featureTable;
+  const lines: string[] = [];
+  const flagged = result.flagged.find((f) => f.address === address);
+  lines.push(
+    `${address}: ${plural(r.requests, 'request')}, cluster ${r.cluster}${r.outlier ? ' (judged by its own point: far from its centroid)' : ''}; ` +
+      (flagged ? `flagged (${flagged.kinds.join(', ')})` : r.allowlisted ? 'allowlisted: spared whatever its evidence' : 'not flagged'),
+  );
+  for (const a of assessClient(clients[i]!, standing, raw, i * DIMS, opts.guards)) lines.push(`  ${a.found ? 'yes' : 'no '} ${a.why}`);
+  const g = r.group ? result.groups.find((x) => x.id === r.group) : undefined;
+  if (g) lines.push(`  group ${g.id} (${g.size} clients, ${g.kind}): ${g.flagged ? 'flagged' : 'left alone'}: ${g.reason}`);
+  else lines.push('  in no group: no group of clients unusual in the same way at the same time');
+  if (flagged && flagged.reasons.length > 0) lines.push(`  decided: ${flagged.reasons.join('; ')}`);
+  else if (!flagged && !r.allowlisted) lines.push('  decided: spared: no kind of abuse has the evidence it needs');
+  return lines;
+}
+
 function judge(
   clients: readonly ClientStats[],
   raw: Float64Array,
@@ -572,19 +698,20 @@ function judge(
     const outlier = clustering.k > 1 && sqDist[i]! > outlierLimit[clusterId]!;
     outliers[i] = outlier ? 1 : 0;
     own[i] = none;
-    // Most clients stand out on nothing: nothing more to judge.
+    // Most clients stand out on nothing and carry no evidence that needs no comparison: nothing more to judge.
     let most = -Infinity;
     for (const d of abusiveDims) most = Math.max(most, flat[i * DIMS + d]!);
-    if (most < T) continue;
+    const c = clients[i]!;
+    if (most < T && !hasOwnEvidence(c, opts.guards)) continue;
     const centroid = clusters[clusterId]!.scaledCentroid;
     const p = point(i);
     const standing = (d: number) => p[d]! >= T && (outlier || clustering.k === 1 || centroid[d]! >= T || p[d]! - centroid[d]! >= T);
-    own[i] = kindVerdicts(clients[i]!, standing, raw, i * DIMS, opts.guards);
+    own[i] = kindVerdicts(c, standing, raw, i * DIMS, opts.guards);
   }
 
   // Groups, and what they add.
   const siteMeanPerMinute = model.siteMeanPerMinute;
-  const found = findGroups({ clients, points: flat, raw, threshold: T, guards: opts.guards, options: opts.groups });
+  const found = findGroups({ clients, points: flat, raw, threshold: T, guards: opts.guards, options: opts.groups, siteMeanPerMinute: model.siteMeanPerMinute });
   const groupOf = new Map<number, { id: string; finding: GroupFinding }>();
   const networkCount = new Map<string, number>();
   if (opts.groups.prefix > 0)

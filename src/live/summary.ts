@@ -23,6 +23,11 @@ export interface ClientSummary {
   readonly sensitiveHits?: number;
   readonly payloadHits?: number;
   readonly wellKnownMisses?: number;
+  readonly exploitHits?: number;
+  readonly scannerHits?: number;
+  readonly sensitiveFails?: number;
+  readonly authRequests?: number;
+  readonly authFails?: number;
   readonly withQuery?: number;
   readonly withReferer?: number;
   readonly bytes?: number;
@@ -92,6 +97,11 @@ export function summaryClient(s: ClientSummary, key: string): ClientStats {
     sensitiveHits: n('sensitiveHits'),
     payloadHits: n('payloadHits'),
     wellKnownMisses: n('wellKnownMisses'),
+    exploitHits: n('exploitHits'),
+    scannerHits: n('scannerHits'),
+    sensitiveFails: n('sensitiveFails'),
+    authRequests: n('authRequests'),
+    authFails: n('authFails'),
     withQuery: n('withQuery'),
     withReferer: n('withReferer'),
     bytes: n('bytes'),

@@ -49,6 +49,16 @@ export interface LogRecord {
   agentHash: number;
   /** Whether the line names a referer (not "-"). */
   hasReferer: boolean;
+  /** The user agent as logged: bytes [agentStart, agentEnd) of agentBuf, or agentText (see recordAgent). */
+  agentBuf: Uint8Array | null;
+  agentStart: number;
+  agentEnd: number;
+  agentText: string;
+  /** The referer as logged (empty when "-"): bytes [refererStart, refererEnd) of refererBuf, or refererText. */
+  refererBuf: Uint8Array | null;
+  refererStart: number;
+  refererEnd: number;
+  refererText: string;
   /** The query string with its "?": bytes [queryStart, queryEnd) of queryBuf, or queryText (see recordQuery). */
   queryBuf: Uint8Array | null;
   queryStart: number;
@@ -69,6 +79,16 @@ export function recordQuery(rec: LogRecord): string {
 /** The X-Forwarded-For value of a record, or ''. */
 export function recordForwardedFor(rec: LogRecord): string {
   return rec.xffBuf ? (Buffer.prototype.latin1Slice.call(rec.xffBuf, rec.xffStart, rec.xffEnd) as string) : rec.xffText;
+}
+
+/** The user agent of a record as logged, or ''. */
+export function recordAgent(rec: LogRecord): string {
+  return rec.agentBuf ? (Buffer.prototype.latin1Slice.call(rec.agentBuf, rec.agentStart, rec.agentEnd) as string) : rec.agentText;
+}
+
+/** The referer of a record as logged, or ''. */
+export function recordReferer(rec: LogRecord): string {
+  return rec.refererBuf ? (Buffer.prototype.latin1Slice.call(rec.refererBuf, rec.refererStart, rec.refererEnd) as string) : rec.refererText;
 }
 
 /** The client field of a record as a string. */
@@ -109,6 +129,14 @@ export function newRecord(): LogRecord {
     bytes: 0,
     agentHash: 0,
     hasReferer: false,
+    agentBuf: null,
+    agentStart: 0,
+    agentEnd: 0,
+    agentText: '',
+    refererBuf: null,
+    refererStart: 0,
+    refererEnd: 0,
+    refererText: '',
     queryBuf: null,
     queryStart: 0,
     queryEnd: 0,
@@ -431,12 +459,20 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
   let hasReferer = false;
   let xffStart = 0;
   let xffEnd = 0;
+  let agentStart = 0;
+  let agentEnd = 0;
+  let refererStart = 0;
+  let refererEnd = 0;
   if (requiresAgent) {
     if (atEnd || buf[i + 1] !== QUOTE) return -1;
     const noReferer = buf[i + 2] === DASH && buf[i + 3] === QUOTE;
     const refEnd = noReferer ? i + 3 : closingQuote(buf, i + 2, nl);
     if (refEnd < 0 || buf[refEnd + 1] !== SPACE || buf[refEnd + 2] !== QUOTE) return -1;
     hasReferer = !noReferer && refEnd > i + 2;
+    if (hasReferer) {
+      refererStart = i + 2;
+      refererEnd = refEnd;
+    }
     const uaStart = refEnd + 3;
     const uaEnd = closingQuote(buf, uaStart, nl);
     if (uaEnd < 0) return -1;
@@ -450,6 +486,8 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
     }
     const len = uaEnd - uaStart;
     if (len > 0 && !(len === 1 && buf[uaStart] === DASH)) {
+      agentStart = uaStart;
+      agentEnd = uaEnd;
       // Agents are long and only counted: their head and tail (where versions and random suffixes sit) suffice.
       agentHash =
         len <= 64
@@ -461,6 +499,12 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
   rec.bytes = bytes;
   rec.agentHash = agentHash;
   rec.hasReferer = hasReferer;
+  rec.agentBuf = buf;
+  rec.agentStart = agentStart;
+  rec.agentEnd = agentEnd;
+  rec.refererBuf = buf;
+  rec.refererStart = refererStart;
+  rec.refererEnd = refererEnd;
   rec.xffBuf = buf;
   rec.xffStart = xffStart;
   rec.xffEnd = xffEnd;
@@ -595,9 +639,13 @@ export function parseJsonLine(buf: Uint8Array, start: number, end: number, field
   rec.status = status;
   rec.bytes = bytes;
   const agent = pick(o, fields.agent);
-  rec.agentHash = typeof agent === 'string' && agent !== '-' ? hashString(agent) : 0;
+  rec.agentHash = typeof agent === 'string' && agent !== '-' && agent !== '' ? hashString(agent) : 0;
+  rec.agentBuf = null;
+  rec.agentText = rec.agentHash !== 0 ? (agent as string) : '';
   const referer = pick(o, fields.referer);
-  rec.hasReferer = typeof referer === 'string' && referer !== '-';
+  rec.hasReferer = typeof referer === 'string' && referer !== '-' && referer !== '';
+  rec.refererBuf = null;
+  rec.refererText = rec.hasReferer ? (referer as string) : '';
   const xff = pick(o, fields.forwardedFor);
   rec.xffBuf = null;
   rec.xffText = typeof xff === 'string' && xff !== '-' ? xff : '';

@@ -113,7 +113,7 @@ ${kv([
     'guards',
     guards
       ? `no client flagged alone with fewer than ${guards.minRequests} requests; a flood makes at least ${guards.floodRequests} requests in ten minutes, ` +
-        `a scan at least ${guards.scanRequests} probing requests (and, seen in errors alone, ${Math.round(guards.scanErrorShare * 100)}% of its requests), a brute force at least ${guards.brutePosts} POSTs (alone or as a group)`
+        `a scan at least ${guards.scanRequests} probing requests (and, seen in errors alone, ${Math.round(guards.scanErrorShare * 100)}% of its requests), a brute force at least ${guards.bruteFailures} POSTs (alone or as a group)`
       : 'n/a',
   ],
   [

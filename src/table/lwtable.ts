@@ -3,7 +3,7 @@
  * by `detect --tables` on another, exactly as worker threads' tables are merged. Version 3:
  *
  *   "LWTABLE\n"             8 bytes, the magic
- *   version                 uint32 little-endian (3; version 2, whose exact sets are tables, is read too)
+ *   version                 uint32 little-endian (4)
  *   header length H         uint32 little-endian
  *   header                  H bytes of UTF-8 JSON: kind "logwarden-table", version, generator, the options the
  *                           lines were read with (ipv6Prefix, trustedProxies), the parse statistics, `rows` (the
@@ -36,9 +36,12 @@ import { DistinctSets } from './distinct.js';
 import { MinuteColumns } from './minutes.js';
 import { MAX_SAMPLES, SampleSlots } from './samples.js';
 
-export const LWTABLE_VERSION = 3;
-/** Versions this logwarden reads: version 2 wrote exact distinct sets as tables, which a table still holds. */
-const READS = [2, 3];
+export const LWTABLE_VERSION = 4;
+/**
+ * Versions this logwarden reads. Version 4 added the evidence counters (exploits, scanners, failed probes and
+ * authentications): an older table lacks them, and judging it would miss that evidence, so it is refused.
+ */
+const READS = [4];
 const MAGIC = Buffer.from('LWTABLE\n');
 const END = Buffer.from('LWTEND\n\0');
 
@@ -288,7 +291,7 @@ function readHeader(raw: Buffer, bytes: number): Header | null {
   if (raw.length < 16 || !raw.subarray(0, 8).equals(MAGIC)) throw new TableFileError('not a logwarden table (no LWTABLE header)');
   const version = raw.readUInt32LE(8);
   if (!READS.includes(version))
-    throw new TableFileError(`a table of version ${version}; this logwarden reads versions ${READS.join(' and ')} (aggregate the logs again)`);
+    throw new TableFileError(`a table of version ${version}; this logwarden reads version ${READS.join(' and ')} (aggregate the logs again)`);
   const headerLength = raw.readUInt32LE(12);
   if (headerLength > MAX_HEADER || 16 + headerLength > bytes) throw new TableFileError('truncated (the header ends early)');
   if (16 + headerLength > raw.length) return null;

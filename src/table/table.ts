@@ -7,8 +7,32 @@
  */
 import { canonicalAddress, clientKey, type AddressSet } from '../core/address.js';
 import { errors } from '../core/errors.js';
-import { hashString, Method, recordForwardedFor, recordIp, recordPath, recordQuery, type LogRecord } from '../logs/parse.js';
-import { mayHoldPayload, PATH_PAYLOAD, PATH_SENSITIVE, PATH_STATIC, PATH_WELL_KNOWN, PathClassifier, payloadKind } from '../features/classify.js';
+import {
+  hashBytes,
+  hashString,
+  Method,
+  recordAgent,
+  recordForwardedFor,
+  recordIp,
+  recordPath,
+  recordQuery,
+  recordReferer,
+  type LogRecord,
+} from '../logs/parse.js';
+import {
+  classifyHeader,
+  classifyPath,
+  classifyQuery,
+  PATH_AUTH_FORM,
+  PATH_AUTH_TOKEN,
+  PATH_EXPLOIT,
+  PATH_PAYLOAD,
+  PATH_SCANNER,
+  PATH_SENSITIVE,
+  PATH_STATIC,
+  PATH_WELL_KNOWN,
+  PathClassifier,
+} from '../features/classify.js';
 import { Timeline } from '../features/timeline.js';
 import { grown } from './arena.js';
 import { DistinctSets, type DistinctParts } from './distinct.js';
@@ -33,6 +57,11 @@ export const COUNTERS = [
   'sensitiveHits',
   'payloadHits',
   'wellKnownMisses',
+  'exploitHits',
+  'scannerHits',
+  'sensitiveFails',
+  'authRequests',
+  'authFails',
   'withQuery',
   'withReferer',
   'bytes',
@@ -76,6 +105,22 @@ export interface ClientStats {
   readonly payloadHits: number;
   /** 4xx answers to files clients ask for on their own (favicon, apple-touch-icon, robots.txt...). */
   readonly wellKnownMisses: number;
+  /** Requests with an unmistakable attack in any field (features/classify.ts EXPLOIT_SIGNATURES). */
+  readonly exploitHits: number;
+  /** Requests marked by a scanner that names itself (SCANNER_MARKS), in the agent or the request. */
+  readonly scannerHits: number;
+  /**
+   * Requests to login, admin or secret paths that failed or were refused (4xx, a redirect of a GET) or carried
+   * a payload: probing. An admin's session (answered 200) is use, not probing.
+   */
+  readonly sensitiveFails: number;
+  /**
+   * Authentication attempts: POSTs to authentication targets (AUTH_TARGETS), and requests to them or to
+   * login, admin or secret places refused with 401, 403 or 429 (400 from a token endpoint).
+   */
+  readonly authRequests: number;
+  /** Failed attempts: the refused ones, and a login form's POST answered 2xx (the form shown again). */
+  readonly authFails: number;
   readonly withQuery: number;
   readonly withReferer: number;
   readonly bytes: number;
@@ -118,11 +163,22 @@ export interface AggregateOptions {
 export interface TableClassifiers {
   readonly paths: PathClassifier;
   readonly queries: PathClassifier;
+  /** User agents, referers and forwarded-for values (EXPLOIT_SIGNATURES, SCANNER_MARKS), by hash. */
+  readonly headers: PathClassifier;
 }
 
 export function tableClassifiers(): TableClassifiers {
-  return { paths: new PathClassifier(), queries: new PathClassifier() };
+  return { paths: new PathClassifier(), queries: new PathClassifier(), headers: new PathClassifier() };
 }
+
+/** A header's classes, cached by its hash (a different seed than paths', so the two never share a slot's meaning). */
+function headerFlags(cache: PathClassifier, hash: number, text: () => string): number {
+  const f = cache.cached(hash);
+  return f >= 0 ? f : cache.classify(hash, text(), classifyHeader);
+}
+
+const HEADER_SEED = 0x5bd1e995;
+const hashText = (text: string) => hashBytes(Buffer.from(text, 'latin1'), 0, text.length, HEADER_SEED);
 
 /** A table as flat arrays, to move to another thread (the numbers are transferred, not copied). */
 export interface TableParts {
@@ -136,11 +192,6 @@ export interface TableParts {
   readonly samples: SampleParts;
   readonly overall: Timeline;
   readonly badAddressLines: number;
-}
-
-/** A query's flags: PATH_PAYLOAD when it carries an attack payload. */
-function queryFlags(query: string): number {
-  return payloadKind(query) === null ? 0 : PATH_PAYLOAD;
 }
 
 const HEX = new Int8Array(256).fill(-1);
@@ -602,7 +653,7 @@ export class ClientTable {
     else if (s >= 300 && s < 400) nums[at + C.status3xx]!++;
     const classifiers = (this.classifiers ??= tableClassifiers());
     let flags = classifiers.paths.cached(rec.pathHash);
-    if (flags < 0) flags = classifiers.paths.classify(rec.pathHash, recordPath(rec));
+    if (flags < 0) flags = classifiers.paths.classify(rec.pathHash, recordPath(rec), classifyPath);
     if (flags & PATH_STATIC) nums[at + C.staticHits]!++;
     if (flags & PATH_SENSITIVE) nums[at + C.sensitiveHits]!++;
     if (flags & PATH_WELL_KNOWN && s >= 400 && s < 500) nums[at + C.wellKnownMisses]!++;
@@ -611,13 +662,35 @@ export class ClientTable {
     if (rec.queryHash !== 0) {
       nums[at + C.withQuery]!++;
       this.distinct.add(sets + QUERIES, rec.queryHash);
-      if (!(flags & PATH_PAYLOAD) && (rec.queryBuf === null || mayHoldPayload(rec.queryBuf, rec.queryStart, rec.queryEnd))) {
-        let q = classifiers.queries.cached(rec.queryHash);
-        if (q < 0) q = classifiers.queries.classify(rec.queryHash, recordQuery(rec), queryFlags);
-        flags |= q;
-      }
+      let q = classifiers.queries.cached(rec.queryHash);
+      if (q < 0) q = classifiers.queries.classify(rec.queryHash, recordQuery(rec), classifyQuery);
+      flags |= q;
+    }
+    // Intent in the headers too: the same classes whatever the log's format (each value cached by its hash).
+    if (rec.agentHash !== 0) flags |= headerFlags(classifiers.headers, rec.agentHash, () => recordAgent(rec));
+    if (rec.hasReferer) {
+      const h = rec.refererBuf ? hashBytes(rec.refererBuf, rec.refererStart, rec.refererEnd, HEADER_SEED) : hashText(rec.refererText);
+      flags |= headerFlags(classifiers.headers, h, () => recordReferer(rec));
+    }
+    if (rec.xffBuf ? rec.xffEnd > rec.xffStart : rec.xffText !== '') {
+      const h = rec.xffBuf ? hashBytes(rec.xffBuf, rec.xffStart, rec.xffEnd, HEADER_SEED) : hashText(rec.xffText);
+      flags |= headerFlags(classifiers.headers, h, () => recordForwardedFor(rec));
     }
     if (flags & PATH_PAYLOAD) nums[at + C.payloadHits]!++;
+    if (flags & PATH_EXPLOIT) nums[at + C.exploitHits]!++;
+    if (flags & PATH_SCANNER) nums[at + C.scannerHits]!++;
+    const failed = s >= 400 && s < 500;
+    if (flags & PATH_SENSITIVE && (failed || (s >= 300 && s < 400 && method !== Method.Post && !(flags & PATH_STATIC)) || flags & PATH_PAYLOAD))
+      nums[at + C.sensitiveFails]!++;
+    // Authentication: an attempt is a POST to an authentication target, or a login, admin or secret place
+    // answering 401/403/429 (HTTP authentication refused, or a limit hit). An API answering 401 to an expired
+    // token is no login attempt.
+    const auth = flags & (PATH_AUTH_FORM | PATH_AUTH_TOKEN);
+    const refused = s === 401 || s === 403 || s === 429 || (s === 400 && (flags & PATH_AUTH_TOKEN) !== 0);
+    if ((auth !== 0 && method === Method.Post) || ((auth !== 0 || flags & PATH_SENSITIVE) && refused)) {
+      nums[at + C.authRequests]!++;
+      if (refused || (flags & PATH_AUTH_FORM && method === Method.Post && s >= 200 && s < 300)) nums[at + C.authFails]!++;
+    }
     if (rec.hasReferer) nums[at + C.withReferer]!++;
     if (rec.agentHash !== 0) {
       this.distinct.add(sets + AGENTS, rec.agentHash);
@@ -630,7 +703,8 @@ export class ClientTable {
     if (time > spans[sa + C.lastTime - NCOUNT]!) spans[sa + C.lastTime - NCOUNT] = time;
     this.minutes.add(row, rec.minute);
     this.overall.add(rec.minute);
-    const telling = (flags & (PATH_SENSITIVE | PATH_PAYLOAD)) !== 0 || s >= 400 || method === Method.Post || method === Method.Invalid;
+    const telling =
+      (flags & (PATH_SENSITIVE | PATH_PAYLOAD | PATH_EXPLOIT | PATH_SCANNER)) !== 0 || s >= 400 || method === Method.Post || method === Method.Invalid;
     this.offerLine(row, telling ? 0 : 1, time, line, start, end);
     return true;
   }
@@ -824,6 +898,21 @@ export class ClientRow implements ClientStats {
   }
   get wellKnownMisses(): number {
     return this.table.num(this.row, 'wellKnownMisses');
+  }
+  get exploitHits(): number {
+    return this.table.num(this.row, 'exploitHits');
+  }
+  get scannerHits(): number {
+    return this.table.num(this.row, 'scannerHits');
+  }
+  get sensitiveFails(): number {
+    return this.table.num(this.row, 'sensitiveFails');
+  }
+  get authRequests(): number {
+    return this.table.num(this.row, 'authRequests');
+  }
+  get authFails(): number {
+    return this.table.num(this.row, 'authFails');
   }
   get withQuery(): number {
     return this.table.num(this.row, 'withQuery');

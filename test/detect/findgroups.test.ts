@@ -20,6 +20,11 @@ function client(key: string, from: number, minutes: number, requests = 100): Cli
     post: 0,
     sensitiveHits: 0,
     payloadHits: 0,
+    exploitHits: 0,
+    scannerHits: 0,
+    sensitiveFails: 0,
+    authRequests: 0,
+    authFails: 0,
     otherMethod: 0,
     invalidRequest: 0,
     status4xx: 0,
@@ -43,10 +48,11 @@ test('groups: two dense sets joined by a thin bridge of clients stay two groups 
   rows.forEach(([, bytes], i) => {
     points[i * DIMS + at('shareUniqueQuery')] = 8;
     points[i * DIMS + at('share5xx')] = 5;
+    points[i * DIMS + at('peakPerMinute')] = 5;
     points[i * DIMS + at('meanBytes')] = bytes;
     raw[i * DIMS + at('shareUniqueQuery')] = 1;
   });
-  const groups = findGroups({ clients, points, raw, threshold: 2, guards: DEFAULT_GUARDS, options: DEFAULT_GROUPS });
+  const groups = findGroups({ clients, points, raw, threshold: 2, guards: DEFAULT_GUARDS, options: DEFAULT_GROUPS, siteMeanPerMinute: 10 });
   assert.is(groups.length, 2, JSON.stringify(groups.map((g) => g.members)));
   const keys = groups.map((g) => g.members.map((i) => clients[i]!.key));
   assert.ok(keys[0]!.filter((k) => k.startsWith('192.0.2.')).length === 10 && !keys[0]!.some((k) => k.startsWith('203.')));
@@ -66,7 +72,15 @@ test('groups: clients unusual in different ways are no group, however close in t
     const axes = i % 2 ? ['shareUniqueQuery', 'share5xx'] : ['peakPerMinute', 'agentRotation'];
     for (const a of axes) points[i * DIMS + at(a)] = 2;
   });
-  const groups = findGroups({ clients, points, raw: new Float64Array(points.length), threshold: 2, guards: DEFAULT_GUARDS, options: DEFAULT_GROUPS });
+  const groups = findGroups({
+    clients,
+    points,
+    raw: new Float64Array(points.length),
+    threshold: 2,
+    guards: DEFAULT_GUARDS,
+    options: DEFAULT_GROUPS,
+    siteMeanPerMinute: 10,
+  });
   for (const g of groups)
     assert.ok(
       g.members.every((i) => i % 2 === g.members[0]! % 2),

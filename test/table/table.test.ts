@@ -80,7 +80,10 @@ test('aggregate: shares of errors, POSTs, static assets, sensitive paths and uni
   assert.is(f.share5xx, 1 / 8);
   assert.is(f.sharePost, 1 / 8);
   assert.is(f.shareStatic, 1 / 8);
-  assert.is(f.shareSensitive, 3 / 8);
+  // Probing is failure: the login page answered 200 is no probe; its 404 and the refused .env are.
+  assert.is(f.shareSensitiveFailed, 2 / 8);
+  // The login form's POST answered 200 is the form shown again: a failed login; the refused .env an attempt refused.
+  assert.is(f.shareAuthFails, 2 / 8);
   assert.is(f.shareUniqueQuery, 2 / 8);
   assert.is(f.shareOddMethod, 1 / 8);
   assert.is(f.agentRotation, 1 / 7);
