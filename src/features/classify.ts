@@ -265,6 +265,8 @@ export const EXPLOIT_SIGNATURES: readonly Signature[] = [
   },
   {
     name: 'buffer overflow or control bytes (WebDAV SEARCH, null byte)',
+    // Control bytes are the point here: no browser sends them in a request target.
+    // eslint-disable-next-line no-control-regex
     re: /[\x00-\x08\x0e-\x1f\x7f]|(.{1,4})\1{127,}/,
     sample: `/${'\xb1\x02'.repeat(80)}`,
     targetOnly: true,
