@@ -3,6 +3,8 @@
  * "Sensitive" means a place where logins, admin panels, secrets or known exploit targets live: a normal
  * visitor touches these rarely, scanners and brute-forcers touch little else.
  */
+import { unescapeLogged } from '../logs/parse.js';
+
 export const SENSITIVE_PATTERNS: readonly string[] = [
   // logins and admin panels
   'wp-login',
@@ -444,16 +446,9 @@ export function classifyQuery(query: string): number {
 }
 
 /**
- * A header as the log wrote it (user agent, referer, X-Forwarded-For), unescaped as Apache and nginx escape
- * it (`\"`, `\\`, `\xHH`), so that a combined line and a JSON line give the same text.
+ * The classes of a header's value as the log wrote it (user agent, referer, X-Forwarded-For), unescaped so that a
+ * combined line and a JSON line give the same text: PATH_EXPLOIT and PATH_SCANNER (a header is no path).
  */
-export function unescapeLogged(text: string): string {
-  return text.includes('\\')
-    ? text.replace(/\\x([0-9a-fA-F]{2})|\\(["\\])/g, (_, h: string | undefined, c: string | undefined) => (h ? String.fromCharCode(parseInt(h, 16)) : c!))
-    : text;
-}
-
-/** The classes of a header's value: PATH_EXPLOIT and PATH_SCANNER (a header is no path: nothing else). */
 export function classifyHeader(text: string): number {
   return intentFlags(decoded(unescapeLogged(text)), 'header');
 }

@@ -402,6 +402,8 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
   }
   let reqEnd = -1;
   let sp1 = -1;
+  // A backslash in the target: the server escaped a byte (\xHH, \", \\), read as the JSON formats write it.
+  let escaped = false;
   let qm = -1;
   let targetEnd = -1;
   if (c === SPACE) {
@@ -411,7 +413,8 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
       if (c === SPACE) break;
       if (c === QMARK) {
         if (qm < 0) qm = i;
-      } else if (c === QUOTE) {
+      } else if (c === BACKSLASH) escaped = true;
+      else if (c === QUOTE) {
         // The closing quote, unless escaped: then the target goes on.
         if (escapes(buf, i) === 0) {
           reqEnd = i;
@@ -534,8 +537,29 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
     rec.queryHash = pathEnd < targetEnd ? hashBytes(buf, sp1 + 1, targetEnd) : 0;
     rec.queryStart = pathEnd;
     rec.queryEnd = targetEnd;
+    if (escaped) setTarget(rec, unescapeLogged(Buffer.prototype.latin1Slice.call(buf, sp1 + 1, targetEnd) as string));
   }
   return nl;
+}
+
+/**
+ * A value as Apache and nginx write it into a quoted field (`\"`, `\\`, `\xHH`), unescaped: the same text a
+ * JSON log holds for it.
+ */
+export function unescapeLogged(text: string): string {
+  return text.includes('\\')
+    ? text.replace(/\\x([0-9a-fA-F]{2})|\\(["\\])/g, (_, h: string | undefined, c: string | undefined) => (h ? String.fromCharCode(parseInt(h, 16)) : c!))
+    : text;
+}
+
+/** The request target as text (a JSON log's, or an unescaped one): path and query, their hashes. */
+function setTarget(rec: LogRecord, target: string): void {
+  const q = target.indexOf('?');
+  setPathText(rec, q < 0 ? target : target.slice(0, q));
+  rec.pathHash = hashString(rec.pathText);
+  rec.queryHash = q < 0 ? 0 : hashString(target);
+  rec.queryBuf = null;
+  rec.queryText = q < 0 ? '' : target.slice(q);
 }
 
 let scratch = Buffer.alloc(4096);
@@ -668,11 +692,7 @@ export function parseJsonLine(buf: Uint8Array, start: number, end: number, field
   }
   const mbuf = Buffer.from(method, 'latin1');
   rec.method = methodOf(mbuf, 0, mbuf.length);
-  const q = target.indexOf('?');
-  setPathText(rec, q < 0 ? target : target.slice(0, q));
-  rec.pathHash = hashString(rec.pathText);
-  rec.queryHash = q < 0 ? 0 : hashString(target);
-  rec.queryText = q < 0 ? '' : target.slice(q);
+  setTarget(rec, target);
   return true;
 }
 

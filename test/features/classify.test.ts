@@ -18,8 +18,8 @@ import {
   payloadKind,
   SCANNER_MARKS,
   signaturesIn,
-  unescapeLogged,
 } from '../../src/features/classify.js';
+import { unescapeLogged } from '../../src/logs/parse.js';
 
 test('attack payloads are recognised in paths and queries, encoded once or twice', () => {
   const attacks: Array<[string, string]> = [
