@@ -19,14 +19,14 @@ export function readInto(path: string, buf: Buffer, at = 0, length = buf.length)
 
 /**
  * Writes a file whole or not at all: a reader never sees half a blocklist or half a ledger. `data` may come
- * in pieces (written as they come, not joined first).
+ * in pieces (written as they come, not joined first). `mode` is that of a new file (0o600: for its owner only).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array | Iterable<Uint8Array>): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array | Iterable<Uint8Array>, mode = 0o666): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${Date.now()}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  if (typeof data === 'string' || data instanceof Uint8Array) writeFileSync(tmp, data);
+  if (typeof data === 'string' || data instanceof Uint8Array) writeFileSync(tmp, data, { mode });
   else {
-    const fd = openSync(tmp, 'w');
+    const fd = openSync(tmp, 'w', mode);
     try {
       for (const piece of data) for (let at = 0; at < piece.length;) at += writeSync(fd, piece, at);
     } catch (err) {

@@ -33,6 +33,8 @@ export interface AggregateCommandOptions {
 export function trustedSet(list: readonly string[] = [], where = '--trusted-proxy'): AddressSet {
   const set = new AddressSet();
   for (const a of list) for (const part of a.split(',')) if (part.trim()) set.add(part, where);
+  const all = set.entries().find((e) => e.endsWith('/0'));
+  if (all) throw errors.badAddress(all, `${where}: a network of every address; name the proxies`);
   return set;
 }
 

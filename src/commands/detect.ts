@@ -188,7 +188,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     clusterThreshold,
     guards,
     groups,
-    allowlist,
+    // A trusted proxy is never listed: its own lines (or those whose X-Forwarded-For was no use) are many.
+    allowlist: trustedProxies.size > 0 ? AddressSet.union(allowlist, trustedProxies) : allowlist,
     fitSample: DEFAULT_DETECT.fitSample,
     chooseSample: DEFAULT_DETECT.chooseSample,
     scoreSample: DEFAULT_DETECT.scoreSample,

@@ -25,6 +25,21 @@ export function parseListen(text: string, option = 'listen'): ListenAddress {
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
+/**
+ * The bearer token of serve and `watch --listen`: the flag, else LOGWARDEN_TOKEN, else none. An empty one is a
+ * mistake (`--token "$UNSET_VAR"`), never a service left open.
+ */
+export function bearerToken(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (flag !== undefined) {
+    if (flag.trim() === '') throw errors.badOption('token', 'empty: give the token, or leave --token out (LOGWARDEN_TOKEN, else no token)');
+    return flag;
+  }
+  const fromEnv = env.LOGWARDEN_TOKEN;
+  if (fromEnv !== undefined && fromEnv.trim() === '')
+    throw errors.badOption('token', 'LOGWARDEN_TOKEN is set but empty: set the token, or unset it to serve without one');
+  return fromEnv;
+}
+
 /** Process signals, or a stand-in in tests. */
 export interface Signals {
   on(signal: 'SIGHUP' | 'SIGTERM' | 'SIGINT', fn: () => void): unknown;
@@ -103,7 +118,7 @@ export async function runServe(opts: ServeCommandOptions, io: Io): Promise<void>
     throw errors.badOption('body-limit', `expected a whole number of bytes, at least 1024, got ${bodyLimit}`);
   const maxItems = opts.maxItems ?? 100_000;
   if (!Number.isInteger(maxItems) || maxItems < 1) throw errors.badOption('max-items', `expected a whole number, at least 1, got ${maxItems}`);
-  const token = opts.token ?? io.env.LOGWARDEN_TOKEN;
+  const token = bearerToken(opts.token, io.env);
   const signals = opts.signals ?? process;
   const holder = new ModelHolder(opts.model, signals, (m, error) =>
     io.stderr.write(

@@ -19,6 +19,7 @@ import { BLOCK_REPORT_SCHEMA_VERSION, blocklistDigest, STAGE_FILES, type BlockRe
 import { writeFileAtomic, writeJsonAtomic } from '../adapters/files.js';
 import { defaultKnownHosts, describeTarget, sshConnect, type SshSession, type SshTarget } from '../adapters/ssh.js';
 import type { DetectionResult, FlaggedClient, GroupSummary } from '../detect/detect.js';
+import type { LoadedModel } from '../detect/model.js';
 import { blocklistText, buildVerdicts } from '../detect/verdicts.js';
 import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
 import { jsonFieldMap } from '../logs/parse.js';
@@ -27,12 +28,13 @@ import { Follower, localFiles, sftpFiles, type FileAccess, type FollowPosition }
 import { judgeClients } from '../live/judge.js';
 import { LiveMetrics } from '../live/metrics.js';
 import { buildService } from '../live/service.js';
-import { LiveWindow, type WindowState } from '../live/window.js';
+import { LiveWindow, type WindowLimits, type WindowState } from '../live/window.js';
+import { TableFileError } from '../table/lwtable.js';
 import { VERSION } from '../core/version.js';
 import { applyOffences, banDurations, type BanOptions } from './block.js';
 import { closeKept, keptHosts } from '../block/apply.js';
 import { loadAllowlist } from './detect.js';
-import { ModelHolder, parseListen, stopSignal, type Signals } from './serve.js';
+import { bearerToken, ModelHolder, parseListen, stopSignal, type ListenAddress, type Signals } from './serve.js';
 
 export interface WatchCommandOptions extends BanOptions {
   readonly sources: readonly string[];
@@ -58,6 +60,10 @@ export interface WatchCommandOptions extends BanOptions {
   readonly signals?: Signals;
   /** Told when every source is being followed (tests wait for it). */
   readonly onReady?: () => void;
+  /** Told the address once --listen listens (tests use port 0). */
+  readonly onListening?: (address: ListenAddress) => void;
+  /** The window's bounds (tests make them small; see live/window.ts). */
+  readonly limits?: WindowLimits;
 }
 
 const STATE_VERSION = 1;
@@ -99,7 +105,31 @@ function loadState(path: string): SavedState | null {
   }
   if (state?.version !== STATE_VERSION)
     throw errors.badStageInput(path, `version: expected ${STATE_VERSION}, got ${String(state?.version)}; remove it to start afresh`);
+  const positions: unknown = state.positions;
+  if (typeof positions !== 'object' || positions === null) throw errors.badStageInput(path, 'positions: not an object; remove it to start afresh');
+  for (const [name, p] of Object.entries(positions as Record<string, Partial<FollowPosition>>)) {
+    const ok =
+      typeof p === 'object' &&
+      p !== null &&
+      typeof p.path === 'string' &&
+      (p.id === null || typeof p.id === 'string') &&
+      typeof p.fingerprint === 'string' &&
+      p.fingerprint.length <= 128 &&
+      Number.isSafeInteger(p.offset) &&
+      p.offset! >= 0;
+    if (!ok) throw errors.badStageInput(path, `positions.${name}: not a position in a file; remove it to start afresh`);
+  }
   return state;
+}
+
+/** The window saved in a state file, checked as a table is. */
+function restoreWindow(path: string, state: SavedState, opts: { ipv6Prefix: number; trustedProxies: AddressSet }, minutes: number, limits?: WindowLimits) {
+  try {
+    return LiveWindow.restore(state.window, opts, minutes, limits);
+  } catch (err) {
+    if (err instanceof TableFileError) throw errors.badStageInput(path, `${err.message}; remove it to start afresh`);
+    throw err;
+  }
 }
 
 export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void> {
@@ -120,6 +150,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     throw errors.badOption('hosts', 'name the hosts to ban on (--hosts user@host:port, --hosts-file, --hosts local), or pass --dry-run');
   banDurations(opts);
   const statePath = opts.state ?? '.logwarden/watch.state';
+  const token = opts.listen ? bearerToken(opts.token, io.env) : undefined;
   const signals = opts.signals ?? process;
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);
 
@@ -132,17 +163,24 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
       io.stderr.write(`logwarden watch: ${event}${fields.address ? ` ${String(fields.address)}` : ''}${fields.message ? `: ${String(fields.message)}` : ''}\n`);
   };
 
-  const holder = new ModelHolder(opts.model, signals, (m, error) =>
-    m
-      ? emit('model', { message: `loaded again from ${opts.model}`, clusters: m.model.k })
-      : emit('error', { message: `model not reloaded, keeping the old one: ${error}` }),
-  );
-  const trusted = new AddressSet();
-  for (const p of holder.current.options.trustedProxies) trusted.add(p, `${opts.model}: options.trustedProxies`);
-  const aggregate = { ipv6Prefix: holder.current.options.ipv6Prefix, trustedProxies: trusted };
+  /** How lines are read into the window: the model's options (read again with the model). */
+  const readingOptions = (m: LoadedModel) => {
+    const trustedProxies = new AddressSet();
+    for (const p of m.options.trustedProxies) trustedProxies.add(p, `${opts.model}: options.trustedProxies`);
+    return { ipv6Prefix: m.options.ipv6Prefix, trustedProxies };
+  };
+  let window: LiveWindow | null = null;
+  const holder = new ModelHolder(opts.model, signals, (m, error) => {
+    if (!m) return emit('error', { message: `model not reloaded, keeping the old one: ${error}` });
+    // Minutes to come are read with the new model's options (its trusted proxies, its IPv6 prefix).
+    window?.setOptions(readingOptions(m));
+    emit('model', { message: `loaded again from ${opts.model}`, clusters: m.model.k });
+  });
+  const aggregate = readingOptions(holder.current);
   const saved = loadState(statePath);
   const windowMinutes = Math.round(windowMs / 60_000);
-  const window = saved ? LiveWindow.restore(saved.window, aggregate, windowMinutes) : new LiveWindow(aggregate, windowMinutes);
+  window = saved ? restoreWindow(statePath, saved, aggregate, windowMinutes, opts.limits) : new LiveWindow(aggregate, windowMinutes, opts.limits);
+  const live = window;
   const metrics = new LiveMetrics();
 
   let stopping = false;
@@ -150,8 +188,46 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   const positions = new Map<string, FollowPosition>(Object.entries(saved?.positions ?? {}));
   const state: Record<string, string> = {};
   const opened = new Set<string>();
-  /** Lines read per source, over this run. */
+  /** Lines read per source, over this run, and how many of them were malformed. */
   const linesRead: Record<string, number> = {};
+  const linesMalformed: Record<string, number> = {};
+  /**
+   * What the window set aside since it was last looked at (lines dated in the future, lines of clients a full
+   * window did not admit), and how hard it defends its memory: counted, and said once in a while.
+   */
+  const seen = { ahead: 0, refused: 0, pressure: 0, aheadSaid: 0 };
+  const noteWindow = () => {
+    if (live.ahead > seen.ahead) {
+      metrics.ahead.inc(live.ahead - seen.ahead);
+      // Said at the first such line, then at most once a minute.
+      if (Date.now() - seen.aheadSaid > 60_000) {
+        seen.aheadSaid = Date.now();
+        emit('error', {
+          message: `${live.ahead} lines dated more than minutes past this machine's clock so far: not judged (a server's clock or zone is wrong)`,
+        });
+      }
+      seen.ahead = live.ahead;
+    }
+    if (live.refused > seen.refused) {
+      metrics.refused.inc(live.refused - seen.refused);
+      seen.refused = live.refused;
+    }
+    const pressure = live.refreshPressure();
+    if (pressure !== seen.pressure) {
+      metrics.pressure.set(pressure);
+      emit('pressure', {
+        message:
+          pressure === 0
+            ? 'the window has room again: clients counted as the model says'
+            : pressure === 1
+              ? `the window holds ${live.rows} clients: IPv6 clients new to a minute are counted per /64`
+              : `the window is full (${live.rows} clients): a client new to a minute is counted from its 8th line in it`,
+        pressure,
+        rows: live.rows,
+      });
+      seen.pressure = pressure;
+    }
+  };
 
   /**
    * One SSH connection (and one SFTP channel) per server, shared by the logs followed there. A connection that
@@ -229,23 +305,23 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
       followers.set(s.name, f);
       state[s.name] = 'following';
       let lastLines = 0;
+      let lastMalformed = 0;
+      const counted = (lines: number, malformed: number) => {
+        metrics.linesRead.inc(lines - lastLines);
+        metrics.malformed.inc(malformed - lastMalformed);
+        linesRead[s.name] = (linesRead[s.name] ?? 0) + lines - lastLines;
+        linesMalformed[s.name] = (linesMalformed[s.name] ?? 0) + malformed - lastMalformed;
+        lastLines = lines;
+        lastMalformed = malformed;
+        noteWindow();
+      };
       const stats = await readLogs(
         [{ name: s.name, size: undefined, open: () => f }],
-        {
-          format,
-          jsonFields: fields,
-          live: true,
-          onProgress: (_bytes, lines) => {
-            metrics.linesRead.inc(lines - lastLines);
-            linesRead[s.name] = (linesRead[s.name] ?? 0) + lines - lastLines;
-            lastLines = lines;
-          },
-        },
-        (rec, buf, start, end) => window.add(rec, buf, start, end),
+        { format, jsonFields: fields, live: true, onProgress: (_bytes, lines, malformed) => counted(lines, malformed) },
+        (rec, buf, start, end) => live.add(rec, buf, start, end),
       );
       const got = stats.inputs[0]!;
-      metrics.linesRead.inc(stats.linesRead - lastLines);
-      linesRead[s.name] = (linesRead[s.name] ?? 0) + stats.linesRead - lastLines;
+      counted(stats.linesRead, stats.malformed);
       positions.set(s.name, f.position());
       followers.delete(s.name);
       if (s.kind === 'ssh' && conn) await dropIfClosed(s.target, conn);
@@ -302,7 +378,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     judging = true;
     try {
       const started = performance.now();
-      const table = window.table();
+      const table = live.table();
       const result = judgeClients(table.clients(), holder.current, allowlist);
       metrics.judgeSeconds.observe((performance.now() - started) / 1000);
       metrics.clientsTracked.set(table.size);
@@ -416,7 +492,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
         model: () => holder.current,
         allowlist,
         metrics,
-        token: opts.token ?? io.env.LOGWARDEN_TOKEN,
+        token,
         bodyLimit: 10 << 20,
         maxItems: 100_000,
         health: () => ({ sources: state }),
@@ -425,6 +501,8 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   if (service) {
     const l = parseListen(opts.listen!);
     await service.listen({ host: l.host, port: l.port });
+    const addr = service.server.address();
+    opts.onListening?.(typeof addr === 'object' && addr ? { host: addr.address, port: addr.port } : l);
   }
 
   // Hosts set up and brought to the ledger's bans before the first line (a restart re-applies them).
@@ -439,12 +517,24 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     resumed: saved !== null,
   });
   const running = sources.map((s) => follow(s));
-  const judgeTimer = setInterval(() => void judgeOnce(), judgeMs);
+  // The next judgement comes judgeMs after the last one started, and never before the reading had as much
+  // time as the judging took: a judgement that takes long (a big window, a loaded machine) cannot starve the
+  // reading that feeds it, as a fixed interval firing again at once would.
+  let judgeTimer: NodeJS.Timeout | undefined;
+  const judgeLoop = () => {
+    const started = performance.now();
+    void judgeOnce().finally(() => {
+      if (stopping) return;
+      const took = performance.now() - started;
+      judgeTimer = setTimeout(judgeLoop, Math.max(judgeMs - took, Math.min(took, 10_000), 10));
+    });
+  };
+  judgeTimer = setTimeout(judgeLoop, judgeMs);
   const digestTimer = notifyMs > 0 ? setInterval(() => void sendDigest(), notifyMs) : null;
 
   await stopSignal(signals);
   stopping = true;
-  clearInterval(judgeTimer);
+  clearTimeout(judgeTimer);
   if (digestTimer) clearInterval(digestTimer);
   for (const f of followers.values()) f.stop();
   for (const w of wakeAll) w();
@@ -454,8 +544,9 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   holder.close();
   await closeKept(kept);
   await service?.close();
-  const toSave: SavedState = { version: STATE_VERSION, positions: Object.fromEntries(positions), window: window.save() };
+  const toSave: SavedState = { version: STATE_VERSION, positions: Object.fromEntries(positions), window: live.save() };
   mkdirSync(dirname(statePath), { recursive: true });
-  writeFileAtomic(statePath, serialize(toSave));
-  emit('stop', { message: `saved positions and window to ${statePath}`, linesRead, bans: banned.size });
+  // The window holds sample lines of the logs (paths, agents, user names): for watch's own user only.
+  writeFileAtomic(statePath, serialize(toSave), 0o600);
+  emit('stop', { message: `saved positions and window to ${statePath}`, linesRead, linesMalformed, linesAhead: live.ahead, bans: banned.size });
 }

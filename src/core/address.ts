@@ -128,6 +128,13 @@ export class AddressSet {
     else this.ranges.push(ipaddr.parseCIDR(target));
   }
 
+  /** One set of the entries of several (each checked when it was added to its own). */
+  static union(...sets: readonly AddressSet[]): AddressSet {
+    const all = new AddressSet();
+    for (const set of sets) for (const e of set.entries()) all.add(e, 'a checked entry');
+    return all;
+  }
+
   /** Reads one entry per line; '#' starts a comment. */
   addFile(path: string): void {
     forEachListEntry(path, (entry, where) => this.add(entry, where));

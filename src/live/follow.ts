@@ -10,7 +10,9 @@
  * The follower yields blocks of whole lines. Its `position` is where the lines the consumer has taken end:
  * saved on shutdown, a restart resumes there, so that no line is lost or read twice.
  */
-import { open as openFile, stat as statFile, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open as openFile, realpath, stat as statFile, type FileHandle } from 'node:fs/promises';
+import { dirname, sep } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 
 /** A file as the follower needs it. */
@@ -26,18 +28,40 @@ export interface FileAccess {
   open(path: string): Promise<FollowedFile>;
 }
 
+/**
+ * The file a local path leads to, when it lies in the path's own folder (or below): a log replaced by a link
+ * to /etc/shadow is not followed, a link to today's file beside it is.
+ */
+async function inFolder(path: string): Promise<string | null> {
+  try {
+    const [real, folder] = await Promise.all([realpath(path), realpath(dirname(path))]);
+    return real.startsWith(folder === sep ? sep : folder + sep) ? real : null;
+  } catch {
+    return null;
+  }
+}
+
 export const localFiles: FileAccess = {
   where: 'local',
   async identity(path) {
+    const real = await inFolder(path);
+    if (!real) return null;
     try {
-      const st = await statFile(path);
+      const st = await statFile(real);
       return st.isFile() ? { id: `${st.dev}:${st.ino}`, size: st.size } : null;
     } catch {
       return null;
     }
   },
   async open(path) {
-    const fh: FileHandle = await openFile(path, 'r');
+    const real = await inFolder(path);
+    if (!real) throw new Error(`${path}: not a file in its folder`);
+    // Not through a link swapped in since (O_NOFOLLOW), never blocking on a FIFO (O_NONBLOCK); a regular file only.
+    const fh: FileHandle = await openFile(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (!(await fh.stat()).isFile()) {
+      await fh.close();
+      throw new Error(`${path}: not a regular file`);
+    }
     return {
       read: async (into, position) => (await fh.read(into, 0, into.length, position)).bytesRead,
       close: () => fh.close(),

@@ -2,7 +2,8 @@
  * Judging live clients (a watch window, a prediction request) by a model that `detect` learned: the same
  * rule, reasons and groups as the batch run (detect.ts's judgeWith), with the model's options.
  */
-import type { AddressSet } from '../core/address.js';
+import { AddressSet } from '../core/address.js';
+import { checkTrustedProxies } from '../table/lwtable.js';
 import { judgeWith, type DetectionResult } from '../detect/detect.js';
 import { readFileSync } from 'node:fs';
 import { errors } from '../core/errors.js';
@@ -24,7 +25,23 @@ export function judgeClients(clients: readonly ClientStats[], loaded: LoadedMode
   // In address order, so that groups and their ids do not depend on the order the lines came in.
   const sorted = [...clients].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const o = loaded.options;
-  return judgeWith(sorted, loaded.model, { clusterThreshold: o.clusterThreshold, guards: o.guards, groups: o.groups, allowlist });
+  return judgeWith(sorted, loaded.model, {
+    clusterThreshold: o.clusterThreshold,
+    guards: o.guards,
+    groups: o.groups,
+    allowlist: withProxies(allowlist, loaded),
+  });
+}
+
+/**
+ * The allowlist with the model's trusted proxies in it: a proxy's own lines (health checks, or lines whose
+ * X-Forwarded-For could not be used) are many, and banning it would cut off everyone behind it.
+ */
+function withProxies(allowlist: AddressSet, loaded: LoadedModel): AddressSet {
+  if (loaded.options.trustedProxies.length === 0) return allowlist;
+  const proxies = new AddressSet();
+  for (const p of loaded.options.trustedProxies) proxies.add(p, `${loaded.path}: options.trustedProxies`);
+  return AddressSet.union(allowlist, proxies);
 }
 
 /** Each client's verdict with its reasons, in the result's order. */
@@ -60,5 +77,16 @@ export function readModel(path: string): LoadedModel {
   } catch (err) {
     throw errors.badStageInput(path, `not valid JSON (${(err as Error).message})`);
   }
-  return modelFromDocument(path, doc);
+  const loaded = modelFromDocument(path, doc);
+  // The options a live path reads lines with: checked here, so that a model that cannot be used is refused
+  // when it is loaded (and the one before kept), not at every request.
+  try {
+    checkTrustedProxies(loaded.options.trustedProxies, 'options.trustedProxies');
+  } catch (err) {
+    throw errors.badStageInput(path, (err as Error).message.replace(/^header: /, ''));
+  }
+  const prefix = loaded.options.ipv6Prefix;
+  if (!Number.isInteger(prefix) || prefix < 16 || prefix > 128)
+    throw errors.badStageInput(path, `options.ipv6Prefix: expected a whole number from 16 to 128, got ${JSON.stringify(prefix)}`);
+  return loaded;
 }

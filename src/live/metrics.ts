@@ -9,6 +9,21 @@ export class LiveMetrics {
     help: 'Lines that were not log lines of a known format',
     registers: [this.registry],
   });
+  readonly ahead = new Counter({
+    name: 'logwarden_lines_ahead_total',
+    help: 'Lines dated minutes past the wall clock (a wrong clock, a typo in the year): read, not judged',
+    registers: [this.registry],
+  });
+  readonly refused = new Counter({
+    name: 'logwarden_lines_refused_total',
+    help: 'Lines of clients new to a full window, not counted (the window defends its memory)',
+    registers: [this.registry],
+  });
+  readonly pressure = new Gauge({
+    name: 'logwarden_window_pressure',
+    help: 'How the window defends its memory: 0 not at all, 1 IPv6 clients counted per /64, 2 new clients admitted from their 8th line in a minute',
+    registers: [this.registry],
+  });
   readonly clientsTracked = new Gauge({
     name: 'logwarden_clients_tracked',
     help: 'Clients in the live window at the last judgement',

@@ -66,13 +66,21 @@ export function buildService(opts: ServiceOptions): FastifyInstance {
     void reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}: try POST /v1/predict, GET /healthz, GET /metrics` });
   });
 
+  // The token is checked before a body is read: a caller without it learns nothing of the schema and makes
+  // the service parse nothing.
+  const unauthorised = { error: 'unauthorised', message: 'a bearer token is required (Authorization: Bearer TOKEN)' };
+  const guarded = new Set(['/v1/predict', '/metrics']);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!guarded.has(req.routeOptions.url ?? '') || authorised(req)) return;
+    await reply.code(401).send(unauthorised);
+  });
+
   app.get('/healthz', async () => {
     const m = opts.model();
     return { status: 'ok', model: { path: m.path, learnedOn: m.document.learnedOn, clusters: m.model.k }, ...opts.health?.() };
   });
 
-  app.get('/metrics', async (req, reply) => {
-    if (!authorised(req)) return reply.code(401).send({ error: 'unauthorised', message: 'a bearer token is required (Authorization: Bearer TOKEN)' });
+  app.get('/metrics', async (_req, reply) => {
     void reply.header('content-type', opts.metrics.registry.contentType);
     return opts.metrics.registry.metrics();
   });
@@ -93,7 +101,6 @@ export function buildService(opts: ServiceOptions): FastifyInstance {
       },
     },
     async (req, reply) => {
-      if (!authorised(req)) return reply.code(401).send({ error: 'unauthorised', message: 'a bearer token is required (Authorization: Bearer TOKEN)' });
       const started = performance.now();
       const loaded = opts.model();
       const body = req.body as { lines?: string[]; clients?: ClientSummary[] };

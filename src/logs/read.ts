@@ -303,7 +303,8 @@ export interface ReadOptions {
   readonly jsonFields?: JsonFieldMap;
   readonly maxLineBytes?: number;
   readonly maxMalformedSamples?: number;
-  readonly onProgress?: (bytesRead: number, linesRead: number) => void;
+  /** Told after each block: bytes and lines read so far, and how many of the lines were malformed. */
+  readonly onProgress?: (bytesRead: number, linesRead: number, malformed: number) => void;
   /**
    * A live input (a followed log): its format is detected from the lines of its first block, however few,
    * rather than waiting for more that may come only minutes later.
@@ -450,6 +451,19 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
           pending.filter((p) => !p.tooLong).map((p) => p.line),
           opts.jsonFields,
         );
+        if (!fmt && opts.live) {
+          // A followed log is never given up on: a cut line or some junk at the start is counted as
+          // malformed, and the format is looked for again in the next block.
+          const resume = lineNo;
+          for (const p of pending) {
+            lineNo = p.no;
+            if (p.tooLong) tooLong(p.line, 0, p.line.length);
+            else take(false, p.line, 0, p.line.length);
+          }
+          lineNo = resume;
+          pending.length = 0;
+          return;
+        }
         if (!fmt) throw new UnrecognisedInput();
         inStats.format = fmt.name;
         parse = parserFor(fmt, opts.jsonFields);
@@ -551,7 +565,7 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
           } else tail = buf.subarray(pos);
         }
         if (opts.live && pending.length > 0) flushPending();
-        opts.onProgress?.(stats.bytesRead, stats.linesRead);
+        opts.onProgress?.(stats.bytesRead, stats.linesRead, stats.malformed);
       }
       if (tail && tail.length > 0) onLine(tail, 0, tail.length);
       if (pending.length > 0) flushPending();

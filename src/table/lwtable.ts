@@ -433,7 +433,7 @@ export function decodeTable(file: Buffer): { parts: TableParts; meta: TableMeta 
     overall,
     badAddressLines: h.badAddressLines,
   };
-  checkKeys(parts.keys, h.options.ipv6Prefix);
+  checkKeys(parts.keys, [h.options.ipv6Prefix]);
   checkBlocks(parts);
   return { parts, meta: { generator: h.generator, ipv6Prefix: h.options.ipv6Prefix, trustedProxies: h.options.trustedProxies, stats: h.stats } };
 }
@@ -444,17 +444,46 @@ const IP4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|
  * Every key a client key as a reader makes them (a canonical address, or an IPv6 network of the table's
  * prefix), and no key twice: a key is what blocklist.txt lists and a firewall is given.
  */
-export function checkKeys(keys: readonly string[], ipv6Prefix: number): void {
+export function checkKeys(keys: readonly string[], ipv6Prefixes: readonly number[]): void {
   const seen = new Set<string>();
   for (let r = 0; r < keys.length; r++) {
     const k = keys[r]!;
+    if (typeof k !== 'string') throw new TableFileError(`arrays: keys: row ${r} is not a client address`);
     if (!IP4.test(k)) {
       const slash = k.indexOf('/');
-      const ok = k.includes(':') && canonicalTarget(k) === k && (ipv6Prefix >= 128 ? slash < 0 : k.endsWith(`/${ipv6Prefix}`));
-      if (!ok) throw new TableFileError(`arrays: keys: row ${r} is not a client address: ${JSON.stringify(k.slice(0, 60))}`);
+      const bits = slash < 0 ? 128 : Number(k.slice(slash + 1));
+      if (!k.includes(':') || !ipv6Prefixes.includes(bits) || canonicalTarget(k) !== k)
+        throw new TableFileError(`arrays: keys: row ${r} is not a client address: ${JSON.stringify(k.slice(0, 60))}`);
     }
     if (seen.size === seen.add(k).size) throw new TableFileError(`arrays: keys: ${k} is on two rows`);
   }
+}
+
+/**
+ * Parts of a table from elsewhere than a table file (a saved watch state), checked as a file's are: every
+ * array of its type and length for the rows, keys client addresses (IPv6 ones per one of `ipv6Prefixes`),
+ * every block inside its arena.
+ */
+export function checkParts(v: unknown, ipv6Prefixes: readonly number[]): asserts v is TableParts {
+  if (!isObject(v)) throw new TableFileError('not a table');
+  const p = v as unknown as TableParts;
+  if (!Array.isArray(p.keys) || p.keys.length > MAX_ROWS) throw new TableFileError('keys: not a list');
+  const rows = p.keys.length;
+  for (const part of ['distinct', 'minutes', 'samples'] as const) if (!isObject(p[part])) throw new TableFileError(`${part}: missing`);
+  const arrays = arraysOf(p, new Uint8Array(0));
+  LAYOUT.forEach(([name, type, perRow], i) => {
+    const a = arrays[i];
+    if (i > 0 && (!(a instanceof CTORS[type]) || (perRow > 0 && a.length !== rows * perRow)))
+      throw new TableFileError(`arrays: ${name} is missing or holds the wrong number of values for ${rows} rows`);
+  });
+  const o = p.overall as unknown as Record<string, unknown> | undefined;
+  if (!isObject(o) || !(o.counts instanceof Uint32Array) || o.counts.length !== o.buckets) throw new TableFileError('overall: not a timeline');
+  const width = countAt(o.width, 'overall.width', 2 ** 30);
+  if (width === 0 || (width & (width - 1)) !== 0) throw new TableFileError('overall.width: not a power of two');
+  if (o.start !== -1) countAt(o.start, 'overall.start', 2 ** 31);
+  countAt(p.badAddressLines, 'badAddressLines');
+  checkKeys(p.keys, ipv6Prefixes);
+  checkBlocks(p);
 }
 
 /** Every block a row points at lies inside its arena (a damaged table is refused, not read past its end). */

@@ -248,10 +248,34 @@ export function parseIp6(b: Uint8Array, start: number, end: number, out: Int32Ar
   return true;
 }
 
+/** The four words' masks of an IPv6 prefix. */
+const ip6MaskOf = (prefix: number) =>
+  Int32Array.from([0, 1, 2, 3], (k) => {
+    const bits = Math.max(0, Math.min(32, prefix - 32 * k));
+    return bits === 0 ? 0 : bits === 32 ? -1 : ~((1 << (32 - bits)) - 1);
+  });
+
+/**
+ * An X-Forwarded-For hop as an address: proxies write `ip:port` and `[v6]:port` as well as bare addresses
+ * (RFC 7239 style); the port is no part of the client.
+ */
+function hopAddress(hop: string): string | null {
+  if (hop.startsWith('[')) {
+    const close = hop.indexOf(']');
+    if (close < 0 || (close + 1 < hop.length && !/^:\d{1,5}$/.test(hop.slice(close + 1)))) return null;
+    return canonicalAddress(hop.slice(1, close));
+  }
+  const colon = hop.indexOf(':');
+  if (colon > 0 && colon === hop.lastIndexOf(':')) return /^\d{1,5}$/.test(hop.slice(colon + 1)) ? canonicalAddress(hop.slice(0, colon)) : null;
+  return canonicalAddress(hop);
+}
+
 /** A client with more requests than a count holds: refused rather than counted wrong. */
 const overflow = (key: string) => errors.countOverflow(key, MAX_COUNT);
 
 const KEY_BYTES = Buffer.alloc(64);
+/** The row of a new client's line that the table did not admit (see `admitting`). */
+const REFUSED = -3;
 
 /**
  * A key as one flat string of its own: keys made by joining and slicing (ipaddr's IPv6 text, `${a}.${b}`) are
@@ -311,7 +335,16 @@ export class ClientTable {
   private ip6Rows = new Int32Array(1 << 10).fill(-1);
   private ip6Count = 0;
   private readonly ip6 = new Int32Array(4);
-  private readonly ip6Mask: Int32Array;
+  private ip6Mask: Int32Array;
+  /** The prefix IPv6 clients are counted under: the options', or a shorter one under pressure (see coarsen). */
+  private ipv6Prefix: number;
+  /**
+   * Whether a line of a client not yet in the table makes its row. A live window under pressure says no (see
+   * live/window.ts): such a line is `refused`, its client known clients' lines still counted.
+   */
+  admitting = true;
+  /** Lines refused while not admitting. */
+  refused = 0;
   /**
    * Path classes, and whether a query may hold a payload (PATH_PAYLOAD or 0), by hash; made at the first line
    * added (640 KB each: a table read from a file or merged never classifies).
@@ -336,10 +369,8 @@ export class ClientTable {
     room?: { readonly distinctInts: number; readonly minuteInts: number },
   ) {
     this.proxied = (opts.trustedProxies?.size ?? 0) > 0;
-    this.ip6Mask = Int32Array.from([0, 1, 2, 3], (k) => {
-      const bits = Math.max(0, Math.min(32, opts.ipv6Prefix - 32 * k));
-      return bits === 0 ? 0 : bits === 32 ? -1 : ~((1 << (32 - bits)) - 1);
-    });
+    this.ipv6Prefix = opts.ipv6Prefix;
+    this.ip6Mask = ip6MaskOf(opts.ipv6Prefix);
     this.classifiers = opts.classifiers ?? null;
     this.rows = rows;
     this.counts = new Uint32Array(rows * NCOUNT);
@@ -391,6 +422,7 @@ export class ClientTable {
     const h = hashString(key);
     const i = this.slotFor(slots, key, h);
     if (slots[2 * i + 1]! >= 0) return slots[2 * i + 1]!;
+    if (!this.admitting) return REFUSED;
     const row = this.newRow(key);
     slots[2 * i] = h;
     slots[2 * i + 1] = row;
@@ -422,6 +454,18 @@ export class ClientTable {
     this.minutes.reserve(rows);
     this.sampled.reserve(rows);
     this.rows = rows;
+  }
+
+  /**
+   * Counts IPv6 clients not yet in the table per network of `prefix` bits from now on (a live window under
+   * pressure: one host of a /64 rotating its addresses is one client). Clients already counted keep their rows.
+   */
+  coarsen(prefix: number): void {
+    if (prefix >= this.ipv6Prefix) return;
+    this.ipv6Prefix = prefix;
+    this.ip6Mask = ip6MaskOf(prefix);
+    this.byRaw.clear();
+    this.byHash.clear();
   }
 
   /** The client of a key, as detection reads it. */
@@ -493,7 +537,7 @@ export class ClientTable {
     if (hit && rec.ipBuf && sameText(hit.raw, rec.ipBuf, rec.ipStart, rec.ipEnd)) return hit.row;
     const raw = recordIp(rec);
     const row = this.lookupRaw(raw);
-    if (!hit) this.byHash.set(rec.ipHash, { raw, row });
+    if (!hit && row !== REFUSED) this.byHash.set(rec.ipHash, { raw, row });
     return row;
   }
 
@@ -511,6 +555,7 @@ export class ClientTable {
     }
     const key = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
     const row = this.rowFor(key);
+    if (row === REFUSED) return row;
     keys[h] = ip;
     rows[h] = row;
     if (++this.ip4Count * 2 > keys.length) this.growIp4();
@@ -535,8 +580,9 @@ export class ClientTable {
     const raw = recordIp(rec);
     const canonical = canonicalAddress(raw);
     if (canonical === null) return this.lookupRaw(raw);
-    const key = clientKey(canonical, this.opts.ipv6Prefix);
+    const key = clientKey(canonical, this.ipv6Prefix);
     const row = this.rowFor(key);
+    if (row === REFUSED) return row;
     words.set(w, 4 * h);
     rows[h] = row;
     if (++this.ip6Count * 2 > rows.length) this.growIp6();
@@ -592,10 +638,10 @@ export class ClientTable {
       canonical === null
         ? -1
         : (() => {
-            const key = clientKey(canonical, this.opts.ipv6Prefix);
+            const key = clientKey(canonical, this.ipv6Prefix);
             return this.rowFor(key);
           })();
-    this.byRaw.set(raw, row);
+    if (row !== REFUSED) this.byRaw.set(raw, row);
     return row;
   }
 
@@ -616,9 +662,8 @@ export class ClientTable {
     if (!this.trusted(recordIp(rec))) return -2;
     const hops = recordForwardedFor(rec).split(',');
     for (let i = hops.length - 1; i >= 0; i--) {
-      const hop = hops[i]!.trim();
-      if (!hop) continue;
-      if (canonicalAddress(hop) === null) return -2;
+      const hop = hopAddress(hops[i]!.trim());
+      if (hop === null) return -2;
       if (!this.trusted(hop)) return this.lookupRaw(hop);
     }
     return -2;
@@ -630,6 +675,10 @@ export class ClientTable {
     if (this.proxied) row = this.forwardedRow(rec);
     if (row === -2) row = this.lookupRecord(rec);
     if (row < 0) {
+      if (row === REFUSED) {
+        this.refused++;
+        return true;
+      }
       this.badAddressLines++;
       return false;
     }

@@ -174,6 +174,46 @@ test('serve: bad requests get a 4xx and a message, never a crash; the token; the
   }
 });
 
+test('serve: the token is checked before the body is read; an empty token is refused', async () => {
+  const s = await serve({ token: 'sekrit-token' });
+  try {
+    // Without the token, a body of the wrong shape gets 401 too: nothing of the schema is told.
+    const r = await fetch(`${s.url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"nope": 1}' });
+    assert.is(r.status, 401);
+    const big = await fetch(`${s.url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"lines": [${'"x",'.repeat(200_000)}"x"]}`,
+    });
+    assert.is(big.status, 401);
+  } finally {
+    await s.stop();
+  }
+  for (const [extra, env, re] of [
+    [{ token: '' }, {}, /--token: empty/],
+    [{}, { LOGWARDEN_TOKEN: '' }, /LOGWARDEN_TOKEN is set but empty/],
+  ] as Array<[Record<string, unknown>, NodeJS.ProcessEnv, RegExp]>) {
+    const io = { ...memoryIo(), env };
+    const err = await runServe({ model: modelPath, listen: '127.0.0.1:0', signals: new EventEmitter(), ...extra }, io).catch((e: Error) => e);
+    assert.instance(err, Error);
+    assert.is((err as { exitCode?: number }).exitCode, 2);
+    assert.match((err as Error).message, re);
+  }
+});
+
+test('model.json: trusted proxies and the IPv6 prefix are checked when the model is read, not at every request', () => {
+  const doc = JSON.parse(readFileSync(modelPath, 'utf8')) as { options: Record<string, unknown> };
+  const other = join(dir, 'proxies.json');
+  for (const [options, re] of [
+    [{ trustedProxies: ['junk'] }, /proxies\.json: options\.trustedProxies\[0\]: not a canonical address or network: "junk"/],
+    [{ trustedProxies: ['0.0.0.0/0'] }, /proxies\.json: options\.trustedProxies\[0\]: 0\.0\.0\.0\/0 would trust every address/],
+    [{ ipv6Prefix: 0 }, /proxies\.json: options\.ipv6Prefix/],
+  ] as Array<[Record<string, unknown>, RegExp]>) {
+    writeFileSync(other, JSON.stringify({ ...doc, options: { ...doc.options, ...options } }));
+    assert.throws(() => readModel(other), re);
+  }
+});
+
 test('serve: SIGHUP reads the model again; a broken one is refused and the old one kept', async () => {
   const s = await serve();
   const original = readFileSync(modelPath, 'utf8');

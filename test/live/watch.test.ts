@@ -6,7 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventEmitter } from 'node:events';
-import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import { join } from 'node:path';
 import { runWatch, type WatchCommandOptions } from '../../src/commands/watch.js';
 import { memoryIo, runCli, tempDir } from '../helpers/index.js';
@@ -38,7 +39,11 @@ interface Event {
   reasons?: string[];
   group?: { kind: string; size: number } | null;
   linesRead?: Record<string, number>;
+  linesMalformed?: Record<string, number>;
+  linesAhead?: number;
   message?: string;
+  pressure?: number;
+  rows?: number;
 }
 
 async function watch(log: string, extra: Partial<WatchCommandOptions> = {}, waitReady = true) {
@@ -204,6 +209,183 @@ test('an ssh:// log that cannot be reached is tried again with backoff, and said
   } finally {
     await w.stop();
   }
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A flood of 300 requests from `ip`, as one block of lines (`user` as the server logged it). */
+const flood = (ip: string, user = '-', extra = '') => {
+  let text = '';
+  for (let i = 0; i < 300; i++) text += `${ip} - ${user} [${stamp(new Date())}] "GET /?${i.toString(36)}=${i} HTTP/1.1" 200 512 "-" "bot ${i % 7}"${extra}\n`;
+  return text;
+};
+const banned = (ip: string) => (e: Event[]) => e.some((x) => x.event === 'ban' && x.address === ip);
+/** Waits for `ip`'s ban, and says how long it took from `since`. */
+async function bannedWithin(w: Awaited<ReturnType<typeof watch>>, ip: string, since: number, ms = 10_000): Promise<void> {
+  await w.until(banned(ip), `${ip} to be banned`, ms);
+  assert.ok(Date.now() - since < ms, `${ip} banned in ${Date.now() - since} ms`);
+}
+async function metricsOf(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
+const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+
+test('a first block of no known format is counted as malformed, not the end of the log: a flood after it is banned', async () => {
+  const log = join(dir, 'junk-first.log');
+  writeFileSync(log, '');
+  let port = 0;
+  const w = await watch(log, { listen: '127.0.0.1:0', onListening: (a) => (port = a.port) });
+  try {
+    // A cut line at the moment watch starts, read as a block of its own.
+    appendFileSync(log, 'hello\n');
+    await sleep(300);
+    const started = Date.now();
+    // The user name a client sent on a 401, as Apache logs it: the lines are whole log lines all the same.
+    appendFileSync(log, flood('198.51.100.77', 'x['));
+    await bannedWithin(w, '198.51.100.77', started);
+    appendFileSync(log, 'more junk\n');
+    await w.until(() => true, 'nothing');
+    await sleep(300);
+    assert.is(metric(await metricsOf(port), 'logwarden_lines_malformed_total'), 2);
+  } finally {
+    const stop = await w.stop();
+    assert.equal(stop.linesMalformed, { [log]: 2 });
+  }
+});
+
+test('a line dated in the future does not move the window: a flood after it is banned, and a saved future minute is dropped', async () => {
+  const log = join(dir, 'future.log');
+  writeFileSync(log, '');
+  const state = join(dir, 'future/watch.state');
+  const w = await watch(log, { state });
+  let stop: Event;
+  try {
+    appendFileSync(log, `192.0.2.200 - - [07/Dec/2031:18:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "x"\n`);
+    await sleep(300);
+    const started = Date.now();
+    appendFileSync(log, flood('198.51.100.78'));
+    await bannedWithin(w, '198.51.100.78', started);
+  } finally {
+    stop = await w.stop();
+  }
+  assert.is(stop.linesAhead, 1);
+  // A state saved by a watch that a future line had misled (before this fix): its future minute is dropped.
+  const saved = deserialize(readFileSync(state)) as { window: { newest: number; minutes: Array<[number, unknown]> } };
+  const future = Math.floor(Date.UTC(2031, 11, 7) / 60_000);
+  assert.ok(saved.window.newest < future);
+  saved.window.minutes.push([future, saved.window.minutes[0]![1]]);
+  saved.window.newest = future;
+  writeFileSync(state, serialize(saved));
+  const again = await watch(log, { state });
+  try {
+    const started = Date.now();
+    appendFileSync(log, flood('198.51.100.79'));
+    await bannedWithin(again, '198.51.100.79', started);
+  } finally {
+    await again.stop();
+  }
+});
+
+test('a million addresses cannot fill the window: IPv6 counted per /64, then new clients admitted late; a flood is banned in time', async () => {
+  const log = join(dir, 'rotate.log');
+  writeFileSync(log, '');
+  let port = 0;
+  const w = await watch(log, { limits: { maxClients: 20_000 }, listen: '127.0.0.1:0', onListening: (a) => (port = a.port) });
+  try {
+    // One request each from 60,000 random addresses of an IPv6 /32 (every one in a /64 of its own).
+    const hex = () => Math.floor(Math.random() * 0x10000).toString(16);
+    const lines: string[] = [];
+    for (let i = 0; i < 60_000; i++)
+      lines.push(`2001:db8:${hex()}:${hex()}:${hex()}:${hex()}:${hex()}:${hex()} - - [${stamp(new Date())}] "GET / HTTP/1.1" 200 5 "-" "x"`);
+    appendFileSync(log, `${lines.join('\n')}\n`);
+    await w.until((e) => e.some((x) => x.event === 'pressure' && x.pressure === 2), 'the window to be full');
+    const started = Date.now();
+    appendFileSync(log, flood('198.51.100.80'));
+    await bannedWithin(w, '198.51.100.80', started);
+    const m = await metricsOf(port);
+    assert.ok(metric(m, 'logwarden_lines_refused_total') > 10_000, m);
+    assert.ok(metric(m, 'logwarden_clients_tracked') <= 21_000, `${metric(m, 'logwarden_clients_tracked')} clients tracked`);
+    const full = w.read().find((x) => x.event === 'pressure' && x.pressure === 2)!;
+    assert.ok(full.rows! >= 20_000 && full.rows! < 21_000, `${full.rows} rows when full`);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('a log that is a link out of its folder is not read; the state is for its owner only', async () => {
+  mkdirSync(join(dir, 'linked'), { recursive: true });
+  mkdirSync(join(dir, 'elsewhere'), { recursive: true });
+  const secret = join(dir, 'elsewhere/shadow');
+  writeFileSync(secret, visitor('192.0.2.1', 0).repeat(20));
+  const log = join(dir, 'linked/access.log');
+  symlinkSync(secret, log);
+  const state = join(dir, 'linked/watch.state');
+  const w = await watch(log, { state, fromStart: true }, false);
+  await sleep(500);
+  const stop = await w.stop();
+  assert.is(
+    Object.values(stop.linesRead ?? {}).reduce((a, b) => a + b, 0),
+    0,
+  );
+  assert.is(statSync(state).mode & 0o777, 0o600);
+  const saved = deserialize(readFileSync(state)) as { positions: Record<string, { fingerprint: string }> };
+  assert.not.ok(saved.positions[log]?.fingerprint, 'nothing of the file behind the link is kept');
+});
+
+test('a model loaded again brings its trusted proxies and IPv6 prefix: the client behind a proxy is banned, never the proxy', async () => {
+  const log = join(dir, 'proxied.log');
+  writeFileSync(log, '');
+  const model = join(dir, 'proxied-model.json');
+  const original = readFileSync(modelPath, 'utf8');
+  writeFileSync(model, original);
+  const w = await watch(log, { model });
+  try {
+    const doc = JSON.parse(original) as { options: { trustedProxies: string[]; ipv6Prefix: number } };
+    doc.options.trustedProxies = ['203.0.113.1'];
+    doc.options.ipv6Prefix = 64;
+    writeFileSync(model, JSON.stringify(doc));
+    w.signals.emit('SIGHUP');
+    await w.until((e) => e.some((x) => x.event === 'model'), 'the reload');
+    const started = Date.now();
+    // Through the proxy: a client named by X-Forwarded-For (with its port), and the proxy's own lines with
+    // an X-Forwarded-For that is no use; then a /64 rotating its addresses.
+    let text = flood('203.0.113.1', '-', ' "198.51.100.9:51234"') + flood('203.0.113.1', '-', ' "unknown"');
+    for (let i = 0; i < 300; i++) text += `2001:db8:5:6::${(i + 1).toString(16)} - - [${stamp(new Date())}] "GET /?q=${i} HTTP/1.1" 200 5 "-" "bot"\n`;
+    appendFileSync(log, text);
+    await bannedWithin(w, '198.51.100.9', started);
+    await bannedWithin(w, '2001:db8:5:6::/64', started);
+    await sleep(1500);
+    assert.not.ok(banned('203.0.113.1')(w.read()), 'the proxy is never banned');
+  } finally {
+    await w.stop();
+  }
+});
+
+test('a watch state with a damaged table is refused in one line, before anything starts', async () => {
+  const log = join(dir, 'damaged.log');
+  writeFileSync(log, visitor('192.0.2.9', 0));
+  const state = join(dir, 'damaged/watch.state');
+  const w = await watch(log, { state, fromStart: true });
+  await sleep(300);
+  await w.stop();
+  const saved = deserialize(readFileSync(state)) as { window: { minutes: Array<[number, { keys: string[] }]> } };
+  saved.window.minutes[0]![1].keys.push('192.0.2.250');
+  writeFileSync(state, serialize(saved));
+  const err = await runWatch({ sources: [log], model: modelPath, dryRun: true, state }, memoryIo()).catch((e: Error) => e);
+  assert.instance(err, Error);
+  assert.is((err as { exitCode?: number }).exitCode, 2);
+  assert.match(
+    (err as Error).message,
+    /watch\.state: window\.minutes\[0\]: arrays: counts is missing or holds the wrong number of values for 2 rows; remove it/,
+  );
+});
+
+test('an empty token is a mistake, never a service left open', async () => {
+  const io = memoryIo();
+  const base = { sources: [join(dir, 'x.log')], model: modelPath, dryRun: true, listen: '127.0.0.1:0' } as WatchCommandOptions;
+  const err = await runWatch({ ...base, token: '' }, io).catch((e: Error) => e);
+  assert.match((err as Error).message, /--token: empty/);
+  const env = await runWatch(base, { ...io, env: { LOGWARDEN_TOKEN: '' } }).catch((e: Error) => e);
+  assert.match((env as Error).message, /LOGWARDEN_TOKEN is set but empty/);
 });
 
 test('wrong options: one line each, before anything starts', async () => {

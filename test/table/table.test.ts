@@ -316,4 +316,26 @@ test('aggregate: tables merge into the same features as one table', () => {
   }
 });
 
+test('aggregate: X-Forwarded-For hops written with a port (ip:port, [v6]:port) name the client behind a trusted proxy', async () => {
+  const { AddressSet } = await import('../../src/core/address.js');
+  const proxies = new AddressSet();
+  proxies.add('203.0.113.1', 'test');
+  const t = new ClientTable({ ipv6Prefix: 128, trustedProxies: proxies });
+  const rec = newRecord();
+  for (const xff of ['198.51.100.7:5555', '[2001:db8::5]:443', '[2001:db8::6]', '198.51.100.8, 203.0.113.1:80', 'unknown', '198.51.100.9:99999x']) {
+    const l = `${at('203.0.113.1', 10, 0, 0)} "${xff}"`;
+    const b = Buffer.from(l);
+    assert.ok(parseClfLine(b, 0, b.length, combined, rec), l);
+    t.add(rec, b, 0, b.length);
+  }
+  assert.equal(
+    t
+      .clients()
+      .map((c) => c.key)
+      .sort(),
+    ['198.51.100.7', '198.51.100.8', '2001:db8::5', '2001:db8::6', '203.0.113.1'],
+  );
+  assert.is(t.get('203.0.113.1')!.requests, 2, "the lines whose X-Forwarded-For is no use stay the proxy's");
+});
+
 test.run();
