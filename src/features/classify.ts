@@ -439,9 +439,27 @@ export function classifyPath(path: string, authExtra: readonly string[] = []): n
   return flags;
 }
 
+/**
+ * Characters a query needs to hold a payload or a signature: PAYLOAD_CHARS, and "/", "_", "." (a path, a PHP
+ * function, a file). Cache-busting queries (`?x7f3a=918273`) hold none, and need no string.
+ */
+const QUERY_CHARS = PAYLOAD_CHARS.slice();
+for (const ch of '/_.') QUERY_CHARS[ch.charCodeAt(0)] = 1;
+
+/** Whether bytes [start, end) of a query may hold a payload or a signature (classifyQuery's own test, on bytes). */
+export function mayHoldQueryIntent(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (QUERY_CHARS[buf[i]!] === 1) return true;
+  return false;
+}
+
 /** The classes of a query string: PATH_PAYLOAD, PATH_EXPLOIT, PATH_SCANNER. */
 export function classifyQuery(query: string): number {
-  if (!mayHoldPayloadText(query)) return intentFlags(query.toLowerCase(), 'target');
+  let any = false;
+  for (let i = 0; i < query.length && !any; i++) {
+    const c = query.charCodeAt(i);
+    any = c < 256 && QUERY_CHARS[c] === 1;
+  }
+  if (!any) return 0;
   return (payloadKind(query) === null ? 0 : PATH_PAYLOAD) | intentFlags(decoded(query), 'target');
 }
 

@@ -23,6 +23,7 @@ import {
   classifyHeader,
   classifyPath,
   classifyQuery,
+  mayHoldQueryIntent,
   PATH_AUTH_FORM,
   PATH_AUTH_TOKEN,
   PATH_EXPLOIT,
@@ -711,9 +712,12 @@ export class ClientTable {
     if (rec.queryHash !== 0) {
       nums[at + C.withQuery]!++;
       this.distinct.add(sets + QUERIES, rec.queryHash);
-      let q = classifiers.queries.cached(rec.queryHash);
-      if (q < 0) q = classifiers.queries.classify(rec.queryHash, recordQuery(rec), classifyQuery);
-      flags |= q;
+      // Most queries (cache-busting ones among them) hold nothing to look at: no string, no cache slot.
+      if (rec.queryBuf === null || mayHoldQueryIntent(rec.queryBuf, rec.queryStart, rec.queryEnd)) {
+        let q = classifiers.queries.cached(rec.queryHash);
+        if (q < 0) q = classifiers.queries.classify(rec.queryHash, recordQuery(rec), classifyQuery);
+        flags |= q;
+      }
     }
     // Intent in the headers too: the same classes whatever the log's format (each value cached by its hash).
     if (rec.agentHash !== 0) flags |= headerFlags(classifiers.headers, rec.agentHash, () => recordAgent(rec));
