@@ -4,12 +4,12 @@
  * flood, scan, brute-force, abusive or attack mean "should be blocked"), and prints precision, recall, and
  * who was missed or wrongly flagged.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { errors } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { readDetectOutputs } from '../core/stages.js';
 import type { VerdictsDocument } from '../detect/verdicts.js';
-import { parseLabels, scoreRun, type Score } from '../eval/score.js';
+import { parseLabels, scoreRun, type LabelRow, type Score } from '../eval/score.js';
 
 export interface EvaluateCommandOptions {
   readonly in: string;
@@ -17,9 +17,38 @@ export interface EvaluateCommandOptions {
   readonly json?: boolean;
 }
 
+/** A labels file larger than this is refused (a label a line: millions of addresses fit). */
+const MAX_LABELS_BYTES = 64 << 20;
+/** A label is a word such as flood or benign. */
+const LABEL = /^[A-Za-z0-9_.-]{1,40}$/;
+
+/** The labels of a file, checked: a file, not empty, each address once, each label a short word. */
+function readLabels(path: string): LabelRow[] {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw errors.inputNotFound(path);
+  }
+  if (!st.isFile()) throw errors.badOption('labels', `${path} is not a file (a CSV of "address,label" lines)`);
+  if (st.size > MAX_LABELS_BYTES) throw errors.badStageInput(path, `${st.size} bytes: more than a labels file holds (at most ${MAX_LABELS_BYTES})`);
+  const rows = parseLabels(readFileSync(path, 'utf8'), path);
+  if (rows.length === 0) throw errors.badStageInput(path, 'no "address,label" line in it');
+  const seen = new Set<string>();
+  for (const r of rows) {
+    if (!LABEL.test(r.label))
+      throw errors.badStageInput(
+        path,
+        `${r.address}: the label is not a word of at most 40 letters, digits, "_", "." or "-": ${JSON.stringify(r.label.slice(0, 40))}`,
+      );
+    if (seen.has(r.address)) throw errors.badStageInput(path, `${r.address} is labelled twice`);
+    seen.add(r.address);
+  }
+  return rows;
+}
+
 export function runEvaluate(opts: EvaluateCommandOptions, io: Io): Score {
-  if (!existsSync(opts.labels)) throw errors.inputNotFound(opts.labels);
-  const labels = parseLabels(readFileSync(opts.labels, 'utf8'), opts.labels);
+  const labels = readLabels(opts.labels);
   const { blocklistText, verdicts } = readDetectOutputs<VerdictsDocument>(opts.in);
   const entries = blocklistText.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
   const score = scoreRun(labels, entries);

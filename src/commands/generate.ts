@@ -21,9 +21,18 @@ export interface GenerateCommandOptions {
   readonly quiet?: boolean;
 }
 
+/**
+ * The most lines and visitors a synthetic log is made of: 100 M lines are some 23 GB of log, and a million
+ * visitors take 1.7 GB to draw (each is an actor in memory until the end); more is a typo, not a test log.
+ */
+const MAX_LINES = 100_000_000;
+const MAX_CLIENTS = 1_000_000;
+
 export async function runGenerate(opts: GenerateCommandOptions, io: Io): Promise<{ lines: number; actors: Actor[] }> {
-  if (!Number.isInteger(opts.lines) || opts.lines < 1) throw errors.badOption('lines', 'expected a positive whole number');
-  if (!Number.isInteger(opts.clients) || opts.clients < 1) throw errors.badOption('clients', 'expected a positive whole number');
+  if (!Number.isInteger(opts.lines) || opts.lines < 1 || opts.lines > MAX_LINES)
+    throw errors.badOption('lines', `expected a whole number from 1 to ${MAX_LINES.toLocaleString('en')}, got ${opts.lines}`);
+  if (!Number.isInteger(opts.clients) || opts.clients < 1 || opts.clients > MAX_CLIENTS)
+    throw errors.badOption('clients', `expected a whole number from 1 to ${MAX_CLIENTS.toLocaleString('en')}, got ${opts.clients}`);
   for (const f of opts.families ?? [])
     if (!FAMILY_NAMES.includes(f)) throw errors.badOption('family', `expected one of ${FAMILY_NAMES.join(', ')}, got "${f}"`);
   mkdirSync(dirname(opts.out), { recursive: true });
