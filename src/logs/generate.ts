@@ -478,6 +478,8 @@ const FIRST_FAMILIES: readonly Family[] = [
 export const FAMILIES: readonly Family[] = [...FIRST_FAMILIES, ...MORE_FAMILIES];
 
 export const FAMILY_NAMES: readonly string[] = FAMILIES.map((f) => f.name);
+/** The first families (those of this file), before families.ts's. */
+export const FIRST_FAMILY_NAMES: readonly string[] = FIRST_FAMILIES.map((f) => f.name);
 export const CLASSIC_FAMILIES: readonly string[] = ['flood', 'scan', 'brute-force'];
 
 export function* generateRequests(opts: GenerateOptions, actors: Actor[]): Generator<[Actor, Request]> {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDetect } from '../../src/commands/detect.js';
 import { runGenerate } from '../../src/commands/generate.js';
-import { FAMILY_NAMES } from '../../src/logs/generate.js';
+import { FIRST_FAMILY_NAMES } from '../../src/logs/generate.js';
 import { parseLabels } from '../../src/eval/score.js';
 import { overlaps } from '../../src/core/address.js';
 import { DATASETS, memoryIo, ROOT, tempDir } from '../helpers/index.js';
@@ -78,7 +78,7 @@ for (const onTop of [true, false]) {
     const dir = tempDir();
     const log = join(dir, 'access.log');
     const { actors } = await runGenerate(
-      { out: log, lines: 40000, clients: 600, attacks: false, seed: 1, families: FAMILY_NAMES, familiesOnTop: onTop, quiet: true },
+      { out: log, lines: 40000, clients: 600, attacks: false, seed: 1, families: FIRST_FAMILY_NAMES, familiesOnTop: onTop, quiet: true },
       memoryIo(),
     );
     const { result } = await runDetect({ inputs: [log], out: join(dir, 'out'), quiet: true, report: false }, memoryIo());
