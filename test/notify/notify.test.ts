@@ -77,7 +77,7 @@ test('notify: delivered over STARTTLS with AUTH to every recipient, blocklist at
       'the report is attached when present',
     );
     assert.match(got.mail.text!, /193\.106\.31\.130/);
-    assert.match(got.mail.text!, /brute force: \d+ POST requests/);
+    assert.match(got.mail.text!, /brute force: \d+ failed logins/);
     assert.match(got.mail.text!, /Expired bans removed \(1\): 203\.0\.113\.7/);
     assert.match(got.mail.text!, /10000 lines read/);
     // The groups detect found: kind, size, window, what the members did together, and who they are.
