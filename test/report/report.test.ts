@@ -95,7 +95,7 @@ if (!CHROMIUM && !process.env.CI) {
     for (const c of r.charts) assert.ok(c.marks > 0, `chart ${c.id} has marks`);
     assert.equal([...r.rows].sort(), verdicts.flagged.map((f) => f.address).sort());
     assert.match(r.text, /193\.106\.31\.130/);
-    assert.match(r.text, /brute force: \d+ POST requests/);
+    assert.match(r.text, /brute force: \d+ failed logins/);
     // The web-shell botnet is shown as a group: its window, what its members did together, and who they are.
     assert.equal(
       r.groups.map((g) => g.id),
