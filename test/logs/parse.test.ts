@@ -87,7 +87,14 @@ const CASES: Case[] = [
     name: 'escaped quote inside the request and agent',
     format: 'combined',
     line: '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET /a\\"b HTTP/1.1" 200 1 "-" "evil \\"agent\\""',
-    expect: { ip: '1.2.3.4', path: '/a\\"b', status: 200, agent: true },
+    // The server escaped the quote; the path is read as the client sent it (as a JSON log holds it).
+    expect: { ip: '1.2.3.4', path: '/a"b', status: 200, agent: true },
+  },
+  {
+    name: 'bytes escaped by the server (\\xHH) in the request',
+    format: 'combined',
+    line: '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET /caf\\xc3\\xa9?q=\\x22 HTTP/1.1" 200 1 "-" "x"',
+    expect: { ip: '1.2.3.4', path: '/caf\u00c3\u00a9', status: 200, agent: true },
   },
   {
     name: 'non-UTF-8 bytes in the path',
