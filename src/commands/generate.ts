@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { errors } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { writeFileAtomic } from '../adapters/files.js';
-import { FAMILY_NAMES, generateLog, type Actor } from '../logs/generate.js';
+import { FAMILIES, FAMILY_NAMES, generateLog, type Actor } from '../logs/generate.js';
 
 export interface GenerateCommandOptions {
   readonly out: string;
@@ -57,7 +57,9 @@ export async function runGenerate(opts: GenerateCommandOptions, io: Io): Promise
   const labels = opts.labels ?? `${opts.out}.labels.csv`;
   writeFileAtomic(labels, `address,label,family\n${actors.map((a) => `${a.address},${a.label},${a.family ?? ''}`).join('\n')}\n`);
   if (!opts.quiet) io.stdout.write(`wrote ${lines} lines from ${actors.length} clients to ${opts.out}; labels in ${labels}\n`);
-  if (lines !== opts.lines && !opts.familiesOnTop)
+  // A family that comes alone (a scanner as the only client) makes the whole log, whatever `lines` asked for.
+  const alone = (opts.families ?? []).length > 0 && (opts.families ?? []).every((f) => FAMILIES.find((x) => x.name === f)?.alone);
+  if (lines !== opts.lines && !opts.familiesOnTop && !alone)
     io.stderr.write(
       `logwarden: wrote ${lines} lines, not ${opts.lines}: the crawlers, the office, the scenario families and one line at least ` +
         `from each of the ${opts.clients} visitors make more than that (ask for more lines or fewer --clients)\n`,
