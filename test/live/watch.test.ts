@@ -5,7 +5,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import { join } from 'node:path';
@@ -228,6 +230,32 @@ async function metricsOf(port: number): Promise<string> {
   return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 }
 const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+
+test('under CPU contention (busy processes beside it, more than the cores), a flood is still banned within 10 s', async () => {
+  const busy = Array.from({ length: availableParallelism() + 1 }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  const log = join(dir, 'loaded.log');
+  writeFileSync(log, '');
+  const w = await watch(log);
+  try {
+    await sleep(1500);
+    // A visitor now and then, then the flood written as a server would: 200 lines a second.
+    const started = Date.now();
+    for (let s = 0; s < 10 && !banned('198.51.100.81')(w.read()); s++) {
+      for (let k = 0; k < 10; k++) {
+        let text = visitor(`192.0.2.${k}`, s);
+        for (let i = 0; i < 20; i++) text += hit('198.51.100.81', `/?${s}-${k}-${i}`, `bot ${i % 7}`);
+        appendFileSync(log, text);
+        await sleep(100);
+      }
+    }
+    await bannedWithin(w, '198.51.100.81', started);
+    const ban = w.read().find((x) => x.event === 'ban' && x.address === '198.51.100.81') as Event & { judgeMs?: number };
+    console.log(`  banned ${Date.parse((ban as unknown as { time: string }).time) - started} ms after the flood started (judged in ${ban.judgeMs} ms)`);
+  } finally {
+    for (const b of busy) b.kill('SIGKILL');
+    await w.stop();
+  }
+});
 
 test('a first block of no known format is counted as malformed, not the end of the log: a flood after it is banned', async () => {
   const log = join(dir, 'junk-first.log');
