@@ -294,6 +294,12 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           default: DEFAULT_GUARDS.bruteFailures,
           describe: 'guard: a brute force fails at least this many logins (401, refused, a login form shown again)',
         })
+        .option('crawlers', { type: 'string', describe: "search crawlers' published ranges (default: the ones shipped; logwarden crawlers --refresh)" })
+        .option('ban-fake-crawlers', {
+          type: 'boolean',
+          default: false,
+          describe: 'flag clients that name a search crawler from outside its published ranges (recorded either way)',
+        })
         .option('explain', {
           type: 'string',
           array: true,
@@ -369,6 +375,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           report: a.report,
           threads: a.threads,
           explain: a.explain,
+          crawlers: a.crawlers,
+          banFakeCrawlers: a['ban-fake-crawlers'],
         },
         io,
       );
@@ -641,6 +649,20 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         { out: a.out, lines: a.lines, clients: a.clients, attacks: a.attacks, seed: a.seed, families: a.family, labels: a.labels, quiet: a.quiet },
         io,
       );
+    },
+  );
+  parser.command(
+    'crawlers',
+    "show the search crawlers' published address ranges that verify them; --refresh downloads them again",
+    (y) =>
+      y
+        .option('crawlers', { type: 'string', describe: 'the ranges file to show or start from (default: the one shipped)' })
+        .option('refresh', { type: 'boolean', default: false, describe: 'download the ranges again from where they are published' })
+        .option('out', { alias: 'o', type: 'string', describe: 'with --refresh: the file to write (then detect --crawlers FILE)' })
+        .option('source', { type: 'string', array: true, describe: "NAME=URL: read a crawler's ranges from there (a mirror)" })
+        .example('$0 crawlers --refresh --out /var/lib/logwarden/crawlers.json', 'refresh Googlebot and Bingbot ranges'),
+    async (a) => {
+      await (await import('./commands/crawlers.js')).runCrawlers({ crawlers: a.crawlers, refresh: a.refresh, out: a.out, source: a.source }, io);
     },
   );
   parser.command(

@@ -8,6 +8,7 @@ import { errors } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { VERSION } from '../core/version.js';
 import { writeFileAtomic, writeJsonAtomic } from '../adapters/files.js';
+import { loadCrawlers } from '../adapters/crawlers.js';
 import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
 import { jsonFieldMap } from '../logs/parse.js';
@@ -47,6 +48,10 @@ export interface DetectCommandOptions {
   readonly tables?: readonly string[];
   /** Addresses whose verdict is explained (each kind's evidence against its guard), flagged or not. */
   readonly explain?: readonly string[];
+  /** Search crawlers' published ranges (default: data/crawlers.json as shipped). */
+  readonly crawlers?: string;
+  /** Flag clients naming a search crawler from outside its published ranges. */
+  readonly banFakeCrawlers?: boolean;
 }
 
 export interface DetectOutcome {
@@ -113,6 +118,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   if (groups.prefix > 0 && groups.prefix < 16) throw errors.badOption('group-prefix', `expected 0 (off) or 16 to 32, got ${groups.prefix}`);
   if (!Number.isFinite(groups.radius) || groups.radius <= 0) throw errors.badOption('group-radius', `expected a positive number, got ${groups.radius}`);
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);
+  const crawlers = loadCrawlers(opts.crawlers);
   let trustedProxies = trustedSet(opts.trustedProxy);
   const tablesGiven = fromTables(opts.inputs, opts.tables, 'the tables aggregate wrote');
   const inputs = tablesGiven ? Object.assign([], { duplicates: [] as string[] }) : expandInputs(opts.inputs, () => io.stdin);
@@ -190,6 +196,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     groups,
     // A trusted proxy is never listed: its own lines (or those whose X-Forwarded-For was no use) are many.
     allowlist: trustedProxies.size > 0 ? AddressSet.union(allowlist, trustedProxies) : allowlist,
+    crawlers,
+    banFakeCrawlers: opts.banFakeCrawlers ?? false,
     fitSample: DEFAULT_DETECT.fitSample,
     chooseSample: DEFAULT_DETECT.chooseSample,
     scoreSample: DEFAULT_DETECT.scoreSample,
@@ -206,6 +214,11 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     groups,
     trustedProxies: trustedProxies.entries(),
     allowlist: allowlist.entries(),
+    crawlers: {
+      file: opts.crawlers ?? 'shipped',
+      published: crawlers.byIndex.flatMap((c) => (c ? [`${c.name} ${c.published ?? 'undated'}`] : [])),
+      banFake: opts.banFakeCrawlers ?? false,
+    },
   };
   const verdicts = buildVerdicts(result, stats, table.badAddressLines, parameters, VERSION, opts.now ?? new Date());
   const files: DetectOutcome['files'] = {

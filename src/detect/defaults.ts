@@ -42,8 +42,12 @@ export const DEFAULT_GUARDS: Guards = {
 export const EVIDENCE = {
   /** A brute force fails at least this share of its login attempts (an app refreshing its tokens mostly succeeds). */
   bruteFailShare: 0.8,
-  /** A client or group that browses like people is a flood without other signs only with this share of 5xx answers. */
-  browsingFlood5xx: 0.05,
+  /**
+   * A flood's harm in the log: at least this share of its requests answered 5xx (the server failing under it).
+   * Without it, or cache-busting or rotating agents standing out, speed alone is no flood: an app, a NAT, an
+   * integration can be fast.
+   */
+  flood5xx: 0.05,
   /** A scan seen in 4xx answers alone (no failed sensitive path, no scanner's mark) spreads over this many paths. */
   scanBreadth: 10,
   /** A group's kind needs at least this share of its members to show the kind's evidence themselves. */

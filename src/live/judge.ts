@@ -2,6 +2,7 @@
  * Judging live clients (a watch window, a prediction request) by a model that `detect` learned: the same
  * rule, reasons and groups as the batch run (detect.ts's judgeWith), with the model's options.
  */
+import { shippedCrawlers } from '../adapters/crawlers.js';
 import { AddressSet } from '../core/address.js';
 import { checkTrustedProxies } from '../table/lwtable.js';
 import { judgeWith, type DetectionResult } from '../detect/detect.js';
@@ -30,6 +31,8 @@ export function judgeClients(clients: readonly ClientStats[], loaded: LoadedMode
     guards: o.guards,
     groups: o.groups,
     allowlist: withProxies(allowlist, loaded),
+    crawlers: shippedCrawlers(),
+    banFakeCrawlers: false,
   });
 }
 

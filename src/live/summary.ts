@@ -28,6 +28,7 @@ export interface ClientSummary {
   readonly sensitiveFails?: number;
   readonly authRequests?: number;
   readonly authFails?: number;
+  readonly crawlerClaims?: number;
   readonly withQuery?: number;
   readonly withReferer?: number;
   readonly bytes?: number;
@@ -41,7 +42,8 @@ export interface ClientSummary {
 /** Every counter of the table but the request count and times, and the distinct counts. */
 const OPTIONAL_COUNTS = [
   ...COUNTERS.filter(
-    (c): c is Exclude<Counter, 'requests' | 'firstTime' | 'lastTime' | 'agentMin'> => !['requests', 'firstTime', 'lastTime', 'agentMin'].includes(c),
+    (c): c is Exclude<Counter, 'requests' | 'firstTime' | 'lastTime' | 'agentMin' | 'crawlerMin'> =>
+      !['requests', 'firstTime', 'lastTime', 'agentMin', 'crawlerMin'].includes(c),
   ),
   'distinctPaths',
   'distinctQueries',
@@ -102,12 +104,14 @@ export function summaryClient(s: ClientSummary, key: string): ClientStats {
     sensitiveFails: n('sensitiveFails'),
     authRequests: n('authRequests'),
     authFails: n('authFails'),
+    crawlerClaims: n('crawlerClaims'),
     withQuery: n('withQuery'),
     withReferer: n('withReferer'),
     bytes: n('bytes'),
     firstTime: first * 60_000,
     lastTime: last * 60_000 + 59_999,
     agentId: 0,
+    crawler: -1,
     peakPerMinute: Math.max(...minutes.map((m) => m[1])),
     activeMinutes: minutes.length,
     peakOver: (w) =>

@@ -20,6 +20,9 @@ import {
   type LogRecord,
 } from '../logs/parse.js';
 import {
+  AGENT_CRAWLER,
+  crawlerIndexOf,
+  classifyAgent,
   classifyHeader,
   classifyPath,
   classifyQuery,
@@ -63,12 +66,14 @@ export const COUNTERS = [
   'sensitiveFails',
   'authRequests',
   'authFails',
+  'crawlerClaims',
   'withQuery',
   'withReferer',
   'bytes',
   'firstTime',
   'lastTime',
   'agentMin',
+  'crawlerMin',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 const C = Object.fromEntries(COUNTERS.map((name, i) => [name, i])) as Record<Counter, number>;
@@ -122,6 +127,10 @@ export interface ClientStats {
   readonly authRequests: number;
   /** Failed attempts: the refused ones, and a login form's POST answered 2xx (the form shown again). */
   readonly authFails: number;
+  /** Requests whose user agent names a search engine's crawler (SEARCH_CRAWLERS): verified or fake by address. */
+  readonly crawlerClaims: number;
+  /** The index in SEARCH_CRAWLERS of the crawler its agent names (the first, when several), or -1. */
+  readonly crawler: number;
   readonly withQuery: number;
   readonly withReferer: number;
   readonly bytes: number;
@@ -164,18 +173,20 @@ export interface AggregateOptions {
 export interface TableClassifiers {
   readonly paths: PathClassifier;
   readonly queries: PathClassifier;
-  /** User agents, referers and forwarded-for values (EXPLOIT_SIGNATURES, SCANNER_MARKS), by hash. */
+  /** Referers and forwarded-for values (EXPLOIT_SIGNATURES, SCANNER_MARKS), by hash. */
   readonly headers: PathClassifier;
+  /** User agents (the same, and AGENT_CRAWLER), by hash. */
+  readonly agents: PathClassifier;
 }
 
 export function tableClassifiers(): TableClassifiers {
-  return { paths: new PathClassifier(), queries: new PathClassifier(), headers: new PathClassifier() };
+  return { paths: new PathClassifier(), queries: new PathClassifier(), headers: new PathClassifier(), agents: new PathClassifier() };
 }
 
 /** A header's classes, cached by its hash (a different seed than paths', so the two never share a slot's meaning). */
-function headerFlags(cache: PathClassifier, hash: number, text: () => string): number {
+function headerFlags(cache: PathClassifier, hash: number, text: () => string, how: (text: string) => number = classifyHeader): number {
   const f = cache.cached(hash);
-  return f >= 0 ? f : cache.classify(hash, text(), classifyHeader);
+  return f >= 0 ? f : cache.classify(hash, text(), how);
 }
 
 const HEADER_SEED = 0x5bd1e995;
@@ -186,7 +197,7 @@ export interface TableParts {
   readonly keys: string[];
   /** The counts (COUNTERS before `bytes`), NCOUNT a row. */
   readonly counts: Uint32Array;
-  /** bytes, firstTime, lastTime and agentMin, four a row. */
+  /** bytes, firstTime, lastTime, agentMin and crawlerMin, five a row. */
   readonly spans: Float64Array;
   readonly distinct: DistinctParts;
   readonly minutes: MinuteParts;
@@ -443,6 +454,7 @@ export class ClientTable {
     this.keys.push(key);
     this.spans[row * NSPAN + C.firstTime - NCOUNT] = Infinity;
     this.spans[row * NSPAN + C.agentMin - NCOUNT] = Infinity;
+    this.spans[row * NSPAN + C.crawlerMin - NCOUNT] = Infinity;
     this.spans[row * NSPAN + C.lastTime - NCOUNT] = -Infinity;
     return row;
   }
@@ -720,7 +732,16 @@ export class ClientTable {
       }
     }
     // Intent in the headers too: the same classes whatever the log's format (each value cached by its hash).
-    if (rec.agentHash !== 0) flags |= headerFlags(classifiers.headers, rec.agentHash, () => recordAgent(rec));
+    if (rec.agentHash !== 0) {
+      const a = headerFlags(classifiers.agents, rec.agentHash, () => recordAgent(rec), classifyAgent);
+      if (a & AGENT_CRAWLER) {
+        nums[at + C.crawlerClaims]!++;
+        // The crawler it names, the first in SEARCH_CRAWLERS' order when it names several over time.
+        const named = crawlerIndexOf(a);
+        if (named < spans[sa + C.crawlerMin - NCOUNT]!) spans[sa + C.crawlerMin - NCOUNT] = named;
+      }
+      flags |= a & (PATH_EXPLOIT | PATH_SCANNER);
+    }
     if (rec.hasReferer) {
       const h = rec.refererBuf ? hashBytes(rec.refererBuf, rec.refererStart, rec.refererEnd, HEADER_SEED) : hashText(rec.refererText);
       flags |= headerFlags(classifiers.headers, h, () => recordReferer(rec));
@@ -733,8 +754,8 @@ export class ClientTable {
     if (flags & PATH_EXPLOIT) nums[at + C.exploitHits]!++;
     if (flags & PATH_SCANNER) nums[at + C.scannerHits]!++;
     const failed = s >= 400 && s < 500;
-    if (flags & PATH_SENSITIVE && (failed || (s >= 300 && s < 400 && method !== Method.Post && !(flags & PATH_STATIC)) || flags & PATH_PAYLOAD))
-      nums[at + C.sensitiveFails]!++;
+    // A redirect is left out: an admin panel redirects its own users after every action as well.
+    if (flags & PATH_SENSITIVE && (failed || flags & PATH_PAYLOAD)) nums[at + C.sensitiveFails]!++;
     // Authentication: an attempt is a POST to an authentication target, or a login, admin or secret place
     // answering 401/403/429 (HTTP authentication refused, or a limit hit). An API answering 401 to an expired
     // token is no login attempt.
@@ -787,6 +808,7 @@ export class ClientTable {
       spans[sa + 1] = Math.min(spans[sa + 1]!, them[sb + 1]!);
       spans[sa + 2] = Math.max(spans[sa + 2]!, them[sb + 2]!);
       spans[sa + 3] = Math.min(spans[sa + 3]!, them[sb + 3]!);
+      spans[sa + 4] = Math.min(spans[sa + 4]!, them[sb + 4]!);
       for (let k = 0; k < 3; k++) this.distinct.mergeFrom(row * 3 + k, other.distinct, r * 3 + k);
       this.minutes.mergeFrom(row, other.minutes, r);
       this.sampled.mergeFrom(row, other.sampled, r);
@@ -967,6 +989,9 @@ export class ClientRow implements ClientStats {
   get authFails(): number {
     return this.table.num(this.row, 'authFails');
   }
+  get crawlerClaims(): number {
+    return this.table.num(this.row, 'crawlerClaims');
+  }
   get withQuery(): number {
     return this.table.num(this.row, 'withQuery');
   }
@@ -981,6 +1006,10 @@ export class ClientRow implements ClientStats {
   }
   get lastTime(): number {
     return this.table.num(this.row, 'lastTime');
+  }
+  get crawler(): number {
+    const c = this.table.num(this.row, 'crawlerMin');
+    return Number.isFinite(c) ? c : -1;
   }
   get agentId(): number {
     const a = this.table.num(this.row, 'agentMin');
