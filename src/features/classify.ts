@@ -248,12 +248,12 @@ export const EXPLOIT_SIGNATURES: readonly Signature[] = [
   { name: 'Apache path traversal (CVE-2021-41773/42013)', re: /\/cgi-bin\/(\.\.|\.%2e|%2e\.)\//, sample: '/cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh' },
   {
     name: 'PHP code injection',
-    re: /<\?php|allow_url_include|auto_prepend_file|php:\/\/input|base64_decode\s*\(|\b(shell_exec|passthru|proc_open|popen)\s*\(|\bsystem\s*\(|\beval\s*\(/,
+    re: /<\?(php|=)|php:\/\/filter\/|\b(die|echo|print)\s*\(?\s*@?md5\s*\(|allow_url_include|auto_prepend_file|php:\/\/input|base64_decode\s*\(|\b(shell_exec|passthru|proc_open|popen)\s*\(|\bsystem\s*\(|\beval\s*\(/,
     sample: '/index.php?-d+allow_url_include%3don+-d+auto_prepend_file%3dphp://input',
   },
   {
     name: 'ThinkPHP RCE',
-    re: /invokefunction|call_user_func_array|think\\app/,
+    re: /invokefunction|call_user_func_array|think\\app|_method=__construct/,
     sample: '/index.php?s=/index/think/app/invokefunction&function=call_user_func_array&vars[0]=md5&vars[1][]=x',
   },
   { name: 'PHPUnit RCE (CVE-2017-9841)', re: /eval-stdin\.php/, sample: '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php' },
@@ -286,7 +286,7 @@ export const EXPLOIT_SIGNATURES: readonly Signature[] = [
   },
   {
     name: 'appliance and framework RCEs (F5, Exchange ProxyShell, Laravel Ignition, Joomla config leak)',
-    re: /\/mgmt\/tm\/util\/bash|\/autodiscover\/autodiscover\.json\?@|\/_ignition\/execute-solution|\/api\/index\.php\/v1\/config\/application/,
+    re: /\/mgmt\/tm\/util\/bash|\/autodiscover\/autodiscover\.json\?@|\?@[\w.-]*\/powershell|\/_ignition\/execute-solution|\/api\/index\.php\/v1\/config\/application/,
     sample: '/mgmt/tm/util/bash',
   },
   { name: 'Spring4Shell', re: /class\.module\.classloader/, sample: '/?class.module.classLoader.resources.context.parent.pipeline.first.pattern=x' },
@@ -310,8 +310,8 @@ export const EXPLOIT_SIGNATURES: readonly Signature[] = [
     targetOnly: true,
   },
   {
-    name: 'SQL injection in a header',
-    re: /union(\s|\/\*\*\/)+(all\s+)?select\b|'\s*or\s+'?1'?\s*=\s*'?1|\bsleep\s*\(\s*\d+\s*\)|waitfor\s+delay/,
+    name: 'SQL injection (union select, time delays, error-based probes)',
+    re: /union(\s|\/\*\*\/)+(all\s+)?select\b|'\s*or\s+'?1'?\s*=\s*'?1|\b(pg_)?sleep\s*\(\s*\d+\s*\)|waitfor\s+delay|\b(updatexml|extractvalue)\s*\([^)]*concat|concat\s*\(\s*0x[0-9a-f]+/,
     sample: "Mozilla/5.0' OR '1'='1",
   },
   { name: 'script injection in a header', re: /<\s*script\b|javascript\s*:\s*alert/, sample: '<script>alert(1)</script>' },
