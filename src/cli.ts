@@ -294,6 +294,16 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           default: DEFAULT_GUARDS.bruteFailures,
           describe: 'guard: a brute force fails at least this many logins (401, refused, a login form shown again)',
         })
+        .option('ignore-path', {
+          type: 'string',
+          array: true,
+          describe: "the site's own automation, never judged: a glob of request paths (/health, /webhooks/**) (repeatable)",
+        })
+        .option('ignore-agent', {
+          type: 'string',
+          array: true,
+          describe: "the site's own automation, never judged: a regular expression of user agents (^UptimeRobot/) (repeatable)",
+        })
         .option('crawlers', { type: 'string', describe: "search crawlers' published ranges (default: the ones shipped; logwarden crawlers --refresh)" })
         .option('ban-fake-crawlers', {
           type: 'boolean',
@@ -377,6 +387,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           explain: a.explain,
           crawlers: a.crawlers,
           banFakeCrawlers: a['ban-fake-crawlers'],
+          ignorePath: a['ignore-path'],
+          ignoreAgent: a['ignore-agent'],
         },
         io,
       );
@@ -402,6 +414,12 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           defaultDescription: 'none',
           describe: 'proxies/CDNs (addresses or CIDRs) whose lines belong to the client X-Forwarded-For names',
         })
+        .option('ignore-path', { type: 'string', array: true, describe: "the site's own automation, left out: a glob of request paths (repeatable)" })
+        .option('ignore-agent', {
+          type: 'string',
+          array: true,
+          describe: "the site's own automation, left out: a regular expression of user agents (repeatable)",
+        })
         .option('threads', { type: 'number', default: 1, describe: 'worker threads for big plain files' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' }),
     async (a) => {
@@ -416,6 +434,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           jsonFields: a['json-fields'],
           ipv6Prefix: a['ipv6-prefix'],
           trustedProxy: a['trusted-proxy'],
+          ignorePath: a['ignore-path'],
+          ignoreAgent: a['ignore-agent'],
           threads: a.threads,
           quiet: a.quiet,
         },

@@ -3,6 +3,7 @@
  * (table/lwtable.ts), for `detect --tables` to merge with the tables other machines wrote. One Jenkins agent
  * reads its servers' logs; the detect stage merges every agent's table and judges the site as one.
  */
+import { compileIgnore, sameIgnore, type IgnoreRules } from '../logs/ignore.js';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AddressSet } from '../core/address.js';
@@ -26,8 +27,18 @@ export interface AggregateCommandOptions {
   readonly jsonFields?: string;
   readonly ipv6Prefix?: number;
   readonly trustedProxy?: readonly string[];
+  /** The operator's own automation, left out: request path globs and user-agent regular expressions. */
+  readonly ignorePath?: readonly string[];
+  readonly ignoreAgent?: readonly string[];
   readonly threads?: number;
   readonly quiet?: boolean;
+}
+
+/** The ignore rules of the options, checked (compiled once here: a bad one is one line before anything is read). */
+export function ignoreRules(o: { ignorePath?: readonly string[]; ignoreAgent?: readonly string[] }): IgnoreRules {
+  const rules = { paths: [...(o.ignorePath ?? [])], agents: [...(o.ignoreAgent ?? [])] };
+  compileIgnore(rules);
+  return rules;
 }
 
 export function trustedSet(list: readonly string[] = [], where = '--trusted-proxy'): AddressSet {
@@ -59,8 +70,9 @@ export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promi
   if (!Number.isInteger(ipv6Prefix) || ipv6Prefix < 16 || ipv6Prefix > 128)
     throw errors.badOption('ipv6-prefix', `expected a whole number from 16 to 128, got ${ipv6Prefix}`);
   const trustedProxies = trustedSet(opts.trustedProxy);
+  const ignore = ignoreRules(opts);
   const inputs = expandInputs(opts.inputs, () => io.stdin);
-  const { table, stats } = await buildClientTable(inputs, { format, jsonFields: fields, ipv6Prefix, trustedProxies, threads: opts.threads });
+  const { table, stats } = await buildClientTable(inputs, { format, jsonFields: fields, ipv6Prefix, trustedProxies, ignore, threads: opts.threads });
   stats.duplicates = inputs.duplicates;
   const skipped = stats.inputs.filter((i) => i.skipped);
   if (skipped.length > 0 && skipped.length === stats.inputs.length) throw errors.undetectableFormat(skipped[0]!.name, FORMAT_NAMES);
@@ -71,7 +83,8 @@ export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promi
     stats,
     ipv6Prefix,
     trustedProxies.entries(),
-    `read ${stats.linesRead} lines: ${stats.parsed} parsed, ${stats.malformed} malformed`,
+    ignore,
+    `read ${stats.linesRead} lines: ${stats.parsed} parsed, ${stats.malformed} malformed${table.ignoredLines ? `, ${table.ignoredLines} ignored` : ''}`,
   );
 }
 
@@ -82,14 +95,16 @@ export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promi
 async function mergeInto(opts: AggregateCommandOptions, io: Io): Promise<{ clients: number; stats: ParseStats; bytes: number }> {
   if (opts.format !== undefined && opts.format !== 'auto') throw errors.badOption('format', 'the tables were read already: --format goes with logs');
   if (opts.jsonFields !== undefined) throw errors.badOption('json-fields', 'the tables were read already: --json-fields goes with logs');
-  const { table, stats, ipv6Prefix, trustedProxies, files } = await loadTables(opts.tables!, {
+  if ((opts.ignorePath?.length ?? 0) + (opts.ignoreAgent?.length ?? 0) > 0)
+    throw errors.badOption('ignore-path', 'the tables were read already: --ignore-path and --ignore-agent go with logs');
+  const { table, stats, ipv6Prefix, trustedProxies, ignore, files } = await loadTables(opts.tables!, {
     ipv6Prefix: opts.ipv6Prefix,
     trustedProxies: trustedSet(opts.trustedProxy).entries(),
   });
   // Written over one of its own tables, the merge would count that table twice the next time.
   if (files.some((f) => resolve(f) === resolve(opts.out)))
     throw errors.badOption('out', `${opts.out} is one of the tables merged: write the merged table elsewhere`);
-  return write(opts, io, table, stats, ipv6Prefix, trustedProxies, `merged ${files.length} tables (${stats.linesRead} lines)`);
+  return write(opts, io, table, stats, ipv6Prefix, trustedProxies, ignore, `merged ${files.length} tables (${stats.linesRead} lines)`);
 }
 
 function write(
@@ -99,10 +114,11 @@ function write(
   stats: ParseStats,
   ipv6Prefix: number,
   trustedProxies: readonly string[],
+  ignore: IgnoreRules,
   what: string,
 ): { clients: number; stats: ParseStats; bytes: number } {
   const clients = table.size;
-  const bytes = encodeTable(table.parts(), { generator: `logwarden ${VERSION}`, ipv6Prefix, trustedProxies, stats });
+  const bytes = encodeTable(table.parts(), { generator: `logwarden ${VERSION}`, ipv6Prefix, trustedProxies, ignore, stats });
   writeFileAtomic(opts.out, bytes);
   if (!opts.quiet) io.stdout.write(`${what}; ${clients} clients; wrote ${opts.out} (${bytes.length} bytes)\n`);
   return { clients, stats, bytes: bytes.length };
@@ -160,7 +176,7 @@ async function tableBytes(f: string, buf: Buffer, size: number): Promise<Buffer>
 export async function loadTables(
   names: readonly string[],
   want: { ipv6Prefix?: number; trustedProxies?: readonly string[] },
-): Promise<{ table: ClientTable; stats: ParseStats; ipv6Prefix: number; trustedProxies: readonly string[]; files: string[] }> {
+): Promise<{ table: ClientTable; stats: ParseStats; ipv6Prefix: number; trustedProxies: readonly string[]; ignore: IgnoreRules; files: string[] }> {
   const files = tableFiles(names);
   const stats = emptyStats();
   const refused = (f: string, err: unknown) => errors.badStageInput(f, err instanceof TableFileError ? err.message : (err as Error).message);
@@ -186,7 +202,7 @@ export async function loadTables(
     minuteInts += h?.lengths.get('minutes.ints') ?? 0;
   }
   let table: ClientTable | null = null;
-  let options: { ipv6Prefix: number; trustedProxies: readonly string[]; from: string } | null = null;
+  let options: { ipv6Prefix: number; trustedProxies: readonly string[]; ignore: IgnoreRules; from: string } | null = null;
   // One buffer for every file in turn: the merge copies what it keeps, and memory first written costs time.
   let buf = Buffer.alloc(0);
   for (const f of files) {
@@ -200,7 +216,9 @@ export async function loadTables(
     }
     const { parts, meta } = decoded;
     const proxies = [...meta.trustedProxies].sort().join(',');
-    if (!options) options = { ipv6Prefix: meta.ipv6Prefix, trustedProxies: meta.trustedProxies, from: f };
+    if (!options) options = { ipv6Prefix: meta.ipv6Prefix, trustedProxies: meta.trustedProxies, ignore: meta.ignore, from: f };
+    else if (!sameIgnore(options.ignore, meta.ignore))
+      throw errors.badStageInput(f, `read with other --ignore-path/--ignore-agent rules than ${options.from}: aggregate them alike`);
     else if (options.ipv6Prefix !== meta.ipv6Prefix || [...options.trustedProxies].sort().join(',') !== proxies)
       throw errors.badStageInput(
         f,
@@ -220,5 +238,5 @@ export async function loadTables(
   if (want.trustedProxies && want.trustedProxies.length > 0 && [...want.trustedProxies].sort().join(',') !== [...options!.trustedProxies].sort().join(','))
     throw errors.badOption('trusted-proxy', `the tables were aggregated with --trusted-proxy ${options!.trustedProxies.join(',') || '(none)'}`);
   stats.inputs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { table: table!, stats, ipv6Prefix: options!.ipv6Prefix, trustedProxies: options!.trustedProxies, files };
+  return { table: table!, stats, ipv6Prefix: options!.ipv6Prefix, trustedProxies: options!.trustedProxies, ignore: options!.ignore, files };
 }

@@ -13,7 +13,7 @@ import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { expandInputs, type ParseStats } from '../logs/read.js';
-import { fromTables, loadTables, trustedSet } from './aggregate.js';
+import { fromTables, ignoreRules, loadTables, trustedSet } from './aggregate.js';
 import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from '../detect/defaults.js';
 import type { DetectionResult } from '../detect/detect.js';
 import { modelDocument } from '../detect/model.js';
@@ -48,6 +48,9 @@ export interface DetectCommandOptions {
   readonly tables?: readonly string[];
   /** Addresses whose verdict is explained (each kind's evidence against its guard), flagged or not. */
   readonly explain?: readonly string[];
+  /** The operator's own automation, left out before anything is counted: request path globs, user-agent regexes. */
+  readonly ignorePath?: readonly string[];
+  readonly ignoreAgent?: readonly string[];
   /** Search crawlers' published ranges (default: data/crawlers.json as shipped). */
   readonly crawlers?: string;
   /** Flag clients naming a search crawler from outside its published ranges. */
@@ -119,6 +122,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   if (!Number.isFinite(groups.radius) || groups.radius <= 0) throw errors.badOption('group-radius', `expected a positive number, got ${groups.radius}`);
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);
   const crawlers = loadCrawlers(opts.crawlers);
+  let ignore = ignoreRules(opts);
   let trustedProxies = trustedSet(opts.trustedProxy);
   const tablesGiven = fromTables(opts.inputs, opts.tables, 'the tables aggregate wrote');
   const inputs = tablesGiven ? Object.assign([], { duplicates: [] as string[] }) : expandInputs(opts.inputs, () => io.stdin);
@@ -149,7 +153,10 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   let tableFiles: string[] = [];
   const { table, stats } = tablesGiven
     ? await (async () => {
+        if (ignore.paths.length + ignore.agents.length > 0)
+          throw errors.badOption('ignore-path', 'the tables were read already: give --ignore-path and --ignore-agent to aggregate');
         const t = await loadTables(opts.tables!, { ipv6Prefix: opts.ipv6Prefix, trustedProxies: trustedProxies.entries() });
+        ignore = t.ignore;
         ipv6Prefix = t.ipv6Prefix;
         trustedProxies = trustedSet(t.trustedProxies);
         tableFiles = t.files;
@@ -160,6 +167,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
         jsonFields: fields,
         ipv6Prefix,
         trustedProxies,
+        ignore,
         threads: opts.threads,
         onProgress: showProgress
           ? (bytes, lines, input) => {
@@ -214,6 +222,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     groups,
     trustedProxies: trustedProxies.entries(),
     allowlist: allowlist.entries(),
+    ignore: { paths: ignore.paths, agents: ignore.agents, lines: table.ignoredLines },
     crawlers: {
       file: opts.crawlers ?? 'shipped',
       published: crawlers.byIndex.flatMap((c) => (c ? [`${c.name} ${c.published ?? 'undated'}`] : [])),
@@ -295,7 +304,10 @@ export function summaryText(v: VerdictsDocument, files: DetectOutcome['files']):
   const p = v.parse;
   const out: string[] = [];
   const range = p.timeRange ? `, ${p.timeRange.first} .. ${p.timeRange.last}` : '';
-  out.push(`read ${p.linesRead} lines: ${p.parsed} parsed, ${p.malformed} malformed${range}`);
+  const ignored = (v.parameters.ignore as { lines?: number } | undefined)?.lines ?? 0;
+  out.push(
+    `read ${p.linesRead} lines: ${p.parsed} parsed, ${p.malformed} malformed${ignored ? `, ${ignored} ignored (--ignore-path, --ignore-agent)` : ''}${range}`,
+  );
   for (const s of p.malformedSamples.slice(0, 3)) out.push(`  malformed ${s.input}:${s.line}: ${JSON.stringify(s.text.slice(0, 120))}`);
   for (const i of p.inputs) if (i.error) out.push(`  ${i.name}: stopped early: ${i.error}`);
   for (const i of p.inputs) if (i.skipped) out.push(`  ${i.name}: ${i.skipped}`);

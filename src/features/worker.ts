@@ -5,6 +5,7 @@ import { findFormat } from '../logs/formats.js';
 import type { JsonFieldMap } from '../logs/parse.js';
 import { readLogs, type ParseStats } from '../logs/read.js';
 import { AddressSet } from '../core/address.js';
+import { compileIgnore, type IgnoreRules } from '../logs/ignore.js';
 import { ClientTable, type TableParts } from '../table/table.js';
 
 export interface RangeJob {
@@ -16,6 +17,7 @@ export interface RangeJob {
   readonly jsonFields?: JsonFieldMap;
   readonly ipv6Prefix: number;
   readonly trustedProxies: readonly string[];
+  readonly ignore: IgnoreRules;
   readonly maxLineBytes?: number;
 }
 
@@ -29,7 +31,7 @@ export async function readRange(job: RangeJob, onBytes?: (n: number) => void): P
   const format = findFormat(job.format);
   const trustedProxies = new AddressSet();
   for (const p of job.trustedProxies) trustedProxies.add(p, '--trusted-proxy');
-  const table = ClientTable.forReading({ ipv6Prefix: job.ipv6Prefix, trustedProxies });
+  const table = ClientTable.forReading({ ipv6Prefix: job.ipv6Prefix, trustedProxies, ignore: compileIgnore(job.ignore) });
   const stats = await readLogs(
     [
       {

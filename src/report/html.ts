@@ -113,7 +113,8 @@ ${kv([
     'guards',
     guards
       ? `no client flagged alone with fewer than ${guards.minRequests} requests; a flood makes at least ${guards.floodRequests} requests in ten minutes, ` +
-        `a scan at least ${guards.scanRequests} probing requests (and, seen in errors alone, ${Math.round(guards.scanErrorShare * 100)}% of its requests), a brute force at least ${guards.bruteFailures} POSTs (alone or as a group)`
+        `a scan at least ${guards.scanRequests} failed probes (or 4xx answers over 10 paths making ${Math.round(guards.scanErrorShare * 100)}% of its requests), a brute force at least ${guards.bruteFailures} failed logins, ` +
+        `an exploit ${guards.exploitMin} unmistakable attack or ${guards.payloadMin} attack payloads`
       : 'n/a',
   ],
   [
@@ -125,6 +126,21 @@ ${kv([
   ],
   ['cluster threshold', String(params.clusterThreshold)],
   ['allowlist', ((params.allowlist as string[] | undefined) ?? []).join(', ') || 'none'],
+  [
+    "ignored (the site's own automation)",
+    (() => {
+      const ig = params.ignore as { paths?: string[]; agents?: string[]; lines?: number } | undefined;
+      const rules = [...(ig?.paths ?? []).map((p) => `path ${p}`), ...(ig?.agents ?? []).map((a) => `agent /${a}/`)];
+      return rules.length ? `${rules.join(', ')}: ${ig?.lines ?? 0} lines left out` : 'nothing';
+    })(),
+  ],
+  [
+    'search crawlers',
+    (() => {
+      const c = v.clients.crawlers;
+      return c ? `${c.verified.length} verified by their published ranges (spared), ${c.fake.length} naming a crawler from outside them` : 'n/a';
+    })(),
+  ],
   ['generated', `${v.generatedAt} by logwarden ${v.tool.version}`],
 ])}
 ${malformed ? `<h3>Malformed lines (first ${p.malformedSamples.length})</h3><table>${malformed}</table>` : ''}

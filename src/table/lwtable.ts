@@ -26,6 +26,7 @@
  * The rest is not compressed (the arrays hold only what is in use, and the reader takes them where they lie,
  * without copying); a table that was gzipped after it was written is read as well. Pure: bytes in, bytes out.
  */
+import { NO_IGNORE, type IgnoreRules } from '../logs/ignore.js';
 import { constants } from 'node:buffer';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { canonicalTarget } from '../core/address.js';
@@ -49,6 +50,8 @@ export interface TableMeta {
   readonly generator: string;
   readonly ipv6Prefix: number;
   readonly trustedProxies: readonly string[];
+  /** The operator's ignore rules the lines were read with. */
+  readonly ignore: IgnoreRules;
   readonly stats: ParseStats;
 }
 
@@ -118,11 +121,12 @@ export function encodeTable(p: TableParts, meta: TableMeta): Buffer {
       kind: 'logwarden-table',
       version: LWTABLE_VERSION,
       generator: meta.generator,
-      options: { ipv6Prefix: meta.ipv6Prefix, trustedProxies: meta.trustedProxies },
+      options: { ipv6Prefix: meta.ipv6Prefix, trustedProxies: meta.trustedProxies, ignore: meta.ignore },
       stats: meta.stats,
       rows: p.keys.length,
       overall: { buckets: p.overall.buckets, start: p.overall.start, width: p.overall.width, counts: [...p.overall.counts] },
       badAddressLines: p.badAddressLines,
+      ignoredLines: p.ignoredLines,
       arrays: arrays.map((a, i) => ({ name: LAYOUT[i]![0], type: LAYOUT[i]![1], length: a.length })),
     }),
   );
@@ -141,11 +145,12 @@ export class TableFileError extends Error {}
 
 interface Header {
   generator: string;
-  options: { ipv6Prefix: number; trustedProxies: string[] };
+  options: { ipv6Prefix: number; trustedProxies: string[]; ignore: IgnoreRules };
   stats: ParseStats;
   rows: number;
   overall: { buckets: number; start: number; width: number; counts: number[] };
   badAddressLines: number;
+  ignoredLines: number;
   arrays: Array<{ name: string; type: ArrayType; length: number }>;
 }
 
@@ -231,6 +236,14 @@ export function checkStats(v: unknown, field = 'stats'): ParseStats {
 }
 
 /** A trusted proxy as a table or a model names it: an address or network, not every address. */
+/** The ignore rules of a header (absent: none), each a short text; compiled (and so checked) when lines are read. */
+function checkIgnore(v: unknown): IgnoreRules {
+  if (v === undefined) return NO_IGNORE;
+  const o = objectAt(v, 'options.ignore');
+  const texts = (x: unknown, field: string) => listAt(x ?? [], field).map((t, i) => textAt(t, `${field}[${i}]`, 500));
+  return { paths: texts(o.paths, 'options.ignore.paths'), agents: texts(o.agents, 'options.ignore.agents') };
+}
+
 export function checkTrustedProxies(v: unknown, field: string): string[] {
   return listAt(v, field).map((p, i) => {
     const target = typeof p === 'string' ? canonicalTarget(p) : null;
@@ -277,11 +290,12 @@ function checkHeader(v: unknown, bytes: number): Header {
   if (need > bytes) throw new TableFileError(`truncated (the arrays need ${need} bytes, the table has ${bytes})`);
   return {
     generator: textAt(h.generator, 'generator', 200),
-    options: { ipv6Prefix, trustedProxies: checkTrustedProxies(options.trustedProxies, 'options.trustedProxies') },
+    options: { ipv6Prefix, trustedProxies: checkTrustedProxies(options.trustedProxies, 'options.trustedProxies'), ignore: checkIgnore(options.ignore) },
     stats: checkStats(h.stats),
     rows,
     overall: { buckets, start, width, counts: counts as number[] },
     badAddressLines: countAt(h.badAddressLines, 'badAddressLines'),
+    ignoredLines: h.ignoredLines === undefined ? 0 : countAt(h.ignoredLines, 'ignoredLines'),
     arrays: checked,
   };
 }
@@ -432,10 +446,14 @@ export function decodeTable(file: Buffer): { parts: TableParts; meta: TableMeta 
     },
     overall,
     badAddressLines: h.badAddressLines,
+    ignoredLines: h.ignoredLines,
   };
   checkKeys(parts.keys, [h.options.ipv6Prefix]);
   checkBlocks(parts);
-  return { parts, meta: { generator: h.generator, ipv6Prefix: h.options.ipv6Prefix, trustedProxies: h.options.trustedProxies, stats: h.stats } };
+  return {
+    parts,
+    meta: { generator: h.generator, ipv6Prefix: h.options.ipv6Prefix, trustedProxies: h.options.trustedProxies, ignore: h.options.ignore, stats: h.stats },
+  };
 }
 
 const IP4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

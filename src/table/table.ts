@@ -17,6 +17,7 @@ import {
   recordPath,
   recordQuery,
   recordReferer,
+  unescapeLogged,
   type LogRecord,
 } from '../logs/parse.js';
 import {
@@ -38,6 +39,7 @@ import {
   PathClassifier,
 } from '../features/classify.js';
 import { Timeline } from '../features/timeline.js';
+import type { IgnoreMatcher } from '../logs/ignore.js';
 import { grown } from './arena.js';
 import { DistinctSets, type DistinctParts } from './distinct.js';
 import { MinuteColumns, type MinuteParts } from './minutes.js';
@@ -168,6 +170,8 @@ export interface AggregateOptions {
    * prediction requests): each cache is 640 KB, and a fresh one classifies every path again.
    */
   readonly classifiers?: TableClassifiers;
+  /** The operator's own automation: lines left out before anything is counted (logs/ignore.ts). */
+  readonly ignore?: IgnoreMatcher | null;
 }
 
 export interface TableClassifiers {
@@ -204,6 +208,7 @@ export interface TableParts {
   readonly samples: SampleParts;
   readonly overall: Timeline;
   readonly badAddressLines: number;
+  readonly ignoredLines: number;
 }
 
 const HEX = new Int8Array(256).fill(-1);
@@ -370,6 +375,11 @@ export class ClientTable {
   readonly overall = new Timeline(720);
   /** Lines whose client field was not an IP address (a host name, junk). */
   badAddressLines = 0;
+  /** Lines left out by the operator's ignore rules. */
+  ignoredLines = 0;
+  /** The ignore rules' answers by path hash and agent hash (the same paths and agents come all day). */
+  private readonly ignoredPaths = new Map<number, boolean>();
+  private readonly ignoredAgents = new Map<number, boolean>();
 
   /**
    * `rows` and `room` size the table to start with (a merge of tables whose sizes are known): room that is
@@ -682,8 +692,29 @@ export class ClientTable {
     return -2;
   }
 
+  /** Whether a line is the operator's own automation (--ignore-path, --ignore-agent). */
+  private ignored(rec: LogRecord, ignore: IgnoreMatcher): boolean {
+    let p = this.ignoredPaths.get(rec.pathHash);
+    if (p === undefined) {
+      if (this.ignoredPaths.size > 100_000) this.ignoredPaths.clear();
+      this.ignoredPaths.set(rec.pathHash, (p = ignore.path(recordPath(rec))));
+    }
+    if (p || rec.agentHash === 0) return p;
+    let a = this.ignoredAgents.get(rec.agentHash);
+    if (a === undefined) {
+      if (this.ignoredAgents.size > 100_000) this.ignoredAgents.clear();
+      this.ignoredAgents.set(rec.agentHash, (a = ignore.agent(unescapeLogged(recordAgent(rec)))));
+    }
+    return a;
+  }
+
   /** Adds one parsed line. Returns false when its client field is not an address. */
   add(rec: LogRecord, line: Buffer, start: number, end: number): boolean {
+    const ignore = this.opts.ignore;
+    if (ignore && this.ignored(rec, ignore)) {
+      this.ignoredLines++;
+      return true;
+    }
     let row = -2;
     if (this.proxied) row = this.forwardedRow(rec);
     if (row === -2) row = this.lookupRecord(rec);
@@ -815,6 +846,7 @@ export class ClientTable {
     }
     this.sampled.endMerge();
     this.badAddressLines += other.badAddressLines;
+    this.ignoredLines += other.ignoredLines;
     this.overall.merge(other.overall);
   }
 
@@ -830,6 +862,7 @@ export class ClientTable {
       samples: this.sampled.parts(n),
       overall: this.overall,
       badAddressLines: this.badAddressLines,
+      ignoredLines: this.ignoredLines,
     };
   }
 
@@ -849,6 +882,7 @@ export class ClientTable {
     Object.setPrototypeOf(p.overall, Timeline.prototype);
     t.overall.merge(p.overall);
     t.badAddressLines = p.badAddressLines;
+    t.ignoredLines = p.ignoredLines ?? 0;
     return t;
   }
 
