@@ -8,7 +8,10 @@ import { silhouette, cluster, seededRandom } from '../../src/detect/cluster.js';
 import { CsvWriter } from '../../src/detect/verdicts.js';
 import { fitScalerFlat } from '../../src/detect/scale.js';
 import { roundFeature } from '../../src/features/vector.js';
-import { DATASETS, memoryIo, tempDir } from '../helpers/index.js';
+import { DATASETS, memoryIo, needing, tempDir } from '../helpers/index.js';
+
+const ALM = join(DATASETS, 'almhuette-raith-2019/access.log');
+const almTest = needing(test, ALM);
 
 async function detectFile(path: string, extra: Record<string, unknown> = {}) {
   const out = tempDir();
@@ -16,8 +19,8 @@ async function detectFile(path: string, extra: Record<string, unknown> = {}) {
   return { ...o, out, blocklist: readFileSync(join(out, 'blocklist.txt'), 'utf8').split('\n').filter(Boolean) };
 }
 
-test('almhuette-raith-2019: the Joomla brute-forcer and the 3-minute flooder are flagged', async () => {
-  const { blocklist, verdicts } = await detectFile(join(DATASETS, 'almhuette-raith-2019/access.log'));
+almTest('almhuette-raith-2019: the Joomla brute-forcer and the 3-minute flooder are flagged', async () => {
+  const { blocklist, verdicts } = await detectFile(ALM);
   for (const ip of ['193.106.31.130', '198.38.84.230']) assert.ok(blocklist.includes(ip), `${ip} flagged`);
   const brute = verdicts.flagged.find((f) => f.address === '193.106.31.130')!;
   assert.ok(brute.kinds.includes('brute-force'), `kinds ${brute.kinds}`);
@@ -74,8 +77,8 @@ test('generated quiet day: the office behind NAT and the crawlers are not blocke
   assert.ok(verdicts.clustering.k >= 2, 'clustering still ran');
 });
 
-test('the same input gives the same verdicts; the seed is recorded', async () => {
-  const path = join(DATASETS, 'almhuette-raith-2019/access.log');
+almTest('the same input gives the same verdicts; the seed is recorded', async () => {
+  const path = ALM;
   const a = await detectFile(path);
   const b = await detectFile(path);
   assert.equal(a.blocklist, b.blocklist);
@@ -83,11 +86,11 @@ test('the same input gives the same verdicts; the seed is recorded', async () =>
   assert.is(a.verdicts.parameters.seed, 42);
 });
 
-test('the allowlist spares addresses and CIDRs, by flag and by file', async () => {
+almTest('the allowlist spares addresses and CIDRs, by flag and by file', async () => {
   const dir = tempDir();
   const file = join(dir, 'allow.txt');
   writeFileSync(file, '# our monitoring\n198.38.84.0/24\n');
-  const { blocklist, verdicts } = await detectFile(join(DATASETS, 'almhuette-raith-2019/access.log'), {
+  const { blocklist, verdicts } = await detectFile(ALM, {
     allow: ['193.106.31.130'],
     allowFile: [file],
   });

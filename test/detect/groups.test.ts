@@ -7,7 +7,7 @@ import { runGenerate } from '../../src/commands/generate.js';
 import { FIRST_FAMILY_NAMES } from '../../src/logs/generate.js';
 import { parseLabels } from '../../src/eval/score.js';
 import { overlaps } from '../../src/core/address.js';
-import { DATASETS, memoryIo, ROOT, tempDir } from '../helpers/index.js';
+import { DATASETS, memoryIo, needing, ROOT, tempDir } from '../helpers/index.js';
 
 const ATTACKS = ['flood', 'scan', 'brute-force'];
 
@@ -191,7 +191,9 @@ test('--trusted-proxy: lines from a CDN are judged as the clients X-Forwarded-Fo
   );
 });
 
-test('shared real logs: the labelled attackers of almhuette are found, its iPhones and the webshell botnet judged right', async () => {
+const almTest = needing(test, join(DATASETS, 'almhuette-raith-2019/access.log'));
+
+almTest('shared real logs: the labelled attackers of almhuette are found, its iPhones and the webshell botnet judged right', async () => {
   const out = tempDir();
   const { result } = await runDetect({ inputs: [join(DATASETS, 'almhuette-raith-2019/access.log')], out, quiet: true, report: false }, memoryIo());
   const labels = parseLabels(readFileSync(join(ROOT, 'test/fixtures/labels/almhuette-raith-2019.csv'), 'utf8'), 'labels');

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATASETS, ROOT, tempDir } from '../helpers/index.js';
+import { DATASETS, needing, ROOT, tempDir } from '../helpers/index.js';
 import { missingPrerequisites, named } from './helpers/guard.js';
 
 const test = named(uvuTest);
@@ -24,8 +24,9 @@ if (!base || missing) {
   console.log(`\n  (docker e2e: left out; ${why})`);
 } else {
   const image = 'logwarden:ci';
+  const almTest = needing(test, join(DATASETS, 'almhuette-raith-2019/access.log'));
 
-  test('docker: the image builds from the base and runs detect on mounted logs; outputs belong to the caller', () => {
+  almTest('docker: the image builds from the base and runs detect on mounted logs; outputs belong to the caller', () => {
     sh('docker', ['build', '--network', 'host', '-q', '-f', 'docker/Dockerfile', '--build-arg', `BASE_IMAGE=${base}`, '-t', image, '.']);
     const inspect = JSON.parse(sh('docker', ['image', 'inspect', image]))[0];
     assert.equal(inspect.Config.Entrypoint, ['node', '/app/bin/logwarden.js']);
@@ -63,7 +64,7 @@ if (!base || missing) {
     assert.match(readFileSync(join(work, 'out/blocklist.txt'), 'utf8'), /198\.38\.84\.230/);
   });
 
-  test('docker: the image serves verdicts and reports itself healthy through its HEALTHCHECK', async () => {
+  almTest('docker: the image serves verdicts and reports itself healthy through its HEALTHCHECK', async () => {
     const work = tempDir('logwarden-docker-');
     mkdirSync(join(work, 'out'));
     copyFileSync(join(DATASETS, 'almhuette-raith-2019/access.log'), join(work, 'access.log'));

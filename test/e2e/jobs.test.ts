@@ -7,14 +7,16 @@ import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATASETS, ROOT, tempDir } from '../helpers/index.js';
+import { DATASETS, needing, ROOT, tempDir } from '../helpers/index.js';
 import { canConnect, createLab, startListener, startSshd } from './helpers/lab.js';
 import { labAvailable, named } from './helpers/guard.js';
 
 const test = named(uvuTest);
 
+const almTest = needing(test, join(DATASETS, 'almhuette-raith-2019/access.log'));
+
 if (labAvailable('jobs e2e', ['ip', 'sshd', 'ipset', 'iptables'])) {
-  test('jobs/fetch.sh → detect.sh → block-and-notify.sh (dry run): each stage leaves its outputs', () => {
+  almTest('jobs/fetch.sh → detect.sh → block-and-notify.sh (dry run): each stage leaves its outputs', () => {
     const lab = createLab(2);
     try {
       const ssh = startSshd(lab);

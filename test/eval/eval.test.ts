@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDetect } from '../../src/commands/detect.js';
 import { runGenerate } from '../../src/commands/generate.js';
-import { baselineFlags } from '../../src/eval/suite.js';
+import { baselineFlags, realLogDir, scoreRealLogs } from '../../src/eval/suite.js';
 import { memoryIo, ROOT, runCli, tempDir } from '../helpers/index.js';
 
 test('npm run eval: scores scenario families against their labels, beside the seeds k = 2 method', () => {
@@ -20,6 +20,26 @@ test('npm run eval: scores scenario families against their labels, beside the se
   assert.match(row('flash-crowd'), /0 of \d+/);
   assert.match(r.stdout, /baseline: recall/);
   assert.match(r.stdout, /every target holds/);
+});
+
+test('eval with no ../shared scores the shipped real logs and says in one line that almhuette is absent', async () => {
+  const work = tempDir();
+  const datasets = realLogDir(join(work, 'datasets'), { LOGWARDEN_NO_SHARED: '1' })!;
+  assert.is(datasets, join(work, 'datasets'));
+  assert.ok(existsSync(join(datasets, 'elastic-apache/apache_logs.log')));
+  assert.ok(existsSync(join(datasets, 'honeynet-2004/access_log.combined')));
+  assert.not.ok(existsSync(join(datasets, 'almhuette-raith-2019')));
+  rmSync(join(datasets, 'honeynet-2004'), { recursive: true }); // elastic alone is enough here, and quicker
+  const out: string[] = [];
+  const ok = await scoreRealLogs(datasets, join(work, 'out'), memoryIo(), out);
+  assert.ok(ok, out.join('\n'));
+  const alm = out.filter((l) => l.includes('almhuette'));
+  assert.is(alm.length, 1);
+  assert.match(alm[0]!, /^almhuette-raith-2019\s+skipped: almhuette-raith-2019\/access\.log is absent/);
+  assert.ok(
+    out.some((l) => /^elastic-apache\s+\d+\s+\S+\s+0\s/.test(l)),
+    out.join('\n'),
+  );
 });
 
 test('the baseline flags the cluster of the busiest addresses', () => {

@@ -5,11 +5,12 @@ import { buildClientTable, splitPoints } from '../../src/features/build.js';
 import { FEATURES, featureValues } from '../../src/features/vector.js';
 import { expandInputs } from '../../src/logs/read.js';
 import { readFileSync } from 'node:fs';
-import { DATASETS } from '../helpers/index.js';
+import { DATASETS, needing } from '../helpers/index.js';
 
 const ALM = join(DATASETS, 'almhuette-raith-2019/access.log');
+const almTest = needing(test, ALM);
 
-test('build: split points fall on line starts and cover the file', () => {
+almTest('build: split points fall on line starts and cover the file', () => {
   const size = readFileSync(ALM).length;
   const text = readFileSync(ALM);
   const pts = splitPoints(ALM, size, 5);
@@ -18,7 +19,7 @@ test('build: split points fall on line starts and cover the file', () => {
   for (const p of pts.slice(1, -1)) assert.is(text[p - 1], 10, `offset ${p} starts a line`);
 });
 
-test('build: worker threads over byte ranges give the same table as one thread, every feature', async () => {
+almTest('build: worker threads over byte ranges give the same table as one thread, every feature', async () => {
   const one = await buildClientTable(expandInputs([ALM]), { ipv6Prefix: 128, threads: 1 });
   const many = await buildClientTable(expandInputs([ALM]), { ipv6Prefix: 128, threads: 3, minSplitBytes: 1000 });
   assert.is(many.stats.linesRead, one.stats.linesRead);
@@ -38,7 +39,7 @@ test('build: worker threads over byte ranges give the same table as one thread, 
   }
 });
 
-test('build: JSON logs are cut into byte ranges whose tables merge to the same numbers', async () => {
+almTest('build: JSON logs are cut into byte ranges whose tables merge to the same numbers', async () => {
   const { writeFileSync } = await import('node:fs');
   const { tempDir } = await import('../helpers/index.js');
   const re = /^(\S+) \S+ \S+ \[([^\]]+)\] "([^"]*)" (\d+) (\d+|-) "[^"]*" "([^"]*)"/;
@@ -71,7 +72,7 @@ test('build: JSON logs are cut into byte ranges whose tables merge to the same n
   }
 });
 
-test('build: a file whose head is one overlong line is still read (its format found past that line)', async () => {
+almTest('build: a file whose head is one overlong line is still read (its format found past that line)', async () => {
   const { writeFileSync } = await import('node:fs');
   const { tempDir } = await import('../helpers/index.js');
   const path = `${tempDir()}/long-head.log`;
@@ -137,7 +138,7 @@ test('build: a flood spread over three web servers has its whole peak, however t
   }
 });
 
-test('build: a file named twice, or reached again through a link, is read once and the run says so', async () => {
+almTest('build: a file named twice, or reached again through a link, is read once and the run says so', async () => {
   const { symlinkSync } = await import('node:fs');
   const { tempDir } = await import('../helpers/index.js');
   const dir = tempDir();
@@ -152,7 +153,7 @@ test('build: a file named twice, or reached again through a link, is read once a
   }
 });
 
-test('build: the shared real logs give the same table whatever the threads, compression or file order', async () => {
+almTest('build: the shared real logs give the same table whatever the threads, compression or file order', async () => {
   const { gzipSync } = await import('node:zlib');
   const { writeFileSync } = await import('node:fs');
   const { tempDir } = await import('../helpers/index.js');

@@ -5,9 +5,11 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as netServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { DATASETS, runCli, tempDir } from '../helpers/index.js';
+import { DATASETS, needing, runCli, tempDir } from '../helpers/index.js';
 
 const ALM = join(DATASETS, 'almhuette-raith-2019/access.log');
+const almTest = needing(test, ALM);
+const ELASTIC = join(DATASETS, 'elastic-apache/apache_logs.log');
 
 async function freePort(): Promise<number> {
   const s = netServer();
@@ -21,7 +23,7 @@ function git(cwd: string, ...args: string[]) {
   return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.org', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
 }
 
-test('fetch: local files and globs are copied with a manifest; detect takes the directory', async () => {
+almTest('fetch: local files and globs are copied with a manifest; detect takes the directory', async () => {
   const work = tempDir();
   const out = join(work, 'logs');
   const r = await runCli(['fetch', ALM, join(DATASETS, 'elastic-apache/*.log'), '--out', out, '--state', join(work, 'state.json')]);
@@ -46,7 +48,7 @@ test('fetch: a Git repository over git:// (git daemon) is cloned, then fast-forw
   mkdirSync(repos);
   mkdirSync(join(src, 'web-1'), { recursive: true });
   git(work, 'init', '-q', src);
-  writeFileSync(join(src, 'web-1/access.log'), readFileSync(ALM, 'utf8').split('\n').slice(0, 100).join('\n') + '\n');
+  writeFileSync(join(src, 'web-1/access.log'), readFileSync(ELASTIC, 'utf8').split('\n').slice(0, 100).join('\n') + '\n');
   writeFileSync(join(src, 'README'), 'not a log\n');
   git(src, 'add', '.');
   git(src, 'commit', '-qm', 'day 1');
@@ -84,7 +86,7 @@ test('fetch: a Git repository over git:// (git daemon) is cloned, then fast-forw
     assert.is(m1.files[0].lines, 100);
     assert.is(m1.files[0].origin, 'https://git.example.test/logs.git#main:web-1/access.log');
     // A new commit upstream.
-    writeFileSync(join(src, 'web-1/access.log.1'), readFileSync(ALM, 'utf8').split('\n').slice(100, 150).join('\n') + '\n');
+    writeFileSync(join(src, 'web-1/access.log.1'), readFileSync(ELASTIC, 'utf8').split('\n').slice(100, 150).join('\n') + '\n');
     git(src, 'add', '.');
     git(src, 'commit', '-qm', 'day 2');
     git(src, 'push', '-q', join(repos, 'logs.git'), 'main');
@@ -125,7 +127,17 @@ test('fetch: a GitHub token is used but never shown, not in output nor in the ma
   const port = await freePort();
   const token = 'ghp_SuperSecretToken123456';
   const r = await runCli(
-    ['fetch', `git+https://127.0.0.1:${port}/org/private.git`, ALM, '--out', join(work, 'o'), '--git-cache', join(work, 'c'), '--state', join(work, 's.json')],
+    [
+      'fetch',
+      `git+https://127.0.0.1:${port}/org/private.git`,
+      ELASTIC,
+      '--out',
+      join(work, 'o'),
+      '--git-cache',
+      join(work, 'c'),
+      '--state',
+      join(work, 's.json'),
+    ],
     {
       env: { GITHUB_TOKEN: token },
     },
@@ -137,7 +149,7 @@ test('fetch: a GitHub token is used but never shown, not in output nor in the ma
 });
 
 test('fetch: HTTP downloads, with a size limit; one failing source does not stop the others', async () => {
-  const body = Buffer.from(readFileSync(ALM, 'utf8').split('\n').slice(0, 100).join('\n') + '\n');
+  const body = Buffer.from(readFileSync(ELASTIC, 'utf8').split('\n').slice(0, 100).join('\n') + '\n');
   const server: Server = createServer((req, res) => {
     if (req.url === '/access.log') res.end(body);
     else if (req.url === '/huge.log') {
@@ -185,7 +197,7 @@ test('fetch: bad input: a nonexistent path (exit 2 alone, exit 4 beside a good s
   const alone = await runCli(['fetch', '/no/such/access.log', '--out', join(work, 'a'), '--state', join(work, 's.json')]);
   assert.is(alone.code, 2);
   assert.match(alone.stderr, /fetch \/no\/such\/access\.log: no such file or directory/);
-  const mixed = await runCli(['fetch', '/no/such/access.log', ALM, '--out', join(work, 'b'), '--state', join(work, 's.json')]);
+  const mixed = await runCli(['fetch', '/no/such/access.log', ELASTIC, '--out', join(work, 'b'), '--state', join(work, 's.json')]);
   assert.is(mixed.code, 4);
   assert.is(JSON.parse(readFileSync(join(work, 'b/manifest.json'), 'utf8')).files.length, 1);
   const kind = await runCli(['fetch', 'gopher://example.org/logs', '--out', join(work, 'c')]);
@@ -230,7 +242,7 @@ test("fetch: a Git repository's links, paths out of the clone and option-like re
   mkdirSync(join(src, 'logs'), { recursive: true });
   git(work, 'init', '-q', src);
   writeFileSync(join(work, 'private.key'), 'PRIVATE KEY 5678\n');
-  writeFileSync(join(src, 'logs/access.log'), readFileSync(ALM, 'utf8').split('\n').slice(0, 50).join('\n') + '\n');
+  writeFileSync(join(src, 'logs/access.log'), readFileSync(ELASTIC, 'utf8').split('\n').slice(0, 50).join('\n') + '\n');
   symlinkSync(join(work, 'private.key'), join(src, 'logs/key.log'));
   symlinkSync('/etc', join(src, 'etc'));
   git(src, 'add', '.');

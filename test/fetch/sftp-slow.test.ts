@@ -14,7 +14,7 @@ import { DATASETS, runCli, tempDir } from '../helpers/index.js';
 
 const { Server, utils } = ssh2;
 const { STATUS_CODE } = utils.sftp;
-const ALM = join(DATASETS, 'almhuette-raith-2019/access.log');
+const ELASTIC = join(DATASETS, 'elastic-apache/apache_logs.log');
 
 /**
  * An SSH key pair. ECDSA rather than ed25519: ssh2's generateKeyPairSync('ed25519') strips a public key's
@@ -96,7 +96,7 @@ function startSlowSftp(files: Record<string, Buffer>): Promise<{ port: number; c
 }
 
 test('fetch: an SFTP server that answers late is fetched whole, every time, with no crash after the fetch', async () => {
-  const text = readFileSync(ALM);
+  const text = readFileSync(ELASTIC);
   const lines = text.toString('utf8').split('\n');
   const files = { 'access.log': Buffer.from(lines.slice(0, 3000).join('\n') + '\n'), 'access.log.1': Buffer.from(lines.slice(3000, 6000).join('\n') + '\n') };
   const server = await startSlowSftp(files);

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Writable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import type { Callback, Test } from 'uvu';
 import type { Io } from '../../src/core/io.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const DATASETS = resolve(ROOT, '../shared/datasets');
 export const BIN = join(ROOT, 'bin/logwarden.js');
 
 const made: string[] = [];
@@ -26,6 +27,48 @@ export function tempDir(prefix = 'logwarden-test-'): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
   made.push(d);
   return d;
+}
+
+/** The reference copy of the real logs, beside the clone (not in every clone). */
+export const SHARED_DATASETS = resolve(ROOT, '../shared/datasets');
+/** The compressed copies the project ships, for the logs whose licence allows it. */
+export const SHIPPED_DATASETS = join(ROOT, 'test/fixtures/datasets');
+
+/** Inflates the shipped copies into `to`, keeping the shared folder's layout (`x.log.gz` becomes `x.log`). */
+export function inflateDatasets(from: string, to: string): void {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    if (entry.isDirectory()) {
+      mkdirSync(join(to, entry.name), { recursive: true });
+      inflateDatasets(source, join(to, entry.name));
+    } else if (entry.name.endsWith('.gz')) writeFileSync(join(to, entry.name.slice(0, -3)), gunzipSync(readFileSync(source)));
+    else copyFileSync(source, join(to, entry.name));
+  }
+}
+
+/**
+ * Where the tests read the real logs: ../shared/datasets when it sits beside the clone (unless
+ * LOGWARDEN_NO_SHARED=1), else the shipped copies inflated once per test process into a temp folder.
+ */
+export const DATASETS = (() => {
+  if (process.env.LOGWARDEN_NO_SHARED !== '1' && existsSync(SHARED_DATASETS)) return SHARED_DATASETS;
+  const dir = tempDir('logwarden-datasets-');
+  inflateDatasets(SHIPPED_DATASETS, dir);
+  return dir;
+})();
+
+/**
+ * `test`, or `test.skip` with one line naming the missing file, for a test on a log the project may not ship
+ * (almhuette-raith-2019 states no licence): it runs only where ../shared/datasets is present.
+ */
+export function needing(t: Test, ...files: string[]): (name: string, fn: Callback) => void {
+  const missing = files.find((f) => !existsSync(f));
+  if (missing === undefined) return t;
+  const shown = missing.startsWith(DATASETS) ? join(relative(ROOT, SHARED_DATASETS), relative(DATASETS, missing)) : missing;
+  return (name, fn) => {
+    process.stdout.write(`  skipped "${name}": needs ${shown}, which is not shipped with the project\n`);
+    t.skip(name, fn);
+  };
 }
 
 export interface RunResult {
