@@ -533,6 +533,32 @@ export function classifyHeader(text: string): number {
   return intentFlags(decoded(unescapeLogged(text)), 'header');
 }
 
+/**
+ * Characters a header value needs to carry an injection ("$", "{", "(", "<", "'", "`", "%" for anything encoded,
+ * "\\" for anything the server escaped). A referer or X-Forwarded-For value holding none is not looked at: it
+ * can still name a path (a scanner's own target as its referer), which its request shows anyway.
+ */
+const INJECTION_CHARS = new Uint8Array(256);
+for (const ch of "${(<'`%\\") INJECTION_CHARS[ch.charCodeAt(0)] = 1;
+
+export function mayHoldInjection(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (INJECTION_CHARS[buf[i]!] === 1) return true;
+  return false;
+}
+
+export function mayHoldInjectionText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 256 && INJECTION_CHARS[c] === 1) return true;
+  }
+  return false;
+}
+
+/** A referer's or forwarded-for value's classes: classifyHeader's, when its unescaped text may hold an injection. */
+export function classifyInjection(text: string): number {
+  return mayHoldInjectionText(unescapeLogged(text)) ? classifyHeader(text) : 0;
+}
+
 /** The classes of a user agent: classifyHeader's, and AGENT_CRAWLER when it names a search crawler. */
 export function classifyAgent(text: string): number {
   const named = crawlerNamed(unescapeLogged(text));

@@ -23,8 +23,11 @@ import {
 import {
   AGENT_CRAWLER,
   crawlerIndexOf,
+  mayHoldInjection,
+  mayHoldInjectionText,
   classifyAgent,
   classifyHeader,
+  classifyInjection,
   classifyPath,
   classifyQuery,
   mayHoldQueryIntent,
@@ -773,13 +776,16 @@ export class ClientTable {
       }
       flags |= a & (PATH_EXPLOIT | PATH_SCANNER);
     }
-    if (rec.hasReferer) {
+    // Referers and forwarded-for values: only those holding a character an injection needs (most hold none).
+    if (rec.hasReferer && (rec.refererBuf ? mayHoldInjection(rec.refererBuf, rec.refererStart, rec.refererEnd) : mayHoldInjectionText(rec.refererText))) {
       const h = rec.refererBuf ? hashBytes(rec.refererBuf, rec.refererStart, rec.refererEnd, HEADER_SEED) : hashText(rec.refererText);
-      flags |= headerFlags(classifiers.headers, h, () => recordReferer(rec));
+      flags |= headerFlags(classifiers.headers, h, () => recordReferer(rec), classifyInjection);
     }
-    if (rec.xffBuf ? rec.xffEnd > rec.xffStart : rec.xffText !== '') {
+    if (
+      rec.xffBuf ? rec.xffEnd > rec.xffStart && mayHoldInjection(rec.xffBuf, rec.xffStart, rec.xffEnd) : rec.xffText !== '' && mayHoldInjectionText(rec.xffText)
+    ) {
       const h = rec.xffBuf ? hashBytes(rec.xffBuf, rec.xffStart, rec.xffEnd, HEADER_SEED) : hashText(rec.xffText);
-      flags |= headerFlags(classifiers.headers, h, () => recordForwardedFor(rec));
+      flags |= headerFlags(classifiers.headers, h, () => recordForwardedFor(rec), classifyInjection);
     }
     if (flags & PATH_PAYLOAD) nums[at + C.payloadHits]!++;
     if (flags & PATH_EXPLOIT) nums[at + C.exploitHits]!++;
