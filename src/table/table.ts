@@ -380,6 +380,10 @@ export class ClientTable {
   badAddressLines = 0;
   /** Lines left out by the operator's ignore rules. */
   ignoredLines = 0;
+  private lastAgentHash = 0;
+  private lastAgentFlags = 0;
+  /** The operator's ignore rules (AggregateOptions.ignore), or null. */
+  private readonly ignore: IgnoreMatcher | null;
   /** The ignore rules' answers by path hash and agent hash (the same paths and agents come all day). */
   private readonly ignoredPaths = new Map<number, boolean>();
   private readonly ignoredAgents = new Map<number, boolean>();
@@ -394,6 +398,7 @@ export class ClientTable {
     room?: { readonly distinctInts: number; readonly minuteInts: number },
   ) {
     this.proxied = (opts.trustedProxies?.size ?? 0) > 0;
+    this.ignore = opts.ignore ?? null;
     this.ipv6Prefix = opts.ipv6Prefix;
     this.ip6Mask = ip6MaskOf(opts.ipv6Prefix);
     this.classifiers = opts.classifiers ?? null;
@@ -713,8 +718,8 @@ export class ClientTable {
 
   /** Adds one parsed line. Returns false when its client field is not an address. */
   add(rec: LogRecord, line: Buffer, start: number, end: number): boolean {
-    const ignore = this.opts.ignore;
-    if (ignore && this.ignored(rec, ignore)) {
+    const ignore = this.ignore;
+    if (ignore !== null && this.ignored(rec, ignore)) {
       this.ignoredLines++;
       return true;
     }
@@ -767,7 +772,12 @@ export class ClientTable {
     }
     // Intent in the headers too: the same classes whatever the log's format (each value cached by its hash).
     if (rec.agentHash !== 0) {
-      const a = headerFlags(classifiers.agents, rec.agentHash, () => recordAgent(rec), classifyAgent);
+      // A page and its assets come with one agent: the last one's classes are kept at hand.
+      let a = this.lastAgentFlags;
+      if (rec.agentHash !== this.lastAgentHash) {
+        a = this.lastAgentFlags = headerFlags(classifiers.agents, rec.agentHash, () => recordAgent(rec), classifyAgent);
+        this.lastAgentHash = rec.agentHash;
+      }
       if (a & AGENT_CRAWLER) {
         nums[at + C.crawlerClaims]!++;
         // The crawler it names, the first in SEARCH_CRAWLERS' order when it names several over time.
