@@ -7,6 +7,7 @@ import { EXIT, isLogwardenError, type ExitCode } from './core/errors.js';
 import { processIo, type Io } from './core/io.js';
 import { VERSION } from './core/version.js';
 import { STAGE_DEFAULTS } from './core/defaults.js';
+import { defaultLedgerPath } from './core/state.js';
 import { FORMAT_NAMES } from './logs/formats.js';
 import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS } from './detect/defaults.js';
 import { FAMILY_NAMES } from './logs/generate.js';
@@ -49,7 +50,12 @@ function hostOptions<T>(y: Argv<T>) {
     .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'trust and record an unknown host key on first use' })
     .option('timeout', { type: 'number', default: 20000, describe: 'per-host connection timeout in ms' })
     .option('concurrency', { type: 'number', default: 4, describe: 'hosts handled at once' })
-    .option('ledger', { type: 'string', defaultDescription: `./${STAGE_DEFAULTS.ledger}`, describe: 'ban ledger file [env LOGWARDEN_LEDGER]' })
+    .option('ledger', {
+      type: 'string',
+      defaultDescription: defaultLedgerPath(process.env),
+      describe:
+        'ban ledger file, never relative to where logwarden runs: /var/lib/logwarden as root, else $XDG_STATE_HOME/logwarden or ~/.local/state/logwarden (created 0700) [env LOGWARDEN_LEDGER]',
+    })
     .option('allow', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'addresses or CIDRs never blocked' })
     .option('allow-file', { type: 'string', array: true, default: [], defaultDescription: 'none', describe: 'file of addresses or CIDRs never blocked' })
     .option('max-prefix', { type: 'string', default: '16,48', describe: 'widest network ever banned, IPv4,IPv6 prefix lengths (a wider one is refused)' })
@@ -102,6 +108,7 @@ const WHOLE_NUMBERS = new Set([
   'timeout',
   'concurrency',
   'max-new-bans',
+  'max-lift',
   'max-http-bytes',
   'smtp-port',
   'poll',
@@ -241,6 +248,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       logsOrTables(y, 'partial tables (.lwtable files, or folders of them) from logwarden aggregate, merged and judged instead of logs')
         .option('out', { alias: 'o', type: 'string', default: 'out', describe: 'directory for blocklist.txt, verdicts.json, clients.csv and report.html' })
         .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
+        .option('log-format', {
+          type: 'string',
+          describe: "the server's own layout: an nginx log_format or Apache LogFormat string as its config writes it, or a preset's name",
+        })
         .option('json-fields', {
           type: 'string',
           defaultDescription: 'nginx-style names (remote_addr, time_local, ...)',
@@ -361,6 +372,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           tables: a.tables as string[],
           out: a.out,
           format: a.format,
+          logFormat: a['log-format'],
           jsonFields: a['json-fields'],
           ipv6Prefix: a['ipv6-prefix'],
           allow: a.allow,
@@ -401,6 +413,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       logsOrTables(y, 'merge these tables (.lwtable files, or folders of them) into one instead of reading logs: a day of hourly tables, a rack of servers')
         .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the table file to write (part.lwtable)' })
         .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
+        .option('log-format', {
+          type: 'string',
+          describe: "the server's own layout: an nginx log_format or Apache LogFormat string as its config writes it, or a preset's name",
+        })
         .option('json-fields', { type: 'string', defaultDescription: 'nginx-style names', describe: 'JSON field names, e.g. ip=client,time=ts,status=code' })
         .option('ipv6-prefix', {
           type: 'number',
@@ -431,6 +447,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           tables: a.tables as string[],
           out: a.out,
           format: a.format,
+          logFormat: a['log-format'],
           jsonFields: a['json-fields'],
           ipv6Prefix: a['ipv6-prefix'],
           trustedProxy: a['trusted-proxy'],
@@ -461,11 +478,39 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           default: 500,
           describe: 'refuse a plan that bans more new addresses than this (a network counts its addresses; IPv6, its /64s)',
         })
-        .option('force', { type: 'boolean', default: false, describe: 'apply a plan over --max-new-bans' }),
+        .option('max-lift', {
+          type: 'number',
+          default: STAGE_DEFAULTS.maxLift,
+          describe: 'refuse a plan that lifts more existing bans at once than this (bans expiring now excepted)',
+        })
+        .option('max-evidence-age', {
+          type: 'string',
+          default: STAGE_DEFAULTS.maxEvidenceAge,
+          describe: "refuse verdicts whose log ends longer ago than this (verdicts.json's time range)",
+        })
+        .option('replay', { type: 'boolean', default: false, describe: 'ban on evidence older than --max-evidence-age (an old log replayed on purpose)' })
+        .option('force', {
+          type: 'boolean',
+          default: false,
+          describe: 'apply a plan over --max-new-bans or --max-lift, or one lifting bans the ledger does not know',
+        }),
     async (a) => {
       await (
         await import('./commands/block.js')
-      ).runBlock({ ...hostArgs(a), in: a.in, banTime: a['ban-time'], maxBanTime: a['max-ban-time'], maxNewBans: a['max-new-bans'], force: a.force }, io);
+      ).runBlock(
+        {
+          ...hostArgs(a),
+          in: a.in,
+          banTime: a['ban-time'],
+          maxBanTime: a['max-ban-time'],
+          maxNewBans: a['max-new-bans'],
+          maxLift: a['max-lift'],
+          maxEvidenceAge: a['max-evidence-age'],
+          replay: a.replay,
+          force: a.force,
+        },
+        io,
+      );
     },
   );
   parser.command(
@@ -580,6 +625,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .option('events', { type: 'string', defaultDescription: 'none', describe: 'append what watch did (bans, errors, rotations) as JSON lines' })
         .option('from-start', { type: 'boolean', default: false, describe: 'read what the logs hold already (default: start at their end, as tail -F)' })
         .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
+        .option('log-format', {
+          type: 'string',
+          describe: "the server's own layout: an nginx log_format or Apache LogFormat string as its config writes it, or a preset's name",
+        })
         .option('json-fields', { type: 'string', defaultDescription: 'nginx-style names', describe: 'JSON field names, e.g. ip=client,time=ts,status=code' })
         .option('ban-time', { type: 'string', default: '24h', describe: 'first ban length; doubles for each repeat offence' })
         .option('max-ban-time', { type: 'string', default: '30d', describe: 'longest ban' })
@@ -604,6 +653,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           events: a.events,
           fromStart: a['from-start'],
           format: a.format,
+          logFormat: a['log-format'],
           jsonFields: a['json-fields'],
           banTime: a['ban-time'],
           maxBanTime: a['max-ban-time'],

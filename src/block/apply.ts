@@ -6,7 +6,7 @@
 import { canonicalAddress } from '../core/address.js';
 import { commandLine, type CommandRunner } from '../adapters/runner.js';
 import { backend as makeBackend, type Backend, type BackendName, type Family, type Step } from './backends.js';
-import { planHost, planSize, type BanLimits, type HostPlan, type Protected } from './plan.js';
+import { planHost, planLift, planSize, type BanLimits, type HostPlan, type Protected } from './plan.js';
 
 export interface HostRun {
   readonly name: string;
@@ -24,6 +24,8 @@ export interface ApplyOptions {
   readonly alwaysProtect?: readonly Protected[];
   /** Connections and set-ups kept between runs (watch): a ban then costs reading the set and adding to it. */
   readonly kept?: KeptHosts;
+  /** `unblock`: lift these (and what they cover) and change nothing else; `desired` is then not used. */
+  readonly liftOnly?: readonly string[];
 }
 
 /** What a long-running caller keeps per host: the connection, its own addresses, whether it is set up. */
@@ -136,7 +138,7 @@ export async function applyToHost(h: HostRun, opts: ApplyOptions): Promise<HostR
       else if (!opts.dryRun) throw new StepFailed(`${commandLine(fb.list)} failed (exit ${r.code}): ${firstLine(r.stderr)}`);
       // In a dry run nothing was set up yet, so a missing set simply means nothing is banned.
     }
-    const plan = planHost(current, opts.desired, protect, opts.limits);
+    const plan = opts.liftOnly ? planLift(current, opts.liftOnly) : planHost(current, opts.desired, protect, opts.limits);
     const steps = ([4, 6] as Family[]).flatMap((f) => [...be.families[f].unbanSteps(plan.remove[f]), ...be.families[f].banSteps(plan.add[f])]);
     if (opts.dryRun) {
       commands.push(...be.setup.map(show), ...steps.map(show));

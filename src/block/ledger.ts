@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { canonicalTarget } from '../core/address.js';
 import { errors } from '../core/errors.js';
 import { writeJsonAtomic } from '../adapters/files.js';
+import { makeStateFolder } from '../core/state.js';
 
 export const LEDGER_SCHEMA_VERSION = 1;
 
@@ -96,6 +97,7 @@ function checkLedger(path: string, doc: unknown): asserts doc is Ledger {
 }
 
 export function saveLedger(path: string, ledger: Ledger): void {
+  makeStateFolder(path);
   writeJsonAtomic(path, ledger);
 }
 

@@ -2,7 +2,7 @@
  * Planning, pure: what a host has, what it should have, and what must never be banned on it → what to add
  * and remove. Printing a plan is the dry run; applying it is apply.ts.
  */
-import { addressFamily, canonicalTarget, overlaps, subtractTargets, targetRange, type AddressSet } from '../core/address.js';
+import { addressFamily, canonicalTarget, contains, overlaps, subtractTargets, targetRange, type AddressSet } from '../core/address.js';
 import type { Family } from './backends.js';
 
 export interface Protected {
@@ -100,4 +100,56 @@ export function planSize(p: HostPlan): { add: number; remove: number } {
 export function banWeight(entry: string): number {
   const { bits, width } = targetRange(entry);
   return width === 32 ? 2 ** (32 - bits) : 2 ** Math.max(0, 64 - bits);
+}
+
+/**
+ * `unblock`: lift exactly the entries `names` cover (a split network's pieces with it) and nothing else; an
+ * address inside a wider ban is named, not lifted (that would take lifting or splitting the wider one).
+ */
+export function planLift(current: Record<Family, readonly string[]>, names: readonly string[]): HostPlan {
+  const remove: Record<Family, string[]> = { 4: [], 6: [] };
+  const refused: HostPlan['refused'] = [];
+  let keep = 0;
+  for (const f of [4, 6] as Family[]) {
+    for (const h of current[f]) {
+      if (names.some((n) => contains(n, h))) remove[f].push(h);
+      else keep++;
+    }
+    remove[f].sort();
+  }
+  for (const n of names) {
+    const wider = [...current[4], ...current[6]].find((h) => h !== n && contains(h, n));
+    if (wider) refused.push({ address: n, why: `inside the ban ${wider}: unblock ${wider} to lift it` });
+  }
+  return { add: { 4: [], 6: [] }, remove, keep, refused, split: [] };
+}
+
+/** What the ledger says about the bans a plan lifts. */
+export interface LiftGuard {
+  /** Whether the ledger holds an entry (active or not) covering this firewall entry. */
+  readonly known: (entry: string) => boolean;
+  /** Whether lifting it is what the ledger asked for now (its ban expired in this run). */
+  readonly expected: (entry: string) => boolean;
+  /** Existing bans one run may lift at once, expected ones excepted. */
+  readonly maxLift: number;
+  /** Named in messages. */
+  readonly ledgerPath: string;
+}
+
+/**
+ * Why a host's plan must not be applied without --force, or null: it lifts bans the ledger does not know (a
+ * ledger other than the one that banned them), or more known ones at once than --max-lift.
+ */
+export function liftRefusal(host: string, p: HostPlan, guard: LiftGuard): string | null {
+  const removed = [...p.remove[4], ...p.remove[6]];
+  const sample = (xs: string[]) => `${xs.slice(0, 3).join(', ')}${xs.length > 3 ? `, and ${xs.length - 3} more` : ''}`;
+  const unknown = removed.filter((e) => !guard.known(e));
+  if (unknown.length > 0) {
+    return `${host}: the plan would lift ${unknown.length} bans that the ledger ${guard.ledgerPath} does not know (${sample(unknown)}); is it the ledger that banned them? Nothing was changed (--force lifts them)`;
+  }
+  const lifted = removed.filter((e) => !guard.expected(e));
+  if (lifted.length > guard.maxLift) {
+    return `${host}: the plan would lift ${lifted.length} existing bans at once (${sample(lifted)}), over --max-lift ${guard.maxLift}; nothing was changed (--force lifts them)`;
+  }
+  return null;
 }

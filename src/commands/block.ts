@@ -7,7 +7,8 @@ import { STAGE_DEFAULTS } from '../core/defaults.js';
 import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { canonicalTarget } from '../core/address.js';
+import { canonicalTarget, contains } from '../core/address.js';
+import { defaultLedgerPath } from '../core/state.js';
 import { errors, EXIT, LogwardenError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { parseDuration } from '../core/duration.js';
@@ -20,7 +21,7 @@ import { applyToHost, describePlan, mapLimit, type HostResult, type HostRun, typ
 import { BACKEND_NAMES, type BackendName } from '../block/backends.js';
 import { loadHosts, type HostSpec } from '../block/hosts.js';
 import { activeBans, liftBans, loadLedger, recordOffences, saveLedger, type Ledger, type Offence } from '../block/ledger.js';
-import { banWeight, DEFAULT_MAX_PREFIX, planSize, refusal, type BanLimits } from '../block/plan.js';
+import { banWeight, DEFAULT_MAX_PREFIX, liftRefusal, planSize, refusal, type BanLimits, type LiftGuard } from '../block/plan.js';
 import { loadAllowlist } from './detect.js';
 
 export interface HostsOptions {
@@ -42,6 +43,10 @@ export interface HostsOptions {
   readonly dryRun?: boolean;
   readonly json?: boolean;
   readonly now?: Date;
+  /** Existing bans one run may lift at once without --force (expiries the ledger records excepted). */
+  readonly maxLift?: number;
+  /** Apply a plan that lifts bans the ledger does not know, or more than --max-lift. */
+  readonly force?: boolean;
 }
 
 export interface BlockCommandOptions extends HostsOptions {
@@ -49,7 +54,9 @@ export interface BlockCommandOptions extends HostsOptions {
   readonly banTime?: string;
   readonly maxBanTime?: string;
   readonly maxNewBans?: number;
-  readonly force?: boolean;
+  /** Refuse verdicts whose evidence ends longer ago than this (a duration: 7d), unless `replay`. */
+  readonly maxEvidenceAge?: string;
+  readonly replay?: boolean;
 }
 
 export interface ConvergeOutcome {
@@ -92,11 +99,19 @@ function hostRuns(opts: HostsOptions, io: Io, keepShell = false): HostRun[] {
 }
 
 /** Runs every host (in parallel, limited), prints the per-host summary, writes block.json, sets the exit. */
+/** What the hosts are made to hold: the ledger's bans, or (unblock) the same less exactly the named ones. */
+interface Target {
+  readonly desired: readonly string[];
+  readonly limits: BanLimits;
+  readonly liftOnly?: readonly string[];
+  /** Checked on every host's plan before any host is changed; null: nothing lifted needs checking. */
+  readonly guard: LiftGuard | null;
+}
+
 async function converge(
   runs: HostRun[],
-  desired: string[],
+  target: Target,
   opts: HostsOptions,
-  limits: BanLimits,
   io: Io,
   reportDir: string | null,
   ledgerChange: Pick<BlockReport, 'newBans' | 'expired'>,
@@ -104,13 +119,24 @@ async function converge(
 ): Promise<ConvergeOutcome> {
   // On a terminal, each host says when it starts and how it ended (hosts are handled a few at a time).
   const progress = io.stderr.isTTY === true && !opts.json;
+  const dryRun = opts.dryRun ?? false;
+  const each = (fn: (h: HostRun) => Promise<HostResult>) => mapLimit(runs, Math.max(1, opts.concurrency ?? 4), fn);
+  const apply = (h: HostRun, asDryRun: boolean) =>
+    applyToHost(h, { desired: target.desired, limits: target.limits, liftOnly: target.liftOnly, dryRun: asDryRun, kept });
+  const guard = opts.force ? null : target.guard;
+  // Every host is planned before any is changed, so that a refused plan leaves all of them as they were.
+  if (guard && !dryRun) {
+    const planned = await each((h) => apply(h, true));
+    refuseLifts(planned, guard);
+  }
   let done = 0;
-  const results = await mapLimit(runs, Math.max(1, opts.concurrency ?? 4), async (h) => {
+  const results = await each(async (h) => {
     if (progress) io.stderr.write(`${h.name}: connecting...\n`);
-    const r = await applyToHost(h, { desired, limits, dryRun: opts.dryRun ?? false, kept });
+    const r = await apply(h, dryRun);
     if (progress) io.stderr.write(`${h.name}: ${r.ok ? 'done' : `failed: ${r.error}`} (${++done} of ${runs.length} hosts)\n`);
     return r;
   });
+  if (guard && dryRun) refuseLifts(results, guard);
   const report: BlockReport = {
     schemaVersion: BLOCK_REPORT_SCHEMA_VERSION,
     dryRun: opts.dryRun ?? false,
@@ -142,6 +168,26 @@ async function converge(
   return { results, report };
 }
 
+function refuseLifts(results: readonly HostResult[], guard: LiftGuard): void {
+  for (const r of results) {
+    const why = r.plan ? liftRefusal(r.host, r.plan, guard) : null;
+    if (why) throw errors.refusedPlan(why);
+  }
+}
+
+/** The ledger's view of what a block run lifts: known entries, and those whose ban expired in this run. */
+function ledgerGuard(ledger: Ledger, expired: readonly string[], opts: HostsOptions, path: string): LiftGuard {
+  const entries = Object.keys(ledger.entries);
+  const maxLift = opts.maxLift ?? STAGE_DEFAULTS.maxLift;
+  if (!Number.isInteger(maxLift) || maxLift < 0) throw errors.badOption('max-lift', `expected a whole number: ${maxLift}`);
+  return {
+    known: (e) => entries.some((k) => contains(k, e)),
+    expected: (e) => expired.some((k) => contains(k, e)),
+    maxLift,
+    ledgerPath: path,
+  };
+}
+
 function banLimits(opts: HostsOptions): BanLimits {
   const text = opts.maxPrefix ?? `${DEFAULT_MAX_PREFIX[4]},${DEFAULT_MAX_PREFIX[6]}`;
   const m = /^(\d{1,2})(?:,(\d{1,3}))?$/.exec(text.trim());
@@ -164,7 +210,7 @@ function readVerdicts(dir: string): { blocklist: string[]; verdicts: VerdictsDoc
   return { blocklist, verdicts };
 }
 
-const ledgerPath = (opts: HostsOptions, io: Io) => opts.ledger ?? io.env.LOGWARDEN_LEDGER ?? STAGE_DEFAULTS.ledger;
+const ledgerPath = (opts: HostsOptions, io: Io) => opts.ledger ?? (io.env.LOGWARDEN_LEDGER || defaultLedgerPath(io.env));
 
 /** Something to ban, with why and how recent the evidence is. */
 export interface Candidate {
@@ -224,11 +270,16 @@ export async function applyOffences(
       `the plan bans ${newAddresses} new addresses (${change.newBans.length} entries), over the cap of ${maxNew}; nothing was changed (re-run with --force if this is right)`,
     );
   }
+  const guard = ledgerGuard(
+    change.ledger,
+    change.expired.map((e) => e.address),
+    opts,
+    path,
+  );
   const outcome = await converge(
     runs,
-    activeBans(change.ledger),
+    { desired: activeBans(change.ledger), limits, guard },
     opts,
-    limits,
     io,
     reportDir,
     {
@@ -237,8 +288,9 @@ export async function applyOffences(
     },
     kept,
   ).catch((err: unknown) => {
-    // Hosts that failed converge on the next run; the ledger (the desired state) is kept all the same.
-    if (!opts.dryRun) saveLedger(path, change.ledger);
+    // Hosts that failed converge on the next run; the ledger (the desired state) is kept all the same. A
+    // refused plan changed nothing, the ledger included.
+    if (!opts.dryRun && !(err instanceof LogwardenError && err.code === 'EREFUSEDPLAN')) saveLedger(path, change.ledger);
     throw err;
   });
   if (!opts.dryRun) saveLedger(path, change.ledger);
@@ -255,7 +307,17 @@ export async function runBlock(opts: BlockCommandOptions, io: Io): Promise<Conve
   banDurations(opts);
   hostRuns(opts, io);
   banLimits(opts);
+  const maxAge = parseDuration(opts.maxEvidenceAge ?? STAGE_DEFAULTS.maxEvidenceAge);
+  if (maxAge === null) throw errors.badOption('max-evidence-age', `not a duration (12h, 7d): "${opts.maxEvidenceAge}"`);
   const { blocklist, verdicts } = readVerdicts(opts.in);
+  const last = verdicts?.parse.timeRange?.last;
+  const ageSeconds = last ? ((opts.now ?? new Date()).getTime() - Date.parse(last)) / 1000 : 0;
+  if (ageSeconds > maxAge && !opts.replay) {
+    const age = ageSeconds >= 2 * 86400 ? `${Math.floor(ageSeconds / 86400)} days` : `${Math.floor(ageSeconds / 3600)} hours`;
+    throw errors.staleEvidence(
+      `${join(opts.in, STAGE_FILES.verdicts)}: the evidence ends ${last} (${age} ago), older than --max-evidence-age ${opts.maxEvidenceAge ?? STAGE_DEFAULTS.maxEvidenceAge}; nothing was banned (an old log replayed? --replay bans on it all the same)`,
+    );
+  }
   const byAddress = new Map((verdicts?.flagged ?? []).map((f) => [f.address, f]));
   // Without verdicts, the evidence is as new as the blocklist file: re-running on it is not a new offence.
   const evidenceDefault = verdicts?.parse.timeRange?.last ?? statSync(join(opts.in, STAGE_FILES.blocklist)).mtime.toISOString();
@@ -282,7 +344,12 @@ export async function runUnblock(opts: UnblockCommandOptions, io: Io): Promise<C
   const path = ledgerPath(opts, io);
   const { ledger, lifted } = liftBans(loadLedger(path), addresses, now);
   if (!opts.dryRun) saveLedger(path, ledger);
-  const outcome = await converge(runs, activeBans(ledger), opts, banLimits(opts), io, null, { newBans: [], expired: [] });
+  // Exactly the named bans are lifted: the rest of the ledger is not applied again (it may have been
+  // written with another allowlist, which a re-application without it would undo).
+  const outcome = await converge(runs, { desired: [], limits: banLimits(opts), liftOnly: addresses, guard: null }, opts, io, null, {
+    newBans: [],
+    expired: [],
+  });
   if (!opts.json)
     io.stdout.write(
       `unblocked ${addresses.join(', ')}${lifted.length < addresses.length ? ` (${addresses.length - lifted.length} had no active ban in the ledger)` : ''}\n`,

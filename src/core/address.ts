@@ -92,6 +92,14 @@ export function overlaps(a: string, b: string): boolean {
   return x.start <= y.end && y.start <= x.end;
 }
 
+/** Whether every address of canonical target `inner` is in `outer`. */
+export function contains(outer: string, inner: string): boolean {
+  if (addressFamily(outer) !== addressFamily(inner)) return false;
+  const o = targetRange(outer);
+  const i = targetRange(inner);
+  return o.start <= i.start && i.end <= o.end;
+}
+
 /**
  * `target` without the addresses of `holes`, as the fewest aligned networks: 192.0.2.96/27 less 192.0.2.100
  * is 192.0.2.96/30, .101, .102/31, .104/29, .112/28. Empty when the holes cover it all.

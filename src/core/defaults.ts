@@ -5,7 +5,9 @@
 export const STAGE_DEFAULTS = {
   fetchState: 'logwarden-fetch-state.json',
   gitCache: '.logwarden-cache/git',
-  ledger: 'logwarden-ledger.json',
+  /** Existing bans one block run may lift at once (expiries the ledger records excepted) without --force. */
+  maxLift: 5,
+  maxEvidenceAge: '7d',
   notifyWhen: 'changes',
   smtpSecurity: 'starttls',
   smtpPort: 587,

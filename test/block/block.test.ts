@@ -258,4 +258,124 @@ test('block on a terminal: each host says when it starts and how it ended', asyn
   assert.match(io.err(), /^127\.0\.0\.1: failed: .* \(\d of 2 hosts\)$/m);
 });
 
+test('state: the ledger lives in a state directory, never where logwarden runs (root: /var/lib/logwarden; others: XDG)', async () => {
+  const { stateDir, defaultLedgerPath } = await import('../../src/core/state.js');
+  assert.is(stateDir({ HOME: '/home/op' }, 0), '/var/lib/logwarden');
+  assert.is(stateDir({ HOME: '/home/op', XDG_STATE_HOME: '/srv/state' }, 1000), '/srv/state/logwarden');
+  assert.is(stateDir({ HOME: '/home/op', XDG_STATE_HOME: 'relative' }, 1000), '/home/op/.local/state/logwarden');
+  assert.is(stateDir({ HOME: '/home/op' }, 1000), '/home/op/.local/state/logwarden');
+  // systemd's StateDirectory= says where a unit keeps its state.
+  assert.is(stateDir({ STATE_DIRECTORY: '/var/lib/lw' }, 0), '/var/lib/lw');
+  const { runCli } = await import('../helpers/index.js');
+  const help = await runCli(['block', '--help']);
+  assert.ok(help.stdout.replace(/\s+/g, ' ').includes(defaultLedgerPath(process.env)), 'block --help names the ledger it uses');
+});
+
+test('state: a run from another folder reads the same ledger, and the state folder is made for its owner only', async () => {
+  const { runCli, tempDir } = await import('../helpers/index.js');
+  const { mkdirSync, statSync, writeFileSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { saveLedger } = await import('../../src/block/ledger.js');
+  const dir = tempDir();
+  const state = join(dir, 'state');
+  const now = new Date();
+  const later = new Date(now.getTime() + 86400_000).toISOString();
+  const entry = { address: '192.0.2.9', reason: 'flood', offences: 1, firstOffence: now.toISOString(), lastOffence: now.toISOString() };
+  saveLedger(join(state, 'ledger.json'), {
+    schemaVersion: 1,
+    updatedAt: now.toISOString(),
+    entries: { '192.0.2.9': { ...entry, evidenceUntil: now.toISOString(), bannedAt: now.toISOString(), expiresAt: later, active: true } },
+  });
+  assert.is(statSync(state).mode & 0o777, 0o700);
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  writeFileSync(join(out, 'blocklist.txt'), '');
+  for (const cwd of [dir, out]) {
+    const r = await runCli(['block', '--in', out, '--hosts', 'local', '--dry-run', '--json', '--force'], { cwd, env: { STATE_DIRECTORY: state } });
+    assert.is(r.code, 0, r.stderr);
+    const report = JSON.parse(readFileSync(join(out, 'block.json'), 'utf8')) as { hosts: Array<{ added: string[] }> };
+    assert.ok(report.hosts[0]!.added.includes('192.0.2.9') || /192\.0\.2\.9/.test(r.stdout), `the ledger's ban is planned from ${cwd}`);
+  }
+});
+
+test('plan: unblock lifts exactly the named bans (a split network with its pieces), nothing else', async () => {
+  const { planLift } = await import('../../src/block/plan.js');
+  const pieces = subtractTargets('192.0.2.96/27', ['192.0.2.100']);
+  const p = planLift({ 4: ['203.0.113.66', '203.0.113.7', ...pieces], 6: ['2001:db8::1'] }, ['203.0.113.66']);
+  assert.equal(p.remove, { 4: ['203.0.113.66'], 6: [] });
+  assert.equal(p.add, { 4: [], 6: [] });
+  assert.is(p.keep, 2 + pieces.length);
+  const q = planLift({ 4: [...pieces], 6: [] }, ['192.0.2.96/27', '192.0.2.0/24']);
+  assert.equal(q.remove[4], [...pieces].sort());
+  // An address inside a wider ban is not lifted by cutting the ban: the message names the ban to lift.
+  const r = planLift({ 4: ['198.51.100.0/24'], 6: [] }, ['198.51.100.7']);
+  assert.equal(r.remove[4], []);
+  assert.match(r.refused[0]!.why, /inside the ban 198\.51\.100\.0\/24: unblock 198\.51\.100\.0\/24/);
+});
+
+test('plan: lifting bans the ledger does not know, or more known ones than --max-lift, is refused; expiries are not counted', async () => {
+  const { liftRefusal } = await import('../../src/block/plan.js');
+  const { contains } = await import('../../src/core/address.js');
+  const ledger = ['192.0.2.96/27', '203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6'];
+  const guard = (expired: string[], maxLift = 5) => ({
+    known: (e: string) => ledger.some((k) => contains(k, e)),
+    expected: (e: string) => expired.some((k) => contains(k, e)),
+    maxLift,
+    ledgerPath: '/var/lib/logwarden/ledger.json',
+  });
+  const plan = (remove: string[]) => planHost({ 4: remove, 6: [] }, [], [], none);
+  assert.match(
+    liftRefusal('web-1', plan(['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4']), guard([]))!,
+    /^web-1: the plan would lift 4 bans that the ledger \/var\/lib\/logwarden\/ledger\.json does not know \(198\.51\.100\.1, 198\.51\.100\.2, 198\.51\.100\.3, and 1 more\).*--force/,
+  );
+  const six = ledger.slice(1);
+  assert.match(liftRefusal('web-1', plan(six), guard([]))!, /lift 6 existing bans at once .* over --max-lift 5; nothing was changed/);
+  assert.is(liftRefusal('web-1', plan(six), guard([], 6)), null);
+  assert.is(liftRefusal('web-1', plan(six), guard(six)), null, 'expiries the ledger recorded are lifted without asking');
+  // The pieces of a split network are known through the network the ledger holds.
+  assert.is(liftRefusal('web-1', plan(subtractTargets('192.0.2.96/27', ['192.0.2.100'])), guard(['192.0.2.96/27'])), null);
+});
+
+test('block: evidence older than --max-evidence-age is refused in one line (exit 2) unless --replay', async () => {
+  const { runCli, tempDir } = await import('../helpers/index.js');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { blocklistDigest } = await import('../../src/core/stages.js');
+  const dir = tempDir();
+  const blocklist = '192.0.2.200\n';
+  writeFileSync(join(dir, 'blocklist.txt'), blocklist);
+  const verdicts = (last: string) =>
+    writeFileSync(
+      join(dir, 'verdicts.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        parse: { linesRead: 1, parsed: 1, malformed: 0, timeRange: { first: last, last } },
+        clustering: { k: 2 },
+        clients: { total: 1 },
+        groups: [],
+        flagged: [],
+        outputs: { blocklistSha256: blocklistDigest(blocklist) },
+      }),
+    );
+  verdicts('2019-03-22T06:30:12+01:00');
+  const ledger = join(dir, 'ledger.json');
+  const old = await runCli(['block', '--in', dir, '--hosts', 'local', '--ledger', ledger, '--dry-run']);
+  assert.is(old.code, 2);
+  assert.match(
+    old.stderr,
+    /^logwarden: .*verdicts\.json: the evidence ends 2019-03-22T06:30:12\+01:00 \(\d+ days ago\), older than --max-evidence-age 7d; nothing was banned .*--replay/,
+  );
+  assert.is(old.stderr.trim().split('\n').length, 1);
+  const replay = await runCli(['block', '--in', dir, '--hosts', 'local', '--ledger', ledger, '--dry-run', '--replay', '--force']);
+  assert.is(replay.code, 0, replay.stderr);
+  const wide = await runCli(['block', '--in', dir, '--hosts', 'local', '--ledger', ledger, '--dry-run', '--max-evidence-age', '100000d', '--force']);
+  assert.is(wide.code, 0, wide.stderr);
+  verdicts(new Date(Date.now() - 3600_000).toISOString());
+  const fresh = await runCli(['block', '--in', dir, '--hosts', 'local', '--ledger', ledger, '--dry-run', '--force']);
+  assert.is(fresh.code, 0, fresh.stderr);
+  const bad = await runCli(['block', '--in', dir, '--hosts', 'local', '--ledger', ledger, '--dry-run', '--max-evidence-age', 'soon']);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /--max-evidence-age: not a duration/);
+});
+
 test.run();

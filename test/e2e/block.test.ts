@@ -43,7 +43,12 @@ function stage(ctx: Ctx, name: string, addresses: string[]): string {
 }
 
 /** Runs logwarden from the admin namespace, as Jenkins would from its agent. */
-function lw(ctx: Ctx, args: string[], hosts = [`root@${ctx.lab.server.v4}`]): { code: number; out: string; err: string } {
+function lw(
+  ctx: Ctx,
+  args: string[],
+  hosts = [`root@${ctx.lab.server.v4}`],
+  ledger = join(ctx.work, 'ledger.json'),
+): { code: number; out: string; err: string } {
   const full = [
     process.execPath,
     BIN,
@@ -54,7 +59,7 @@ function lw(ctx: Ctx, args: string[], hosts = [`root@${ctx.lab.server.v4}`]): { 
     '--known-hosts',
     join(ctx.work, 'known_hosts'),
     '--ledger',
-    join(ctx.work, 'ledger.json'),
+    ledger,
     '--timeout',
     '3000',
   ];
@@ -151,6 +156,74 @@ if (labAvailable('block e2e', ['ip', 'sshd', 'ipset', 'iptables', 'nft'])) {
       // Refused before the ledger records it (a later unblock without --allow must not ban it).
       assert.match(f.out, /refused 198\.51\.100\.11 \(on the allowlist\); not recorded in the ledger/);
       assert.ok(reach(ctx, ctx.attacker, 4), 'allowlisted attacker not blocked');
+    } finally {
+      ctx.lab.close();
+    }
+  });
+
+  test('block: a ledger that does not know the bans on a host, or more than --max-lift lifts at once, is refused (exit 2, nothing changed) unless --force', () => {
+    const ctx = setup();
+    try {
+      const set = () => ctx.lab.exec(ctx.lab.server.ns, ['ipset', 'list', 'logwarden4']);
+      const docs = ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5', '192.0.2.6'];
+      const r = lw(ctx, ['block', '--in', stage(ctx, 'ban', [ctx.attacker.v4, ctx.attacker.v6, ...docs])]);
+      assert.is(r.code, 0, r.err);
+      // Run from elsewhere with a fresh ledger: it would have lifted all eight (IPv4 and IPv6).
+      const empty = stage(ctx, 'empty', []);
+      const other = join(ctx.work, 'elsewhere', 'ledger.json');
+      for (const extra of [[], ['--dry-run']]) {
+        const fresh = lw(ctx, ['block', '--in', empty, ...extra], undefined, other);
+        assert.is(fresh.code, 2, fresh.out + fresh.err);
+        assert.match(
+          fresh.err,
+          /^logwarden: 198\.51\.100\.1: the plan would lift 8 bans that the ledger .*elsewhere\/ledger\.json does not know .*--force lifts them\)\n$/,
+        );
+      }
+      assert.not.ok(reach(ctx, ctx.attacker, 4), 'still banned');
+      assert.match(set(), /192\.0\.2\.6/);
+      // The ledger that banned them, with an allowlist that would lift six known bans at once.
+      const wide = lw(ctx, ['block', '--in', empty, '--allow', '192.0.2.0/24']);
+      assert.is(wide.code, 2, wide.out);
+      assert.match(wide.err, /the plan would lift 6 existing bans at once .*over --max-lift 5; nothing was changed/);
+      assert.match(set(), /192\.0\.2\.6/);
+      const forced = lw(ctx, ['block', '--in', empty, '--allow', '192.0.2.0/24', '--force']);
+      assert.is(forced.code, 0, forced.err);
+      assert.match(forced.out, /\+0 -6 \(2 kept\)/);
+      assert.not.match(set(), /192\.0\.2\./);
+      assert.not.ok(reach(ctx, ctx.attacker, 4), 'the attacker stays banned');
+    } finally {
+      ctx.lab.close();
+    }
+  });
+
+  test('unblock: lifts exactly the address it names; a network split around an allowlisted address stays split', () => {
+    const ctx = setup();
+    try {
+      const set = () => ctx.lab.exec(ctx.lab.server.ns, ['ipset', 'list', 'logwarden4']);
+      const r = lw(ctx, ['block', '--in', stage(ctx, 'split', ['192.0.2.96/27', ctx.attacker.v4]), '--allow', '192.0.2.100']);
+      assert.is(r.code, 0, r.err);
+      const before = set();
+      assert.match(before, /^192\.0\.2\.101$/m);
+      assert.not.match(before, /192\.0\.2\.96\/27/);
+      assert.not.ok(reach(ctx, ctx.attacker, 4));
+      // Without the --allow that block had: the /27 must not come back whole.
+      const u = lw(ctx, ['unblock', ctx.attacker.v4]);
+      assert.is(u.code, 0, u.err);
+      assert.match(u.out, /\+0 -1 /);
+      assert.ok(reach(ctx, ctx.attacker, 4), 'the named address is unbanned');
+      const after = set();
+      assert.not.match(after, /192\.0\.2\.96\/27/);
+      const members = (text: string) =>
+        text
+          .replace(/^.*Members:\n/s, '')
+          .split('\n')
+          .filter(Boolean)
+          .sort();
+      assert.equal(
+        members(after),
+        members(before).filter((m) => m !== ctx.attacker.v4),
+        'every other entry, the pieces of the /27 included, untouched',
+      );
     } finally {
       ctx.lab.close();
     }
