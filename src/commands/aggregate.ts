@@ -12,7 +12,8 @@ import type { Io } from '../core/io.js';
 import { VERSION } from '../core/version.js';
 import { readInto, writeFileAtomic } from '../adapters/files.js';
 import { buildClientTable } from '../features/build.js';
-import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
+import { FORMAT_NAMES } from '../logs/formats.js';
+import { formatFromOptions, namedFormat } from '../logs/layout.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { emptyStats, expandInputs, mergeStats, type ParseStats } from '../logs/read.js';
 import { decodeTable, encodeTable, inflateTable, peekTable, TableFileError } from '../table/lwtable.js';
@@ -24,6 +25,8 @@ export interface AggregateCommandOptions {
   readonly tables?: readonly string[];
   readonly out: string;
   readonly format?: string;
+  /** The server's own format string (nginx log_format, Apache LogFormat) or a preset's name. */
+  readonly logFormat?: string;
   readonly jsonFields?: string;
   readonly ipv6Prefix?: number;
   readonly trustedProxy?: readonly string[];
@@ -62,8 +65,7 @@ export function fromTables(inputs: readonly string[], tables: readonly string[] 
 
 export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promise<{ clients: number; stats: ParseStats; bytes: number }> {
   if (fromTables(opts.inputs, opts.tables, 'the tables to merge')) return mergeInto(opts, io);
-  const format = opts.format === undefined || opts.format === 'auto' ? undefined : findFormat(opts.format);
-  if (opts.format !== undefined && opts.format !== 'auto' && !format) throw errors.unknownFormat(opts.format, FORMAT_NAMES);
+  const format = formatFromOptions(opts.format, opts.logFormat);
   const fields = jsonFieldMap(opts.jsonFields);
   if (typeof fields === 'string') throw errors.badOption('json-fields', fields);
   const ipv6Prefix = opts.ipv6Prefix ?? 128;
@@ -72,7 +74,15 @@ export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promi
   const trustedProxies = trustedSet(opts.trustedProxy);
   const ignore = ignoreRules(opts);
   const inputs = expandInputs(opts.inputs, () => io.stdin);
-  const { table, stats } = await buildClientTable(inputs, { format, jsonFields: fields, ipv6Prefix, trustedProxies, ignore, threads: opts.threads });
+  const { table, stats } = await buildClientTable(inputs, {
+    format,
+    jsonFields: fields,
+    ipv6Prefix,
+    trustedProxies,
+    ignore,
+    // Worker threads are told a format by name: a layout from --log-format is read in this one.
+    threads: namedFormat(format) ? opts.threads : 1,
+  });
   stats.duplicates = inputs.duplicates;
   const skipped = stats.inputs.filter((i) => i.skipped);
   if (skipped.length > 0 && skipped.length === stats.inputs.length) throw errors.undetectableFormat(skipped[0]!.name, FORMAT_NAMES);
@@ -94,6 +104,7 @@ export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promi
  */
 async function mergeInto(opts: AggregateCommandOptions, io: Io): Promise<{ clients: number; stats: ParseStats; bytes: number }> {
   if (opts.format !== undefined && opts.format !== 'auto') throw errors.badOption('format', 'the tables were read already: --format goes with logs');
+  if (opts.logFormat !== undefined) throw errors.badOption('log-format', 'the tables were read already: --log-format goes with logs');
   if (opts.jsonFields !== undefined) throw errors.badOption('json-fields', 'the tables were read already: --json-fields goes with logs');
   if ((opts.ignorePath?.length ?? 0) + (opts.ignoreAgent?.length ?? 0) > 0)
     throw errors.badOption('ignore-path', 'the tables were read already: --ignore-path and --ignore-agent go with logs');

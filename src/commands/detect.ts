@@ -10,7 +10,8 @@ import { VERSION } from '../core/version.js';
 import { writeFileAtomic, writeJsonAtomic } from '../adapters/files.js';
 import { loadCrawlers } from '../adapters/crawlers.js';
 import { buildClientTable } from '../features/build.js';
-import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
+import { FORMAT_NAMES } from '../logs/formats.js';
+import { formatFromOptions, namedFormat } from '../logs/layout.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { expandInputs, type ParseStats } from '../logs/read.js';
 import { fromTables, ignoreRules, loadTables, trustedSet } from './aggregate.js';
@@ -24,6 +25,8 @@ export interface DetectCommandOptions {
   readonly inputs: readonly string[];
   readonly out: string;
   readonly format?: string;
+  /** The server's own format string (nginx log_format, Apache LogFormat) or a preset's name. */
+  readonly logFormat?: string;
   readonly jsonFields?: string;
   readonly ipv6Prefix?: number;
   readonly allow?: readonly string[];
@@ -99,8 +102,7 @@ function phaseTimer(io: Io): (phase: string) => void {
 }
 
 export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<DetectOutcome> {
-  const format = opts.format === undefined || opts.format === 'auto' ? undefined : findFormat(opts.format);
-  if (opts.format !== undefined && opts.format !== 'auto' && !format) throw errors.unknownFormat(opts.format, FORMAT_NAMES);
+  const format = formatFromOptions(opts.format, opts.logFormat);
   const fields = jsonFieldMap(opts.jsonFields);
   if (typeof fields === 'string') throw errors.badOption('json-fields', fields);
   let ipv6Prefix = checkInt('ipv6-prefix', opts.ipv6Prefix ?? 128, 16, 128);
@@ -168,7 +170,8 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
         ipv6Prefix,
         trustedProxies,
         ignore,
-        threads: opts.threads,
+        // Worker threads are told a format by name: a layout from --log-format is read in this one.
+        threads: namedFormat(format) ? opts.threads : 1,
         onProgress: showProgress
           ? (bytes, lines, input) => {
               const now = Date.now();

@@ -21,7 +21,7 @@ import { defaultKnownHosts, describeTarget, sshConnect, type SshSession, type Ss
 import type { DetectionResult, FlaggedClient, GroupSummary } from '../detect/detect.js';
 import type { LoadedModel } from '../detect/model.js';
 import { blocklistText, buildVerdicts } from '../detect/verdicts.js';
-import { FORMAT_NAMES, findFormat } from '../logs/formats.js';
+import { formatFromOptions } from '../logs/layout.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { emptyStats, readLogs } from '../logs/read.js';
 import { Follower, localFiles, sftpFiles, type FileAccess, type FollowPosition } from '../live/follow.js';
@@ -51,6 +51,8 @@ export interface WatchCommandOptions extends BanOptions {
   /** Read what the files hold already (default: start at their end, as tail -F does). */
   readonly fromStart?: boolean;
   readonly format?: string;
+  /** The server's own format string (nginx log_format, Apache LogFormat) or a preset's name. */
+  readonly logFormat?: string;
   readonly jsonFields?: string;
   readonly notifyEvery?: string;
   readonly notifyTo?: readonly string[];
@@ -141,8 +143,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   const notifyMs = opts.notifyEvery ? durationMs(opts.notifyEvery, 'notify-every', 1000) : 0;
   const pollMs = opts.pollMs ?? 250;
   if (!Number.isInteger(pollMs) || pollMs < 10) throw errors.badOption('poll', `expected a whole number of ms, at least 10, got ${pollMs}`);
-  const format = opts.format === undefined || opts.format === 'auto' ? undefined : findFormat(opts.format);
-  if (opts.format !== undefined && opts.format !== 'auto' && !format) throw errors.unknownFormat(opts.format, FORMAT_NAMES);
+  const format = formatFromOptions(opts.format, opts.logFormat);
   const fields = jsonFieldMap(opts.jsonFields);
   if (typeof fields === 'string') throw errors.badOption('json-fields', fields);
   const noHosts = (opts.hosts ?? []).length + (opts.hostsFile ?? []).length === 0;

@@ -5,6 +5,8 @@
  */
 import type { ClfFormat, JsonField, LogFormat } from './formats.js';
 import { DEFAULT_JSON_FIELDS, JSON_FIELDS } from './formats.js';
+import { framedParser } from './frame.js';
+import { compileLayout, layoutParser } from './layout.js';
 
 export const enum Method {
   Get = 0,
@@ -101,7 +103,7 @@ export function recordPath(rec: LogRecord): string {
   return rec.pathBuf ? (Buffer.prototype.latin1Slice.call(rec.pathBuf, rec.pathStart, rec.pathEnd) as string) : rec.pathText;
 }
 
-function setPathText(rec: LogRecord, text: string): void {
+export function setPathText(rec: LogRecord, text: string): void {
   rec.pathBuf = null;
   rec.pathText = text;
 }
@@ -209,14 +211,14 @@ const MONTHS: Record<string, number> = {
   Nov: 10,
   Dec: 11,
 };
-const MONTH_BY_CODE = new Map<number, number>(
+export const MONTH_BY_CODE = new Map<number, number>(
   Object.entries(MONTHS).map(([name, m]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), m]),
 );
 
-const MIN_YEAR = 1970;
-const MAX_YEAR = 2100;
-const MIN_TIME = Date.UTC(MIN_YEAR, 0, 1);
-const MAX_TIME = Date.UTC(MAX_YEAR + 1, 0, 1);
+export const MIN_YEAR = 1970;
+export const MAX_YEAR = 2100;
+export const MIN_TIME = Date.UTC(MIN_YEAR, 0, 1);
+export const MAX_TIME = Date.UTC(MAX_YEAR + 1, 0, 1);
 
 // The day of the last timestamp, so that a busy log converts each calendar day once.
 let cachedDay = -1;
@@ -235,7 +237,7 @@ function two(buf: Uint8Array, p: number): number {
  * Parses "10/Oct/2000:13:55:36 -0700" at `pos` into rec.time, rec.minute and rec.tzOffset. Returns false when
  * it is not such a timestamp. Bytes are checked in order, so a line that ends early stops the check at its end.
  */
-function parseClfTime(buf: Uint8Array, pos: number, rec: LogRecord): boolean {
+export function parseClfTime(buf: Uint8Array, pos: number, rec: LogRecord): boolean {
   const day = two(buf, pos);
   if (day < 1 || day > 31 || buf[pos + 2] !== 0x2f) return false;
   const m0 = buf[pos + 3]!;
@@ -275,7 +277,7 @@ function parseClfTime(buf: Uint8Array, pos: number, rec: LogRecord): boolean {
   return true;
 }
 
-function methodOf(buf: Uint8Array, start: number, len: number): Method {
+export function methodOf(buf: Uint8Array, start: number, len: number): Method {
   const c0 = buf[start];
   if (len === 3 && c0 === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54) return Method.Get;
   if (len === 4 && c0 === 0x50 && buf[start + 1] === 0x4f && buf[start + 2] === 0x53 && buf[start + 3] === 0x54) {
@@ -297,7 +299,7 @@ function methodOf(buf: Uint8Array, start: number, len: number): Method {
  * -1. A quote preceded by an odd number of backslashes is escaped, as Apache and nginx write them. The
  * search itself is Buffer's native one: long fields (agents, referers) are skipped, not walked in JavaScript.
  */
-function closingQuote(buf: Buffer, from: number, nl: number): number {
+export function closingQuote(buf: Buffer, from: number, nl: number): number {
   for (;;) {
     const q = buf.indexOf(QUOTE, from);
     if (q < 0 || q >= nl) return -1;
@@ -336,6 +338,12 @@ function isHttpVersion(buf: Uint8Array, p: number): boolean {
     d2 >= 0 &&
     d2 <= 9
   );
+}
+
+/** The hash of a user agent's bytes. Agents are long and only counted: their head and tail (where versions and random suffixes sit) suffice. */
+export function agentHashOf(buf: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  return len <= 64 ? hashBytes(buf, start, end) : (hashBytes(buf, start, start + 32) ^ Math.imul(hashBytes(buf, end - 32, end), 0x9e3779b1) ^ len) | 0 || 1;
 }
 
 /**
@@ -497,11 +505,7 @@ export function scanClfLine(buf: Buffer, pos: number, leadingFields: number, req
     if (len > 0 && !(len === 1 && buf[uaStart] === DASH)) {
       agentStart = uaStart;
       agentEnd = uaEnd;
-      // Agents are long and only counted: their head and tail (where versions and random suffixes sit) suffice.
-      agentHash =
-        len <= 64
-          ? hashBytes(buf, uaStart, uaEnd)
-          : (hashBytes(buf, uaStart, uaStart + 32) ^ Math.imul(hashBytes(buf, uaEnd - 32, uaEnd), 0x9e3779b1) ^ len) | 0 || 1;
+      agentHash = agentHashOf(buf, uaStart, uaEnd);
     }
   }
   rec.status = status;
@@ -559,7 +563,7 @@ export function unescapeLogged(text: string): string {
 }
 
 /** The request target as text (a JSON log's, or an unescaped one): path and query, their hashes. */
-function setTarget(rec: LogRecord, target: string): void {
+export function setTarget(rec: LogRecord, target: string): void {
   const q = target.indexOf('?');
   setPathText(rec, q < 0 ? target : target.slice(0, q));
   rec.pathHash = hashString(rec.pathText);
@@ -600,9 +604,21 @@ export function jsonFieldMap(spec: string | undefined): JsonFieldMap | string {
   return map;
 }
 
+/** A field by its name, or, when no key is named so, by its dotted path into nested objects and lists. */
+function field(obj: Record<string, unknown>, name: string): unknown {
+  const v = obj[name];
+  if (v !== undefined || !name.includes('.')) return v;
+  let at: unknown = obj;
+  for (const key of name.split('.')) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
 function pick(obj: Record<string, unknown>, names: readonly string[]): unknown {
   for (const n of names) {
-    const v = obj[n];
+    const v = field(obj, n);
     if (v !== undefined && v !== null && v !== '') return v;
   }
   return undefined;
@@ -710,5 +726,12 @@ export function parserFor(format: LogFormat, jsonFields: JsonFieldMap = DEFAULT_
       return (buf, start, end, rec) => parseClfLine(buf, start, end, format, rec);
     case 'json':
       return (buf, start, end, rec) => parseJsonLine(buf, start, end, jsonFields, rec);
+    case 'layout': {
+      const layout = compileLayout(format.layout);
+      if (typeof layout === 'string') throw new Error(`log format ${format.name}: ${layout}`);
+      return layoutParser(layout);
+    }
+    case 'framed':
+      return framedParser(parserFor(format.inner, jsonFields));
   }
 }

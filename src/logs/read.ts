@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { globSync } from 'tinyglobby';
 import { canonicalAddress } from '../core/address.js';
 import { errors } from '../core/errors.js';
-import { FORMATS, FORMAT_NAMES, type ClfFormat, type LogFormat } from './formats.js';
+import { FORMATS, FORMAT_NAMES, framed, type ClfFormat, type LogFormat } from './formats.js';
 import { newRecord, parserFor, recordIp, scanClfLine, type JsonFieldMap, type LineParser, type LogRecord } from './parse.js';
 
 export interface LogInput {
@@ -380,12 +380,17 @@ export function mergeStats(into: ParseStats, s: ParseStats, maxSamples: number):
   into.duplicates.push(...s.duplicates);
 }
 
-/** Picks the format that parses most of the sample lines; null when none parses any. */
-export function detectFormat(lines: readonly Buffer[], jsonFields?: JsonFieldMap): LogFormat | null {
+/**
+ * Picks the format that parses most of the sample lines (among `only` when given); null when none parses any.
+ * Lines behind a syslog or journald prefix, or in quotes, are looked at as framed lines when the formats as
+ * they are read fewer of them.
+ */
+export function detectFormat(lines: readonly Buffer[], jsonFields?: JsonFieldMap, only?: LogFormat): LogFormat | null {
   const rec = newRecord();
   let best: LogFormat | null = null;
   let bestCount = 0;
-  for (const fmt of FORMATS) {
+  const candidates = only ? [only] : FORMATS;
+  const tryFormat = (fmt: LogFormat) => {
     const parse = parserFor(fmt, jsonFields);
     let count = 0;
     // A line counts only when its client field is an address: "- - [" parses as vhost_combined otherwise.
@@ -394,7 +399,9 @@ export function detectFormat(lines: readonly Buffer[], jsonFields?: JsonFieldMap
       best = fmt;
       bestCount = count;
     }
-  }
+  };
+  candidates.forEach(tryFormat);
+  if (bestCount < lines.length) for (const fmt of candidates) if (fmt.kind !== 'framed') tryFormat(framed(fmt));
   return best;
 }
 
@@ -411,9 +418,10 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
   for (const input of inputs) {
     const inStats: InputStats = { name: input.name, format: opts.format?.name ?? null, lines: 0, parsed: 0, malformed: 0 };
     stats.inputs.push(inStats);
-    let parse: LineParser | null = opts.format ? parserFor(opts.format, opts.jsonFields) : null;
+    // Even a format given is looked for in the first lines: they may stand behind a syslog prefix or in quotes.
+    let parse: LineParser | null = null;
     // Set once the format is known to be of the Apache/nginx family: its lines take the fast loop.
-    let clf: ClfFormat | null = opts.format?.kind === 'clf' ? opts.format : null;
+    let clf: ClfFormat | null = null;
     // Lines held back until the format is known; overlong ones keep only their head, for the sample.
     const pending: Array<{ line: Buffer; tooLong: boolean; no: number }> = [];
     let lineNo = 0; // of the line at hand, counting every line of the input
@@ -447,10 +455,12 @@ export async function readLogs(inputs: readonly LogInput[], opts: ReadOptions, s
     };
     const flushPending = () => {
       if (!parse) {
-        const fmt = detectFormat(
-          pending.filter((p) => !p.tooLong).map((p) => p.line),
-          opts.jsonFields,
-        );
+        const fmt =
+          detectFormat(
+            pending.filter((p) => !p.tooLong).map((p) => p.line),
+            opts.jsonFields,
+            opts.format,
+          ) ?? opts.format;
         if (!fmt && opts.live) {
           // A followed log is never given up on: a cut line or some junk at the start is counted as
           // malformed, and the format is looked for again in the next block.
