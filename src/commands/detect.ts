@@ -12,8 +12,10 @@ import { loadCrawlers } from '../adapters/crawlers.js';
 import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES } from '../logs/formats.js';
 import { formatFromOptions, namedFormat } from '../logs/layout.js';
-import { jsonFieldMap } from '../logs/parse.js';
-import { expandInputs, type ParseStats } from '../logs/read.js';
+import { jsonFieldMap, recordForwardedFor, type JsonFieldMap } from '../logs/parse.js';
+import { expandInputs, readLogs, type LogInput, type ParseStats } from '../logs/read.js';
+import type { LogFormat } from '../logs/formats.js';
+import type { ClientStats } from '../table/table.js';
 import { fromTables, ignoreRules, loadTables, trustedSet } from './aggregate.js';
 import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from '../detect/defaults.js';
 import type { DetectionResult } from '../detect/detect.js';
@@ -196,6 +198,12 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
 
   // In address order, so that the seeded samples (and so the clusters) do not depend on the thread count.
   const clients = [...table.clients()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // A run that judged nothing must not look like a quiet night (exit 0, a model learned from no one).
+  if (clients.length === 0) throw errors.nothingToJudge(nothingRead(stats, table.ignoredLines, tablesGiven ? opts.tables! : opts.inputs));
+  if (!tablesGiven && trustedProxies.size === 0 && !opts.quiet) {
+    const hint = await proxyHint(clients, inputs, format, fields);
+    if (hint) io.stderr.write(`logwarden: warning: ${hint}\n`);
+  }
   timing('read and aggregate');
   const { detect } = await judging;
   const result = detect(clients, {
@@ -269,10 +277,6 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     timing('report');
   }
 
-  if (stats.parsed === 0 && !opts.quiet) {
-    const names = stats.inputs.map((i) => i.name).join(', ') || 'the input';
-    io.stderr.write(`logwarden: warning: no log line was read from ${names}: nothing to judge (the outputs say so)\n`);
-  }
   if (opts.json) io.stdout.write(`${JSON.stringify(summaryJson(verdicts, files), null, 2)}\n`);
   else if (!opts.quiet) io.stdout.write(summaryText(verdicts, files));
   if (opts.explain && opts.explain.length > 0) {
@@ -285,6 +289,49 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
     }
   }
   return { verdicts, result, stats, files };
+}
+
+/** The one line of a run with no client to judge: the counts, and the likeliest cause. */
+function nothingRead(stats: ParseStats, ignored: number, named: readonly string[]): string {
+  const names = stats.inputs.map((i) => i.name).join(', ') || named.join(', ') || 'the input';
+  const counts = `read ${stats.linesRead} lines: ${stats.parsed} parsed, ${stats.malformed} malformed${ignored ? `, ${ignored} ignored (--ignore-path, --ignore-agent)` : ''}`;
+  const why =
+    stats.linesRead === 0 ? 'the input is empty' : stats.parsed === 0 ? 'no line is of the format read (--format, --log-format)' : 'no line is left to judge';
+  return `${names}: no usable line (${counts}): ${why}; nothing was judged and nothing written`;
+}
+
+/** Share of all requests over which one address is taken for a proxy when its lines carry X-Forwarded-For. */
+const PROXY_SHARE = 0.8;
+
+/**
+ * One address carrying most of the traffic while the lines carry X-Forwarded-For values is a proxy or CDN the
+ * site sits behind: every client is judged as one unless --trusted-proxy names it. The first MB of each plain
+ * file read is looked at again (standard input cannot be; a gzipped file is not worth it).
+ */
+async function proxyHint(
+  clients: readonly ClientStats[],
+  inputs: readonly LogInput[],
+  format: LogFormat | undefined,
+  fields: JsonFieldMap,
+): Promise<string | null> {
+  let total = 0;
+  let top: ClientStats | null = null;
+  for (const c of clients) {
+    total += c.requests;
+    if (!top || c.requests > top.requests) top = c;
+  }
+  if (!top || total < 20 || top.requests < PROXY_SHARE * total) return null;
+  const sample = inputs.filter((i) => i.path && !/\.gz$/i.test(i.name)).map((i) => ({ ...i, end: Math.min(i.size ?? Infinity, (i.start ?? 0) + (1 << 20)) }));
+  let lines = 0;
+  let forwarded = 0;
+  await readLogs(sample, { format, jsonFields: fields }, (rec) => {
+    lines++;
+    const xff = recordForwardedFor(rec).trim();
+    if (xff !== '' && xff !== '-') forwarded++;
+  });
+  if (lines === 0 || forwarded < lines / 2) return null;
+  const share = Math.round((100 * top.requests) / total);
+  return `${top.key} made ${share}% of the ${total} requests, and the lines carry X-Forwarded-For: if it is a proxy or CDN in front of the site, pass --trusted-proxy ${top.key} so that each line counts for the client it names`;
 }
 
 export function summaryJson(v: VerdictsDocument, files: DetectOutcome['files']) {

@@ -33,6 +33,7 @@ export const errors = {
   damagedTable: (reason: string) => usage('EDAMAGEDTABLE', `a table's ${reason}: the table is damaged (aggregate the logs again)`),
   countOverflow: (key: string, limit: number) =>
     usage('ECOUNTOVERFLOW', `client ${key}: over ${limit.toLocaleString('en')} requests, more than the table counts exactly`),
+  nothingToJudge: (reason: string) => usage('ENOTHINGTOJUDGE', reason),
   refusedPlan: (reason: string) => usage('EREFUSEDPLAN', reason),
   staleEvidence: (reason: string) => usage('ESTALEEVIDENCE', reason),
   unreachable: (what: string, reason: string) => new LogwardenError('EUNREACHABLE', `${what}: ${reason}`, EXIT.unreachable),

@@ -65,6 +65,9 @@ export function verdictsOf(result: DetectionResult): Verdict[] {
   });
 }
 
+/** The fewest clients a model must have been learned from to judge live traffic (watch, serve). */
+export const MIN_MODEL_CLIENTS = 20;
+
 /** Reads and checks model.json. */
 export function readModel(path: string): LoadedModel {
   let text: string;
@@ -88,6 +91,13 @@ export function readModel(path: string): LoadedModel {
   } catch (err) {
     throw errors.badStageInput(path, (err as Error).message.replace(/^header: /, ''));
   }
+  // A model learned from a handful of clients (an empty or misread log) knows no "normal" to judge against.
+  const learned = loaded.document.learnedOn.clients;
+  if (learned < MIN_MODEL_CLIENTS)
+    throw errors.badStageInput(
+      path,
+      `learnedOn.clients: learned from ${learned} clients, fewer than the ${MIN_MODEL_CLIENTS} a live judgement needs (run detect on a longer or busier log)`,
+    );
   const prefix = loaded.options.ipv6Prefix;
   if (!Number.isInteger(prefix) || prefix < 16 || prefix > 128)
     throw errors.badStageInput(path, `options.ipv6Prefix: expected a whole number from 16 to 128, got ${JSON.stringify(prefix)}`);

@@ -60,13 +60,13 @@ almTest('cli detect: reads stdin with -', async () => {
   assert.ok(summary.flagged.some((f: { address: string }) => f.address === '193.106.31.130'));
 });
 
-test('cli detect: an empty log is exit 0 with zero clients and an empty blocklist', async () => {
+test('cli detect: an empty log is exit 2 (issue 30: a run that judged nothing says so), with no outputs', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'empty.log'), '');
   const r = await runCli(['detect', join(dir, 'empty.log'), '--out', join(dir, 'out'), '--json']);
-  assert.is(r.code, 0, r.stderr);
-  assert.is(JSON.parse(r.stdout).clients, 0);
-  assert.is(readFileSync(join(dir, 'out/blocklist.txt'), 'utf8'), '');
+  assert.is(r.code, 2);
+  assert.is(r.stdout, '');
+  assert.not.ok(existsSync(join(dir, 'out/blocklist.txt')));
 });
 
 test('cli detect: a nonexistent input is exit 2 with its name, in one line', async () => {
@@ -126,8 +126,8 @@ test('cli: mistakes get a hint: one dash on a long option, a missing stage direc
   assert.match(n.stderr, /^logwarden: out\/blocklist\.txt: not found: looked in out for the detect stage's outputs \(--in DIR names that directory\)/);
   writeFileSync(join(dir, 'empty.log'), '');
   const e = await runCli(['detect', join(dir, 'empty.log'), '--out', join(dir, 'o')]);
-  assert.is(e.code, 0);
-  assert.match(e.stderr, /warning: no log line was read from .*empty\.log/);
+  assert.is(e.code, 2);
+  assert.match(e.stderr, /^logwarden: .*empty\.log: no usable line \(read 0 lines/);
 });
 
 test('cli: --help shows every default, the commands in pipeline order, and no [default: []]', async () => {

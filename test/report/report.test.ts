@@ -127,16 +127,14 @@ if (!CHROMIUM && !process.env.CI) {
     console.log(`\n  report screenshot: ${shot}`);
   });
 
-  test('report: an empty log gives a short page that says nothing was read', async () => {
+  test('report: an empty log is refused before any page is written (issue 30: a run that judged nothing says so)', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'access.log'), '');
     const out = join(dir, 'out');
-    await runDetect({ inputs: [join(dir, 'access.log')], out, quiet: true }, memoryIo());
-    const r = await openReport(join(out, 'report.html'), join(dir, 'shot.png'));
-    assert.equal(r.charts, []);
-    assert.match(r.text, /No log line was read/);
-    assert.not.match(r.text, /0\.000000/);
-    assert.equal(r.problems, []);
+    const err = await runDetect({ inputs: [join(dir, 'access.log')], out, quiet: true }, memoryIo()).catch((e: Error) => e);
+    assert.instance(err, Error);
+    assert.match((err as Error).message, /no usable line \(read 0 lines/);
+    assert.throws(() => statSync(join(out, 'report.html')));
   });
 
   test('report: a log line with <script> shows as text and never runs', async () => {
