@@ -139,6 +139,57 @@ function oneDashLongOption(args: readonly string[]): string | null {
 
 const STDIN_TOKEN = '\u0000stdin';
 
+/** The config file's section whose keys stand for each command's flags (notify's and smtp are read by notify). */
+const CONFIG_SECTION: Record<string, string> = {
+  detect: 'detect',
+  aggregate: 'detect',
+  block: 'block',
+  unblock: 'block',
+  watch: 'watch',
+  serve: 'serve',
+  fetch: 'fetch',
+};
+/** Settings with an environment variable, which beats the file (fetch's sources are fetch's own to weigh). */
+const CONFIG_ENV: Record<string, string> = {
+  ledger: 'LOGWARDEN_LEDGER',
+  token: 'LOGWARDEN_TOKEN',
+  state: 'LOGWARDEN_FETCH_STATE',
+  'git-cache': 'LOGWARDEN_GIT_CACHE',
+  sources: '',
+};
+const SHORT: Record<string, string> = { out: '-o', in: '-i', quiet: '-q' };
+
+/** Whether `--name` (or --no-name, --name=, its one-letter alias) was written on the command line. */
+function givenOnCommandLine(args: readonly string[], name: string): boolean {
+  return args.some((a) => a === `--${name}` || a === `--no-${name}` || a.startsWith(`--${name}=`) || (SHORT[name] !== undefined && a === SHORT[name]));
+}
+
+/**
+ * The config file's settings for this command, as if given as flags where no flag was: a flag beats its
+ * environment variable, which beats the file, which beats the default. The file is checked whole first.
+ */
+async function applyConfigFile(argv: Record<string, unknown>, args: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const path = (argv.config as string | undefined) ?? env.LOGWARDEN_CONFIG;
+  if (!path) return;
+  const { loadConfig } = await import('./core/config.js');
+  const cfg = loadConfig(path);
+  const command = String((argv._ as unknown[])[0] ?? '');
+  const name = CONFIG_SECTION[command];
+  if (!name) return;
+  const ignore = (cfg.ignore ?? {}) as { paths?: string[]; agents?: string[] };
+  const values: Record<string, unknown> = {
+    ...(name === 'detect' ? { 'ignore-path': ignore.paths, 'ignore-agent': ignore.agents } : {}),
+    ...cfg[name],
+  };
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined || key.startsWith('//') || givenOnCommandLine(args, key)) continue;
+    const envName = CONFIG_ENV[key];
+    if (envName === '' || (envName && env[envName])) continue;
+    argv[key] = value;
+    argv[key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  }
+}
+
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<ExitCode> {
   let exitCode: ExitCode = EXIT.ok;
   // yargs drops a bare "-" from positional lists; carry it through under another name.
@@ -162,6 +213,13 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       const bad = oneDashLongOption(args);
       if (bad) throw new UsageError(`${bad}: long options take two dashes: -${bad}`);
     }, true)
+    .option('config', {
+      type: 'string',
+      global: true,
+      defaultDescription: 'none',
+      describe: 'JSON config file: a section per stage (detect, block, watch, serve, fetch, notify, smtp) and ignore; flags win [env LOGWARDEN_CONFIG]',
+    })
+    .middleware((argv) => applyConfigFile(argv as Record<string, unknown>, args, io.env))
     // yargs reads `--k-min abc` as NaN and goes on; a number option that is not a number is a usage error.
     .check((a) => {
       for (const [k, v] of Object.entries(a)) {

@@ -82,17 +82,114 @@ const BLOCK_REPORT = {
 } as const;
 
 const stringOrList = { anyOf: [str, strings] } as const;
+const int = { type: 'integer' } as const;
+const bool = { type: 'boolean' } as const;
+const number = { type: 'number' } as const;
+/** A section of the config file: its keys are the command's flags; "//" keys are comments. */
+const section = (properties: Record<string, unknown>) =>
+  ({ type: 'object', properties, patternProperties: { '^//': {} }, additionalProperties: false }) as const;
+const HOSTS = {
+  hosts: strings,
+  'hosts-file': strings,
+  backend: { enum: ['ipset', 'nftables', 'iptables'] },
+  docker: bool,
+  sudo: bool,
+  'ssh-key': str,
+  'known-hosts': str,
+  'accept-new-host-key': bool,
+  timeout: int,
+  concurrency: int,
+  ledger: str,
+  allow: strings,
+  'allow-file': strings,
+  'max-prefix': str,
+  'ban-time': str,
+  'max-ban-time': str,
+  'max-new-bans': int,
+};
+/**
+ * The one config file of every stage (`--config FILE` or LOGWARDEN_CONFIG). detect, block, watch, serve and
+ * fetch take their flags' long names as keys (a flag given wins); `ignore` is detect's (and aggregate's)
+ * --ignore-path and --ignore-agent; notify and smtp are read by notify (and watch's digest). An unknown section or
+ * key is an error naming it.
+ */
 const CONFIG = {
   type: 'object',
   properties: {
-    smtp: {
-      type: 'object',
-      properties: { host: str, port: { anyOf: [count, str] }, security: { enum: ['tls', 'starttls', 'none'] }, user: str, password: str, ca: str },
-    },
-    notify: { type: 'object', properties: { to: stringOrList, from: str, when: str } },
-    fetch: { type: 'object', properties: { sources: strings } },
+    detect: section({
+      out: str,
+      format: str,
+      'log-format': str,
+      'json-fields': str,
+      'ipv6-prefix': int,
+      allow: strings,
+      'allow-file': strings,
+      seed: int,
+      'k-min': int,
+      'k-max': int,
+      'cluster-threshold': number,
+      'min-requests': int,
+      'flood-guard': int,
+      'scan-guard': int,
+      'scan-error-share': number,
+      'brute-guard': int,
+      'exploit-min': int,
+      'payload-min': int,
+      'group-min': int,
+      'group-radius': number,
+      'group-gap': int,
+      'group-prefix': int,
+      'trusted-proxy': strings,
+      crawlers: str,
+      'ban-fake-crawlers': bool,
+      threads: int,
+      report: bool,
+      quiet: bool,
+    }),
+    ignore: section({ paths: strings, agents: strings }),
+    block: section({ ...HOSTS, in: str, 'max-lift': int, 'max-evidence-age': str }),
+    watch: section({
+      ...HOSTS,
+      model: str,
+      window: str,
+      'judge-every': str,
+      poll: int,
+      state: str,
+      events: str,
+      'from-start': bool,
+      format: str,
+      'log-format': str,
+      'json-fields': str,
+      'notify-every': str,
+      'notify-to': strings,
+      listen: str,
+      token: str,
+    }),
+    serve: section({ model: str, listen: str, token: str, allow: strings, 'allow-file': strings, 'body-limit': int, 'max-items': int }),
+    fetch: section({
+      sources: strings,
+      out: str,
+      state: str,
+      'ssh-key': str,
+      'known-hosts': str,
+      'accept-new-host-key': bool,
+      timeout: int,
+      'git-cache': str,
+      'max-http-bytes': int,
+      'git-token-host': strings,
+    }),
+    notify: section({ to: stringOrList, from: str, when: { enum: ['always', 'changes', 'failures'] } }),
+    smtp: section({
+      host: str,
+      port: { anyOf: [count, str] },
+      security: { enum: ['tls', 'starttls', 'none'] },
+      user: str,
+      password: str,
+      ca: str,
+    }),
   },
-  additionalProperties: { type: 'object' },
+  patternProperties: { '^//': {} },
+  additionalProperties: false,
 } as const;
 
 const FETCH_STATE = {
@@ -159,11 +256,44 @@ const MODEL = {
 export const SCHEMAS = { model: MODEL, verdicts: VERDICTS, blockReport: BLOCK_REPORT, config: CONFIG, fetchState: FETCH_STATE } as const;
 export type SchemaName = keyof typeof SCHEMAS;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
+const ajv = new Ajv({ allErrors: false, strict: true, verbose: true });
 const compiled = new Map<SchemaName, ValidateFunction>();
+
+/** Edit distance of two keys (a typo is one or two edits away). */
+export function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The allowed key nearest `key`, if near enough to be a typo of it. */
+export function didYouMean(key: string, allowed: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  const k = key.toLowerCase();
+  // A longer or shorter spelling of a key (hostname for host, out for output) is meant as that key.
+  const stem = allowed.find((a) => a.length >= 2 && (k.startsWith(a.toLowerCase()) || a.toLowerCase().startsWith(k)));
+  if (stem) return stem;
+  for (const a of allowed) {
+    const d = levenshtein(k, a.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [a, d];
+  }
+  return best !== null && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : null;
+}
 
 function describe(e: ErrorObject): string {
   const field = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(document)';
+  if (e.keyword === 'additionalProperties') {
+    const key = (e.params as { additionalProperty: string }).additionalProperty;
+    const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    const near = didYouMean(key, allowed);
+    const what = e.instancePath ? `unknown key "${key}" in ${field}` : `unknown section "${key}"`;
+    return `${what}${near ? ` (did you mean "${near}"?)` : ` (known: ${allowed.join(', ')})`}`;
+  }
   const extra = e.keyword === 'const' ? ` ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` : '';
   return `${field}: ${(e.message ?? 'is not valid').replace(/'/g, '')}${extra}`;
 }
