@@ -43,6 +43,19 @@ export const EVIDENCE = {
   /** A brute force fails at least this share of its login attempts (an app refreshing its tokens mostly succeeds). */
   bruteFailShare: 0.8,
   /**
+   * ...and its failed logins are at least this share of all its requests: a person who logs in to a dashboard ten
+   * times a day does much else; a brute force does little else (a form fetched before each try is half).
+   */
+  bruteRequestShare: 0.3,
+  /** A flood without signs: this many times the flood guard in ten minutes is harm by itself (no app or person's pace). */
+  floodExtreme: 10,
+  /** A flood shown by fresh queries alone makes this many times the guard in ten minutes (a dashboard polls with a timestamp). */
+  bustingOnlyFactor: 5,
+  /** A client that browses like people (an office) and meets server errors makes this many times the guard. */
+  browsingErrorFactor: 3,
+  /** Failed probes of login, admin, secret or script places make up this share of a scan's requests (a missing tracker script on every page does not). */
+  probeRequestShare: 0.3,
+  /**
    * A flood's harm in the log: at least this share of its requests answered 5xx (the server failing under it).
    * Without it, or cache-busting or rotating agents standing out, speed alone is no flood: an app, a NAT, an
    * integration can be fast.

