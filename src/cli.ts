@@ -7,6 +7,7 @@ import { EXIT, isLogwardenError, type ExitCode } from './core/errors.js';
 import { processIo, type Io } from './core/io.js';
 import { VERSION } from './core/version.js';
 import { STAGE_DEFAULTS } from './core/defaults.js';
+import { didYouMean } from './core/spelling.js';
 import { defaultLedgerPath } from './core/state.js';
 import { FORMAT_NAMES } from './logs/formats.js';
 import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS } from './detect/defaults.js';
@@ -139,6 +140,25 @@ function oneDashLongOption(args: readonly string[]): string | null {
 
 const STDIN_TOKEN = '\u0000stdin';
 
+/** yargs' message, in one line, with the flag meant when one is misspelt (--output: did you mean --out?). */
+function usageMessage(msg: string, known: readonly string[]): string {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (unknown) {
+    // yargs names a misspelt --max-lfit twice, the second time as maxLfit.
+    const names = unknown[1]!.split(', ').filter((n) => !/[A-Z]/.test(n));
+    const flags = known.filter((k) => k.length > 1 && !/[A-Z]/.test(k));
+    return names
+      .map((n) => {
+        const near = didYouMean(n, flags);
+        return `unknown option --${n}${near ? ` (did you mean --${near}?)` : ''}`;
+      })
+      .join('; ');
+  }
+  const invalid = /^Invalid values:\s*Argument: (\S+), Given: (.+), Choices: (.+)$/s.exec(msg.trim());
+  if (invalid) return `--${invalid[1]}: ${invalid[2]} is not one of ${invalid[3]!.replace(/"/g, '')}`;
+  return msg.replace(/\n\s*/g, ' ');
+}
+
 /** The config file's section whose keys stand for each command's flags (notify's and smtp are read by notify). */
 const CONFIG_SECTION: Record<string, string> = {
   detect: 'detect',
@@ -207,7 +227,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     .epilogue('Exit codes: 0 done, 1 internal error, 2 usage or config error, 3 upstream unreachable, 4 partly applied.')
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UsageError(msg);
+      // The options of the command at hand, for "did you mean".
+      throw new UsageError(usageMessage(msg, Object.keys((parser as unknown as { getOptions?(): { key?: object } }).getOptions?.().key ?? {})));
     })
     .middleware(() => {
       const bad = oneDashLongOption(args);

@@ -59,7 +59,7 @@ export function trustedSet(list: readonly string[] = [], where = '--trusted-prox
 export function fromTables(inputs: readonly string[], tables: readonly string[] | undefined, what: string): boolean {
   const given = (tables?.length ?? 0) > 0;
   if (given && inputs.length > 0) throw errors.badOption('tables', 'give logs or --tables, not both');
-  if (!given && inputs.length === 0) throw errors.badOption('inputs', `name the logs to read (or --tables with ${what})`);
+  if (!given && inputs.length === 0) throw errors.noInputs(`or --tables with ${what}`);
   return given;
 }
 

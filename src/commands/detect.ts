@@ -2,6 +2,7 @@
  * `logwarden detect`: stream logs into per-client features, cluster, flag, explain, and write
  * blocklist.txt, verdicts.json and clients.csv into the output directory.
  */
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AddressSet, canonicalTarget, clientKey } from '../core/address.js';
 import { errors } from '../core/errors.js';
@@ -105,6 +106,7 @@ function phaseTimer(io: Io): (phase: string) => void {
 
 export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<DetectOutcome> {
   const format = formatFromOptions(opts.format, opts.logFormat);
+  if (existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw errors.badOption('out', `${opts.out} is a file; name a directory for the outputs`);
   const fields = jsonFieldMap(opts.jsonFields);
   if (typeof fields === 'string') throw errors.badOption('json-fields', fields);
   let ipv6Prefix = checkInt('ipv6-prefix', opts.ipv6Prefix ?? 128, 16, 128);
@@ -362,8 +364,9 @@ export function summaryText(v: VerdictsDocument, files: DetectOutcome['files']):
   for (const i of p.inputs) if (i.error) out.push(`  ${i.name}: stopped early: ${i.error}`);
   for (const i of p.inputs) if (i.skipped) out.push(`  ${i.name}: ${i.skipped}`);
   for (const d of p.duplicates ?? []) out.push(`  ${d}: read once (the same file as an earlier input)`);
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
   out.push(
-    `${v.clients.total} clients in ${v.clustering.k} clusters` +
+    `${plural(v.clients.total, 'client')} in ${plural(v.clustering.k, 'cluster')}` +
       (v.clustering.silhouette === null ? '' : ` (silhouette ${v.clustering.silhouette.toFixed(3)})`) +
       `; ${v.flagged.length} flagged`,
   );

@@ -161,7 +161,10 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     const line = JSON.stringify({ time: new Date().toISOString(), event, ...fields });
     if (events) appendFileSync(events, `${line}\n`);
     if (event !== 'judged')
-      io.stderr.write(`logwarden watch: ${event}${fields.address ? ` ${String(fields.address)}` : ''}${fields.message ? `: ${String(fields.message)}` : ''}\n`);
+      // A dry run bans nothing: its console line says what would have been done.
+      io.stderr.write(
+        `logwarden watch: ${event === 'ban' && fields.dryRun === true ? 'would ban' : event}${fields.address ? ` ${String(fields.address)}` : ''}${fields.message ? `: ${String(fields.message)}` : ''}\n`,
+      );
   };
 
   /** How lines are read into the window: the model's options (read again with the model). */

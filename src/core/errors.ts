@@ -22,7 +22,7 @@ const usage = (code: string, message: string, details?: string) => new Logwarden
 
 export const errors = {
   inputNotFound: (path: string) => usage('EINPUTNOTFOUND', `input not found: ${path}`),
-  noInputs: () => usage('ENOINPUTS', 'no input given: name log files, directories, globs, or - for stdin'),
+  noInputs: (or?: string) => usage('ENOINPUTS', `no input given: name log files, directories, globs, or - for standard input${or ? ` (${or})` : ''}`),
   unknownFormat: (name: string, known: readonly string[]) => usage('EUNKNOWNFORMAT', `unknown log format "${name}"; known formats: ${known.join(', ')}`),
   undetectableFormat: (path: string, known: readonly string[]) =>
     usage('EUNDETECTABLEFORMAT', `cannot recognise the log format of ${path}; pass --format (one of: ${known.join(', ')})`),
