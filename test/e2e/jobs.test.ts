@@ -32,6 +32,8 @@ if (labAvailable('jobs e2e', ['ip', 'sshd', 'ipset', 'iptables'])) {
         `LOGWARDEN_SSH_KEY=${ssh.clientKey}`,
         `LOGWARDEN_KNOWN_HOSTS=${join(work, 'known_hosts')}`,
         'DRY_RUN=true',
+        // Logs from 2019 and 2015: banning on them is a replay on purpose (block refuses old evidence otherwise).
+        'LOGWARDEN_BLOCK_ARGS=--replay',
         'LOGWARDEN_NOTIFY_TO=ops@example.org',
         'LOGWARDEN_SMTP_HOST=',
         `PATH=${process.env.PATH}`,
