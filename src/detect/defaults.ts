@@ -47,6 +47,12 @@ export const EVIDENCE = {
    * times a day does much else; a brute force does little else (a form fetched before each try is half).
    */
   bruteRequestShare: 0.3,
+  /**
+   * Logins again and again, whatever the answer (a failure answered 302 or 422 looks like any login): this many
+   * times the brute-force guard in POSTs to a login form, making this share of the client's requests.
+   */
+  loginRepeatFactor: 5,
+  loginRepeatShare: 0.5,
   /** A flood without signs: this many times the flood guard in ten minutes is harm by itself (no app or person's pace). */
   floodExtreme: 10,
   /** A flood shown by fresh queries alone makes this many times the guard in ten minutes (a dashboard polls with a timestamp). */

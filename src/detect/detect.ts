@@ -341,6 +341,12 @@ export function assessClient(c: ClientStats, standing: (d: number) => boolean, r
       found: true,
       why: `brute force: ${c.authFails} failed logins (guard ${guards.bruteFailures}) of ${c.authRequests} login attempts; ${c.post} POST requests to ${plural(Math.min(c.paths.count(), c.requests), 'path')}`,
     });
+  } else if (c.formLoginPosts >= EVIDENCE.loginRepeatFactor * guards.bruteFailures && c.formLoginPosts >= EVIDENCE.loginRepeatShare * c.requests) {
+    out.push({
+      kind: 'brute-force',
+      found: true,
+      why: `brute force: ${c.formLoginPosts} POSTs to a login form (${EVIDENCE.loginRepeatFactor}× the guard), ${pct(c.formLoginPosts / c.requests)} of its requests: logging in again and again, whatever the answer`,
+    });
   } else {
     out.push({
       kind: 'brute-force',

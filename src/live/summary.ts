@@ -28,6 +28,7 @@ export interface ClientSummary {
   readonly sensitiveFails?: number;
   readonly authRequests?: number;
   readonly authFails?: number;
+  readonly formLoginPosts?: number;
   readonly crawlerClaims?: number;
   readonly withQuery?: number;
   readonly withReferer?: number;
@@ -104,6 +105,7 @@ export function summaryClient(s: ClientSummary, key: string): ClientStats {
     sensitiveFails: n('sensitiveFails'),
     authRequests: n('authRequests'),
     authFails: n('authFails'),
+    formLoginPosts: n('formLoginPosts'),
     crawlerClaims: n('crawlerClaims'),
     withQuery: n('withQuery'),
     withReferer: n('withReferer'),

@@ -340,10 +340,11 @@ function isHttpVersion(buf: Uint8Array, p: number): boolean {
   );
 }
 
-/** The hash of a user agent's bytes. Agents are long and only counted: their head and tail (where versions and random suffixes sit) suffice. */
+/** The hash of a user agent's bytes, all of them (what a JSON log's whole agent text hashes to, escapes aside). */
 export function agentHashOf(buf: Uint8Array, start: number, end: number): number {
-  const len = end - start;
-  return len <= 64 ? hashBytes(buf, start, end) : (hashBytes(buf, start, start + 32) ^ Math.imul(hashBytes(buf, end - 32, end), 0x9e3779b1) ^ len) | 0 || 1;
+  // The whole agent: a head and tail alone let a flood rotate the middle unseen, and a JSON log (which hashes its
+  // whole text) count agents otherwise.
+  return hashBytes(buf, start, end);
 }
 
 /**

@@ -71,6 +71,7 @@ export const COUNTERS = [
   'sensitiveFails',
   'authRequests',
   'authFails',
+  'formLoginPosts',
   'crawlerClaims',
   'withQuery',
   'withReferer',
@@ -132,6 +133,8 @@ export interface ClientStats {
   readonly authRequests: number;
   /** Failed attempts: the refused ones, and a login form's POST answered 2xx (the form shown again). */
   readonly authFails: number;
+  /** POSTs to a login form (AUTH_TARGETS `form`), whatever the answer: logging in again and again is no one's use. */
+  readonly formLoginPosts: number;
   /** Requests whose user agent names a search engine's crawler (SEARCH_CRAWLERS): verified or fake by address. */
   readonly crawlerClaims: number;
   /** The index in SEARCH_CRAWLERS of the crawler its agent names (the first, when several), or -1. */
@@ -807,10 +810,11 @@ export class ClientTable {
     // answering 401/403/429 (HTTP authentication refused, or a limit hit). An API answering 401 to an expired
     // token is no login attempt.
     const auth = flags & (PATH_AUTH_FORM | PATH_AUTH_TOKEN);
-    const refused = s === 401 || s === 403 || s === 429 || (s === 400 && (flags & PATH_AUTH_TOKEN) !== 0);
+    const refused = s === 401 || s === 403 || s === 429 || ((s === 400 || s === 422) && auth !== 0);
     if ((auth !== 0 && method === Method.Post) || ((auth !== 0 || flags & PATH_SENSITIVE) && refused)) {
       nums[at + C.authRequests]!++;
       if (refused || (flags & PATH_AUTH_FORM && method === Method.Post && s >= 200 && s < 300)) nums[at + C.authFails]!++;
+      if (flags & PATH_AUTH_FORM && method === Method.Post) nums[at + C.formLoginPosts]!++;
     }
     if (rec.hasReferer) nums[at + C.withReferer]!++;
     if (rec.agentHash !== 0) {
@@ -1038,6 +1042,9 @@ export class ClientRow implements ClientStats {
   }
   get authFails(): number {
     return this.table.num(this.row, 'authFails');
+  }
+  get formLoginPosts(): number {
+    return this.table.num(this.row, 'formLoginPosts');
   }
   get crawlerClaims(): number {
     return this.table.num(this.row, 'crawlerClaims');

@@ -57,7 +57,10 @@ test('explain: a flagged brute force, a spared admin and an allowlisted client, 
   const admin = blocks.find((b) => b.startsWith('198.51.100.20:'))!;
   assert.match(admin, /198\.51\.100\.20: 121 requests.*not flagged/);
   assert.match(admin, /no {2}not a brute force: 0 failed logins of 1 login attempt/);
-  assert.match(admin, /no {2}not a scan: 0 failed requests to login, admin or secret paths \(needs 10; 121 answered there as to a user\)/);
+  assert.match(
+    admin,
+    /no {2}not a scan: 0 failed requests to login, admin, secret or script paths \(needs 10 and 30% of its requests; 121 answered there as to a user\)/,
+  );
   assert.match(admin, /decided: spared: no kind of abuse has the evidence it needs/);
   assert.match(r.stdout, /192\.0\.2\.250: not in the input/);
   const allowed = await runCli(['detect', input, '--out', join(dir, 'out2'), '--no-report', '--quiet', '--allow', '203.0.113.9', '--explain', '203.0.113.9']);
