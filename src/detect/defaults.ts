@@ -42,6 +42,8 @@ export const DEFAULT_GUARDS: Guards = {
 export const EVIDENCE = {
   /** A brute force fails at least this share of its login attempts (an app refreshing its tokens mostly succeeds). */
   bruteFailShare: 0.8,
+  /** A login run's member (a handful of tries each, some of them taken) fails at least this share of its attempts. */
+  groupBruteFailShare: 0.5,
   /**
    * ...and its failed logins are at least this share of all its requests: a person who logs in to a dashboard ten
    * times a day does much else; a brute force does little else (a form fetched before each try is half).

