@@ -59,6 +59,8 @@ export const EVIDENCE = {
   floodExtreme: 10,
   /** A flood shown by fresh queries alone makes this many times the guard in ten minutes (a dashboard polls with a timestamp). */
   bustingOnlyFactor: 5,
+  /** ...or uses at least this many agents without browsing like people (a pool of agents rotated). */
+  floodAgentPool: 3,
   /** A client that browses like people (an office) and meets server errors makes this many times the guard. */
   browsingErrorFactor: 3,
   /** Failed probes of login, admin, secret or script places make up this share of a scan's requests (a missing tracker script on every page does not). */

@@ -273,9 +273,11 @@ export function assessClient(c: ClientStats, standing: (d: number) => boolean, r
   const bustingOnly = signs.length === 1 && signs[0] === UNIQUE_QUERY;
   // Server errors alone, for a client that browses like people (an office in an outage), need its load too.
   const errorsOnly = signs.length === 1 && signs[0] === SHARE_5XX;
+  // ...unless the client also changes its agent among several, as no dashboard or poller does (an evasion).
+  const agentPool = !browsing && Math.min(c.agents.count(), c.requests) >= EVIDENCE.floodAgentPool;
   const signed =
     signs.length > 0 &&
-    (!bustingOnly || tenMinutes >= EVIDENCE.bustingOnlyFactor * guards.floodRequests) &&
+    (!bustingOnly || agentPool || tenMinutes >= EVIDENCE.bustingOnlyFactor * guards.floodRequests) &&
     (!errorsOnly || !browsing || tenMinutes >= EVIDENCE.browsingErrorFactor * guards.floodRequests);
   // Server errors everyone gets in an outage: a browsing client (an office) needs a load no office makes.
   const evidence = signed || extreme || (erring && tenMinutes >= (browsing ? EVIDENCE.browsingErrorFactor : 1) * guards.floodRequests);
