@@ -42,13 +42,13 @@ export const DEFAULT_GUARDS: Guards = {
 export const EVIDENCE = {
   /** A brute force fails at least this share of its login attempts (an app refreshing its tokens mostly succeeds). */
   bruteFailShare: 0.8,
-  /** A login run's member (a handful of tries each, some of them taken) fails at least this share of its attempts. */
+  /** A login run's member (a handful of tries each, some taken) fails twice at least, and this share of its attempts (a shopper mistypes once). */
   groupBruteFailShare: 0.5,
   /**
    * ...and its failed logins are at least this share of all its requests: a person who logs in to a dashboard ten
    * times a day does much else; a brute force does little else (a form fetched before each try is half).
    */
-  bruteRequestShare: 0.3,
+  bruteRequestShare: 0.2,
   /**
    * Logins again and again, whatever the answer (a failure answered 302 or 422 looks like any login): this many
    * times the brute-force guard in POSTs to a login form, making this share of the client's requests.

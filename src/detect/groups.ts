@@ -317,16 +317,16 @@ function judge(members: number[], input: GroupInput, dims: number, threshold: nu
     let fails = 0;
     const n = showing((c) => {
       fails += c.authFails;
-      return c.authFails >= 1 && c.authFails >= EVIDENCE.groupBruteFailShare * c.authRequests;
+      return c.authFails >= 2 && c.authFails >= EVIDENCE.groupBruteFailShare * c.authRequests;
     });
     if (enough(n) && fails >= guards.bruteFailures)
       return {
         ...base,
         kind: 'brute-force',
         abusive: true,
-        reason: `together ${fails} failed logins (guard ${guards.bruteFailures}); ${of(n)} failed most of their logins`,
+        reason: `together ${fails} failed logins (guard ${guards.bruteFailures}); ${of(n)} failed two logins or more, half their attempts`,
       };
-    notes.push(`${of(n)} failed most of their logins, ${fails} failed logins in all (needs half the members and ${guards.bruteFailures})`);
+    notes.push(`${of(n)} failed two logins or more, half their attempts, ${fails} failed logins in all (needs half the members and ${guards.bruteFailures})`);
   }
   // Many clients sending odd methods alone are Windows' WebDAV client or CORS preflights, not a scan; errors
   // alone must make up most of the members' requests.

@@ -506,6 +506,34 @@ export function checkParts(v: unknown, ipv6Prefixes: readonly number[]): asserts
 
 /** Every block a row points at lies inside its arena (a damaged table is refused, not read past its end). */
 function checkBlocks(p: TableParts): void {
-  const bad = DistinctSets.check(p.distinct) ?? MinuteColumns.check(p.minutes) ?? SampleSlots.check(p.samples);
+  const bad = DistinctSets.check(p.distinct) ?? MinuteColumns.check(p.minutes) ?? SampleSlots.check(p.samples) ?? checkRows(p);
   if (bad) throw new TableFileError(`arrays: ${bad}`);
 }
+
+const NCOUNT = COUNTERS.indexOf('bytes');
+const NSPAN = COUNTERS.length - NCOUNT;
+
+/**
+ * Each row's counts and spans as a reader writes them: no count above the row's requests, a byte total, times in
+ * order and in range, an agent hash or none, a crawler index or none (a damaged value would reach detection as
+ * NaN or an index out of its list).
+ */
+function checkRows(p: TableParts): string | null {
+  const rows = p.keys.length;
+  for (let r = 0; r < rows; r++) {
+    const c = r * NCOUNT;
+    const requests = p.counts[c]!;
+    for (let k = 1; k < NCOUNT; k++) if (p.counts[c + k]! > requests) return `row ${r}: ${COUNTERS[k]} ${p.counts[c + k]} above its ${requests} requests`;
+    const s = r * NSPAN;
+    const [bytes, first, last, agent, crawler] = [p.spans[s]!, p.spans[s + 1]!, p.spans[s + 2]!, p.spans[s + 3]!, p.spans[s + 4]!];
+    if (!(bytes >= 0 && Number.isFinite(bytes))) return `row ${r}: a byte total of ${bytes}`;
+    if (requests > 0 && !(Number.isFinite(first) && Number.isFinite(last) && first <= last && first >= MIN_TIME && last < MAX_TIME))
+      return `row ${r}: times ${first} .. ${last}`;
+    if (!(agent === Infinity || (Number.isInteger(agent) && agent >= 0 && agent <= 0xffffffff))) return `row ${r}: an agent of ${agent}`;
+    if (!(crawler === Infinity || (Number.isInteger(crawler) && crawler >= 0 && crawler < 16))) return `row ${r}: a crawler of ${crawler}`;
+  }
+  return null;
+}
+/** Times a reader accepts (logs/parse.ts: years 1970-2100). */
+const MIN_TIME = 0;
+const MAX_TIME = Date.UTC(2101, 0, 1);

@@ -91,13 +91,15 @@ test('serve: the verdicts detect gave, for raw lines and for client summaries', 
     }
     for (const v of visitors) assert.is(got.get(v)?.verdict, 'normal', v);
 
-    // A client summary: 500 requests in two minutes is a flood; 12 over an hour is not.
+    // A client summary: 500 requests in two minutes, half of them failing the server, is a flood; 12 over an
+    // hour is not.
     const summary = await s.post(
       JSON.stringify({
         clients: [
           {
             address: '203.0.113.9',
             requests: 500,
+            status5xx: 250,
             withQuery: 500,
             distinctQueries: 500,
             minutes: [

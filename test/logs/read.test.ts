@@ -112,7 +112,10 @@ test('read: an unrecognisable file is left out with a reason naming the known fo
   const { stats } = await readAll([join(dir, 'error.log'), join(dir, 'access.log')]);
   assert.is(stats.parsed, 1);
   assert.is(stats.linesRead, 1);
-  assert.match(stats.inputs[0]!.skipped ?? '', /not a log of a known format \(combined, common, vhost_combined, json\)/);
+  assert.match(
+    stats.inputs[0]!.skipped ?? '',
+    /not a log of a known format \(combined, common, vhost_combined, json, nginx_main, combinedio, vhost_common, nginx_apm\)/,
+  );
   assert.is(stats.inputs[1]!.skipped, undefined);
 });
 
