@@ -400,6 +400,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           default: false,
           describe: 'flag clients that name a search crawler from outside its published ranges (recorded either way)',
         })
+        .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'list every member of a flagged group (by default a group is one line)' })
         .option('explain', {
           type: 'string',
           array: true,
@@ -476,6 +477,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           report: a.report,
           threads: a.threads,
           explain: a.explain,
+          verbose: a.verbose,
           crawlers: a.crawlers,
           banFakeCrawlers: a['ban-fake-crawlers'],
           ignorePath: a['ignore-path'],

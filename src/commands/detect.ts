@@ -52,6 +52,8 @@ export interface DetectCommandOptions {
   readonly threads?: number;
   /** Partial tables (.lwtable files or folders of them) written by `aggregate`, merged instead of reading logs. */
   readonly tables?: readonly string[];
+  /** List every member of a flagged group on the console (by default a group is one line). */
+  readonly verbose?: boolean;
   /** Addresses whose verdict is explained (each kind's evidence against its guard), flagged or not. */
   readonly explain?: readonly string[];
   /** The operator's own automation, left out before anything is counted: request path globs, user-agent regexes. */
@@ -280,7 +282,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   }
 
   if (opts.json) io.stdout.write(`${JSON.stringify(summaryJson(verdicts, files), null, 2)}\n`);
-  else if (!opts.quiet) io.stdout.write(summaryText(verdicts, files));
+  else if (!opts.quiet) io.stdout.write(summaryText(verdicts, files, opts.verbose ?? false));
   if (opts.explain && opts.explain.length > 0) {
     const { explainClient } = await judging;
     for (const wanted of opts.explain) {
@@ -352,7 +354,14 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-export function summaryText(v: VerdictsDocument, files: DetectOutcome['files']): string {
+/** Clients flagged on their own that the console lists before it counts the rest. */
+const CONSOLE_CLIENTS = 30;
+
+/**
+ * What detect prints: the parse, the clustering, then one line per flagged group (its members on `verbose`) and
+ * one per client flagged on its own: a botnet of 300 addresses is one line a person reads, not 300 repeating it.
+ */
+export function summaryText(v: VerdictsDocument, files: DetectOutcome['files'], verbose = false): string {
   const p = v.parse;
   const out: string[] = [];
   const range = p.timeRange ? `, ${p.timeRange.first} .. ${p.timeRange.last}` : '';
@@ -373,9 +382,33 @@ export function summaryText(v: VerdictsDocument, files: DetectOutcome['files']):
   if (v.flagged.length > 0) {
     out.push('');
     out.push(`${pad('address', 40)} ${pad('kind', 18)} ${pad('requests', 9)} reason`);
+    const groups = new Map(v.groups.filter((g) => g.flagged).map((g) => [g.id, g]));
+    const shown = new Set<string>();
+    let alone = 0;
+    let unlisted = 0;
     for (const f of v.flagged) {
-      out.push(`${pad(f.address, 40)} ${pad(f.kinds.join(','), 18)} ${pad(String(f.features.requests), 9)} ${f.reasons[0] ?? ''}`);
+      const g = f.group !== null ? groups.get(f.group) : undefined;
+      if (!g) {
+        // The busiest first (the order of verdicts.json); past a screenful, the rest are counted.
+        if (++alone > CONSOLE_CLIENTS && !verbose) {
+          unlisted++;
+          continue;
+        }
+        out.push(`${pad(f.address, 40)} ${pad(f.kinds.join(','), 18)} ${pad(String(f.features.requests), 9)} ${f.reasons[0] ?? ''}`);
+        continue;
+      }
+      if (shown.has(g.id)) continue;
+      shown.add(g.id);
+      const few = g.members.slice(0, 3).join(' ');
+      const more = g.members.length > 3 ? ` and ${g.members.length - 3} more${verbose ? '' : ' (--verbose lists them)'}` : '';
+      out.push(
+        `${pad(`group ${g.id}: ${plural(g.size, 'client')}`, 40)} ${pad(g.kind, 18)} ${pad(String(g.requests), 9)} ${g.kind} together: ${g.reason}; ${few}${more}`,
+      );
+      if (verbose)
+        for (const m of v.flagged.filter((x) => x.group === g.id))
+          out.push(`  ${pad(m.address, 38)} ${pad(m.kinds.join(','), 18)} ${pad(String(m.features.requests), 9)} ${m.reasons[0] ?? ''}`);
     }
+    if (unlisted > 0) out.push(`... and ${unlisted} more flagged on their own (blocklist.txt and verdicts.json hold them all; --verbose lists them here)`);
   }
   if (v.clients.spared.length > 0) out.push(`spared by the allowlist: ${v.clients.spared.join(', ')}`);
   out.push('');
