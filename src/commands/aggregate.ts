@@ -13,7 +13,7 @@ import { VERSION } from '../core/version.js';
 import { readInto, writeFileAtomic } from '../adapters/files.js';
 import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES } from '../logs/formats.js';
-import { formatFromOptions, namedFormat } from '../logs/layout.js';
+import { formatFromOptions } from '../logs/layout.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { emptyStats, expandInputs, mergeStats, type ParseStats } from '../logs/read.js';
 import { decodeTable, encodeTable, inflateTable, peekTable, TableFileError } from '../table/lwtable.js';
@@ -80,8 +80,7 @@ export async function runAggregate(opts: AggregateCommandOptions, io: Io): Promi
     ipv6Prefix,
     trustedProxies,
     ignore,
-    // Worker threads are told a format by name: a layout from --log-format is read in this one.
-    threads: namedFormat(format) ? opts.threads : 1,
+    threads: opts.threads,
   });
   stats.duplicates = inputs.duplicates;
   const skipped = stats.inputs.filter((i) => i.skipped);

@@ -12,7 +12,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../adapters/files.js';
 import { loadCrawlers } from '../adapters/crawlers.js';
 import { buildClientTable } from '../features/build.js';
 import { FORMAT_NAMES } from '../logs/formats.js';
-import { formatFromOptions, namedFormat } from '../logs/layout.js';
+import { formatFromOptions } from '../logs/layout.js';
 import { jsonFieldMap, recordForwardedFor, type JsonFieldMap } from '../logs/parse.js';
 import { expandInputs, readLogs, type LogInput, type ParseStats } from '../logs/read.js';
 import type { LogFormat } from '../logs/formats.js';
@@ -176,8 +176,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
         ipv6Prefix,
         trustedProxies,
         ignore,
-        // Worker threads are told a format by name: a layout from --log-format is read in this one.
-        threads: namedFormat(format) ? opts.threads : 1,
+        threads: opts.threads,
         onProgress: showProgress
           ? (bytes, lines, input) => {
               const now = Date.now();

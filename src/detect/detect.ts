@@ -682,6 +682,14 @@ export function judgeWith(
 }
 
 /**
+ * Step 3's test for one client: it stands `T` above the median client on feature d and its cluster speaks for it
+ * (the centroid stands out there too, or the client lies that far above it), or it is judged by its own point.
+ */
+function standsOut(p: ArrayLike<number>, centroid: readonly number[], ownPoint: boolean, T: number): (d: number) => boolean {
+  return (d) => p[d]! >= T && (ownPoint || centroid[d]! >= T || p[d]! - centroid[d]! >= T);
+}
+
+/**
  * Why a client was or was not flagged: each kind's evidence against its guard, its group's verdict, and the
  * allowlist. For any client of a result, flagged or not (`detect --explain ADDRESS`). Null for an unknown address.
  */
@@ -698,7 +706,7 @@ export function explainClient(
   const centroid = result.model.clusters[r.cluster]!.scaledCentroid;
   const p = result.scaledTable.subarray(i * DIMS, (i + 1) * DIMS);
   const k = result.model.k;
-  const standing = (d: number) => p[d]! >= T && (r.outlier || k === 1 || centroid[d]! >= T || p[d]! - centroid[d]! >= T);
+  const standing = standsOut(p, centroid, r.outlier || k === 1, T);
   const raw = result.featureTable;
   const lines: string[] = [];
   const flagged = result.flagged.find((f) => f.address === address);
@@ -750,7 +758,7 @@ function judge(
     if (most < T && !hasOwnEvidence(c, opts.guards)) continue;
     const centroid = clusters[clusterId]!.scaledCentroid;
     const p = point(i);
-    const standing = (d: number) => p[d]! >= T && (outlier || clustering.k === 1 || centroid[d]! >= T || p[d]! - centroid[d]! >= T);
+    const standing = standsOut(p, centroid, outlier || clustering.k === 1, T);
     own[i] = kindVerdicts(c, standing, raw, i * DIMS, opts.guards);
   }
 

@@ -16,7 +16,6 @@ import {
   recordIp,
   recordPath,
   recordQuery,
-  recordReferer,
   unescapeLogged,
   type LogRecord,
 } from '../logs/parse.js';
@@ -200,6 +199,13 @@ function headerFlags(cache: PathClassifier, hash: number, text: () => string, ho
 }
 
 const HEADER_SEED = 0x5bd1e995;
+
+/** A referer's or forwarded-for value's classes (bytes [start, end) of buf, or text): cached by hash, looked at only when it may hold an injection. */
+function urlHeaderFlags(cache: PathClassifier, buf: Uint8Array | null, start: number, end: number, text: string): number {
+  if (buf ? end <= start || !mayHoldInjection(buf, start, end) : text === '' || !mayHoldInjectionText(text)) return 0;
+  const h = buf ? hashBytes(buf, start, end, HEADER_SEED) : hashText(text);
+  return headerFlags(cache, h, () => (buf ? (Buffer.prototype.latin1Slice.call(buf, start, end) as string) : text), classifyInjection);
+}
 const hashText = (text: string) => hashBytes(Buffer.from(text, 'latin1'), 0, text.length, HEADER_SEED);
 
 /** A table as flat arrays, to move to another thread (the numbers are transferred, not copied). */
@@ -790,16 +796,8 @@ export class ClientTable {
       flags |= a & (PATH_EXPLOIT | PATH_SCANNER);
     }
     // Referers and forwarded-for values: only those holding a character an injection needs (most hold none).
-    if (rec.hasReferer && (rec.refererBuf ? mayHoldInjection(rec.refererBuf, rec.refererStart, rec.refererEnd) : mayHoldInjectionText(rec.refererText))) {
-      const h = rec.refererBuf ? hashBytes(rec.refererBuf, rec.refererStart, rec.refererEnd, HEADER_SEED) : hashText(rec.refererText);
-      flags |= headerFlags(classifiers.headers, h, () => recordReferer(rec), classifyInjection);
-    }
-    if (
-      rec.xffBuf ? rec.xffEnd > rec.xffStart && mayHoldInjection(rec.xffBuf, rec.xffStart, rec.xffEnd) : rec.xffText !== '' && mayHoldInjectionText(rec.xffText)
-    ) {
-      const h = rec.xffBuf ? hashBytes(rec.xffBuf, rec.xffStart, rec.xffEnd, HEADER_SEED) : hashText(rec.xffText);
-      flags |= headerFlags(classifiers.headers, h, () => recordForwardedFor(rec), classifyInjection);
-    }
+    if (rec.hasReferer) flags |= urlHeaderFlags(classifiers.headers, rec.refererBuf, rec.refererStart, rec.refererEnd, rec.refererText);
+    flags |= urlHeaderFlags(classifiers.headers, rec.xffBuf, rec.xffStart, rec.xffEnd, rec.xffText);
     if (flags & PATH_PAYLOAD) nums[at + C.payloadHits]!++;
     if (flags & PATH_EXPLOIT) nums[at + C.exploitHits]!++;
     if (flags & PATH_SCANNER) nums[at + C.scannerHits]!++;
