@@ -702,7 +702,16 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .option('window', { type: 'string', default: '10m', describe: 'how much of the recent log each client is judged on' })
         .option('judge-every', { type: 'string', default: '2s', describe: 'how often the window is judged' })
         .option('poll', { type: 'number', default: 250, describe: 'ms between looks at a log that did not grow' })
-        .option('state', { type: 'string', default: '.logwarden/watch.state', describe: 'positions and window, saved on SIGTERM and resumed from' })
+        .option('state', {
+          type: 'string',
+          defaultDescription: 'watch.state in the state directory (as the ledger)',
+          describe: 'positions and window, saved on SIGTERM and resumed from',
+        })
+        .option('max-clients', {
+          type: 'number',
+          default: 200_000,
+          describe: 'clients the window holds before it defends its memory (IPv6 per /64 past half, then new clients from their 8th line)',
+        })
         .option('events', { type: 'string', defaultDescription: 'none', describe: 'append what watch did (bans, errors, rotations) as JSON lines' })
         .option('from-start', { type: 'boolean', default: false, describe: 'read what the logs hold already (default: start at their end, as tail -F)' })
         .option('format', { type: 'string', choices: ['auto', ...FORMAT_NAMES], default: 'auto', describe: 'log format' })
@@ -731,6 +740,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           judgeEvery: a['judge-every'],
           pollMs: a.poll,
           state: a.state,
+          maxClients: a['max-clients'],
           events: a.events,
           fromStart: a['from-start'],
           format: a.format,

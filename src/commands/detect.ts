@@ -19,7 +19,7 @@ import type { LogFormat } from '../logs/formats.js';
 import type { ClientStats } from '../table/table.js';
 import { fromTables, ignoreRules, loadTables, trustedSet } from './aggregate.js';
 import { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from '../detect/defaults.js';
-import type { DetectionResult } from '../detect/detect.js';
+import { judgementOf, type DetectionResult } from '../detect/detect.js';
 import { modelDocument } from '../detect/model.js';
 import { blocklistText, buildVerdicts, clientsCsv, type VerdictsDocument } from '../detect/verdicts.js';
 import { blocklistDigest, STAGE_FILES } from '../core/stages.js';
@@ -243,7 +243,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
       banFake: opts.banFakeCrawlers ?? false,
     },
   };
-  const verdicts = buildVerdicts(result, stats, table.badAddressLines, parameters, VERSION, opts.now ?? new Date());
+  const verdicts = buildVerdicts(judgementOf(result), stats, table.badAddressLines, parameters, VERSION, opts.now ?? new Date());
   const files: DetectOutcome['files'] = {
     blocklist: join(opts.out, STAGE_FILES.blocklist),
     verdicts: join(opts.out, STAGE_FILES.verdicts),

@@ -8,6 +8,7 @@ import { errors } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import type { LoadedModel } from '../detect/model.js';
 import { readModel } from '../live/judge.js';
+import { JudgeThread } from '../live/judge-thread.js';
 import { LiveMetrics } from '../live/metrics.js';
 import { buildService } from '../live/service.js';
 import { loadAllowlist } from './detect.js';
@@ -120,17 +121,22 @@ export async function runServe(opts: ServeCommandOptions, io: Io): Promise<void>
   if (!Number.isInteger(maxItems) || maxItems < 1) throw errors.badOption('max-items', `expected a whole number, at least 1, got ${maxItems}`);
   const token = bearerToken(opts.token, io.env);
   const signals = opts.signals ?? process;
-  const holder = new ModelHolder(opts.model, signals, (m, error) =>
+  const allowlist = loadAllowlist(opts.allow, opts.allowFile);
+  let judge: JudgeThread | null = null;
+  const holder = new ModelHolder(opts.model, signals, (m, error) => {
+    if (m) judge?.setModel(m);
     io.stderr.write(
       m ? `logwarden: model ${opts.model} loaded again (${m.model.k} clusters)\n` : `logwarden: model not reloaded, keeping the old one: ${error}\n`,
-    ),
-  );
+    );
+  });
+  judge = new JudgeThread(holder.current, allowlist);
   const metrics = new LiveMetrics();
-  const app = buildService({ model: () => holder.current, allowlist: loadAllowlist(opts.allow, opts.allowFile), metrics, token, bodyLimit, maxItems });
+  const app = buildService({ model: () => holder.current, judge, metrics, token, bodyLimit, maxItems });
   try {
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
     holder.close();
+    await judge.close();
     throw errors.badOption('listen', `cannot listen on ${listen.host}:${listen.port}: ${(err as Error).message}`);
   }
   const addr = app.server.address();
@@ -142,5 +148,6 @@ export async function runServe(opts: ServeCommandOptions, io: Io): Promise<void>
   await stopSignal(signals);
   holder.close();
   await app.close();
+  await judge.close();
   io.stderr.write('logwarden: stopped\n');
 }

@@ -18,19 +18,20 @@ import type { Io } from '../core/io.js';
 import { BLOCK_REPORT_SCHEMA_VERSION, blocklistDigest, STAGE_FILES, type BlockReport, type HostOutcome, type NewBan } from '../core/stages.js';
 import { writeFileAtomic, writeJsonAtomic } from '../adapters/files.js';
 import { defaultKnownHosts, describeTarget, sshConnect, type SshSession, type SshTarget } from '../adapters/ssh.js';
-import type { DetectionResult, FlaggedClient, GroupSummary } from '../detect/detect.js';
+import type { FlaggedClient, GroupSummary, Judgement } from '../detect/detect.js';
 import type { LoadedModel } from '../detect/model.js';
 import { blocklistText, buildVerdicts } from '../detect/verdicts.js';
 import { formatFromOptions } from '../logs/layout.js';
 import { jsonFieldMap } from '../logs/parse.js';
 import { emptyStats, readLogs } from '../logs/read.js';
 import { Follower, localFiles, sftpFiles, type FileAccess, type FollowPosition } from '../live/follow.js';
-import { judgeClients } from '../live/judge.js';
+import { JudgeThread } from '../live/judge-thread.js';
 import { LiveMetrics } from '../live/metrics.js';
 import { buildService } from '../live/service.js';
 import { LiveWindow, type WindowLimits, type WindowState } from '../live/window.js';
 import { TableFileError } from '../table/lwtable.js';
 import { VERSION } from '../core/version.js';
+import { makeStateFolder, stateDir } from '../core/state.js';
 import { applyOffences, banDurations, type BanOptions } from './block.js';
 import { closeKept, keptHosts } from '../block/apply.js';
 import { loadAllowlist } from './detect.js';
@@ -45,8 +46,10 @@ export interface WatchCommandOptions extends BanOptions {
   readonly judgeEvery?: string;
   /** How often a followed file is looked at when it did not grow, in ms. */
   readonly pollMs?: number;
-  /** Positions and window saved on shutdown (default .logwarden/watch.state). */
+  /** Positions and window saved on shutdown (default: watch.state in the state directory, core/state.ts). */
   readonly state?: string;
+  /** Clients the window holds before it defends its memory (default 200,000; live/window.ts). */
+  readonly maxClients?: number;
   readonly events?: string;
   /** Read what the files hold already (default: start at their end, as tail -F does). */
   readonly fromStart?: boolean;
@@ -150,7 +153,11 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   if (!opts.dryRun && noHosts)
     throw errors.badOption('hosts', 'name the hosts to ban on (--hosts user@host:port, --hosts-file, --hosts local), or pass --dry-run');
   banDurations(opts);
-  const statePath = opts.state ?? '.logwarden/watch.state';
+  // In the state directory, as the ledger: a watch started from another folder resumes where it stopped.
+  const statePath = opts.state ?? join(stateDir(io.env), 'watch.state');
+  const maxClients = opts.maxClients ?? opts.limits?.maxClients ?? 200_000;
+  if (!Number.isInteger(maxClients) || maxClients < 1000) throw errors.badOption('max-clients', `expected a whole number, at least 1000, got ${maxClients}`);
+  const limits: WindowLimits = { ...opts.limits, maxClients };
   const token = opts.listen ? bearerToken(opts.token, io.env) : undefined;
   const signals = opts.signals ?? process;
   const allowlist = loadAllowlist(opts.allow, opts.allowFile);
@@ -174,17 +181,24 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     return { ipv6Prefix: m.options.ipv6Prefix, trustedProxies };
   };
   let window: LiveWindow | null = null;
+  let judge: JudgeThread | null = null;
+  let reading: ReturnType<typeof readingOptions> | null = null;
   const holder = new ModelHolder(opts.model, signals, (m, error) => {
     if (!m) return emit('error', { message: `model not reloaded, keeping the old one: ${error}` });
     // Minutes to come are read with the new model's options (its trusted proxies, its IPv6 prefix).
-    window?.setOptions(readingOptions(m));
+    reading = readingOptions(m);
+    window?.setOptions(reading);
+    judge?.setModel(m);
     emit('model', { message: `loaded again from ${opts.model}`, clusters: m.model.k });
   });
-  const aggregate = readingOptions(holder.current);
+  reading = readingOptions(holder.current);
   const saved = loadState(statePath);
   const windowMinutes = Math.round(windowMs / 60_000);
-  window = saved ? restoreWindow(statePath, saved, aggregate, windowMinutes, opts.limits) : new LiveWindow(aggregate, windowMinutes, opts.limits);
+  window = saved ? restoreWindow(statePath, saved, reading, windowMinutes, limits) : new LiveWindow(reading, windowMinutes, limits);
   const live = window;
+  // Judging happens in a thread of its own: reading, /healthz and bans never wait for it.
+  judge = new JudgeThread(holder.current, allowlist);
+  const judgeThread = judge;
   const metrics = new LiveMetrics();
 
   let stopping = false;
@@ -367,7 +381,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     newBans: NewBan[];
     hosts: Map<string, HostOutcome>;
     since: number;
-    last: DetectionResult | null;
+    last: Judgement | null;
   } = {
     flagged: [],
     groups: new Map(),
@@ -382,15 +396,14 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     judging = true;
     try {
       const started = performance.now();
-      const table = live.table();
-      const result = judgeClients(table.clients(), holder.current, allowlist);
+      const result = await judgeThread.judgeWindow(live, reading!);
       metrics.judgeSeconds.observe((performance.now() - started) / 1000);
-      metrics.clientsTracked.set(table.size);
+      metrics.clientsTracked.set(result.clientCount);
       digest.last = result;
       const byAddress = new Map(result.flagged.map((f) => [f.address, f]));
       const fresh = result.blocklist.filter((a) => !banned.has(a));
       metrics.verdicts.inc({ verdict: 'abusive' }, result.flagged.length);
-      metrics.verdicts.inc({ verdict: 'normal' }, table.size - result.flagged.length);
+      metrics.verdicts.inc({ verdict: 'normal' }, result.clientCount - result.flagged.length);
       if (fresh.length === 0 && !pendingConverge) return;
       const candidates = fresh.map((a) => {
         const f = byAddress.get(a);
@@ -449,7 +462,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
     const dir = join(dirname(statePath), 'digest');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const result: DetectionResult = {
+    const result: Judgement = {
       ...digest.last,
       flagged: digest.flagged,
       groups: [...digest.groups.values()],
@@ -494,7 +507,7 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   const service = opts.listen
     ? buildService({
         model: () => holder.current,
-        allowlist,
+        judge: judgeThread,
         metrics,
         token,
         bodyLimit: 10 << 20,
@@ -546,10 +559,11 @@ export async function runWatch(opts: WatchCommandOptions, io: Io): Promise<void>
   for (const c of connections.values()) await c.then((conn) => conn.session.close()).catch(() => undefined);
   while (judging) await new Promise((r) => setTimeout(r, 20));
   holder.close();
+  await judgeThread.close();
   await closeKept(kept);
   await service?.close();
   const toSave: SavedState = { version: STATE_VERSION, positions: Object.fromEntries(positions), window: live.save() };
-  mkdirSync(dirname(statePath), { recursive: true });
+  makeStateFolder(statePath);
   // The window holds sample lines of the logs (paths, agents, user names): for watch's own user only.
   writeFileAtomic(statePath, serialize(toSave), 0o600);
   emit('stop', { message: `saved positions and window to ${statePath}`, linesRead, linesMalformed, linesAhead: live.ahead, bans: banned.size });

@@ -218,6 +218,20 @@ export interface DetectionResult {
   readonly blocklist: string[];
 }
 
+/**
+ * A judgement without its per-client arrays: what verdicts.json, a ban and a digest need (`watch` gets it
+ * from its judging thread, where the clients stay).
+ */
+export interface Judgement extends Omit<DetectionResult, 'model' | 'clients' | 'scaledTable' | 'featureTable'> {
+  /** Clients judged. */
+  readonly clientCount: number;
+}
+
+export function judgementOf(result: DetectionResult): Judgement {
+  const { model: _m, clients, scaledTable: _s, featureTable: _f, ...rest } = result;
+  return { ...rest, clientCount: clients.length };
+}
+
 /** The least spread of a feature, so that a feature nearly everyone shares does not make tiny differences huge. */
 const SPREAD_FLOOR = { log: 0.25, share: 0.1 } as const;
 export const OUTLIER_FACTOR = 3;

@@ -2,7 +2,7 @@
 import { formatTime } from '../core/time.js';
 import { FEATURES, roundFeature } from '../features/vector.js';
 import type { ParseStats } from '../logs/read.js';
-import type { DetectionResult, FlaggedClient, GroupSummary } from './detect.js';
+import type { DetectionResult, FlaggedClient, GroupSummary, Judgement } from './detect.js';
 
 export const VERDICTS_SCHEMA_VERSION = 2;
 
@@ -41,7 +41,7 @@ export interface VerdictsDocument {
 }
 
 export function buildVerdicts(
-  result: DetectionResult,
+  result: Judgement,
   stats: ParseStats,
   badAddress: number,
   parameters: Record<string, unknown>,
@@ -75,7 +75,7 @@ export function buildVerdicts(
       medians: result.medians,
       clusters: result.clusters.map(({ scaledCentroid: _s, ...c }) => c),
     },
-    clients: { total: result.clients.length, flagged: result.flagged.length, spared: result.spared, crawlers: result.crawlers },
+    clients: { total: result.clientCount, flagged: result.flagged.length, spared: result.spared, crawlers: result.crawlers },
     groups: result.groups.map(({ firstSeen, lastSeen, ...g }) => ({ ...g, window: { first: formatTime(firstSeen, tz), last: formatTime(lastSeen, tz) } })),
     flagged: result.flagged.map((f) => ({ ...f, firstSeen: formatTime(f.firstSeen, tz), lastSeen: formatTime(f.lastSeen, tz) })),
   };
@@ -101,7 +101,7 @@ export function sortAddresses(list: readonly string[]): string[] {
   return [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-export function blocklistText(result: DetectionResult): string {
+export function blocklistText(result: Pick<DetectionResult, 'blocklist'>): string {
   const list = sortAddresses(result.blocklist);
   return list.length ? `${list.join('\n')}\n` : '';
 }

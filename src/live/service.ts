@@ -9,20 +9,16 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { AddressSet, canonicalAddress, clientKey } from '../core/address.js';
 import type { LoadedModel } from '../detect/model.js';
-import { detectFormat } from '../logs/read.js';
-import { newRecord, parserFor, type LineParser } from '../logs/parse.js';
-import { FORMATS, type LogFormat } from '../logs/formats.js';
-import { ClientTable, tableClassifiers } from '../table/table.js';
-import type { ClientStats } from '../table/table.js';
-import { judgeClients, verdictsOf } from './judge.js';
+import type { JudgeThread } from './judge-thread.js';
 import type { LiveMetrics } from './metrics.js';
-import { CLIENT_SUMMARY_SCHEMA, summaryClient, type ClientSummary } from './summary.js';
+import type { PredictBody } from './predict.js';
+import { CLIENT_SUMMARY_SCHEMA } from './summary.js';
 
 export interface ServiceOptions {
   readonly model: () => LoadedModel;
-  readonly allowlist: AddressSet;
+  /** Where predictions are judged (a thread of their own: /healthz answers meanwhile). */
+  readonly judge: JudgeThread;
   readonly metrics: LiveMetrics;
   readonly token?: string;
   /** Largest body, in bytes. */
@@ -102,72 +98,14 @@ export function buildService(opts: ServiceOptions): FastifyInstance {
     },
     async (req, reply) => {
       const started = performance.now();
-      const loaded = opts.model();
-      const body = req.body as { lines?: string[]; clients?: ClientSummary[] };
-      if ((body.lines === undefined) === (body.clients === undefined))
-        return reply.code(400).send({ error: 'bad request', message: 'body: give either "lines" (raw log lines) or "clients" (client summaries)' });
-      let clients: ClientStats[];
-      let malformed = 0;
-      if (body.lines) {
-        const parsed = tableOfLines(body.lines, loaded);
-        clients = parsed.table.clients();
-        malformed = parsed.malformed;
-        opts.metrics.linesRead.inc(body.lines.length);
-        opts.metrics.malformed.inc(malformed);
-      } else {
-        const seen = new Set<string>();
-        clients = [];
-        for (const [i, s] of body.clients!.entries()) {
-          const canonical = canonicalAddress(s.address);
-          if (canonical === null)
-            return reply.code(400).send({ error: 'bad request', message: `body.clients.${i}.address is not an IP address: ${JSON.stringify(s.address)}` });
-          const key = clientKey(canonical, loaded.options.ipv6Prefix);
-          if (seen.has(key)) return reply.code(400).send({ error: 'bad request', message: `body.clients.${i}.address: ${key} is given twice` });
-          seen.add(key);
-          clients.push(summaryClient(s, key));
-        }
-      }
-      const result = judgeClients(clients, loaded, opts.allowlist);
-      const verdicts = verdictsOf(result);
-      for (const v of verdicts) opts.metrics.verdicts.inc({ verdict: v.verdict });
+      const answer = await opts.judge.predict(req.body as PredictBody);
+      if (!answer.ok) return reply.code(400).send({ error: 'bad request', message: answer.message });
+      opts.metrics.linesRead.inc(answer.lines);
+      opts.metrics.malformed.inc(answer.malformed);
+      for (const v of answer.clients) opts.metrics.verdicts.inc({ verdict: v.verdict });
       opts.metrics.judgeSeconds.observe((performance.now() - started) / 1000);
-      return {
-        clients: verdicts,
-        groups: result.groups.map((g) => ({ id: g.id, kind: g.kind, flagged: g.flagged, members: g.members, reason: g.reason })),
-        malformed,
-      };
+      return { clients: answer.clients, groups: answer.groups, malformed: answer.malformed };
     },
   );
   return app;
-}
-
-/** Raw lines into a table, in the format they are found to be in. */
-/** One cache of path classes for every request's table. */
-const classifiers = tableClassifiers();
-/**
- * The format the last request's lines were in: kept when it parses every sample line and no format before it
- * (detectFormat's order of preference) parses the first one, which is what detectFormat would then choose too;
- * detecting costs more than judging.
- */
-let last: { format: LogFormat; parse: LineParser; earlier: LineParser[] } | null = null;
-
-function tableOfLines(lines: readonly string[], loaded: LoadedModel): { table: ClientTable; malformed: number } {
-  const trusted = new AddressSet();
-  for (const p of loaded.options.trustedProxies) trusted.add(p, 'model.json options.trustedProxies');
-  const table = new ClientTable({ ipv6Prefix: loaded.options.ipv6Prefix, trustedProxies: trusted, classifiers }, 16);
-  const bufs = lines.map((l) => Buffer.from(l.replace(/\r?\n$/, ''), 'utf8'));
-  const rec = newRecord();
-  const sample = bufs.slice(0, 64);
-  const first = sample[0]!;
-  const keep = last !== null && sample.every((b) => last!.parse(b, 0, b.length, rec)) && !last.earlier.some((p) => p(first, 0, first.length, rec));
-  if (!keep) {
-    const format = detectFormat(sample);
-    if (!format) return { table, malformed: lines.length };
-    last = { format, parse: parserFor(format), earlier: FORMATS.slice(0, FORMATS.indexOf(format)).map((f) => parserFor(f)) };
-  }
-  if (!last) return { table, malformed: lines.length };
-  const parse = last.parse;
-  let malformed = 0;
-  for (const b of bufs) if (!(parse(b, 0, b.length, rec) && table.add(rec, b, 0, b.length))) malformed++;
-  return { table, malformed };
 }

@@ -22,6 +22,19 @@ export interface WindowState {
   readonly minutes: Array<[number, TableParts]>;
 }
 
+/** The minutes a window holds, and the tables of those that changed (LiveWindow.changes). */
+export interface WindowChanges {
+  readonly held: number[];
+  readonly changed: Array<[number, TableParts]>;
+}
+
+/** The clients of a window's minutes in one table (merged oldest first: the same table from the same minutes). */
+export function windowTable(tables: ReadonlyMap<number, ClientTable>, opts: AggregateOptions): ClientTable {
+  const out = new ClientTable(opts);
+  for (const m of [...tables.keys()].sort((a, b) => a - b)) out.merge(tables.get(m)!);
+  return out;
+}
+
 export interface WindowLimits {
   /** Lines dated more than this many minutes past the wall clock are set aside (default 2). */
   readonly aheadMinutes?: number;
@@ -57,6 +70,12 @@ export class LiveWindow {
   private olderRows = 0;
   private current: ClientTable | null = null;
   private currentMinute = -Infinity;
+  /** Minutes whose tables changed since `changes()` was last asked (the current one is looked at apart). */
+  private dirty = new Set<number>();
+  /** Lines the current minute had taken when `changes()` was last asked, or -1 (not asked since it became current). */
+  private currentSent = -1;
+  /** Lines the current minute has taken. */
+  private currentLines = 0;
   private sketch: Uint8Array | null = null;
 
   private opts: AggregateOptions;
@@ -87,6 +106,7 @@ export class LiveWindow {
       const fresh = new ClientTable(this.opts, 256);
       fresh.merge(old);
       this.tables.set(m, fresh);
+      this.dirty.add(m);
     }
     this.current = null;
     this.currentMinute = -Infinity;
@@ -114,6 +134,7 @@ export class LiveWindow {
       this.sketch?.fill(0);
     }
     let t = m === this.currentMinute ? this.current! : this.tableOf(m);
+    this.currentLines++;
     const rows = this.rows;
     if ((this.pressure === 0 && rows >= this.maxClients / 2) || (this.pressure === 1 && rows >= this.maxClients)) this.pressureChanged(t);
     if (this.pressure < 2) return t.add(rec, buf, start, end);
@@ -136,8 +157,11 @@ export class LiveWindow {
     if (!t) this.tables.set(m, (t = new ClientTable(this.opts, 256)));
     this.olderRows = 0;
     for (const [k, other] of this.tables) if (k !== m) this.olderRows += other.size;
+    if (this.current && this.currentLines !== this.currentSent) this.dirty.add(this.currentMinute);
     this.current = t;
     this.currentMinute = m;
+    this.currentLines = 0;
+    this.currentSent = -1;
     this.pressureChanged(t);
     return t;
   }
@@ -160,9 +184,21 @@ export class LiveWindow {
 
   /** The window's clients in one table. */
   table(): ClientTable {
-    const out = new ClientTable(this.opts);
-    for (const m of [...this.tables.keys()].sort((a, b) => a - b)) out.merge(this.tables.get(m)!);
-    return out;
+    return windowTable(this.tables, this.opts);
+  }
+
+  /**
+   * What changed since the last call, for a judge in another thread that keeps the minutes it was given:
+   * the minutes held now, and the tables of those that changed since (all of them with `all`), as parts.
+   * A closed minute that took no late line is not sent again.
+   */
+  changes(all = false): WindowChanges {
+    const changed: Array<[number, TableParts]> = [];
+    if (this.current && this.currentLines !== this.currentSent) this.dirty.add(this.currentMinute);
+    this.currentSent = this.currentLines;
+    for (const [m, t] of this.tables) if (all || this.dirty.has(m)) changed.push([m, t.parts()]);
+    this.dirty.clear();
+    return { held: [...this.tables.keys()], changed };
   }
 
   /** Clients in the window's newest table, for a quick count without merging. */

@@ -203,6 +203,34 @@ test('serve: the token is checked before the body is read; an empty token is ref
   }
 });
 
+test('serve: a big request is judged aside: /healthz answers while it is judged', async () => {
+  const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  // 40,000 lines (under the 10 MB a body may hold): a second or more of judging.
+  const big: string[] = [];
+  while (big.length < 40_000) big.push(...lines.slice(0, 40_000 - big.length));
+  const s = await serve();
+  try {
+    const order: string[] = [];
+    const heavy = s.post(JSON.stringify({ lines: big })).then(async (r) => {
+      order.push('big');
+      return r;
+    });
+    // Once the big body is in, ask for health.
+    await new Promise((r) => setTimeout(r, 300));
+    const health = await fetch(`${s.url}/healthz`);
+    order.push('healthz');
+    assert.is(health.status, 200);
+    const r = await heavy;
+    assert.is(r.status, 200);
+    const body = (await r.json()) as { clients: unknown[]; malformed: number };
+    assert.is(body.malformed, 0);
+    assert.ok(body.clients.length > 20);
+    assert.equal(order, ['healthz', 'big'], 'health answered before the big request was judged');
+  } finally {
+    await s.stop();
+  }
+});
+
 test('model.json: trusted proxies and the IPv6 prefix are checked when the model is read, not at every request', () => {
   const doc = JSON.parse(readFileSync(modelPath, 'utf8')) as { options: Record<string, unknown> };
   const other = join(dir, 'proxies.json');

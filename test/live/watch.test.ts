@@ -317,7 +317,7 @@ test('a million addresses cannot fill the window: IPv6 counted per /64, then new
   const log = join(dir, 'rotate.log');
   writeFileSync(log, '');
   let port = 0;
-  const w = await watch(log, { limits: { maxClients: 20_000 }, listen: '127.0.0.1:0', onListening: (a) => (port = a.port) });
+  const w = await watch(log, { maxClients: 20_000, listen: '127.0.0.1:0', onListening: (a) => (port = a.port) });
   try {
     // One request each from 60,000 random addresses of an IPv6 /32 (every one in a /64 of its own).
     const hex = () => Math.floor(Math.random() * 0x10000).toString(16);
@@ -334,6 +334,45 @@ test('a million addresses cannot fill the window: IPv6 counted per /64, then new
     assert.ok(metric(m, 'logwarden_clients_tracked') <= 21_000, `${metric(m, 'logwarden_clients_tracked')} clients tracked`);
     const full = w.read().find((x) => x.event === 'pressure' && x.pressure === 2)!;
     assert.ok(full.rows! >= 20_000 && full.rows! < 21_000, `${full.rows} rows when full`);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('a window of 150,000 clients is judged in a thread of its own: /healthz answers within a fraction of a judgement, a flood is banned in time', async () => {
+  const log = join(dir, 'crowd.log');
+  writeFileSync(log, '');
+  let port = 0;
+  const w = await watch(log, { maxClients: 1_000_000, listen: '127.0.0.1:0', onListening: (a) => (port = a.port) });
+  try {
+    const lines: string[] = [];
+    for (let i = 0; i < 150_000; i++)
+      lines.push(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255} - - [${stamp(new Date())}] "GET / HTTP/1.1" 200 5 "-" "x"`);
+    appendFileSync(log, `${lines.join('\n')}\n`);
+    const seconds = (m: string) => Number(/^logwarden_judge_seconds_sum (\S+)/m.exec(m)?.[1] ?? NaN);
+    // Every line read, and a judgement of them all begun.
+    const deadline = Date.now() + 60_000;
+    for (let m = await metricsOf(port); metric(m, 'logwarden_clients_tracked') < 150_000; m = await metricsOf(port)) {
+      assert.ok(Date.now() < deadline, `${metric(m, 'logwarden_clients_tracked')} clients judged after a minute`);
+      await sleep(100);
+    }
+    const before = await metricsOf(port);
+    let slowest = 0;
+    const end = Date.now() + 5000;
+    while (Date.now() < end) {
+      const asked = performance.now();
+      assert.is((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+      slowest = Math.max(slowest, performance.now() - asked);
+      await sleep(20);
+    }
+    const after = await metricsOf(port);
+    const judged = metric(after, 'logwarden_judge_seconds_count') - metric(before, 'logwarden_judge_seconds_count');
+    assert.ok(judged >= 1, 'judged while /healthz was asked');
+    const judgement = ((seconds(after) - seconds(before)) / judged) * 1000;
+    assert.ok(slowest < judgement / 2, `/healthz took up to ${slowest.toFixed(0)} ms; a judgement ${judgement.toFixed(0)} ms`);
+    const started = Date.now();
+    appendFileSync(log, flood('198.51.100.83'));
+    await bannedWithin(w, '198.51.100.83', started);
   } finally {
     await w.stop();
   }
@@ -430,6 +469,26 @@ test('wrong options: one line each, before anything starts', async () => {
   await bad({ judgeEvery: 'soon' }, /--judge-every: expected a duration/);
   await bad({ dryRun: false }, /--hosts: name the hosts to ban on/);
   await bad({ model: join(dir, 'none.json') }, /input not found: .*none\.json/);
+  await bad({ maxClients: 5 }, /--max-clients: expected a whole number, at least 1000/);
+});
+
+test('without --state, the state is kept in the state directory (as the ledger), for its owner only', async () => {
+  const log = join(dir, 'statedir.log');
+  writeFileSync(log, '');
+  const home = join(dir, 'state-home');
+  const signals = new EventEmitter();
+  const io = { ...memoryIo(), env: { STATE_DIRECTORY: home } };
+  let ready: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+  const done = runWatch({ sources: [log], model: modelPath, dryRun: true, pollMs: 20, signals, onReady: () => ready() }, io);
+  await Promise.race([isReady, done]);
+  signals.emit('SIGTERM');
+  await done;
+  const state = join(home, 'watch.state');
+  assert.ok(existsSync(state), io.err());
+  assert.is(statSync(state).mode & 0o777, 0o600);
+  assert.is(statSync(home).mode & 0o777, 0o700);
+  assert.ok(!existsSync('.logwarden/watch.state') || statSync('.logwarden/watch.state').mtimeMs < Date.now() - 60_000, 'nothing written to the working folder');
 });
 
 test.run();

@@ -120,3 +120,29 @@ test('pressure: past half the clients IPv6 is counted per /64, past all of them 
 });
 
 test.run();
+
+test('changes: every minute the first time, then only the minutes that took lines (a late line too)', () => {
+  const w = new LiveWindow({ ipv6Prefix: 128 }, 10, { now: clockAt(30) });
+  for (let m = 0; m < 3; m++) add(w, '192.0.2.1', m);
+  const sent = (c: ReturnType<LiveWindow['changes']>) => c.changed.map(([m]) => m % 60).sort((a, b) => a - b);
+  const first = w.changes(true);
+  assert.equal(sent(first), [0, 1, 2]);
+  assert.is(first.held.length, 3);
+  assert.equal(sent(w.changes()), [], 'nothing new');
+  add(w, '192.0.2.2', 2);
+  assert.equal(sent(w.changes()), [2], 'the current minute took a line');
+  add(w, '192.0.2.3', 1);
+  assert.equal(sent(w.changes()), [1], 'a late line into a minute of the window');
+  add(w, '192.0.2.4', 0);
+  add(w, '192.0.2.4', 2);
+  assert.equal(sent(w.changes()), [0, 2]);
+  add(w, '192.0.2.5', 12);
+  const moved = w.changes();
+  assert.equal(sent(moved), [12]);
+  assert.equal(
+    moved.held.map((m) => m % 60),
+    [12],
+    'minutes out of the window are no longer held',
+  );
+  assert.equal(sent(w.changes(true)), [12], 'all of them when asked');
+});
