@@ -229,6 +229,25 @@ async function bannedWithin(w: Awaited<ReturnType<typeof watch>>, ip: string, si
 async function metricsOf(port: number): Promise<string> {
   return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 }
+/** The slowest of /healthz's answers over `ms`, asked every 20 ms from a process of its own. */
+async function probeHealth(port: number, ms: number): Promise<number> {
+  const script = `let slowest = 0; const end = Date.now() + ${ms};
+    while (Date.now() < end) {
+      const asked = performance.now();
+      const r = await fetch('http://127.0.0.1:${port}/healthz');
+      if (r.status !== 200) throw new Error('status ' + r.status);
+      slowest = Math.max(slowest, performance.now() - asked);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    process.stdout.write(String(slowest));`;
+  const p = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((r) => p.on('close', r));
+  assert.is(code, 0, 'the prober ran');
+  if (!Number.isFinite(Number(out))) throw new Error(`prober said ${JSON.stringify(out)}`);
+  return Number(out);
+}
 const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
 
 test('under CPU contention (busy processes beside it, more than the cores), a flood is still banned within 10 s', async () => {
@@ -357,14 +376,8 @@ test('a window of 150,000 clients is judged in a thread of its own: /healthz ans
       await sleep(100);
     }
     const before = await metricsOf(port);
-    let slowest = 0;
-    const end = Date.now() + 5000;
-    while (Date.now() < end) {
-      const asked = performance.now();
-      assert.is((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
-      slowest = Math.max(slowest, performance.now() - asked);
-      await sleep(20);
-    }
+    // Asked from another process: this one's event loop is watch's own.
+    const slowest = await probeHealth(port, 5000);
     const after = await metricsOf(port);
     const judged = metric(after, 'logwarden_judge_seconds_count') - metric(before, 'logwarden_judge_seconds_count');
     assert.ok(judged >= 1, 'judged while /healthz was asked');
