@@ -273,7 +273,7 @@ export async function runDetect(opts: DetectCommandOptions, io: Io): Promise<Det
   timing('write outputs');
   if (files.report && charting) {
     const [{ reportBasics, projectionInput }, { drawFigures }, { renderReport }] = await charting;
-    const basics = reportBasics(verdicts, result, clients, table.overall);
+    const basics = reportBasics(verdicts, result, clients);
     // Nothing read: a short page that says so, not empty axes.
     const figures = stats.parsed === 0 ? [] : await drawFigures({ ...basics, projection: projectionInput(result, seed) });
     writeFileAtomic(files.report, renderReport(basics, figures));

@@ -36,7 +36,8 @@ export const CHART_TEMPLATES: readonly ChartTemplate[] = [
       data: { name: 'table' },
       mark: 'bar',
       encoding: {
-        y: { field: 'address', type: 'nominal', sort: '-x', title: null },
+        // Labels whole: an IPv6 address cut to "2001:db8:b882:6d01::f..." names no one.
+        y: { field: 'address', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 400 } },
         x: { field: 'requests', type: 'quantitative', title: 'requests' },
         color: { field: 'flagged', type: 'nominal', scale: FLAG, title: 'flagged' },
         tooltip: [{ field: 'address' }, { field: 'requests' }],
@@ -85,7 +86,7 @@ export const CHART_TEMPLATES: readonly ChartTemplate[] = [
   },
   {
     id: 'traffic',
-    title: 'Requests per minute over time',
+    title: 'Requests in the busiest minute, over time',
     spec: {
       ...base,
       height: 260,
@@ -93,7 +94,7 @@ export const CHART_TEMPLATES: readonly ChartTemplate[] = [
       mark: { type: 'line', interpolate: 'step-after' },
       encoding: {
         x: { field: 'time', type: 'temporal', scale: { type: 'utc' }, title: "time (the log's zone)" },
-        y: { field: 'perMinute', type: 'quantitative', title: 'requests per minute' },
+        y: { field: 'perMinute', type: 'quantitative', title: 'requests in the busiest minute of a bin' },
         color: { field: 'series', type: 'nominal', title: null },
       },
     } as TopLevelSpec,
@@ -121,7 +122,7 @@ export const CHART_TEMPLATES: readonly ChartTemplate[] = [
 ];
 
 /** The data the charts show. */
-export type ChartData = Pick<ReportData, 'topClients' | 'projection' | 'kScores' | 'traffic' | 'statusMix'>;
+export type ChartData = Pick<ReportData, 'topClients' | 'projection' | 'kScores' | 'traffic' | 'trafficBin' | 'statusMix'>;
 
 export function chartContent(id: string, d: ChartData): ChartContent {
   switch (id) {
@@ -135,7 +136,10 @@ export function chartContent(id: string, d: ChartData): ChartContent {
     case 'k-selection':
       return { caption: 'Mean silhouette for each k tried; the chosen k is marked.', values: d.kScores };
     case 'traffic':
-      return { caption: "The busiest flagged clients against everyone else, in the log's own time zone, as in the tables.", values: d.traffic };
+      return {
+        caption: `Each point is the busiest minute of a ${d.trafficBin} bin: the busiest flagged clients against everyone else, in the log's own time zone, as in the tables.`,
+        values: d.traffic,
+      };
     case 'status-mix':
       return { caption: 'Share of responses by status class.', values: d.statusMix };
     default:

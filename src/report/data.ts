@@ -6,14 +6,16 @@ import type { Projection, ProjectionInput } from './projection.js';
 import type { DetectionResult } from '../detect/detect.js';
 import type { VerdictsDocument } from '../detect/verdicts.js';
 import type { ClientStats } from '../table/table.js';
-import type { Timeline } from '../features/timeline.js';
 
 export interface ReportData {
   readonly verdicts: VerdictsDocument;
   readonly topClients: Array<{ address: string; requests: number; flagged: boolean }>;
   readonly projection: Projection;
   readonly kScores: Array<{ k: number; silhouette: number; chosen: boolean }>;
+  /** Per bin of the log's span, the most requests in one minute of it, by series. */
   readonly traffic: Array<{ time: string; series: string; perMinute: number }>;
+  /** The timeline's bin width, in words ("15 minutes"). */
+  readonly trafficBin: string;
   readonly statusMix: Array<{ group: string; status: string; requests: number }>;
 }
 
@@ -39,32 +41,62 @@ export function projectionInput(result: DetectionResult, seed: number, maxPoints
   };
 }
 
+/** Bin widths the timeline may use, in minutes: the narrowest that keeps it to MAX_BINS bins. */
+const BIN_WIDTHS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080];
+const MAX_BINS = 300;
+
+/** "1 minute", "15 minutes", "2 hours", "1 day", "1 week". */
+export function binName(width: number): string {
+  const [n, unit] =
+    width % 10080 === 0 ? [width / 10080, 'week'] : width % 1440 === 0 ? [width / 1440, 'day'] : width % 60 === 0 ? [width / 60, 'hour'] : [width, 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
 /**
- * The busiest flagged clients' requests per minute against everyone else's, one value for every bin of the
- * log's span (zeros included: a burst shows as a spike rising from the line, not as a lone point that draws
- * nothing), with times in the log's own zone (`tzMinutes` east of UTC).
+ * The busiest flagged clients against everyone else: for every bin of the log's span, the most requests any
+ * one minute of the bin had (a burst keeps its height however long the log; zeros included, so that a burst
+ * rises from the line), from every client's exact requests per minute, with times in the log's own zone
+ * (`tzMinutes` east of UTC).
  */
-function traffic(overall: Timeline, flagged: ClientStats[], tzMinutes: number): ReportData['traffic'] {
-  const lines = flagged.filter((c) => c.timeline).slice(0, 5);
-  const width = Math.max(overall.width, ...lines.map((c) => c.timeline!.width));
-  const total = overall.rebin(width);
-  if (total.size === 0) return [];
-  const keys = [...total.keys()];
-  const first = Math.min(...keys);
-  const last = Math.max(...keys);
+function traffic(clients: readonly ClientStats[], flagged: ClientStats[], tzMinutes: number): Pick<ReportData, 'traffic' | 'trafficBin'> {
+  const totals = new Map<number, number>();
+  for (const c of clients) c.forEachMinute((m, n) => totals.set(m, (totals.get(m) ?? 0) + n));
+  if (totals.size === 0) return { traffic: [], trafficBin: binName(1) };
+  let first = Infinity;
+  let last = -Infinity;
+  for (const m of totals.keys()) {
+    if (m < first) first = m;
+    if (m > last) last = m;
+  }
+  const span = last - first + 1;
+  const width = BIN_WIDTHS.find((w) => span / w <= MAX_BINS) ?? Math.ceil(span / MAX_BINS / 10080) * 10080;
+  const binOf = (m: number) => m - (((m % width) + width) % width);
   const bins: number[] = [];
-  for (let m = first; m <= last; m += width) bins.push(m);
-  const rest = new Map(total);
+  for (let m = binOf(first); m <= last; m += width) bins.push(m);
+  const peaks = (perMinute: Iterable<[number, number]>) => {
+    const out = new Map<number, number>();
+    for (const [m, n] of perMinute) {
+      const b = binOf(m);
+      if (n > (out.get(b) ?? 0)) out.set(b, n);
+    }
+    return out;
+  };
+  const rest = new Map(totals);
   const out: ReportData['traffic'] = [];
   // Shifted into the log's zone and drawn on a UTC scale: the axis reads the log's own clock times.
   const iso = (minute: number) => new Date((minute + tzMinutes) * 60000).toISOString();
-  for (const c of lines) {
-    const counts = c.timeline!.rebin(width);
-    for (const [m, count] of counts) rest.set(m, (rest.get(m) ?? 0) - count);
-    for (const m of bins) out.push({ time: iso(m), series: c.key, perMinute: round((counts.get(m) ?? 0) / width, 2) });
+  for (const c of flagged.slice(0, 5)) {
+    const own: Array<[number, number]> = [];
+    c.forEachMinute((m, n) => {
+      own.push([m, n]);
+      rest.set(m, rest.get(m)! - n);
+    });
+    const top = peaks(own);
+    for (const b of bins) out.push({ time: iso(b), series: c.key, perMinute: top.get(b) ?? 0 });
   }
-  for (const m of bins) out.push({ time: iso(m), series: 'everyone else', perMinute: round(Math.max(0, rest.get(m) ?? 0) / width, 2) });
-  return out;
+  const others = peaks(rest);
+  for (const b of bins) out.push({ time: iso(b), series: 'everyone else', perMinute: others.get(b) ?? 0 });
+  return { traffic: out, trafficBin: binName(width) };
 }
 
 /** The zone offset (minutes east of UTC) of a time the verdicts wrote ("...+02:00"), 0 when none. */
@@ -109,7 +141,7 @@ export function busiest(clients: readonly ClientRow[], n: number): ClientRow[] {
 /** Everything but the projection (projectionInput here, projectPoints in figures.ts, with ml-pca). */
 export type ReportBasics = Omit<ReportData, 'projection'>;
 
-export function reportBasics(verdicts: VerdictsDocument, result: DetectionResult, clients: readonly ClientStats[], overall: Timeline): ReportBasics {
+export function reportBasics(verdicts: VerdictsDocument, result: DetectionResult, clients: readonly ClientStats[]): ReportBasics {
   const flaggedSet = new Set(result.flagged.map((f) => f.address));
   // The flagged clients only: a map of every client costs ~100 MB for a million.
   const byKey = new Map<string, ClientStats>();
@@ -119,7 +151,7 @@ export function reportBasics(verdicts: VerdictsDocument, result: DetectionResult
     verdicts,
     topClients: top.map((c) => ({ address: c.address, requests: c.requests, flagged: c.flagged })),
     kScores: result.kScores.map((s) => ({ k: s.k, silhouette: round(s.silhouette, 4), chosen: s.k === result.k })),
-    traffic: traffic(overall, result.flagged.map((f) => byKey.get(f.address)!).filter(Boolean), zoneOf(verdicts.parse.timeRange?.first)),
+    ...traffic(clients, result.flagged.map((f) => byKey.get(f.address)!).filter(Boolean), zoneOf(verdicts.parse.timeRange?.first)),
     statusMix: statusMix(clients, flaggedSet),
   };
 }

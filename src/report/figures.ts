@@ -7,7 +7,7 @@ import { projectPoints, type ProjectionInput } from './projection.js';
 import { renderChart } from './render.js';
 
 /** What the charts are drawn from: the report's data, the scatter's points not yet projected. */
-export type FigureInput = Pick<ReportBasics, 'topClients' | 'kScores' | 'traffic' | 'statusMix'> & { readonly projection: ProjectionInput };
+export type FigureInput = Pick<ReportBasics, 'topClients' | 'kScores' | 'traffic' | 'trafficBin' | 'statusMix'> & { readonly projection: ProjectionInput };
 
 export interface Figure {
   readonly id: string;

@@ -11,12 +11,13 @@ import { runDetect } from '../../src/commands/detect.js';
 import { DATASETS, memoryIo, needing, tempDir } from '../helpers/index.js';
 import { CHROMIUM, launchBrowser } from '../helpers/browser.js';
 
-const CHARTS = ['top-clients', 'clusters', 'k-selection', 'traffic', 'status-mix'];
+// In the page's order: traffic first, the clustering's diagnostics after.
+const CHARTS = ['top-clients', 'traffic', 'status-mix', 'clusters', 'k-selection'];
 
 async function openReport(reportPath: string, screenshot: string) {
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const problems: string[] = [];
     page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -30,8 +31,22 @@ async function openReport(reportPath: string, screenshot: string) {
         marks: f.querySelectorAll('svg .mark-symbol path, svg .mark-rect path, svg .mark-line path, svg path').length,
       })),
     );
-    const rows = await page.$$eval('#flagged tr[data-address]', (rs) => rs.map((r) => r.getAttribute('data-address')));
-    const groups = await page.$$eval('#groups tr[data-group]', (rs) =>
+    // What the first screen shows: the flagged table's top and its first row's bottom.
+    const firstScreen = await page.$eval('#flagged', (t) => ({
+      top: t.getBoundingClientRect().top,
+      firstRowBottom: t.querySelectorAll('tr')[1]?.getBoundingClientRect().bottom ?? Infinity,
+    }));
+    const height = await page.evaluate(() => document.body.scrollHeight);
+    // A group's members are on demand: opened as a person would, by clicking "members".
+    const closedGroups = await page.$$eval('#flagged tr[data-group]', (rs) =>
+      rs.map((r) => ({ id: r.getAttribute('data-group'), text: (r as HTMLElement).innerText })),
+    );
+    for (const s of await page.$$('#flagged tr[data-group] td:first-child details > summary')) await s.click();
+    // And the evidence under each reason: the first one clicked as a person would, the rest opened at once.
+    await page.click('#flagged tr[data-address] details > summary').catch(() => undefined);
+    await page.$$eval('#flagged details', (ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+    const rows = await page.$$eval('#flagged [data-address]', (rs) => rs.map((r) => r.getAttribute('data-address')));
+    const groups = await page.$$eval('#flagged tr[data-group]', (rs) =>
       rs.map((r) => ({ id: r.getAttribute('data-group'), text: (r as HTMLElement).innerText })),
     );
     // The scatter's marks of flagged clients (crosses) and of the busiest clients' bars with height.
@@ -50,8 +65,9 @@ async function openReport(reportPath: string, screenshot: string) {
     // Text that overlaps other text in the same chart (labels drawn over each other).
     const overlaps = await page.$$eval('figure[data-chart] svg', (svgs) =>
       svgs.flatMap((svg) => {
+        // Labels vega hid to avoid overlaps (opacity 0) are not drawn.
         const boxes = [...svg.querySelectorAll('text')]
-          .filter((t) => (t.textContent ?? '').trim())
+          .filter((t) => (t.textContent ?? '').trim() && getComputedStyle(t).opacity !== '0')
           .map((t) => ({ text: t.textContent!, r: t.getBoundingClientRect() }));
         const out: string[] = [];
         for (let i = 0; i < boxes.length; i++)
@@ -65,10 +81,13 @@ async function openReport(reportPath: string, screenshot: string) {
         return out;
       }),
     );
+    // The timeline's y axis as vega describes it to a screen reader ("... values from 0 to 280").
+    const trafficAxis = await page.$$eval('figure[data-chart="traffic"] svg [aria-label^="Y-axis"]', (gs) => gs.map((g) => g.getAttribute('aria-label') ?? ''));
+    const trafficTop = Number(/values from \S+ to ([\d.,]+)/.exec(trafficAxis[0] ?? '')?.[1]?.replace(/,/g, '') ?? NaN);
     const pwned = await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
     const text = await page.innerText('body');
     await page.screenshot({ path: screenshot, fullPage: true });
-    return { problems, requests, charts, rows, groups, series, overlaps, crosses, bars, pwned, text };
+    return { trafficTop, problems, requests, charts, rows, groups, closedGroups, series, overlaps, crosses, bars, pwned, text, firstScreen, height };
   } finally {
     await browser.close();
   }
@@ -101,14 +120,21 @@ if (!CHROMIUM && !process.env.CI) {
     // The web-shell botnet is shown as a group: its window, what its members did together, and who they are.
     assert.equal(
       r.groups.map((g) => g.id),
-      verdicts.groups.map((g) => g.id),
+      verdicts.groups.filter((g) => g.flagged).map((g) => g.id),
     );
     const scan = verdicts.groups.find((g) => g.kind === 'scan')!;
     const row = r.groups.find((g) => g.id === scan.id)!.text;
-    assert.match(row, new RegExp(`${scan.size}\\s`));
+    assert.match(row, new RegExp(`${scan.size} clients`));
     assert.match(row, /together \d+ probing requests/);
-    assert.ok(row.includes(scan.members[0]!), 'members are listed');
+    assert.ok(row.includes(scan.members[0]!), 'members are listed once opened');
+    assert.not.ok(r.closedGroups.find((g) => g.id === scan.id)!.text.includes(scan.members[0]!), 'and only then: a group is one row');
     assert.ok(row.includes(scan.window.first), 'the window is shown');
+    // A burst keeps its height on a six-day log: the busiest flagged client's busiest minute reaches the axis.
+    const peak = Math.max(...verdicts.flagged.map((f) => f.features.peakPerMinute ?? 0));
+    assert.ok(r.trafficTop >= peak, `the timeline's axis goes to ${r.trafficTop}; the busiest minute had ${peak} requests`);
+    assert.match(r.text, /busiest minute of a 30 minutes bin/);
+    // Who was flagged comes first: the table and its first row are on the first screen at 1400×900.
+    assert.ok(r.firstScreen.top < 900 && r.firstScreen.firstRowBottom < 900, `flagged table at ${JSON.stringify(r.firstScreen)}`);
     assert.ok(statSync(shot).size > 20_000, 'a screenshot was saved');
     // The timeline draws every flagged series it shows (up to 5) and everyone else as lines, not points.
     assert.is(r.series.length, Math.min(5, verdicts.flagged.length) + 1, `series ${r.series}`);
@@ -125,6 +151,21 @@ if (!CHROMIUM && !process.env.CI) {
       copyFileSync(shot, join(process.env.LOGWARDEN_ARTIFACTS, 'report.png'));
     }
     console.log(`\n  report screenshot: ${shot}`);
+  });
+
+  test('report: a honeynet of 1,200 flagged clients makes a bounded page: under 2 MB, who was flagged first, the rest counted', async () => {
+    const out = tempDir();
+    const { verdicts } = await runDetect({ inputs: [join(DATASETS, 'honeynet-2004/access_log.combined')], out, quiet: true }, memoryIo());
+    assert.ok(verdicts.flagged.length > 1000, `${verdicts.flagged.length} flagged`);
+    const size = statSync(join(out, 'report.html')).size;
+    assert.ok(size < 2 << 20, `report.html is ${size} bytes`);
+    const r = await openReport(join(out, 'report.html'), join(out, 'report.png'));
+    assert.equal(r.problems, []);
+    assert.ok(r.firstScreen.top < 900 && r.firstScreen.firstRowBottom < 900, `flagged table at ${JSON.stringify(r.firstScreen)}`);
+    assert.ok(r.height < 60_000, `the page is ${r.height} px tall`);
+    const lone = verdicts.flagged.filter((f) => f.group === null).length;
+    assert.match(r.text, new RegExp(`Not shown here: ${(lone - 300).toLocaleString('en')} clients flagged on their own`));
+    assert.equal(r.overlaps, [], 'no text drawn over other text');
   });
 
   test('report: an empty log is refused before any page is written (issue 30: a run that judged nothing says so)', async () => {
