@@ -72,7 +72,13 @@ export function runEvaluate(opts: EvaluateCommandOptions, io: Io): Score {
     out.push('', 'labelled benign but flagged:');
     for (const a of score.wronglyFlagged) out.push(`  ${a}: ${reasons.get(a) ?? ''}`);
   }
-  if (score.unlabelledFlagged.length) out.push('', `flagged without a label: ${score.unlabelledFlagged.join(', ')}`);
+  if (score.unlabelledFlagged.length) {
+    const list = score.unlabelledFlagged;
+    out.push(
+      '',
+      `${list.length} flagged without a label (not counted above; label them to score them): ${list.slice(0, 20).join(', ')}${list.length > 20 ? `, and ${list.length - 20} more` : ''}`,
+    );
+  }
   io.stdout.write(`${out.join('\n')}\n`);
   return score;
 }

@@ -5,6 +5,7 @@
  */
 import { canonicalTarget, overlaps } from '../core/address.js';
 import { errors } from '../core/errors.js';
+import { didYouMean } from '../core/spelling.js';
 import { ABUSE_KINDS } from '../features/vector.js';
 
 /** Labels meaning "should be blocked": detect's kinds, and the generic words an operator may use. */
@@ -33,8 +34,20 @@ export interface Score {
   readonly missed: string[];
   /** Labelled benign clients that were flagged. */
   readonly wronglyFlagged: string[];
-  /** Flagged clients with no label (counted as false positives). */
+  /**
+   * Flagged clients with no label: counted apart, not as false positives (labels are usually a few known
+   * incidents, not every client; a run is scored on what was labelled).
+   */
   readonly unlabelledFlagged: string[];
+}
+
+/**
+ * A label that looks like a misspelt kind ("bruteforce", "flooding", "scaner") would silently mean benign:
+ * the kind it is nearest, or null when it is no such word.
+ */
+export function misspeltKind(label: string): string | null {
+  if (ATTACK_LABELS.has(label) || label.length > 40) return null;
+  return didYouMean(label, [...ATTACK_LABELS]);
 }
 
 /** Parses a labels CSV; a bad line is a usage error naming the file and the line. */
@@ -47,7 +60,14 @@ export function parseLabels(text: string, where: string): LabelRow[] {
     if (address.toLowerCase() === 'address') return;
     const canonical = canonicalTarget(address);
     if (canonical === null || !label) throw errors.badStageInput(where, `line ${i + 1}: expected "address,label", got ${JSON.stringify(t.slice(0, 80))}`);
-    rows.push({ address: canonical, label: label.toLowerCase() });
+    const word = label.toLowerCase();
+    const meant = misspeltKind(word);
+    if (meant)
+      throw errors.badStageInput(
+        where,
+        `line ${i + 1}: "${word}" is no kind logwarden knows; did you mean "${meant}"? (labels meaning "should be blocked": ${[...ATTACK_LABELS].join(', ')}; any other word means benign)`,
+      );
+    rows.push({ address: canonical, label: word });
   });
   return rows;
 }
@@ -86,7 +106,6 @@ export function scoreRun(labels: readonly LabelRow[], flaggedEntries: readonly s
     }
   }
   const unlabelled = [...exact].filter((a) => !label.has(a));
-  fp += unlabelled.length;
   return {
     truePositives: tp,
     falsePositives: fp,

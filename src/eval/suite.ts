@@ -61,7 +61,8 @@ function add(t: Tally, labels: readonly LabelRow[], flagged: readonly string[], 
   t.runs++;
   // Attack families are scored on their own attackers; the everyday traffic's false positives count too.
   t.tp += s.truePositives;
-  t.fp += s.falsePositives;
+  // Every client of a generated log is labelled: one flagged without a label is a false positive too.
+  t.fp += s.falsePositives + s.unlabelledFlagged.length;
   t.fn += s.falseNegatives;
   t.attackers += s.truePositives + s.falseNegatives;
   for (const r of labels) if (familyOf.get(r.address) === family && !ATTACK_LABELS.has(r.label)) t.benign++;

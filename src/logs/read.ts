@@ -126,7 +126,7 @@ function expandNames(names: readonly string[], stdin: () => AsyncIterable<Buffer
     if (st?.isDirectory()) inputs.push(...directoryInputs(name));
     else if (st) inputs.push(fileInput(name));
     else if (GLOB_CHARS.test(name)) {
-      const matches = globSync(name, { onlyFiles: true, absolute: false, expandDirectories: false }).sort();
+      const matches = globSync(name, { onlyFiles: true, absolute: isAbsolute(name), expandDirectories: false }).sort();
       if (matches.length === 0) throw errors.inputNotFound(name);
       inputs.push(...matches.map(fileInput));
     } else throw errors.inputNotFound(name);

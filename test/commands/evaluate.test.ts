@@ -1,7 +1,7 @@
 /** `evaluate` and `generate` given what they cannot use: one line each, exit 2, nothing written or printed whole. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/index.js';
 
@@ -23,6 +23,10 @@ test('evaluate --labels: a folder, an empty file, an address labelled twice, a l
     [labels('empty.csv', 'address,label\n# nothing yet\n'), /empty\.csv: no "address,label" line in it/],
     [labels('twice.csv', '192.0.2.1,flood\n192.0.2.2,benign\n192.0.2.1,benign\n'), /twice\.csv: 192\.0\.2\.1 is labelled twice/],
     [labels('huge.csv', `192.0.2.1,${'x'.repeat(50 << 20)}\n`), /huge\.csv: 192\.0\.2\.1: the label is not a word/],
+    [
+      labels('typo.csv', '192.0.2.1,benign\n192.0.2.2,bruteforce\n'),
+      /typo\.csv: line 2: "bruteforce" is no kind logwarden knows; did you mean "brute-force"\?/,
+    ],
   ];
   for (const [file, re] of cases) {
     const r = await runCli(['evaluate', '--in', out, '--labels', file]);
@@ -31,6 +35,24 @@ test('evaluate --labels: a folder, an empty file, an address labelled twice, a l
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr.slice(0, 300));
     assert.ok(r.stderr.length < 400, 'the label is not printed whole');
   }
+});
+
+test('evaluate: a few labelled incidents score what was labelled; flagged clients without a label are counted apart', async () => {
+  const log = join(dir, 'few.log');
+  assert.is((await runCli(['generate', '--out', log, '--lines', '20000', '--seed', '4', '--quiet'])).code, 0);
+  const out = join(dir, 'few-out');
+  assert.is((await runCli(['detect', log, '--out', out, '--quiet', '--no-report'])).code, 0);
+  const flagged = readFileSync(join(out, 'blocklist.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.includes('/'));
+  assert.ok(flagged.length >= 4, `${flagged.length} flagged`);
+  // The operator knows two of the attackers, and one visitor.
+  const file = join(dir, 'few.csv');
+  writeFileSync(file, `address,label\n${flagged[0]},flood\n${flagged[1]},scan\n192.0.2.250,benign\n`);
+  const r = await runCli(['evaluate', '--in', out, '--labels', file]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^precision 1\.000, recall 1\.000: 2 attackers flagged, 0 missed, 0 flagged wrongly/);
+  assert.match(r.stdout, new RegExp(`${flagged.length - 2} flagged without a label \\(not counted above`));
 });
 
 test('generate: more lines or visitors than a log is made of is refused before anything is written', async () => {

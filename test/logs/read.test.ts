@@ -40,6 +40,11 @@ test('read: files, directories, globs and rotated .gz files', async () => {
   const byGlob = await readAll([join(dir, 'logs/access.log.*')]);
   assert.equal(byGlob.ips.sort(), ['3.3.3.3', '4.4.4.4', '5.5.5.5']);
   assert.is(byGlob.stats.inputs.length, 2);
+  // An absolute glob is echoed as the files it named, not as a path relative to where the command ran.
+  assert.equal(
+    byGlob.stats.inputs.map((i) => i.name),
+    [join(dir, 'logs/access.log.1'), join(dir, 'logs/access.log.2.gz')],
+  );
 });
 
 test('read: stdin, CRLF endings, blank lines and a missing final newline', async () => {
