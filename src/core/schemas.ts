@@ -156,6 +156,7 @@ const CONFIG = {
       'judge-every': str,
       poll: int,
       state: str,
+      'max-clients': int,
       events: str,
       'from-start': bool,
       format: str,
