@@ -116,6 +116,9 @@ test('a flood is judged within seconds, a distributed flood as a group, visitors
     assert.ok(Date.now() - started < 5000, `judged in ${Date.now() - started} ms`);
     assert.equal(flood.kinds, ['flood']);
     assert.match(flood.reasons![0]!, /^flood: 300 requests in ten minutes \(guard 200\)/);
+    // A dry run says on the console what it would have done, not that it banned.
+    assert.match(w.io.err(), /^logwarden watch: would ban 203\.0\.113\.66$/m);
+    assert.not.match(w.io.err(), /^logwarden watch: ban /m);
 
     // Twelve addresses, 30 requests each: none a flood alone, a flood together.
     text = '';
