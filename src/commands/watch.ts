@@ -71,7 +71,8 @@ export interface WatchCommandOptions extends BanOptions {
   readonly limits?: WindowLimits;
 }
 
-const STATE_VERSION = 1;
+/** 2: rows carry a probe mask (table version 5). */
+const STATE_VERSION = 2;
 
 interface SavedState {
   readonly version: number;

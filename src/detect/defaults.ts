@@ -63,8 +63,13 @@ export const EVIDENCE = {
   floodAgentPool: 3,
   /** A client that browses like people (an office) and meets server errors makes this many times the guard. */
   browsingErrorFactor: 3,
-  /** Failed probes of login, admin, secret or script places make up this share of a scan's requests (a missing tracker script on every page does not). */
+  /** Failed probes of login, admin, secret or script places make up this share of a scan's requests. */
   probeRequestShare: 0.3,
+  /**
+   * ...over at least this many distinct places: a sweep probes several; a tracker script missing from every
+   * page, or one bookmarked admin page refused, is one place failing again and again.
+   */
+  probeBreadth: 3,
   /**
    * A flood's harm in the log: at least this share of its requests answered 5xx (the server failing under it).
    * Without it, or cache-busting or rotating agents standing out, speed alone is no flood: an app, a NAT, an

@@ -38,7 +38,7 @@ import {
 import { cluster, squaredDistance, type KScore } from './cluster.js';
 import { checkCrawler, type Crawlers } from './crawlers.js';
 import { fitScalerColumns, quantileOf, type Scaler } from './scale.js';
-import { browses, findGroups, FLOOD_SIGNS, RATE_AXES, type GroupFinding } from './groups.js';
+import { browses, BROWSING, findGroups, FLOOD_SIGNS, RATE_AXES, type GroupFinding } from './groups.js';
 
 import { EVIDENCE, type GroupOptions, type Guards } from './defaults.js';
 export { DEFAULT_DETECT, DEFAULT_GROUPS, DEFAULT_GUARDS, type GroupOptions, type Guards } from './defaults.js';
@@ -325,11 +325,20 @@ export function assessClient(c: ClientStats, standing: (d: number) => boolean, r
   const breadth = Math.min(Math.max(c.paths.count(), c.queries.count()), c.requests);
   if (c.scannerHits >= guards.exploitMin) {
     out.push({ kind: 'scan', found: true, why: `scan: a scanner that names itself (${plural(c.scannerHits, 'request')} marked; guard ${guards.exploitMin})` });
-  } else if (c.sensitiveFails >= guards.scanRequests && c.sensitiveFails >= EVIDENCE.probeRequestShare * c.requests) {
+  } else if (
+    c.sensitiveFails >= guards.scanRequests &&
+    c.sensitiveFails >= EVIDENCE.probeRequestShare * c.requests &&
+    // Several places probed; or one or two hammered by a client that mostly fails or comes with no referer (a
+    // worm repeating its probes), never a reader whose pages load, with referers, while one script fails on each.
+    (c.probePaths >= EVIDENCE.probeBreadth || errors >= guards.scanErrorShare * c.requests || c.withReferer < BROWSING.refererShare * c.requests)
+  ) {
     out.push({
       kind: 'scan',
       found: true,
-      why: `scan: ${c.sensitiveFails} failed requests to login, admin or secret paths (guard ${guards.scanRequests}) over ${plural(breadth, 'path')}`,
+      why:
+        c.probePaths >= EVIDENCE.probeBreadth
+          ? `scan: ${c.sensitiveFails} failed requests to login, admin or secret paths (guard ${guards.scanRequests}) at about ${c.probePaths} of them`
+          : `scan: ${c.sensitiveFails} failed requests to login, admin or secret paths (guard ${guards.scanRequests}) at ${plural(c.probePaths, 'place')}, again and again (${pct(errors / c.requests)} of its requests answered 4xx, ${pct(c.withReferer / c.requests)} with a referer)`,
     });
   } else if (errors >= guards.scanRequests && breadth >= EVIDENCE.scanBreadth && errors >= guards.scanErrorShare * c.requests) {
     out.push({
@@ -342,7 +351,7 @@ export function assessClient(c: ClientStats, standing: (d: number) => boolean, r
       kind: 'scan',
       found: false,
       why:
-        `not a scan: ${c.sensitiveFails} failed requests to login, admin, secret or script paths (needs ${guards.scanRequests} and ${pct(EVIDENCE.probeRequestShare)} of its requests; ${c.sensitiveHits - c.sensitiveFails} answered there as to a user), ` +
+        `not a scan: ${c.sensitiveFails} failed requests to login, admin, secret or script paths at ${plural(c.probePaths, 'place')} (needs ${guards.scanRequests} making ${pct(EVIDENCE.probeRequestShare)} of its requests, at ${EVIDENCE.probeBreadth} places or more, or at fewer from a client mostly failing or without referers; ${c.sensitiveHits - c.sensitiveFails} answered there as to a user), ` +
         `${errors} 4xx answers over ${plural(breadth, 'path')} (needs ${guards.scanRequests} over ${EVIDENCE.scanBreadth} paths, ${pct(guards.scanErrorShare)} of its requests)`,
     });
   }

@@ -33,6 +33,8 @@ export interface ClientSummary {
   readonly withQuery?: number;
   readonly withReferer?: number;
   readonly bytes?: number;
+  /** Distinct login, admin, secret or script paths that failed it (default: one for each such failure). */
+  readonly probePaths?: number;
   readonly distinctPaths?: number;
   readonly distinctQueries?: number;
   readonly distinctAgents?: number;
@@ -43,9 +45,10 @@ export interface ClientSummary {
 /** Every counter of the table but the request count and times, and the distinct counts. */
 const OPTIONAL_COUNTS = [
   ...COUNTERS.filter(
-    (c): c is Exclude<Counter, 'requests' | 'firstTime' | 'lastTime' | 'agentMin' | 'crawlerMin'> =>
-      !['requests', 'firstTime', 'lastTime', 'agentMin', 'crawlerMin'].includes(c),
+    (c): c is Exclude<Counter, 'requests' | 'firstTime' | 'lastTime' | 'agentMin' | 'crawlerMin' | 'probeMask'> =>
+      !['requests', 'firstTime', 'lastTime', 'agentMin', 'crawlerMin', 'probeMask'].includes(c),
   ),
+  'probePaths',
   'distinctPaths',
   'distinctQueries',
   'distinctAgents',
@@ -114,6 +117,7 @@ export function summaryClient(s: ClientSummary, key: string): ClientStats {
     lastTime: last * 60_000 + 59_999,
     agentId: 0,
     crawler: -1,
+    probePaths: Math.min(s.probePaths ?? n('sensitiveFails'), n('sensitiveFails')),
     peakPerMinute: Math.max(...minutes.map((m) => m[1])),
     activeMinutes: minutes.length,
     peakOver: (w) =>

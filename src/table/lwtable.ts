@@ -37,12 +37,12 @@ import { DistinctSets } from './distinct.js';
 import { MinuteColumns } from './minutes.js';
 import { MAX_SAMPLES, SampleSlots } from './samples.js';
 
-export const LWTABLE_VERSION = 4;
+export const LWTABLE_VERSION = 5;
 /**
  * Versions this logwarden reads. Version 4 added the evidence counters (exploits, scanners, failed probes and
  * authentications): an older table lacks them, and judging it would miss that evidence, so it is refused.
  */
-const READS = [4];
+const READS = [LWTABLE_VERSION];
 const MAGIC = Buffer.from('LWTABLE\n');
 const END = Buffer.from('LWTEND\n\0');
 
@@ -525,12 +525,13 @@ function checkRows(p: TableParts): string | null {
     const requests = p.counts[c]!;
     for (let k = 1; k < NCOUNT; k++) if (p.counts[c + k]! > requests) return `row ${r}: ${COUNTERS[k]} ${p.counts[c + k]} above its ${requests} requests`;
     const s = r * NSPAN;
-    const [bytes, first, last, agent, crawler] = [p.spans[s]!, p.spans[s + 1]!, p.spans[s + 2]!, p.spans[s + 3]!, p.spans[s + 4]!];
+    const [bytes, first, last, agent, crawler, probes] = [p.spans[s]!, p.spans[s + 1]!, p.spans[s + 2]!, p.spans[s + 3]!, p.spans[s + 4]!, p.spans[s + 5]!];
     if (!(bytes >= 0 && Number.isFinite(bytes))) return `row ${r}: a byte total of ${bytes}`;
     if (requests > 0 && !(Number.isFinite(first) && Number.isFinite(last) && first <= last && first >= MIN_TIME && last < MAX_TIME))
       return `row ${r}: times ${first} .. ${last}`;
     if (!(agent === Infinity || (Number.isInteger(agent) && agent >= 0 && agent <= 0xffffffff))) return `row ${r}: an agent of ${agent}`;
     if (!(crawler === Infinity || (Number.isInteger(crawler) && crawler >= 0 && crawler < 16))) return `row ${r}: a crawler of ${crawler}`;
+    if (!(Number.isInteger(probes) && probes >= 0 && probes <= 0xffffffff)) return `row ${r}: a probe mask of ${probes}`;
   }
   return null;
 }

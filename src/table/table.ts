@@ -79,6 +79,7 @@ export const COUNTERS = [
   'lastTime',
   'agentMin',
   'crawlerMin',
+  'probeMask',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 const C = Object.fromEntries(COUNTERS.map((name, i) => [name, i])) as Record<Counter, number>;
@@ -87,6 +88,22 @@ const NC = COUNTERS.length;
 const NCOUNT = C.bytes;
 const NSPAN = NC - NCOUNT;
 const MAX_COUNT = 0xffffffff;
+/**
+ * The distinct failed sensitive paths of a row, in bounded room: a 32-bit mask, a path's bit from its hash
+ * (OR-merged: the same paths give the same mask in any order or split), read back by linear counting. Exact
+ * for one path; about right up to a few dozen, which is all a verdict asks (a sweep or one place).
+ */
+function probeBit(pathHash: number): number {
+  return 1 << (Math.imul(pathHash, 0x9e3779b1) >>> 27);
+}
+
+/** The distinct paths a probe mask stands for (linear counting; a full mask is "many"). */
+export function probePathsOf(mask: number): number {
+  let bits = 0;
+  for (let m = mask >>> 0; m !== 0; m &= m - 1) bits++;
+  return bits >= 32 ? 128 : Math.round(-32 * Math.log(1 - bits / 32));
+}
+
 /** Distinct sets per row: paths, queries (path with query), agents. */
 const PATHS = 0;
 const QUERIES = 1;
@@ -138,6 +155,11 @@ export interface ClientStats {
   readonly crawlerClaims: number;
   /** The index in SEARCH_CRAWLERS of the crawler its agent names (the first, when several), or -1. */
   readonly crawler: number;
+  /**
+   * How many distinct login, admin, secret or script paths failed it (sensitiveFails counts requests): a
+   * sweep probes many places; a page whose missing script fails on every view is one place.
+   */
+  readonly probePaths: number;
   readonly withQuery: number;
   readonly withReferer: number;
   readonly bytes: number;
@@ -213,7 +235,7 @@ export interface TableParts {
   readonly keys: string[];
   /** The counts (COUNTERS before `bytes`), NCOUNT a row. */
   readonly counts: Uint32Array;
-  /** bytes, firstTime, lastTime, agentMin and crawlerMin, five a row. */
+  /** bytes, firstTime, lastTime, agentMin, crawlerMin and probeMask, six a row. */
   readonly spans: Float64Array;
   readonly distinct: DistinctParts;
   readonly minutes: MinuteParts;
@@ -803,7 +825,11 @@ export class ClientTable {
     if (flags & PATH_SCANNER) nums[at + C.scannerHits]!++;
     const failed = s >= 400 && s < 500;
     // A redirect is left out: an admin panel redirects its own users after every action as well.
-    if (flags & PATH_SENSITIVE && (failed || flags & PATH_PAYLOAD)) nums[at + C.sensitiveFails]!++;
+    if (flags & PATH_SENSITIVE && (failed || flags & PATH_PAYLOAD)) {
+      nums[at + C.sensitiveFails]!++;
+      const m = sa + C.probeMask - NCOUNT;
+      spans[m] = (spans[m]! | probeBit(rec.pathHash)) >>> 0;
+    }
     // Authentication: an attempt is a POST to an authentication target, or a login, admin or secret place
     // answering 401/403/429 (HTTP authentication refused, or a limit hit). An API answering 401 to an expired
     // token is no login attempt.
@@ -858,6 +884,7 @@ export class ClientTable {
       spans[sa + 2] = Math.max(spans[sa + 2]!, them[sb + 2]!);
       spans[sa + 3] = Math.min(spans[sa + 3]!, them[sb + 3]!);
       spans[sa + 4] = Math.min(spans[sa + 4]!, them[sb + 4]!);
+      spans[sa + 5] = (spans[sa + 5]! | them[sb + 5]!) >>> 0;
       for (let k = 0; k < 3; k++) this.distinct.mergeFrom(row * 3 + k, other.distinct, r * 3 + k);
       this.minutes.mergeFrom(row, other.minutes, r);
       this.sampled.mergeFrom(row, other.sampled, r);
@@ -1065,6 +1092,9 @@ export class ClientRow implements ClientStats {
   get crawler(): number {
     const c = this.table.num(this.row, 'crawlerMin');
     return Number.isFinite(c) ? c : -1;
+  }
+  get probePaths(): number {
+    return Math.min(probePathsOf(this.table.num(this.row, 'probeMask')), this.sensitiveFails);
   }
   get agentId(): number {
     const a = this.table.num(this.row, 'agentMin');

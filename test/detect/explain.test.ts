@@ -59,7 +59,7 @@ test('explain: a flagged brute force, a spared admin and an allowlisted client, 
   assert.match(admin, /no {2}not a brute force: 0 failed logins of 1 login attempt/);
   assert.match(
     admin,
-    /no {2}not a scan: 0 failed requests to login, admin, secret or script paths \(needs 10 and 30% of its requests; 121 answered there as to a user\)/,
+    /no {2}not a scan: 0 failed requests to login, admin, secret or script paths at 0 places \(needs 10 making 30% of its requests, at 3 places or more, or at fewer from a client mostly failing or without referers; 121 answered there as to a user\)/,
   );
   assert.match(admin, /decided: spared: no kind of abuse has the evidence it needs/);
   assert.match(r.stdout, /192\.0\.2\.250: not in the input/);

@@ -155,7 +155,7 @@ test('a table written before the evidence counters (version 2, 3) is refused wit
   assert.instance(err, Error);
   assert.match(
     (err as Error).message,
-    /elastic-first-1500\.v2\.lwtable\.gz: a table of version 2; this logwarden reads version 4 \(aggregate the logs again\)/,
+    /elastic-first-1500\.v2\.lwtable\.gz: a table of version 2; this logwarden reads version 5 \(aggregate the logs again\)/,
   );
   assert.not.match((err as Error).message, /\n/);
 });
@@ -176,7 +176,7 @@ almTest('a table of another version, cut short, not a table, or read with other 
   };
   const v1 = Buffer.from(bytes);
   v1.writeUInt32LE(1, 8);
-  await refuse('v1.lwtable', v1, /v1\.lwtable: a table of version 1; this logwarden reads version 4 \(aggregate the logs again\)/);
+  await refuse('v1.lwtable', v1, /v1\.lwtable: a table of version 1; this logwarden reads version 5 \(aggregate the logs again\)/);
   await refuse('cut.lwtable', bytes.subarray(0, Math.floor(bytes.length / 2)), /cut\.lwtable: truncated/);
   await refuse('cutend.lwtable', bytes.subarray(0, bytes.length - 3), /cutend\.lwtable: truncated/);
   await refuse('cutgz.lwtable', gzipSync(bytes).subarray(0, 200), /cutgz\.lwtable: truncated/);
